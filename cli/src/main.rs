@@ -1,1 +1,60 @@
-fn main(){}
+//! `dcu`: deploy and drive the DCU credit-union contracts.
+//!
+//! `main` only parses the command line, runs it and turns an error into one
+//! sentence on stderr and a non-zero exit code.
+
+use clap::{Parser, Subcommand};
+use dcu::cmd::{deploy, node, token};
+use dcu::opts::GlobalOpts;
+
+/// DCU — a decentralized credit union on a Substrate contracts chain.
+#[derive(Debug, Parser)]
+#[command(name = "dcu", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    cmd: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start a local substrate-contracts-node and wait until it serves RPC.
+    Node(node::NodeOpts),
+    /// Upload, instantiate and wire the suite; write deploy/<network>.json.
+    Deploy(deploy::DeployOpts),
+    /// The PSP22 stablecoin: balance, transfer, approve, faucet, …
+    Token(token::TokenOpts),
+}
+
+async fn run(cli: Cli) -> dcu::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match &cli.cmd {
+        Command::Node(o) => node::run(&cli.global, o, &mut out).await,
+        Command::Deploy(o) => deploy::run(&cli.global, o, &mut out).await,
+        Command::Token(o) => token::run(&cli.global, o, &mut out).await,
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let json = cli.global.json();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                let v = serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } });
+                println!("{v}");
+            }
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -86,6 +86,9 @@ mod stable_token {
     }
 
     /// Errors of DCU's own (non-PSP22) messages.
+    // The codec derive casts the variant index to u8 for variants with
+    // fields; the enum has four variants, so nothing truncates.
+    #[allow(clippy::cast_possible_truncation)]
     #[derive(Debug, PartialEq, Eq, Clone)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {

@@ -1,0 +1,215 @@
+//! Connecting to a node, signers, and parsing accounts and amounts.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use subxt::utils::AccountId32;
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+use crate::{CliError, Result};
+
+/// The chain's configuration (substrate-contracts-node uses Substrate's).
+pub type Config = subxt::SubstrateConfig;
+/// The contracts' environment (ink! default: AccountId32, u128 balances).
+pub type Env = ink_env::DefaultEnvironment;
+/// A connected client.
+pub type Client = subxt::OnlineClient<Config>;
+
+/// Decimals of the DCU stablecoin amounts the CLI reads and prints.
+pub const DECIMALS: u32 = dcu_common::TOKEN_DECIMALS as u32;
+
+/// How long to wait for a node to answer before giving up.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Checks that `url` is a websocket URL.
+pub fn check_url(url: &str) -> Result<url::Url> {
+    let parsed = url::Url::parse(url).map_err(|_| CliError::BadUrl(url.to_string()))?;
+    match parsed.scheme() {
+        "ws" | "wss" if parsed.host().is_some() => Ok(parsed),
+        _ => Err(CliError::BadUrl(url.to_string())),
+    }
+}
+
+/// Connects to the node at `url`, failing with one sentence when nobody answers.
+pub async fn connect(url: &str) -> Result<Client> {
+    check_url(url)?;
+    let unreachable = |reason: String| CliError::NodeUnreachable { url: url.to_string(), reason };
+    match tokio::time::timeout(CONNECT_TIMEOUT, Client::from_insecure_url(url)).await {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => Err(unreachable(short_reason(&e.to_string()))),
+        Err(_) => Err(unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))),
+    }
+}
+
+/// Keeps the first line of a library error, without Rust debug noise.
+pub fn short_reason(s: &str) -> String {
+    let first = s.lines().next().unwrap_or(s).trim();
+    if first.len() > 200 {
+        format!("{}…", &first[..200])
+    } else {
+        first.to_string()
+    }
+}
+
+/// The sr25519 keypair for a secret URI (//Alice, a mnemonic, …).
+pub fn signer_from_suri(suri: &str) -> Result<Keypair> {
+    let uri = SecretUri::from_str(suri).map_err(|e| CliError::BadSuri(e.to_string()))?;
+    Keypair::from_uri(&uri).map_err(|e| CliError::BadSuri(e.to_string()))
+}
+
+/// Parses an account: an SS58 address, a development account as a secret
+/// URI (`//Bob`) or its plain name (`bob`).
+pub fn parse_account(s: &str) -> Result<AccountId32> {
+    let s = s.trim();
+    if let Ok(a) = AccountId32::from_str(s) {
+        return Ok(a);
+    }
+    let dev = if s.starts_with("//") {
+        Some(s.to_string())
+    } else if is_dev_name(s) {
+        Some(format!("//{}", capitalise(s)))
+    } else {
+        None
+    };
+    match dev {
+        Some(uri) => signer_from_suri(&uri)
+            .map(|k| k.public_key().to_account_id())
+            .map_err(|_| CliError::BadAccount(s.to_string())),
+        None => Err(CliError::BadAccount(s.to_string())),
+    }
+}
+
+/// The development accounts a dev chain endows.
+pub const DEV_NAMES: [&str; 6] = ["alice", "bob", "charlie", "dave", "eve", "ferdie"];
+
+fn is_dev_name(s: &str) -> bool {
+    DEV_NAMES.contains(&s.to_ascii_lowercase().as_str())
+}
+
+fn capitalise(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut c = lower.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Parses a token amount written in whole tokens with up to [`DECIMALS`]
+/// decimal places (`12`, `12.5`, `0.000001`) into smallest units.
+pub fn parse_amount(s: &str) -> Result<u128> {
+    let bad = |reason: &str| CliError::BadAmount { value: s.to_string(), reason: reason.to_string() };
+    let t = s.trim().replace('_', "");
+    if t.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if t.starts_with('-') {
+        return Err(bad("amounts cannot be negative"));
+    }
+    let (whole, frac) = match t.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (t.as_str(), ""),
+    };
+    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) || (whole.is_empty() && frac.is_empty()) {
+        return Err(bad("write it as a number of tokens such as 12 or 12.5"));
+    }
+    if frac.len() > DECIMALS as usize {
+        return Err(bad(&format!("the token has only {DECIMALS} decimal places")));
+    }
+    let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad("it is too large"))? };
+    let frac_units: u128 = if frac.is_empty() {
+        0
+    } else {
+        let padded = format!("{frac:0<width$}", width = DECIMALS as usize);
+        padded.parse().map_err(|_| bad("it is not a number"))?
+    };
+    whole
+        .checked_mul(10u128.pow(DECIMALS))
+        .and_then(|w| w.checked_add(frac_units))
+        .ok_or_else(|| bad("it is too large"))
+}
+
+/// Formats smallest units as whole tokens (`12.5`), exactly.
+pub fn format_amount(units: u128) -> String {
+    let one = 10u128.pow(DECIMALS);
+    let whole = units / one;
+    let frac = units % one;
+    if frac == 0 {
+        group(whole)
+    } else {
+        let f = format!("{frac:0width$}", width = DECIMALS as usize);
+        format!("{}.{}", group(whole), f.trim_end_matches('0'))
+    }
+}
+
+fn group(n: u128) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_amount_accepts_tokens_and_decimals() {
+        assert_eq!(parse_amount("12").unwrap(), 12_000_000);
+        assert_eq!(parse_amount("12.5").unwrap(), 12_500_000);
+        assert_eq!(parse_amount("0.000001").unwrap(), 1);
+        assert_eq!(parse_amount(".5").unwrap(), 500_000);
+        assert_eq!(parse_amount("1_000").unwrap(), 1_000_000_000);
+    }
+
+    #[test]
+    fn parse_amount_rejects_garbage_with_a_reason() {
+        for bad in ["", "-1", "abc", "1.0000001", "1e5", "1.2.3", "."] {
+            let e = parse_amount(bad).unwrap_err();
+            assert!(matches!(e, CliError::BadAmount { .. }), "{bad}: {e}");
+        }
+        assert!(parse_amount(&"9".repeat(60)).is_err());
+    }
+
+    #[test]
+    fn format_amount_round_trips() {
+        for units in [0u128, 1, 999_999, 1_000_000, 12_500_000, 123_456_789_012] {
+            let s = format_amount(units).replace(',', "");
+            assert_eq!(parse_amount(&s).unwrap(), units, "{s}");
+        }
+        assert_eq!(format_amount(1_234_567_000_000), "1,234,567");
+    }
+
+    #[test]
+    fn parse_account_accepts_ss58_and_dev_names() {
+        let alice = parse_account("//Alice").unwrap();
+        assert_eq!(parse_account("alice").unwrap(), alice);
+        assert_eq!(parse_account(&alice.to_string()).unwrap(), alice);
+        assert_eq!(alice.to_string(), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
+    }
+
+    #[test]
+    fn parse_account_rejects_malformed() {
+        for bad in ["", "5Grw", "not-an-account", "0x1234"] {
+            assert!(matches!(parse_account(bad), Err(CliError::BadAccount(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn check_url_requires_websocket() {
+        assert!(check_url("ws://127.0.0.1:9944").is_ok());
+        assert!(matches!(check_url("http://x"), Err(CliError::BadUrl(_))));
+        assert!(matches!(check_url("nonsense"), Err(CliError::BadUrl(_))));
+    }
+
+    #[test]
+    fn bad_suri_is_reported() {
+        assert!(matches!(signer_from_suri("//Alice"), Ok(_)));
+        assert!(matches!(signer_from_suri("not a mnemonic at all"), Err(CliError::BadSuri(_))));
+    }
+}

@@ -1,0 +1,298 @@
+//! `dcu deploy`: upload every contract's code, instantiate the suite in
+//! dependency order and write the deployment manifest (addresses, code
+//! hashes, block, metadata bundles) under `deploy/`.
+//!
+//! Re-running is safe: code already on chain is not uploaded again and an
+//! instance recorded in the manifest, still alive on the same chain and with
+//! the same code hash, is reused. `--fresh` instantiates everything anew.
+//! The manifest is saved after every contract, so an interrupted deploy
+//! leaves a manifest that says exactly what exists.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+use contract_extrinsics::{ExtrinsicOptsBuilder, InstantiateCommandBuilder, UploadCommandBuilder};
+use serde::Serialize;
+use subxt::dynamic::Value as DynValue;
+
+use crate::chain::{self, short_reason};
+use crate::manifest::{DeployedContract, Manifest};
+use crate::opts::GlobalOpts;
+use crate::output::{emit, finish, spinner, Report};
+use crate::{CliError, Result};
+
+/// `dcu deploy` options.
+#[derive(Debug, Args)]
+pub struct DeployOpts {
+    /// Folder with the built bundles (<name>/<name>.contract), as written by
+    /// deploy/build-contracts.sh. Default: $CARGO_TARGET_DIR/ink, else target/ink.
+    #[arg(long, env = "DCU_ARTIFACTS")]
+    pub artifacts: Option<PathBuf>,
+    /// Instantiate every contract anew even where the manifest has a live one.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Initial stablecoin supply minted to the deployer, in tokens.
+    #[arg(long, default_value = "1000000")]
+    pub initial_supply: String,
+    /// Amount the development faucet pays per request, in tokens.
+    #[arg(long, default_value = "10000")]
+    pub faucet_amount: String,
+    /// Minimum time between two faucet payments to one account, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub faucet_cooldown_secs: u64,
+}
+
+/// One contract of the suite.
+struct ContractSpec {
+    name: &'static str,
+    constructor: &'static str,
+}
+
+/// The suite in dependency order.
+const SUITE: &[ContractSpec] = &[ContractSpec { name: "stable_token", constructor: "new" }];
+
+/// What happened to one contract.
+#[derive(Debug, Serialize)]
+pub struct ContractOutcome {
+    pub name: String,
+    pub address: String,
+    pub code_hash: String,
+    /// "reused", "instantiated"
+    pub action: String,
+    /// Whether its code was uploaded in this run.
+    pub code_uploaded: bool,
+    pub wasm_size: usize,
+    pub millis: u128,
+}
+
+/// What `dcu deploy` did.
+#[derive(Debug, Serialize)]
+pub struct DeployReport {
+    pub network: String,
+    pub url: String,
+    pub manifest: String,
+    pub block: u64,
+    pub contracts: Vec<ContractOutcome>,
+    pub millis: u128,
+}
+
+impl Report for DeployReport {
+    fn human(&self) -> String {
+        let mut s = format!("Deployed the DCU suite to {} ({}) in {:.1} s, block {}\n", self.network, self.url, self.millis as f64 / 1000.0, self.block);
+        for c in &self.contracts {
+            s.push_str(&format!(
+                "  {:<14} {}  {}{}  ({} bytes of Wasm)\n",
+                c.name,
+                c.address,
+                c.action,
+                if c.code_uploaded { ", code uploaded" } else { "" },
+                c.wasm_size
+            ));
+        }
+        s.push_str(&format!("Manifest written to {}", self.manifest));
+        s
+    }
+}
+
+/// Default folder of the built bundles.
+pub fn default_artifacts() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => PathBuf::from(t).join("ink"),
+        None => PathBuf::from("target/ink"),
+    }
+}
+
+fn constructor_args(spec: &ContractSpec, opts: &DeployOpts) -> Result<Vec<String>> {
+    match spec.name {
+        "stable_token" => {
+            let supply = chain::parse_amount(&opts.initial_supply)?;
+            let faucet = chain::parse_amount(&opts.faucet_amount)?;
+            let cooldown_ms = opts
+                .faucet_cooldown_secs
+                .checked_mul(1000)
+                .ok_or_else(|| CliError::Other("the faucet cooldown is too long".into()))?;
+            Ok(vec![
+                supply.to_string(),
+                "Some(\"DCU Dollar\")".into(),
+                "Some(\"DUSD\")".into(),
+                dcu_common::TOKEN_DECIMALS.to_string(),
+                faucet.to_string(),
+                cooldown_ms.to_string(),
+            ])
+        }
+        other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
+    }
+}
+
+/// Code hash and Wasm size of a bundle.
+fn bundle_info(bundle: &Path) -> Result<(String, usize)> {
+    let meta = contract_metadata::ContractMetadata::load(bundle)
+        .map_err(|e| CliError::BadManifest { path: bundle.to_path_buf(), reason: short_reason(&e.to_string()) })?;
+    let size = meta.source.wasm.as_ref().map(|w| w.0.len()).unwrap_or(0);
+    Ok((format!("0x{}", hex::encode(meta.source.hash.0)), size))
+}
+
+async fn code_on_chain(client: &chain::Client, code_hash: &str) -> Result<bool> {
+    let bytes = hex::decode(code_hash.trim_start_matches("0x")).map_err(|e| CliError::Other(e.to_string()))?;
+    let addr = subxt::dynamic::storage("Contracts", "PristineCode", vec![DynValue::from_bytes(bytes)]);
+    let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the chain's code storage".into(), reason: short_reason(&e.to_string()) };
+    let at = client.storage().at_latest().await.map_err(lost)?;
+    Ok(at.fetch(&addr).await.map_err(lost)?.is_some())
+}
+
+async fn contract_alive(client: &chain::Client, address: &str) -> Result<bool> {
+    let Ok(acc) = address.parse::<subxt::utils::AccountId32>() else { return Ok(false) };
+    let addr = subxt::dynamic::storage("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)]);
+    let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the chain's contract storage".into(), reason: short_reason(&e.to_string()) };
+    let at = client.storage().at_latest().await.map_err(lost)?;
+    Ok(at.fetch(&addr).await.map_err(lost)?.is_some())
+}
+
+async fn best_block(client: &chain::Client) -> Result<u64> {
+    let b = client.blocks().at_latest().await.map_err(|e| CliError::ConnectionLost { doing: "reading the best block".into(), reason: short_reason(&e.to_string()) })?;
+    Ok(b.number().into())
+}
+
+/// Runs `dcu deploy`.
+pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Result<()> {
+    let t0 = Instant::now();
+    let signer = chain::signer_from_suri(&g.secret_uri()?)?;
+    let artifacts = opts.artifacts.clone().unwrap_or_else(default_artifacts);
+    // Check every input before the first transaction.
+    let mut plan = Vec::new();
+    for spec in SUITE {
+        let bundle = artifacts.join(spec.name).join(format!("{}.contract", spec.name));
+        if !bundle.exists() {
+            return Err(CliError::MissingArtifact(bundle));
+        }
+        plan.push((spec, bundle, constructor_args(spec, opts)?));
+    }
+    let client = chain::connect(&g.url).await?;
+    let genesis = format!("{:?}", client.genesis_hash());
+    let manifest_path = g.manifest_path();
+    let mut manifest = match Manifest::load(&manifest_path) {
+        Ok(m) if m.genesis_hash == genesis && !opts.fresh => m,
+        Ok(_) | Err(CliError::NoManifest(_)) => Manifest::default(),
+        Err(e) => return Err(e),
+    };
+    manifest.network = g.network.clone();
+    manifest.url = g.url.clone();
+    manifest.genesis_hash = genesis;
+    manifest.deployer = signer.public_key().to_account_id().to_string();
+    let publish_dir = manifest_path.parent().unwrap_or(Path::new(".")).join("artifacts").join(&g.network);
+    std::fs::create_dir_all(&publish_dir)?;
+
+    let mut outcomes = Vec::new();
+    for (spec, bundle, args) in plan {
+        let started = Instant::now();
+        let (code_hash, wasm_size) = bundle_info(&bundle)?;
+        // Publish the bundle and its metadata beside the manifest.
+        let published = publish_dir.join(format!("{}.contract", spec.name));
+        std::fs::copy(&bundle, &published)?;
+        let json_src = bundle.with_extension("json");
+        let json_dst = publish_dir.join(format!("{}.json", spec.name));
+        if json_src.exists() {
+            std::fs::copy(&json_src, &json_dst)?;
+        }
+        let rel = |p: &Path| p.strip_prefix(manifest_path.parent().unwrap_or(Path::new("."))).unwrap_or(p).to_path_buf();
+
+        if let Some(existing) = manifest.contracts.get(spec.name) {
+            if existing.code_hash == code_hash && contract_alive(&client, &existing.address).await? {
+                outcomes.push(ContractOutcome {
+                    name: spec.name.into(),
+                    address: existing.address.clone(),
+                    code_hash,
+                    action: "reused".into(),
+                    code_uploaded: false,
+                    wasm_size,
+                    millis: started.elapsed().as_millis(),
+                });
+                continue;
+            }
+        }
+
+        let url = chain::check_url(&g.url)?;
+        let mut code_uploaded = false;
+        if !code_on_chain(&client, &code_hash).await? {
+            let pb = spinner(g, format!("uploading {} ({} bytes)", spec.name, wasm_size));
+            let ex = UploadCommandBuilder::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(published.clone())).url(url.clone()).done())
+                .done()
+                .await
+                .map_err(|e| CliError::Other(format!("preparing the upload of {}: {}", spec.name, short_reason(&e.to_string()))))?;
+            let res = ex.upload_code().await;
+            pb.finish_and_clear();
+            res.map_err(|e| CliError::ChainRefused { message: format!("upload {}", spec.name), reason: short_reason(&e.to_string()) })?;
+            code_uploaded = true;
+        }
+        let pb = spinner(g, format!("instantiating {}", spec.name));
+        // With the .json metadata (no code inside) contract-extrinsics
+        // instantiates from the code hash already on chain.
+        let meta_file = if json_dst.exists() { json_dst.clone() } else { published.clone() };
+        let ex = InstantiateCommandBuilder::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file)).url(url).done())
+            .constructor(spec.constructor)
+            .args(args.clone())
+            .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
+            .done()
+            .await
+            .map_err(|e| CliError::Other(format!("preparing {}: {}", spec.name, short_reason(&e.to_string()))))?;
+        let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
+        let decoded = ex.decode_instantiate_dry_run(&dry).await.map_err(|e| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: short_reason(&e.to_string()) })?;
+        if decoded.reverted {
+            pb.finish_and_clear();
+            return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
+        }
+        let res = ex.instantiate(None).await;
+        let block = best_block(&client).await?;
+        finish(g, &pb, format!("{} instantiated", spec.name));
+        let res = res.map_err(|e| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: short_reason(&e.to_string()) })?;
+        let address = res.contract_address.to_string();
+        manifest.contracts.insert(
+            spec.name.into(),
+            DeployedContract {
+                address: address.clone(),
+                code_hash: code_hash.clone(),
+                block,
+                constructor: spec.constructor.into(),
+                args,
+                bundle: rel(&published),
+                metadata: rel(&json_dst),
+                wasm_size,
+            },
+        );
+        manifest.block = block;
+        manifest.save(&manifest_path)?;
+        outcomes.push(ContractOutcome {
+            name: spec.name.into(),
+            address,
+            code_hash,
+            action: "instantiated".into(),
+            code_uploaded,
+            wasm_size,
+            millis: started.elapsed().as_millis(),
+        });
+    }
+    manifest.block = best_block(&client).await?;
+    manifest.save(&manifest_path)?;
+    emit(
+        g,
+        out,
+        &DeployReport {
+            network: g.network.clone(),
+            url: g.url.clone(),
+            manifest: manifest_path.display().to_string(),
+            block: manifest.block,
+            contracts: outcomes,
+            millis: t0.elapsed().as_millis(),
+        },
+    )
+}
+
+/// A salt that differs between runs, so `--fresh` never collides with an
+/// earlier instance of the same code and arguments.
+fn rand_salt() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    (nanos as u64) ^ (std::process::id() as u64).rotate_left(32)
+}

@@ -1,0 +1,370 @@
+//! Calling and querying deployed contracts through their ink! metadata.
+//!
+//! Arguments are given as strings and encoded by contract-transcode from the
+//! contract's metadata; return values and events are decoded the same way.
+//! A call is always dry-run first: when the contract refuses, nothing is
+//! submitted and the error variant is reported with its doc comment from the
+//! metadata ("InsufficientBalance — the caller's balance is too low").
+
+use std::path::{Path, PathBuf};
+
+use contract_extrinsics::{
+    CallCommandBuilder, CallExec, DisplayEvents, ErrorVariant, ExtrinsicOptsBuilder,
+};
+use contract_transcode::{ContractMessageTranscoder, Value};
+use scale_info::{form::PortableForm, TypeDef};
+use serde::Serialize;
+use subxt::utils::AccountId32;
+use subxt_signer::sr25519::Keypair;
+
+use crate::chain::{short_reason, Config, Env};
+use crate::manifest::{self, Manifest};
+use crate::{CliError, Result};
+
+/// Weight of a call, as pallet-contracts reports it.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Gas {
+    /// Computation time, in picoseconds.
+    pub ref_time: u64,
+    /// Storage proof size, in bytes.
+    pub proof_size: u64,
+}
+
+impl From<sp_weights::Weight> for Gas {
+    fn from(w: sp_weights::Weight) -> Self {
+        Gas { ref_time: w.ref_time(), proof_size: w.proof_size() }
+    }
+}
+
+/// What a dry run (a query) returned.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryOutcome {
+    /// The decoded return value, with ink!'s `Ok(..)` wrapper removed.
+    pub value: Value,
+    /// Weight the call consumed.
+    pub gas_consumed: Gas,
+    /// Weight the call requires as a limit.
+    pub gas_required: Gas,
+    /// Storage deposit charged (positive) or refunded (negative).
+    pub storage_deposit: i128,
+}
+
+/// What a submitted call did.
+#[derive(Clone, Debug, Serialize)]
+pub struct TxOutcome {
+    /// Contract and message.
+    pub contract: String,
+    pub message: String,
+    /// Return value of the dry run that preceded the submission.
+    pub value: Value,
+    /// Hash of the extrinsic, as included in a block.
+    pub extrinsic_hash: String,
+    /// Weight the call consumed (from the dry run at the same state).
+    pub gas_consumed: Gas,
+    /// Weight limit the extrinsic was submitted with.
+    pub gas_limit: Gas,
+    /// Storage deposit charged (positive) or refunded (negative).
+    pub storage_deposit: i128,
+    /// Decoded events of the extrinsic (pallet and contract events).
+    pub events: serde_json::Value,
+}
+
+impl TxOutcome {
+    /// The contract events' names, in order ("Transfer", "Approval", …).
+    pub fn contract_event_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        if let Some(list) = self.events.as_array() {
+            for e in list {
+                if e["pallet"] == "Contracts" && e["name"] == "ContractEmitted" {
+                    if let Some(fields) = e["fields"].as_array() {
+                        for f in fields {
+                            if f["name"] == "data" {
+                                if let Some(obj) = f["value"].as_object() {
+                                    names.extend(obj.keys().cloned());
+                                } else if let Some(s) = f["value"].as_str() {
+                                    names.push(s.split([' ', '{', '(']).next().unwrap_or(s).to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        names
+    }
+}
+
+/// A deployed contract, ready to call.
+pub struct ContractHandle {
+    /// Contract name in the manifest.
+    pub name: String,
+    /// Its address.
+    pub address: AccountId32,
+    /// Its `.contract` bundle.
+    pub bundle: PathBuf,
+    /// Encoder/decoder built from its metadata.
+    pub transcoder: ContractMessageTranscoder,
+}
+
+impl ContractHandle {
+    /// Looks a contract up in a manifest and loads its metadata.
+    pub fn from_manifest(manifest: &Manifest, manifest_path: &Path, name: &str) -> Result<Self> {
+        let c = manifest.contract(name)?;
+        let bundle = manifest::resolve(manifest_path, &c.bundle);
+        let address = c.address.parse::<AccountId32>().map_err(|_| CliError::BadManifest {
+            path: manifest_path.to_path_buf(),
+            reason: format!("`{name}` has an invalid address {}", c.address),
+        })?;
+        Self::new(name, address, bundle)
+    }
+
+    /// A handle on `address` with the metadata in `bundle`.
+    pub fn new(name: &str, address: AccountId32, bundle: PathBuf) -> Result<Self> {
+        if !bundle.exists() {
+            return Err(CliError::MissingArtifact(bundle));
+        }
+        let transcoder = ContractMessageTranscoder::load(&bundle).map_err(|e| CliError::BadManifest {
+            path: bundle.clone(),
+            reason: short_reason(&e.to_string()),
+        })?;
+        Ok(ContractHandle { name: name.to_string(), address, bundle, transcoder })
+    }
+
+    async fn prepare(&self, url: &str, signer: &Keypair, message: &str, args: &[String]) -> Result<CallExec<Config, Env, Keypair>> {
+        if !self.transcoder.metadata().spec().messages().iter().any(|m| m.label() == message) {
+            return Err(CliError::Other(format!("`{}` has no message `{message}`", self.name)));
+        }
+        let url_parsed = crate::chain::check_url(url)?;
+        let opts = ExtrinsicOptsBuilder::new(signer.clone())
+            .file(Some(self.bundle.clone()))
+            .url(url_parsed)
+            .done();
+        CallCommandBuilder::new(self.address.clone(), message, opts)
+            .args(args.to_vec())
+            .done()
+            .await
+            .map_err(|e| classify(url, &format!("preparing `{message}`"), &e.to_string()))
+    }
+
+    /// Dry-runs `message` as `signer` and decodes its return value.
+    ///
+    /// # Errors
+    /// [`CliError::ContractRefused`] with the decoded error when the contract
+    /// returns `Err`, [`CliError::ChainRefused`] when the pallet refuses.
+    pub async fn query(&self, url: &str, signer: &Keypair, message: &str, args: &[String]) -> Result<QueryOutcome> {
+        let exec = self.prepare(url, signer, message, args).await?;
+        self.dry_run(url, &exec, message).await
+    }
+
+    async fn dry_run(&self, url: &str, exec: &CallExec<Config, Env, Keypair>, message: &str) -> Result<QueryOutcome> {
+        let result = exec
+            .call_dry_run()
+            .await
+            .map_err(|e| classify(url, &format!("dry-running `{message}`"), &e.to_string()))?;
+        let storage_deposit = deposit_of(&result.storage_deposit);
+        let gas_consumed = Gas::from(result.gas_consumed);
+        let gas_required = Gas::from(result.gas_required);
+        match result.result {
+            Ok(ret) => {
+                let value = self
+                    .transcoder
+                    .decode_message_return(message, &mut &ret.data[..])
+                    .map_err(|e| CliError::Other(format!("cannot decode the answer of `{message}`: {}", short_reason(&e.to_string()))))?;
+                if ret.did_revert() {
+                    let (variant, description) = describe_error(&self.transcoder, message, &value);
+                    return Err(CliError::ContractRefused {
+                        contract: self.name.clone(),
+                        message: message.to_string(),
+                        variant,
+                        description,
+                    });
+                }
+                Ok(QueryOutcome { value: unwrap_ok(&value).clone(), gas_consumed, gas_required, storage_deposit })
+            }
+            Err(err) => {
+                let reason = match ErrorVariant::from_dispatch_error(&err, &exec.client().metadata()) {
+                    Ok(v) => v.to_string(),
+                    Err(_) => format!("{err:?}"),
+                };
+                Err(CliError::ChainRefused { message: message.to_string(), reason: explain_dispatch(&reason) })
+            }
+        }
+    }
+
+    /// Dry-runs, then submits `message` as `signer` and waits until it is in
+    /// a block. Nothing is submitted when the dry run fails.
+    pub async fn execute(&self, url: &str, signer: &Keypair, message: &str, args: &[String]) -> Result<TxOutcome> {
+        let exec = self.prepare(url, signer, message, args).await?;
+        let dry = self.dry_run(url, &exec, message).await?;
+        // A 10 % margin over the dry run's requirement absorbs state changes
+        // between the dry run and inclusion.
+        let limit = sp_weights::Weight::from_parts(
+            dry.gas_required.ref_time.saturating_add(dry.gas_required.ref_time / 10),
+            dry.gas_required.proof_size.saturating_add(dry.gas_required.proof_size / 10),
+        );
+        let events = exec.call(Some(limit)).await.map_err(|e| {
+            let text = e.to_string();
+            if looks_disconnected(&text) {
+                CliError::ConnectionLost { doing: format!("submitting `{message}`"), reason: short_reason(&text) }
+            } else {
+                CliError::ChainRefused { message: message.to_string(), reason: explain_dispatch(&short_reason(&text)) }
+            }
+        })?;
+        let extrinsic_hash = format!("{:?}", events.extrinsic_hash());
+        let display = DisplayEvents::from_events::<Config, Env>(&events, Some(&self.transcoder), &exec.client().metadata())
+            .map_err(|e| CliError::Other(format!("cannot decode the events: {}", short_reason(&e.to_string()))))?;
+        let events = serde_json::to_value(&display).unwrap_or(serde_json::Value::Null);
+        Ok(TxOutcome {
+            contract: self.name.clone(),
+            message: message.to_string(),
+            value: dry.value,
+            extrinsic_hash,
+            gas_consumed: dry.gas_consumed,
+            gas_limit: Gas::from(limit),
+            storage_deposit: dry.storage_deposit,
+            events,
+        })
+    }
+}
+
+fn deposit_of<B: Into<u128> + Copy>(d: &contract_extrinsics::pallet_contracts_primitives::StorageDeposit<B>) -> i128 {
+    use contract_extrinsics::pallet_contracts_primitives::StorageDeposit;
+    match d {
+        StorageDeposit::Charge(c) => i128::try_from((*c).into()).unwrap_or(i128::MAX),
+        StorageDeposit::Refund(r) => i128::try_from((*r).into()).map(|v| -v).unwrap_or(i128::MIN),
+    }
+}
+
+fn looks_disconnected(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["connection", "restart", "background task closed", "transport", "broken pipe", "reset by peer"]
+        .iter()
+        .any(|k| t.contains(k))
+}
+
+/// Maps a library error met while talking to the node to a sentence.
+fn classify(url: &str, doing: &str, text: &str) -> CliError {
+    if looks_disconnected(text) || text.to_ascii_lowercase().contains("refused") {
+        CliError::NodeUnreachable { url: url.to_string(), reason: format!("{doing}: {}", short_reason(text)) }
+    } else {
+        CliError::Other(format!("{doing} failed: {}", short_reason(text)))
+    }
+}
+
+/// Adds plain words to the pallet errors members meet most.
+fn explain_dispatch(reason: &str) -> String {
+    let hints = [
+        ("ContractTrapped", "the contract stopped with a trap (a bug or an unhandled case)"),
+        ("StorageDepositLimitExhausted", "the storage deposit limit is too low"),
+        ("StorageDepositNotEnoughFunds", "the account cannot pay the storage deposit"),
+        ("OutOfGas", "the call ran out of gas"),
+        ("ContractNotFound", "there is no contract at that address"),
+        ("CodeNotFound", "the contract code is not on chain"),
+        ("DuplicateContract", "a contract with the same code and salt already exists"),
+        ("Inability to pay some fees", "the signing account cannot pay the fees"),
+    ];
+    for (key, words) in hints {
+        if reason.contains(key) {
+            return format!("{words} ({reason})");
+        }
+    }
+    reason.to_string()
+}
+
+/// Strips ink!'s outer `Ok(..)` (the LangError wrapper) and, for messages
+/// returning `Result`, the inner `Ok(..)`.
+pub fn unwrap_ok(v: &Value) -> &Value {
+    let mut cur = v;
+    for _ in 0..2 {
+        match cur {
+            Value::Tuple(t) if t.ident().as_deref() == Some("Ok") => {
+                let mut vals = t.values();
+                match (vals.next(), vals.next()) {
+                    (Some(inner), None) => cur = inner,
+                    _ => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    cur
+}
+
+/// The variant of a refused call's error and its doc comment from metadata.
+pub fn describe_error(transcoder: &ContractMessageTranscoder, message: &str, value: &Value) -> (String, String) {
+    // Walk Ok(Err(e)) / Err(lang_error) in the value and the type registry together.
+    let registry = transcoder.metadata().registry();
+    let mut ty = transcoder
+        .metadata()
+        .spec()
+        .messages()
+        .iter()
+        .find(|m| m.label() == message)
+        .map(|m| m.return_type().ret_type().ty().id);
+    let mut cur = value;
+    loop {
+        let (ident, inner) = match cur {
+            Value::Tuple(t) => {
+                let mut vals = t.values();
+                (t.ident(), match (vals.next(), vals.next()) { (Some(v), None) => Some(v), _ => None })
+            }
+            _ => (None, None),
+        };
+        match (ident.as_deref(), inner) {
+            (Some(id @ ("Ok" | "Err")), Some(inner)) => {
+                ty = ty.and_then(|t| field_type_of_variant(registry, t, id));
+                if id == "Err" {
+                    return variant_and_docs(registry, ty, inner);
+                }
+                cur = inner;
+            }
+            _ => return variant_and_docs(registry, ty, cur),
+        }
+    }
+}
+
+fn field_type_of_variant(registry: &scale_info::PortableRegistry, ty: u32, variant: &str) -> Option<u32> {
+    match &registry.resolve(ty)?.type_def {
+        TypeDef::Variant(v) => v.variants.iter().find(|x| x.name == variant)?.fields.first().map(|f| f.ty.id),
+        _ => None,
+    }
+}
+
+fn variant_and_docs(registry: &scale_info::PortableRegistry, ty: Option<u32>, value: &Value) -> (String, String) {
+    let name = match value {
+        Value::Tuple(t) => t.ident(),
+        Value::Map(m) => m.ident(),
+        Value::Literal(s) => Some(s.clone()),
+        _ => None,
+    };
+    let shown = value.to_string();
+    let docs = match (ty.and_then(|t| registry.resolve(t)), &name) {
+        (Some(t), Some(n)) => match &t.type_def {
+            TypeDef::Variant::<PortableForm>(v) => v
+                .variants
+                .iter()
+                .find(|x| &x.name == n)
+                .map(|x| x.docs.join(" ").trim().to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    (shown, docs)
+}
+
+/// Reads a `u128` out of a decoded value.
+pub fn as_u128(v: &Value) -> Option<u128> {
+    match unwrap_ok(v) {
+        Value::UInt(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Reads an optional account out of a decoded value (`Some(addr)`/`None`).
+pub fn as_option_string(v: &Value) -> Option<String> {
+    match unwrap_ok(v) {
+        Value::Tuple(t) if t.ident().as_deref() == Some("Some") => t.values().next().map(|x| x.to_string().trim_matches('"').to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# DCU's whole test suite — the README's test command and what CI runs.
+#   1. set-up (idempotent: skips what ~/.dcu already has)
+#   2. unit and property tests of the contracts, the shared crate and dcu
+#   3. release Wasm of every contract (the artifacts dcu deploys)
+#   4. e2e tests on real substrate-contracts-node instances: the contracts
+#      through ink_e2e, and the dcu binary against the same kind of node
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+T0=$(date +%s)
+step() { echo; echo "=== $* ($(( $(date +%s) - T0 ))s)"; }
+
+step "setup"
+"$ROOT/deploy/setup.sh"
+# shellcheck source=/dev/null
+source "$ROOT/deploy/env.sh"
+
+step "unit and property tests"
+cargo "+$DCU_TOOLCHAIN" test --locked
+
+step "contracts to release Wasm"
+"$ROOT/deploy/build-contracts.sh"
+
+step "dcu binary"
+cargo "+$DCU_TOOLCHAIN" build --locked -p dcu
+
+step "e2e tests on the node"
+cargo "+$DCU_TOOLCHAIN" test --locked -p dcu-e2e-tests -- --test-threads=2
+
+step "all tests passed in $(( $(date +%s) - T0 ))s"

@@ -1,0 +1,157 @@
+//! `dcu` against a real node: every token subcommand and `dcu deploy`, their
+//! JSON output, and the one-sentence failures of bad input.
+//!
+//! Runs the `dcu` binary built by `cargo build -p dcu` (deploy/test.sh does
+//! this first) with a private manifest folder per test.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use dcu_e2e_tests::{artifacts_dir, TestResult, ONE};
+use ink_e2e::{PolkadotConfig, TestNodeProcess};
+use serde_json::Value;
+
+fn dcu_bin() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dcu_e2e_tests::workspace_root().join("target"));
+    let p = target.join("debug/dcu");
+    assert!(p.exists(), "{} is missing: run `cargo build -p dcu` first", p.display());
+    p
+}
+
+struct Dcu {
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Dcu {
+    fn run(&self, suri: &str, args: &[&str]) -> Output {
+        Command::new(dcu_bin())
+            .args(["--url", &self.url, "--suri", suri])
+            .args(args)
+            .env("DCU_DEPLOY_DIR", self.dir.path())
+            .env("DCU_ARTIFACTS", artifacts_dir())
+            .env_remove("DCU_SURI")
+            .output()
+            .expect("dcu runs")
+    }
+
+    /// Runs with `--output json`, asserts success and parses stdout.
+    fn json(&self, suri: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--output", "json"];
+        all.extend_from_slice(args);
+        let out = self.run(suri, &all);
+        assert!(out.status.success(), "dcu {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("dcu {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Asserts failure with one clear sentence on stderr containing `needle`.
+    fn fails(&self, suri: &str, args: &[&str], needle: &str) {
+        let out = self.run(suri, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "dcu {args:?} should fail");
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "dcu {args:?} should print one line, got: {err}");
+        assert!(lines[0].starts_with("error: "), "{err}");
+        assert!(err.contains(needle), "dcu {args:?}: expected '{needle}' in: {err}");
+        assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    }
+
+    fn balance(&self, who: &str) -> u128 {
+        self.json("//Alice", &["token", "balance", who])["units"].as_u64().map(u128::from).unwrap_or_else(|| panic!("no units for {who}"))
+    }
+}
+
+async fn setup() -> (TestNodeProcess<PolkadotConfig>, Dcu) {
+    let node = TestNodeProcess::<PolkadotConfig>::build_with_env_or_default().spawn().await.expect("node starts");
+    let dcu = Dcu { url: node.url().to_string(), dir: tempfile::tempdir().expect("temp dir") };
+    (node, dcu)
+}
+
+#[tokio::test]
+async fn cli_deploy_then_every_token_command() -> TestResult {
+    let (_node, dcu) = setup().await;
+
+    // given: a deployment written to the manifest
+    let d = dcu.json("//Alice", &["deploy"]);
+    assert_eq!(d["contracts"][0]["name"], "stable_token");
+    assert_eq!(d["contracts"][0]["action"], "instantiated");
+    assert_eq!(d["contracts"][0]["code_uploaded"], true);
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dcu.dir.path().join("local.json"))?)?;
+    let address = manifest["contracts"]["stable_token"]["address"].as_str().unwrap().to_string();
+    assert!(dcu.dir.path().join("artifacts/local/stable_token.json").exists());
+
+    // re-running reuses the instance; --fresh makes a new one
+    let again = dcu.json("//Alice", &["deploy"]);
+    assert_eq!(again["contracts"][0]["action"], "reused");
+    assert_eq!(again["contracts"][0]["address"], address.as_str());
+
+    // info
+    let info = dcu.json("//Alice", &["token", "info"]);
+    assert_eq!(info["symbol"], "DUSD");
+    assert_eq!(info["decimals"], 6);
+
+    // faucet: Bob receives 10,000 tokens
+    let f = dcu.json("//Bob", &["token", "faucet"]);
+    assert_eq!(f["units"].as_u64(), Some((10_000 * ONE) as u64));
+    assert!(f["contract_events"].as_array().unwrap().iter().any(|e| e == "Transfer"), "{f}");
+    assert_eq!(dcu.balance("bob"), 10_000 * ONE);
+
+    // transfer: Bob → Charlie 250.5, exact to the unit, with its weight reported
+    let t = dcu.json("//Bob", &["token", "transfer", "//Charlie", "250.5"]);
+    assert!(t["gas_consumed"]["ref_time"].as_u64().unwrap() > 0);
+    assert_eq!(dcu.balance("charlie"), 250_500_000);
+    assert_eq!(dcu.balance("bob"), 10_000 * ONE - 250_500_000);
+
+    // approve + allowance
+    dcu.json("//Charlie", &["token", "approve", "dave", "100"]);
+    let a = dcu.json("//Alice", &["token", "allowance", "charlie", "dave"]);
+    assert_eq!(a["units"].as_u64(), Some((100 * ONE) as u64));
+
+    // mint by the owner
+    dcu.json("//Alice", &["token", "mint", "eve", "0.000001"]);
+    assert_eq!(dcu.balance("eve"), 1);
+
+    // human output says it in words
+    let out = dcu.run("//Alice", &["token", "balance", "charlie"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("250.5 DUSD"));
+
+    let fresh = dcu.json("//Alice", &["deploy", "--fresh"]);
+    assert_eq!(fresh["contracts"][0]["action"], "instantiated");
+    assert_eq!(fresh["contracts"][0]["code_uploaded"], false);
+    assert_ne!(fresh["contracts"][0]["address"], address.as_str());
+    Ok(())
+}
+
+#[tokio::test]
+async fn cli_bad_input_fails_with_one_sentence_and_changes_nothing() -> TestResult {
+    let (_node, dcu) = setup().await;
+    // before a deployment
+    dcu.fails("//Alice", &["token", "balance"], "run `dcu deploy` first");
+    dcu.json("//Alice", &["deploy"]);
+    let before = dcu.balance("alice");
+
+    dcu.fails("//Alice", &["token", "transfer", "5Grw-not-an-address", "1"], "is not an account");
+    dcu.fails("//Alice", &["token", "transfer", "bob", "-3"], "cannot be negative");
+    dcu.fails("//Alice", &["token", "transfer", "bob", "1.0000001"], "decimal places");
+    dcu.fails("//Alice", &["token", "transfer", "bob", "ten"], "is not an amount");
+    dcu.fails("not a valid mnemonic phrase", &["token", "transfer", "bob", "1"], "secret URI is not valid");
+    // insufficient balance: decoded from the metadata, nothing submitted
+    dcu.fails("//Ferdie", &["token", "transfer", "bob", "1"], "InsufficientBalance");
+    dcu.fails("//Bob", &["token", "mint", "bob", "1"], "NotOwner");
+    // no node at --url
+    let out = Command::new(dcu_bin())
+        .args(["--url", "ws://127.0.0.1:1", "token", "balance"])
+        .env("DCU_DEPLOY_DIR", dcu.dir.path())
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no node is answering"), "{}", String::from_utf8_lossy(&out.stderr));
+    // a malformed manifest
+    std::fs::write(dcu.dir.path().join("broken.json"), "{")?;
+    dcu.fails("//Alice", &["--network", "broken", "token", "balance"], "is not valid");
+
+    assert_eq!(dcu.balance("alice"), before);
+    assert_eq!(dcu.balance("bob"), 0);
+    Ok(())
+}
