@@ -3,6 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use subxt::backend::{legacy::LegacyRpcMethods, rpc::RpcClient};
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
@@ -30,14 +31,44 @@ pub fn check_url(url: &str) -> Result<url::Url> {
     }
 }
 
+/// A connection: the typed client and the legacy RPC methods (for the best
+/// block: a dev node with instant seal may not finalize).
+#[derive(Clone)]
+pub struct Conn {
+    pub client: Client,
+    pub rpc: LegacyRpcMethods<Config>,
+}
+
 /// Connects to the node at `url`, failing with one sentence when nobody answers.
-pub async fn connect(url: &str) -> Result<Client> {
+pub async fn connect(url: &str) -> Result<Conn> {
     check_url(url)?;
     let unreachable = |reason: String| CliError::NodeUnreachable { url: url.to_string(), reason };
-    match tokio::time::timeout(CONNECT_TIMEOUT, Client::from_insecure_url(url)).await {
+    let attempt = async {
+        let rpc = RpcClient::from_insecure_url(url).await?;
+        let client = Client::from_rpc_client(rpc.clone()).await?;
+        Ok::<_, subxt::Error>(Conn { client, rpc: LegacyRpcMethods::new(rpc) })
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(unreachable(short_reason(&e.to_string()))),
         Err(_) => Err(unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))),
+    }
+}
+
+impl Conn {
+    /// Hash and number of the best (not necessarily finalized) block.
+    pub async fn best_block(&self) -> Result<(<Config as subxt::Config>::Hash, u64)> {
+        let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the best block".into(), reason: short_reason(&e.to_string()) };
+        let header = self.rpc.chain_get_header(None).await.map_err(lost)?;
+        let header = header.ok_or_else(|| CliError::Other("the node has no best block".into()))?;
+        use subxt::config::Header;
+        Ok((header.hash(), header.number.into()))
+    }
+
+    /// Storage at the best block.
+    pub async fn storage_at_best(&self) -> Result<subxt::storage::Storage<Config, Client>> {
+        let (hash, _) = self.best_block().await?;
+        Ok(self.client.storage().at(hash))
     }
 }
 

@@ -65,32 +65,58 @@ pub struct TxOutcome {
     pub gas_limit: Gas,
     /// Storage deposit charged (positive) or refunded (negative).
     pub storage_deposit: i128,
-    /// Decoded events of the extrinsic (pallet and contract events).
+    /// Events the contracts emitted, decoded from their metadata.
+    pub contract_events: Vec<ContractEvent>,
+    /// Every event of the extrinsic (pallet and contract events).
     pub events: serde_json::Value,
+}
+
+/// A contract event decoded with the emitting contract's metadata.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContractEvent {
+    /// Address of the emitting contract.
+    pub contract: String,
+    /// Event name from the metadata (`Transfer`, `CreditExtended`, …).
+    pub name: String,
+    /// Its fields.
+    pub fields: Value,
+}
+
+/// Decodes the `ContractEmitted` events of an extrinsic with the metadata of
+/// the contracts in `known` (events of other contracts are named "unknown").
+pub fn decode_contract_events(events: &subxt::blocks::ExtrinsicEvents<Config>, known: &[&ContractHandle]) -> Vec<ContractEvent> {
+    let mut out = Vec::new();
+    for ev in events.iter().flatten() {
+        if ev.pallet_name() != "Contracts" || ev.variant_name() != "ContractEmitted" {
+            continue;
+        }
+        let bytes = ev.field_bytes();
+        if bytes.len() < 32 {
+            continue;
+        }
+        let mut raw = [0u8; 32];
+        raw.copy_from_slice(&bytes[..32]);
+        let contract = AccountId32(raw);
+        let topics = ev.topics();
+        let decoded = known
+            .iter()
+            .find(|h| h.address == contract)
+            .zip(topics.first())
+            .and_then(|(h, sig)| h.transcoder.decode_contract_event(sig, &mut &bytes[32..]).ok());
+        let (name, fields) = match decoded {
+            Some(Value::Map(m)) => (m.ident().unwrap_or_else(|| "event".into()), Value::Map(m)),
+            Some(v) => ("event".into(), v),
+            None => ("unknown".into(), Value::String(format!("0x{}", hex::encode(&bytes[32..])))),
+        };
+        out.push(ContractEvent { contract: contract.to_string(), name, fields });
+    }
+    out
 }
 
 impl TxOutcome {
     /// The contract events' names, in order ("Transfer", "Approval", …).
     pub fn contract_event_names(&self) -> Vec<String> {
-        let mut names = Vec::new();
-        if let Some(list) = self.events.as_array() {
-            for e in list {
-                if e["pallet"] == "Contracts" && e["name"] == "ContractEmitted" {
-                    if let Some(fields) = e["fields"].as_array() {
-                        for f in fields {
-                            if f["name"] == "data" {
-                                if let Some(obj) = f["value"].as_object() {
-                                    names.extend(obj.keys().cloned());
-                                } else if let Some(s) = f["value"].as_str() {
-                                    names.push(s.split([' ', '{', '(']).next().unwrap_or(s).to_string());
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        names
+        self.contract_events.iter().map(|e| e.name.clone()).collect()
     }
 }
 
@@ -213,6 +239,7 @@ impl ContractHandle {
         let extrinsic_hash = format!("{:?}", events.extrinsic_hash());
         let display = DisplayEvents::from_events::<Config, Env>(&events, Some(&self.transcoder), &exec.client().metadata())
             .map_err(|e| CliError::Other(format!("cannot decode the events: {}", short_reason(&e.to_string()))))?;
+        let contract_events = decode_contract_events(&events, &[self]);
         let events = serde_json::to_value(&display).unwrap_or(serde_json::Value::Null);
         Ok(TxOutcome {
             contract: self.name.clone(),
@@ -222,6 +249,7 @@ impl ContractHandle {
             gas_consumed: dry.gas_consumed,
             gas_limit: Gas::from(limit),
             storage_deposit: dry.storage_deposit,
+            contract_events,
             events,
         })
     }

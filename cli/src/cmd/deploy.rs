@@ -134,25 +134,24 @@ fn bundle_info(bundle: &Path) -> Result<(String, usize)> {
     Ok((format!("0x{}", hex::encode(meta.source.hash.0)), size))
 }
 
-async fn code_on_chain(client: &chain::Client, code_hash: &str) -> Result<bool> {
+async fn code_on_chain(conn: &chain::Conn, code_hash: &str) -> Result<bool> {
     let bytes = hex::decode(code_hash.trim_start_matches("0x")).map_err(|e| CliError::Other(e.to_string()))?;
     let addr = subxt::dynamic::storage("Contracts", "PristineCode", vec![DynValue::from_bytes(bytes)]);
     let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the chain's code storage".into(), reason: short_reason(&e.to_string()) };
-    let at = client.storage().at_latest().await.map_err(lost)?;
+    let at = conn.storage_at_best().await?;
     Ok(at.fetch(&addr).await.map_err(lost)?.is_some())
 }
 
-async fn contract_alive(client: &chain::Client, address: &str) -> Result<bool> {
+async fn contract_alive(conn: &chain::Conn, address: &str) -> Result<bool> {
     let Ok(acc) = address.parse::<subxt::utils::AccountId32>() else { return Ok(false) };
     let addr = subxt::dynamic::storage("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)]);
     let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the chain's contract storage".into(), reason: short_reason(&e.to_string()) };
-    let at = client.storage().at_latest().await.map_err(lost)?;
+    let at = conn.storage_at_best().await?;
     Ok(at.fetch(&addr).await.map_err(lost)?.is_some())
 }
 
-async fn best_block(client: &chain::Client) -> Result<u64> {
-    let b = client.blocks().at_latest().await.map_err(|e| CliError::ConnectionLost { doing: "reading the best block".into(), reason: short_reason(&e.to_string()) })?;
-    Ok(b.number().into())
+async fn best_block(conn: &chain::Conn) -> Result<u64> {
+    Ok(conn.best_block().await?.1)
 }
 
 /// Runs `dcu deploy`.
@@ -169,8 +168,8 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         }
         plan.push((spec, bundle, constructor_args(spec, opts)?));
     }
-    let client = chain::connect(&g.url).await?;
-    let genesis = format!("{:?}", client.genesis_hash());
+    let conn = chain::connect(&g.url).await?;
+    let genesis = format!("{:?}", conn.client.genesis_hash());
     let manifest_path = g.manifest_path();
     let mut manifest = match Manifest::load(&manifest_path) {
         Ok(m) if m.genesis_hash == genesis && !opts.fresh => m,
@@ -199,7 +198,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         let rel = |p: &Path| p.strip_prefix(manifest_path.parent().unwrap_or(Path::new("."))).unwrap_or(p).to_path_buf();
 
         if let Some(existing) = manifest.contracts.get(spec.name) {
-            if existing.code_hash == code_hash && contract_alive(&client, &existing.address).await? {
+            if existing.code_hash == code_hash && contract_alive(&conn, &existing.address).await? {
                 outcomes.push(ContractOutcome {
                     name: spec.name.into(),
                     address: existing.address.clone(),
@@ -215,9 +214,9 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
 
         let url = chain::check_url(&g.url)?;
         let mut code_uploaded = false;
-        if !code_on_chain(&client, &code_hash).await? {
+        if !code_on_chain(&conn, &code_hash).await? {
             let pb = spinner(g, format!("uploading {} ({} bytes)", spec.name, wasm_size));
-            let ex = UploadCommandBuilder::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(published.clone())).url(url.clone()).done())
+            let ex = UploadCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(published.clone())).url(url.clone()).done())
                 .done()
                 .await
                 .map_err(|e| CliError::Other(format!("preparing the upload of {}: {}", spec.name, short_reason(&e.to_string()))))?;
@@ -230,7 +229,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         // With the .json metadata (no code inside) contract-extrinsics
         // instantiates from the code hash already on chain.
         let meta_file = if json_dst.exists() { json_dst.clone() } else { published.clone() };
-        let ex = InstantiateCommandBuilder::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file)).url(url).done())
+        let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file)).url(url).done())
             .constructor(spec.constructor)
             .args(args.clone())
             .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
@@ -244,7 +243,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
         }
         let res = ex.instantiate(None).await;
-        let block = best_block(&client).await?;
+        let block = best_block(&conn).await?;
         finish(g, &pb, format!("{} instantiated", spec.name));
         let res = res.map_err(|e| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: short_reason(&e.to_string()) })?;
         let address = res.contract_address.to_string();
@@ -273,7 +272,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             millis: started.elapsed().as_millis(),
         });
     }
-    manifest.block = best_block(&client).await?;
+    manifest.block = best_block(&conn).await?;
     manifest.save(&manifest_path)?;
     emit(
         g,

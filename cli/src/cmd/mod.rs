@@ -15,7 +15,7 @@ pub struct Session {
     pub signer: subxt_signer::sr25519::Keypair,
     pub manifest: Manifest,
     pub manifest_path: std::path::PathBuf,
-    pub client: chain::Client,
+    pub conn: chain::Conn,
 }
 
 impl Session {
@@ -25,8 +25,8 @@ impl Session {
         let signer = chain::signer_from_suri(&g.secret_uri()?)?;
         let manifest_path = g.manifest_path();
         let manifest = Manifest::load(&manifest_path)?;
-        let client = chain::connect(&g.url).await?;
-        let genesis = format!("{:?}", client.genesis_hash());
+        let conn = chain::connect(&g.url).await?;
+        let genesis = format!("{:?}", conn.client.genesis_hash());
         if genesis != manifest.genesis_hash {
             return Err(CliError::StaleManifest {
                 path: manifest_path,
@@ -35,7 +35,7 @@ impl Session {
                 found: genesis,
             });
         }
-        Ok(Session { url: g.url.clone(), signer, manifest, manifest_path, client })
+        Ok(Session { url: g.url.clone(), signer, manifest, manifest_path, conn })
     }
 
     /// A handle on a deployed contract.

@@ -12,7 +12,7 @@ use super::Session;
 use crate::chain::{format_amount, parse_account, parse_amount};
 use crate::contract::{as_option_string, as_u128, Gas, TxOutcome};
 use crate::opts::GlobalOpts;
-use crate::output::{emit, finish, spinner, Report};
+use crate::output::{emit, spinner, Report};
 use crate::{CliError, Result};
 
 /// Name of the token contract in the manifest.
@@ -38,6 +38,7 @@ pub enum TokenCmd {
         /// Recipient.
         to: String,
         /// Amount in tokens, e.g. 12.5.
+        #[arg(allow_hyphen_values = true)]
         amount: String,
     },
     /// Allow a spender (e.g. the credit pool) to move up to AMOUNT of the signer's tokens.
@@ -45,6 +46,7 @@ pub enum TokenCmd {
         /// Spender.
         spender: String,
         /// Allowance in tokens (replaces the current one).
+        #[arg(allow_hyphen_values = true)]
         amount: String,
     },
     /// What SPENDER may still move from OWNER.
@@ -61,6 +63,7 @@ pub enum TokenCmd {
         /// Recipient.
         to: String,
         /// Amount in tokens.
+        #[arg(allow_hyphen_values = true)]
         amount: String,
     },
     /// Name, symbol, decimals, supply, owner and faucet settings.
@@ -208,7 +211,7 @@ pub async fn run(g: &GlobalOpts, opts: &TokenOpts, out: &mut impl Write) -> Resu
             let t = s.contract(TOKEN)?;
             let pb = spinner(g, "asking the faucet");
             let tx = t.execute(&s.url, &s.signer, "faucet", &[]).await;
-            finish(g, &pb, "");
+            pb.finish_and_clear();
             let tx = tx?;
             let units = as_u128(&tx.value).unwrap_or(0);
             emit(g, out, &TxReport::new(format!("The faucet paid {} DUSD to {}", format_amount(units), s.me()), units, tx))
