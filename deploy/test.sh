@@ -28,4 +28,7 @@ cargo "+$DCU_TOOLCHAIN" build --locked -p dcu
 step "e2e tests on the node"
 cargo "+$DCU_TOOLCHAIN" test --locked -p dcu-e2e-tests -- --test-threads=2
 
+step "benchmark report (docs/BENCHMARKS.md)"
+cargo "+$DCU_TOOLCHAIN" run --locked -q -p dcu-e2e-tests --bin bench > /dev/null
+
 step "all tests passed in $(( $(date +%s) - T0 ))s"
