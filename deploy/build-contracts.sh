@@ -12,7 +12,7 @@ source "$ROOT/deploy/env.sh"
 
 CONTRACTS=("$@")
 if [ ${#CONTRACTS[@]} -eq 0 ]; then
-  CONTRACTS=(stable_token)
+  CONTRACTS=(stable_token trust_graph)
 fi
 for c in "${CONTRACTS[@]}"; do
   t0=$(date +%s)

@@ -14,6 +14,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod fixed;
+pub mod trust;
 pub mod units;
 
 pub use fixed::{mul_div, Rounding};

@@ -33,7 +33,10 @@ pub const fn days(days: u64) -> Option<Timestamp> {
 /// Whole days elapsed from `from` to `to` (0 when `to <= from`).
 pub const fn whole_days_between(from: Timestamp, to: Timestamp) -> u64 {
     // Cannot underflow: saturating_sub floors at zero, DAY_MS is non-zero.
-    to.saturating_sub(from) / DAY_MS
+    match to.saturating_sub(from).checked_div(DAY_MS) {
+        Some(d) => d,
+        None => 0,
+    }
 }
 
 /// `value · bps / 10_000`, rounded down, `None` on overflow.

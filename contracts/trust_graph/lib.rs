@@ -1,0 +1,855 @@
+//! # `trust_graph` — members, trust, scores and credit capacity (SPEC §2)
+//!
+//! Members register, then state how much they trust each other with directed
+//! weighted edges (weight 1..=800). From the graph the contract derives, for
+//! every member v (seed 003 §3–4):
+//! - DT(v): the sum of incoming weights, **stored** and kept current on every
+//!   edge change, so that
+//! - NT(v) = ½ · Σ_{x→v} w(x,v) · DT(x) / 800 costs O(in-degree);
+//! - TS(v) = min(1, (DT + 0.3·NT) / MAX_TRUST), halved after `inactivity_days`
+//!   without a repayment;
+//! - CF(v) = mean(age, tx history, diversity, verified, community), halved for
+//!   `default_penalty_days` after a default;
+//! - C(v) = BASE · TS^1.5 · CF · (1 + ln max(1, |N(v)|)).
+//!
+//! The maths is `dcu_common::trust`, shared with the `dcu` CLI, so scores
+//! computed off chain equal these to the unit.
+//!
+//! ## Invariants (checked by `assert_invariants` in the unit tests)
+//! - `DT(v)` = Σ of the stored weights of v's in-edges;
+//! - `in_edges(v)` and `out_edges(v)` mirror the weight map exactly;
+//! - `neighbours(v)` = |{x : x→v or v→x}|, `mutual_in(v)` = |{x : x→v and v→x}|;
+//! - out-degree ≤ `max_out_degree`, in-degree ≤ `max_in_degree`.
+//!
+//! ## Access
+//! - `wire`: the deployer, once.
+//! - `set_params`, `set_verifier`: the wired governance contract only.
+//! - `verify`: an appointed verifier.
+//! - `record_repayment`, `record_warning`, `record_default`: the wired
+//!   `credit_pool` or `loan_manager` only.
+//! - Everything else: any registered member.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::trust_graph::{Error, MemberInfo, Params, ScoreInfo, TrustGraph, TrustGraphRef, Wiring};
+
+#[ink::contract]
+mod trust_graph {
+    use dcu_common::trust::{self, MemberState, ScoreParams, MAX_WEIGHT, MIN_WEIGHT};
+    use dcu_common::{DAY_MS, ONE_TOKEN};
+    use ink::prelude::vec::Vec;
+    use ink::storage::Mapping;
+
+    /// Default MAX_TRUST.
+    pub const DEFAULT_MAX_TRUST: u32 = 8_000;
+    /// Default BASE capacity: 1,000 whole tokens.
+    pub const DEFAULT_BASE_CAPACITY: Balance = 1_000 * ONE_TOKEN;
+    /// Default out-degree cap.
+    pub const DEFAULT_MAX_OUT_DEGREE: u32 = 150;
+    /// Default in-degree cap (bounds the cost of NT and the in-edge list).
+    pub const DEFAULT_MAX_IN_DEGREE: u32 = 400;
+    /// Hard bound on either degree cap: an edge list of 500 accounts is 16 KB,
+    /// the node's storage-value limit.
+    pub const DEGREE_HARD_CAP: u32 = 500;
+    /// Default days a default halves CF.
+    pub const DEFAULT_PENALTY_DAYS: u32 = 365;
+    /// Default days of inactivity that halve TS.
+    pub const DEFAULT_INACTIVITY_DAYS: u32 = 180;
+
+    /// Governance parameters.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Params {
+        /// MAX_TRUST: the DT + 0.3·NT at which TS reaches 1 (1..=10,000,000).
+        pub max_trust: u32,
+        /// BASE capacity in smallest units (1 unit ..= 10^9 tokens).
+        pub base_capacity: Balance,
+        /// Maximum trust edges a member may give (1..=500).
+        pub max_out_degree: u32,
+        /// Maximum trust edges a member may receive (1..=500).
+        pub max_in_degree: u32,
+        /// Days a default halves CF (0..=3650).
+        pub default_penalty_days: u32,
+        /// Days without repayment after which TS is halved (1..=3650).
+        pub inactivity_days: u32,
+    }
+
+    impl Default for Params {
+        fn default() -> Self {
+            Params {
+                max_trust: DEFAULT_MAX_TRUST,
+                base_capacity: DEFAULT_BASE_CAPACITY,
+                max_out_degree: DEFAULT_MAX_OUT_DEGREE,
+                max_in_degree: DEFAULT_MAX_IN_DEGREE,
+                default_penalty_days: DEFAULT_PENALTY_DAYS,
+                inactivity_days: DEFAULT_INACTIVITY_DAYS,
+            }
+        }
+    }
+
+    /// Addresses of the contracts this one trusts, set once by the deployer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Wiring {
+        /// May change parameters and appoint verifiers.
+        pub governance: AccountId,
+        /// May record repayments, warnings and defaults.
+        pub credit_pool: AccountId,
+        /// May record repayments, warnings and defaults.
+        pub loan_manager: AccountId,
+    }
+
+    /// A member's stored record.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct MemberInfo {
+        /// Registration time (ms).
+        pub registered_at: Timestamp,
+        /// Verified by an appointed verifier.
+        pub verified: bool,
+        /// DT: sum of incoming weights.
+        pub direct_trust: u32,
+        /// Number of trust edges received.
+        pub in_degree: u32,
+        /// Number of trust edges given.
+        pub out_degree: u32,
+        /// Trusters this member trusts back.
+        pub mutual_in: u32,
+        /// |N(v)|: distinct accounts with an edge to or from this member.
+        pub neighbours: u32,
+        /// Vouches received.
+        pub vouches: u32,
+        /// Repayments recorded.
+        pub tx_count: u64,
+        /// Last repayment or registration (ms).
+        pub last_activity: Timestamp,
+        /// Open warnings (cleared by the next repayment).
+        pub open_warnings: u32,
+        /// Defaults recorded.
+        pub defaults: u32,
+        /// CF is halved until this time (ms).
+        pub default_until: Timestamp,
+    }
+
+    /// Every score of a member at the current block.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct ScoreInfo {
+        /// DT(v).
+        pub direct_trust: u128,
+        /// NT(v), 10^9 fixed point.
+        pub network_trust: u128,
+        /// TS(v) (after the inactivity penalty), 10^9 fixed point.
+        pub trust_score: u128,
+        /// CF(v) (after the default penalty), 10^9 fixed point.
+        pub confidence: u128,
+        /// C(v), in smallest units of the stablecoin.
+        pub capacity: Balance,
+        /// |N(v)|.
+        pub neighbours: u32,
+        /// CF components, 10^9 fixed point: age, tx, diversity, verified, community.
+        pub components: [u128; 5],
+        /// TS is halved for inactivity.
+        pub inactive: bool,
+        /// CF is halved after a default.
+        pub defaulted: bool,
+    }
+
+    /// The trust graph's storage.
+    #[ink(storage)]
+    pub struct TrustGraph {
+        /// Who may call `wire` (once).
+        deployer: AccountId,
+        /// Wired contracts; `None` until `wire`.
+        wiring: Option<Wiring>,
+        /// Governance parameters.
+        params: Params,
+        /// Members by account.
+        members: Mapping<AccountId, MemberInfo>,
+        /// Number of members.
+        member_count: u32,
+        /// Edge weights by (from, to).
+        weights: Mapping<(AccountId, AccountId), u16>,
+        /// Out-neighbours of each member, unordered.
+        out_edges: Mapping<AccountId, Vec<AccountId>>,
+        /// In-neighbours of each member, unordered.
+        in_edges: Mapping<AccountId, Vec<AccountId>>,
+        /// (voucher, member) pairs already vouched.
+        vouched: Mapping<(AccountId, AccountId), ()>,
+        /// Appointed verifiers.
+        verifiers: Mapping<AccountId, ()>,
+    }
+
+    /// A member registered.
+    #[ink(event)]
+    pub struct MemberRegistered {
+        #[ink(topic)]
+        pub member: AccountId,
+        pub at: Timestamp,
+    }
+
+    /// A trust edge was created or its weight changed.
+    #[ink(event)]
+    pub struct TrustSet {
+        #[ink(topic)]
+        pub from: AccountId,
+        #[ink(topic)]
+        pub to: AccountId,
+        pub weight: u16,
+        /// The previous weight, `None` for a new edge.
+        pub previous: Option<u16>,
+    }
+
+    /// A trust edge was removed.
+    #[ink(event)]
+    pub struct TrustRevoked {
+        #[ink(topic)]
+        pub from: AccountId,
+        #[ink(topic)]
+        pub to: AccountId,
+        pub previous: u16,
+    }
+
+    /// A member vouched for another.
+    #[ink(event)]
+    pub struct Vouched {
+        #[ink(topic)]
+        pub voucher: AccountId,
+        #[ink(topic)]
+        pub member: AccountId,
+    }
+
+    /// A verifier attested a member's identity.
+    #[ink(event)]
+    pub struct MemberVerified {
+        #[ink(topic)]
+        pub verifier: AccountId,
+        #[ink(topic)]
+        pub member: AccountId,
+    }
+
+    /// Governance appointed or removed a verifier.
+    #[ink(event)]
+    pub struct VerifierSet {
+        #[ink(topic)]
+        pub verifier: AccountId,
+        pub appointed: bool,
+    }
+
+    /// Governance changed the parameters.
+    #[ink(event)]
+    pub struct ParamsChanged {
+        pub old: Params,
+        pub new: Params,
+    }
+
+    /// The deployer wired the contract to the rest of the suite.
+    #[ink(event)]
+    pub struct Wired {
+        pub wiring: Wiring,
+    }
+
+    /// A repayment was recorded (clears open warnings and inactivity).
+    #[ink(event)]
+    pub struct RepaymentRecorded {
+        #[ink(topic)]
+        pub member: AccountId,
+        pub tx_count: u64,
+    }
+
+    /// A warning was recorded and is visible to everyone.
+    #[ink(event)]
+    pub struct WarningRecorded {
+        #[ink(topic)]
+        pub member: AccountId,
+        pub open_warnings: u32,
+    }
+
+    /// A default was recorded; CF is halved until `penalty_until`.
+    #[ink(event)]
+    pub struct DefaultRecorded {
+        #[ink(topic)]
+        pub member: AccountId,
+        pub penalty_until: Timestamp,
+    }
+
+    /// Errors of the trust graph.
+    #[derive(Debug, PartialEq, Eq, Clone)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    // The codec derive casts variant indices to u8; there are fewer than 256.
+    #[allow(clippy::cast_possible_truncation)]
+    pub enum Error {
+        /// The account is not a registered member.
+        NotMember(AccountId),
+        /// The caller is already a member.
+        AlreadyRegistered,
+        /// A member cannot trust or vouch for itself.
+        SelfTrust,
+        /// Trust weights are 1..=800.
+        WeightOutOfRange { weight: u32 },
+        /// The truster already gives the maximum number of trust edges.
+        OutDegreeCap { cap: u32 },
+        /// The trusted member already receives the maximum number of edges.
+        InDegreeCap { cap: u32 },
+        /// There is no trust edge between these members.
+        NoSuchEdge,
+        /// The caller already vouched for this member.
+        AlreadyVouched,
+        /// The member is already verified.
+        AlreadyVerified,
+        /// The caller is not an appointed verifier.
+        NotVerifier,
+        /// The caller may not call this message.
+        Unauthorized { caller: AccountId },
+        /// The contract is already wired.
+        AlreadyWired,
+        /// The contract is not wired yet.
+        NotWired,
+        /// A parameter is outside its allowed range.
+        InvalidParam { name: ink::prelude::string::String },
+        /// Arithmetic overflow.
+        Overflow,
+    }
+
+    /// Result of the trust graph's messages.
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    impl Default for TrustGraph {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl TrustGraph {
+        /// An empty graph with default parameters; the caller may `wire` it once.
+        #[ink(constructor)]
+        pub fn new() -> Self {
+            Self {
+                deployer: Self::env().caller(),
+                wiring: None,
+                params: Params::default(),
+                members: Mapping::default(),
+                member_count: 0,
+                weights: Mapping::default(),
+                out_edges: Mapping::default(),
+                in_edges: Mapping::default(),
+                vouched: Mapping::default(),
+                verifiers: Mapping::default(),
+            }
+        }
+
+        // ---------------------------------------------------------------
+        // Membership and trust
+        // ---------------------------------------------------------------
+
+        /// Registers the caller as a member.
+        ///
+        /// # Errors
+        /// [`Error::AlreadyRegistered`].
+        #[ink(message)]
+        pub fn register(&mut self) -> Result<()> {
+            let caller = self.env().caller();
+            if self.members.contains(caller) {
+                return Err(Error::AlreadyRegistered);
+            }
+            let now = self.env().block_timestamp();
+            self.member_count = self.member_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.members.insert(
+                caller,
+                &MemberInfo { registered_at: now, last_activity: now, ..Default::default() },
+            );
+            self.env().emit_event(MemberRegistered { member: caller, at: now });
+            Ok(())
+        }
+
+        /// Sets the caller's trust in `to` to `weight` (1..=800), creating the
+        /// edge or changing its weight.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`] for the caller or `to`, [`Error::SelfTrust`],
+        /// [`Error::WeightOutOfRange`], [`Error::OutDegreeCap`],
+        /// [`Error::InDegreeCap`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn set_trust(&mut self, to: AccountId, weight: u32) -> Result<()> {
+            let from = self.env().caller();
+            if !(MIN_WEIGHT..=MAX_WEIGHT).contains(&weight) {
+                return Err(Error::WeightOutOfRange { weight });
+            }
+            if from == to {
+                return Err(Error::SelfTrust);
+            }
+            let mut f = self.member(from)?;
+            let mut t = self.member(to)?;
+            // Cannot truncate: weight ≤ 800.
+            let w = u16::try_from(weight).map_err(|_| Error::WeightOutOfRange { weight })?;
+            let previous = self.weights.get((from, to));
+            match previous {
+                Some(old) => {
+                    // Cannot underflow: DT includes the old weight.
+                    t.direct_trust = t
+                        .direct_trust
+                        .checked_sub(u32::from(old))
+                        .and_then(|d| d.checked_add(weight))
+                        .ok_or(Error::Overflow)?;
+                    self.members.insert(to, &t);
+                }
+                None => {
+                    if f.out_degree >= self.params.max_out_degree {
+                        return Err(Error::OutDegreeCap { cap: self.params.max_out_degree });
+                    }
+                    if t.in_degree >= self.params.max_in_degree {
+                        return Err(Error::InDegreeCap { cap: self.params.max_in_degree });
+                    }
+                    let reverse = self.weights.contains((to, from));
+                    f.out_degree = inc(f.out_degree)?;
+                    t.in_degree = inc(t.in_degree)?;
+                    t.direct_trust = t.direct_trust.checked_add(weight).ok_or(Error::Overflow)?;
+                    if reverse {
+                        // `to` now trusts a truster back, and so does `from`.
+                        t.mutual_in = inc(t.mutual_in)?;
+                        f.mutual_in = inc(f.mutual_in)?;
+                    } else {
+                        // A new pair of neighbours.
+                        t.neighbours = inc(t.neighbours)?;
+                        f.neighbours = inc(f.neighbours)?;
+                    }
+                    let mut outs = self.out_edges.get(from).unwrap_or_default();
+                    outs.push(to);
+                    self.out_edges.insert(from, &outs);
+                    let mut ins = self.in_edges.get(to).unwrap_or_default();
+                    ins.push(from);
+                    self.in_edges.insert(to, &ins);
+                    self.members.insert(from, &f);
+                    self.members.insert(to, &t);
+                }
+            }
+            self.weights.insert((from, to), &w);
+            self.env().emit_event(TrustSet { from, to, weight: w, previous });
+            Ok(())
+        }
+
+        /// Removes the caller's trust edge to `to`.
+        ///
+        /// # Errors
+        /// [`Error::NoSuchEdge`].
+        #[ink(message)]
+        pub fn revoke_trust(&mut self, to: AccountId) -> Result<()> {
+            let from = self.env().caller();
+            let old = self.weights.get((from, to)).ok_or(Error::NoSuchEdge)?;
+            // Both are members: an edge exists only between members.
+            let mut f = self.member(from)?;
+            let mut t = self.member(to)?;
+            let reverse = self.weights.contains((to, from));
+            f.out_degree = dec(f.out_degree)?;
+            t.in_degree = dec(t.in_degree)?;
+            t.direct_trust = t.direct_trust.checked_sub(u32::from(old)).ok_or(Error::Overflow)?;
+            if reverse {
+                t.mutual_in = dec(t.mutual_in)?;
+                f.mutual_in = dec(f.mutual_in)?;
+            } else {
+                t.neighbours = dec(t.neighbours)?;
+                f.neighbours = dec(f.neighbours)?;
+            }
+            self.weights.remove((from, to));
+            remove_from(&mut self.out_edges, from, to);
+            remove_from(&mut self.in_edges, to, from);
+            self.members.insert(from, &f);
+            self.members.insert(to, &t);
+            self.env().emit_event(TrustRevoked { from, to, previous: old });
+            Ok(())
+        }
+
+        /// The caller vouches for `member` (once per pair).
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::SelfTrust`], [`Error::AlreadyVouched`].
+        #[ink(message)]
+        pub fn vouch(&mut self, member: AccountId) -> Result<()> {
+            let voucher = self.env().caller();
+            self.member(voucher)?;
+            let mut m = self.member(member)?;
+            if voucher == member {
+                return Err(Error::SelfTrust);
+            }
+            if self.vouched.contains((voucher, member)) {
+                return Err(Error::AlreadyVouched);
+            }
+            m.vouches = inc(m.vouches)?;
+            self.vouched.insert((voucher, member), &());
+            self.members.insert(member, &m);
+            self.env().emit_event(Vouched { voucher, member });
+            Ok(())
+        }
+
+        /// An appointed verifier attests `member`'s identity.
+        ///
+        /// # Errors
+        /// [`Error::NotVerifier`], [`Error::NotMember`], [`Error::AlreadyVerified`].
+        #[ink(message)]
+        pub fn verify(&mut self, member: AccountId) -> Result<()> {
+            let verifier = self.env().caller();
+            if !self.verifiers.contains(verifier) {
+                return Err(Error::NotVerifier);
+            }
+            let mut m = self.member(member)?;
+            if m.verified {
+                return Err(Error::AlreadyVerified);
+            }
+            m.verified = true;
+            self.members.insert(member, &m);
+            self.env().emit_event(MemberVerified { verifier, member });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Reputation hooks (credit_pool / loan_manager)
+        // ---------------------------------------------------------------
+
+        /// Records a repayment: one more transaction, activity now, open
+        /// warnings cleared.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`] unless called by the wired credit pool or
+        /// loan manager; [`Error::NotMember`].
+        #[ink(message)]
+        pub fn record_repayment(&mut self, member: AccountId) -> Result<()> {
+            self.ensure_reporter()?;
+            let mut m = self.member(member)?;
+            m.tx_count = m.tx_count.checked_add(1).ok_or(Error::Overflow)?;
+            m.last_activity = self.env().block_timestamp();
+            m.open_warnings = 0;
+            self.members.insert(member, &m);
+            self.env().emit_event(RepaymentRecorded { member, tx_count: m.tx_count });
+            Ok(())
+        }
+
+        /// Records a warning (overdue interest), visible to everyone.
+        ///
+        /// # Errors
+        /// As [`Self::record_repayment`].
+        #[ink(message)]
+        pub fn record_warning(&mut self, member: AccountId) -> Result<()> {
+            self.ensure_reporter()?;
+            let mut m = self.member(member)?;
+            m.open_warnings = inc(m.open_warnings)?;
+            self.members.insert(member, &m);
+            self.env().emit_event(WarningRecorded { member, open_warnings: m.open_warnings });
+            Ok(())
+        }
+
+        /// Records a default: CF is halved for `default_penalty_days`.
+        ///
+        /// # Errors
+        /// As [`Self::record_repayment`].
+        #[ink(message)]
+        pub fn record_default(&mut self, member: AccountId) -> Result<()> {
+            self.ensure_reporter()?;
+            let mut m = self.member(member)?;
+            let penalty = u64::from(self.params.default_penalty_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?;
+            let until = self.env().block_timestamp().checked_add(penalty).ok_or(Error::Overflow)?;
+            m.defaults = inc(m.defaults)?;
+            m.default_until = m.default_until.max(until);
+            self.members.insert(member, &m);
+            self.env().emit_event(DefaultRecorded { member, penalty_until: m.default_until });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Administration
+        // ---------------------------------------------------------------
+
+        /// Wires the contract to governance, the credit pool and the loan
+        /// manager. Only the deployer, only once.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::AlreadyWired`].
+        #[ink(message)]
+        pub fn wire(&mut self, wiring: Wiring) -> Result<()> {
+            let caller = self.env().caller();
+            if caller != self.deployer {
+                return Err(Error::Unauthorized { caller });
+            }
+            if self.wiring.is_some() {
+                return Err(Error::AlreadyWired);
+            }
+            self.wiring = Some(wiring);
+            self.env().emit_event(Wired { wiring });
+            Ok(())
+        }
+
+        /// Replaces the parameters (governance only), each within its range.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::InvalidParam`].
+        #[ink(message)]
+        pub fn set_params(&mut self, params: Params) -> Result<()> {
+            self.ensure_governance()?;
+            validate(&params)?;
+            let old = self.params;
+            self.params = params;
+            self.env().emit_event(ParamsChanged { old, new: params });
+            Ok(())
+        }
+
+        /// Appoints (`true`) or removes (`false`) a verifier (governance only).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`].
+        #[ink(message)]
+        pub fn set_verifier(&mut self, verifier: AccountId, appointed: bool) -> Result<()> {
+            self.ensure_governance()?;
+            if appointed {
+                self.verifiers.insert(verifier, &());
+            } else {
+                self.verifiers.remove(verifier);
+            }
+            self.env().emit_event(VerifierSet { verifier, appointed });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Queries
+        // ---------------------------------------------------------------
+
+        /// A member's stored record, `None` for non-members.
+        #[ink(message)]
+        pub fn member_info(&self, member: AccountId) -> Option<MemberInfo> {
+            self.members.get(member)
+        }
+
+        /// Whether `account` is a member.
+        #[ink(message)]
+        pub fn is_member(&self, account: AccountId) -> bool {
+            self.members.contains(account)
+        }
+
+        /// Number of members.
+        #[ink(message)]
+        pub fn member_count(&self) -> u32 {
+            self.member_count
+        }
+
+        /// Weight of the edge `from → to`, `None` if there is none.
+        #[ink(message)]
+        pub fn trust_of(&self, from: AccountId, to: AccountId) -> Option<u16> {
+            self.weights.get((from, to))
+        }
+
+        /// Edges `member` gives: (to, weight).
+        #[ink(message)]
+        pub fn edges_out(&self, member: AccountId) -> Vec<(AccountId, u16)> {
+            let outs = self.out_edges.get(member).unwrap_or_default();
+            outs.into_iter().map(|to| (to, self.weights.get((member, to)).unwrap_or_default())).collect()
+        }
+
+        /// Edges `member` receives: (from, weight).
+        #[ink(message)]
+        pub fn edges_in(&self, member: AccountId) -> Vec<(AccountId, u16)> {
+            let ins = self.in_edges.get(member).unwrap_or_default();
+            ins.into_iter().map(|from| (from, self.weights.get((from, member)).unwrap_or_default())).collect()
+        }
+
+        /// Distinct accounts with an edge to or from `member`.
+        #[ink(message)]
+        pub fn neighbours_of(&self, member: AccountId) -> Vec<AccountId> {
+            let mut all = self.out_edges.get(member).unwrap_or_default();
+            for x in self.in_edges.get(member).unwrap_or_default() {
+                if !all.contains(&x) {
+                    all.push(x);
+                }
+            }
+            all
+        }
+
+        /// Open warnings of `member` (0 for non-members).
+        #[ink(message)]
+        pub fn warnings_of(&self, member: AccountId) -> u32 {
+            self.members.get(member).map(|m| m.open_warnings).unwrap_or(0)
+        }
+
+        /// DT(member).
+        ///
+        /// # Errors
+        /// [`Error::NotMember`].
+        #[ink(message)]
+        pub fn direct_trust(&self, member: AccountId) -> Result<u128> {
+            Ok(u128::from(self.member(member)?.direct_trust))
+        }
+
+        /// NT(member), 10^9 fixed point.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn network_trust(&self, member: AccountId) -> Result<u128> {
+            Ok(self.score(member)?.network_trust)
+        }
+
+        /// TS(member), 10^9 fixed point.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn trust_score(&self, member: AccountId) -> Result<u128> {
+            Ok(self.score(member)?.trust_score)
+        }
+
+        /// CF(member), 10^9 fixed point.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn confidence(&self, member: AccountId) -> Result<u128> {
+            Ok(self.score(member)?.confidence)
+        }
+
+        /// C(member), in smallest units of the stablecoin.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn capacity(&self, member: AccountId) -> Result<Balance> {
+            Ok(self.score(member)?.capacity)
+        }
+
+        /// Every score of `member` at the current block.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn score(&self, member: AccountId) -> Result<ScoreInfo> {
+            let m = self.member(member)?;
+            let p = self.params;
+            let params = ScoreParams {
+                max_trust: u128::from(p.max_trust),
+                base_capacity: p.base_capacity,
+                inactivity_ms: u64::from(p.inactivity_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?,
+            };
+            let state = MemberState {
+                registered_at: m.registered_at,
+                last_activity: m.last_activity,
+                default_until: m.default_until,
+                dt: u128::from(m.direct_trust),
+                tx_count: m.tx_count,
+                trusters: m.in_degree,
+                trusted_back: m.mutual_in,
+                verified: m.verified,
+                vouches: m.vouches,
+                connections: m.neighbours,
+            };
+            let ins = self.in_edges.get(member).unwrap_or_default();
+            let incoming = ins.into_iter().map(|x| {
+                let w = self.weights.get((x, member)).unwrap_or_default();
+                let dt = self.members.get(x).map(|i| i.direct_trust).unwrap_or_default();
+                (u32::from(w), u128::from(dt))
+            });
+            let s = trust::score(&params, &state, incoming, self.env().block_timestamp()).ok_or(Error::Overflow)?;
+            let c = s.confidence;
+            Ok(ScoreInfo {
+                direct_trust: s.dt,
+                network_trust: s.nt,
+                trust_score: s.ts,
+                confidence: s.cf,
+                capacity: s.capacity,
+                neighbours: s.neighbours,
+                components: [c.age, c.tx, c.diversity, c.verified, c.community],
+                inactive: s.inactive,
+                defaulted: s.defaulted,
+            })
+        }
+
+        /// The parameters.
+        #[ink(message)]
+        pub fn params(&self) -> Params {
+            self.params
+        }
+
+        /// The wiring, `None` before `wire`.
+        #[ink(message)]
+        pub fn wiring(&self) -> Option<Wiring> {
+            self.wiring
+        }
+
+        /// Whether `account` is an appointed verifier.
+        #[ink(message)]
+        pub fn is_verifier(&self, account: AccountId) -> bool {
+            self.verifiers.contains(account)
+        }
+
+        // ---------------------------------------------------------------
+        // Guards
+        // ---------------------------------------------------------------
+
+        fn member(&self, account: AccountId) -> Result<MemberInfo> {
+            self.members.get(account).ok_or(Error::NotMember(account))
+        }
+
+        fn ensure_governance(&self) -> Result<()> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller == w.governance {
+                Ok(())
+            } else {
+                Err(Error::Unauthorized { caller })
+            }
+        }
+
+        fn ensure_reporter(&self) -> Result<()> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller == w.credit_pool || caller == w.loan_manager {
+                Ok(())
+            } else {
+                Err(Error::Unauthorized { caller })
+            }
+        }
+    }
+
+    fn inc(x: u32) -> Result<u32> {
+        x.checked_add(1).ok_or(Error::Overflow)
+    }
+
+    fn dec(x: u32) -> Result<u32> {
+        x.checked_sub(1).ok_or(Error::Overflow)
+    }
+
+    fn remove_from<K: ink::storage::traits::StorageKey>(map: &mut Mapping<AccountId, Vec<AccountId>, K>, key: AccountId, item: AccountId) {
+        let mut list = map.get(key).unwrap_or_default();
+        if let Some(i) = list.iter().position(|x| *x == item) {
+            list.swap_remove(i);
+        }
+        if list.is_empty() {
+            map.remove(key);
+        } else {
+            map.insert(key, &list);
+        }
+    }
+
+    fn validate(p: &Params) -> Result<()> {
+        let bad = |name: &str| Err(Error::InvalidParam { name: name.into() });
+        if !(1..=10_000_000).contains(&p.max_trust) {
+            return bad("max_trust");
+        }
+        if p.base_capacity == 0 || p.base_capacity > 1_000_000_000u128.saturating_mul(ONE_TOKEN) {
+            return bad("base_capacity");
+        }
+        if !(1..=DEGREE_HARD_CAP).contains(&p.max_out_degree) {
+            return bad("max_out_degree");
+        }
+        if !(1..=DEGREE_HARD_CAP).contains(&p.max_in_degree) {
+            return bad("max_in_degree");
+        }
+        if p.default_penalty_days > 3650 {
+            return bad("default_penalty_days");
+        }
+        if !(1..=3650).contains(&p.inactivity_days) {
+            return bad("inactivity_days");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,463 @@
+//! Unit tests of `trust_graph`: every message, each of its errors, the
+//! graph invariants after every test, and the scores against the shared maths.
+
+use crate::trust_graph::*;
+use dcu_common::trust::{self, MemberState, ScoreParams};
+use dcu_common::{DAY_MS, ONE_TOKEN};
+use ink::env::test::{self, DefaultAccounts};
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+
+const GOV: [u8; 32] = [0xA1; 32];
+const POOL: [u8; 32] = [0xA2; 32];
+const LOANS: [u8; 32] = [0xA3; 32];
+
+fn acc() -> DefaultAccounts<Env> {
+    test::default_accounts::<Env>()
+}
+fn gov() -> AccountId {
+    AccountId::from(GOV)
+}
+fn pool() -> AccountId {
+    AccountId::from(POOL)
+}
+fn loans() -> AccountId {
+    AccountId::from(LOANS)
+}
+fn as_caller(who: AccountId) {
+    test::set_caller::<Env>(who);
+}
+fn set_now(ms: u64) {
+    test::set_block_timestamp::<Env>(ms);
+}
+fn events() -> usize {
+    test::recorded_events().count()
+}
+fn people() -> [AccountId; 6] {
+    let a = acc();
+    [a.alice, a.bob, a.charlie, a.django, a.eve, a.frank]
+}
+
+/// A graph deployed by Alice, wired, with the six default accounts registered.
+fn setup() -> TrustGraph {
+    as_caller(acc().alice);
+    set_now(0);
+    let mut g = TrustGraph::new();
+    assert_eq!(g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }), Ok(()));
+    for p in people() {
+        as_caller(p);
+        assert_eq!(g.register(), Ok(()));
+    }
+    as_caller(acc().alice);
+    g
+}
+
+/// The invariants of the crate header, checked through the public queries.
+fn assert_invariants(g: &TrustGraph) {
+    let ps = people();
+    for v in ps {
+        let Some(m) = g.member_info(v) else { continue };
+        let ins = g.edges_in(v);
+        let outs = g.edges_out(v);
+        assert_eq!(m.in_degree as usize, ins.len());
+        assert_eq!(m.out_degree as usize, outs.len());
+        let dt: u32 = ins.iter().map(|(_, w)| u32::from(*w)).sum();
+        assert_eq!(m.direct_trust, dt, "DT is the sum of in-weights");
+        for (x, w) in &ins {
+            assert_eq!(g.trust_of(*x, v), Some(*w));
+            assert!(g.edges_out(*x).contains(&(v, *w)));
+        }
+        let mutual = ins.iter().filter(|(x, _)| g.trust_of(v, *x).is_some()).count();
+        assert_eq!(m.mutual_in as usize, mutual);
+        assert_eq!(m.neighbours as usize, g.neighbours_of(v).len());
+        assert!(m.out_degree <= g.params().max_out_degree);
+        assert!(m.in_degree <= g.params().max_in_degree);
+    }
+}
+
+// ---------------------------------------------------------------- register
+
+#[ink::test]
+fn register_records_time_and_emits() {
+    as_caller(acc().alice);
+    set_now(5_000);
+    let mut g = TrustGraph::new();
+    let before = events();
+    assert_eq!(g.register(), Ok(()));
+    assert_eq!(events(), before + 1);
+    let m = g.member_info(acc().alice).unwrap();
+    assert_eq!(m.registered_at, 5_000);
+    assert_eq!(m.last_activity, 5_000);
+    assert_eq!(g.member_count(), 1);
+    assert!(g.is_member(acc().alice));
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn register_twice_fails_already_registered() {
+    let mut g = setup();
+    assert_eq!(g.register(), Err(Error::AlreadyRegistered));
+    assert_eq!(g.member_count(), 6);
+}
+
+// ---------------------------------------------------------------- set_trust
+
+#[ink::test]
+fn set_trust_creates_edge_updates_dt_and_neighbours() {
+    let mut g = setup();
+    let (a, b) = (acc().alice, acc().bob);
+    let before = events();
+    assert_eq!(g.set_trust(b, 500), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert_eq!(g.trust_of(a, b), Some(500));
+    assert_eq!(g.direct_trust(b), Ok(500));
+    assert_eq!(g.member_info(a).unwrap().neighbours, 1);
+    assert_eq!(g.member_info(b).unwrap().neighbours, 1);
+    // Bob trusts Alice back: still one neighbour each, now mutual.
+    as_caller(b);
+    assert_eq!(g.set_trust(a, 100), Ok(()));
+    assert_eq!(g.member_info(a).unwrap().neighbours, 1);
+    assert_eq!(g.member_info(a).unwrap().mutual_in, 1);
+    assert_eq!(g.member_info(b).unwrap().mutual_in, 1);
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn set_trust_changes_weight_of_existing_edge() {
+    let mut g = setup();
+    let b = acc().bob;
+    g.set_trust(b, 500).unwrap();
+    assert_eq!(g.set_trust(b, 800), Ok(()));
+    assert_eq!(g.direct_trust(b), Ok(800));
+    assert_eq!(g.member_info(b).unwrap().in_degree, 1);
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn set_trust_weight_bounds_0_1_800_801() {
+    let mut g = setup();
+    let b = acc().bob;
+    assert_eq!(g.set_trust(b, 0), Err(Error::WeightOutOfRange { weight: 0 }));
+    assert_eq!(g.set_trust(b, 801), Err(Error::WeightOutOfRange { weight: 801 }));
+    assert_eq!(g.trust_of(acc().alice, b), None);
+    assert_eq!(g.set_trust(b, 1), Ok(()));
+    assert_eq!(g.set_trust(b, 800), Ok(()));
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn set_trust_self_fails_self_trust() {
+    let mut g = setup();
+    assert_eq!(g.set_trust(acc().alice, 10), Err(Error::SelfTrust));
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn set_trust_non_member_fails_not_member() {
+    let mut g = setup();
+    let stranger = AccountId::from([0x55; 32]);
+    assert_eq!(g.set_trust(stranger, 10), Err(Error::NotMember(stranger)));
+    as_caller(stranger);
+    assert_eq!(g.set_trust(acc().alice, 10), Err(Error::NotMember(stranger)));
+    assert_invariants(&g);
+}
+
+fn with_caps(g: &mut TrustGraph, out_cap: u32, in_cap: u32) {
+    as_caller(gov());
+    let p = Params { max_out_degree: out_cap, max_in_degree: in_cap, ..g.params() };
+    assert_eq!(g.set_params(p), Ok(()));
+    as_caller(acc().alice);
+}
+
+#[ink::test]
+fn set_trust_at_out_degree_cap_and_one_past() {
+    let mut g = setup();
+    with_caps(&mut g, 2, 10);
+    let a = acc();
+    assert_eq!(g.set_trust(a.bob, 1), Ok(()));
+    assert_eq!(g.set_trust(a.charlie, 1), Ok(()));
+    assert_eq!(g.set_trust(a.django, 1), Err(Error::OutDegreeCap { cap: 2 }));
+    // Changing an existing edge at the cap is allowed.
+    assert_eq!(g.set_trust(a.bob, 2), Ok(()));
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn set_trust_at_in_degree_cap_and_one_past() {
+    let mut g = setup();
+    with_caps(&mut g, 10, 2);
+    let a = acc();
+    for p in [a.bob, a.charlie] {
+        as_caller(p);
+        assert_eq!(g.set_trust(a.alice, 5), Ok(()));
+    }
+    as_caller(a.django);
+    assert_eq!(g.set_trust(a.alice, 5), Err(Error::InDegreeCap { cap: 2 }));
+    assert_invariants(&g);
+}
+
+// ---------------------------------------------------------------- revoke_trust
+
+#[ink::test]
+fn revoke_trust_removes_edge_and_restores_counters() {
+    let mut g = setup();
+    let (a, b) = (acc().alice, acc().bob);
+    g.set_trust(b, 300).unwrap();
+    as_caller(b);
+    g.set_trust(a, 200).unwrap();
+    as_caller(a);
+    let before = events();
+    assert_eq!(g.revoke_trust(b), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert_eq!(g.trust_of(a, b), None);
+    assert_eq!(g.direct_trust(b), Ok(0));
+    // Bob still trusts Alice: they remain neighbours, no longer mutual.
+    assert_eq!(g.member_info(a).unwrap().neighbours, 1);
+    assert_eq!(g.member_info(a).unwrap().mutual_in, 0);
+    as_caller(b);
+    assert_eq!(g.revoke_trust(a), Ok(()));
+    assert_eq!(g.member_info(a).unwrap().neighbours, 0);
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn revoke_trust_without_edge_fails_no_such_edge() {
+    let mut g = setup();
+    assert_eq!(g.revoke_trust(acc().bob), Err(Error::NoSuchEdge));
+    assert_invariants(&g);
+}
+
+// ---------------------------------------------------------------- vouch
+
+#[ink::test]
+fn vouch_counts_once_per_pair() {
+    let mut g = setup();
+    let b = acc().bob;
+    let before = events();
+    assert_eq!(g.vouch(b), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert_eq!(g.member_info(b).unwrap().vouches, 1);
+    assert_eq!(g.vouch(b), Err(Error::AlreadyVouched));
+    assert_eq!(g.member_info(b).unwrap().vouches, 1);
+}
+
+#[ink::test]
+fn vouch_errors_self_and_non_member() {
+    let mut g = setup();
+    assert_eq!(g.vouch(acc().alice), Err(Error::SelfTrust));
+    let stranger = AccountId::from([0x55; 32]);
+    assert_eq!(g.vouch(stranger), Err(Error::NotMember(stranger)));
+    as_caller(stranger);
+    assert_eq!(g.vouch(acc().alice), Err(Error::NotMember(stranger)));
+}
+
+// ---------------------------------------------------------------- verify / verifiers
+
+#[ink::test]
+fn verify_by_appointed_verifier_sets_flag() {
+    let mut g = setup();
+    let (v, b) = (acc().charlie, acc().bob);
+    as_caller(gov());
+    assert_eq!(g.set_verifier(v, true), Ok(()));
+    assert!(g.is_verifier(v));
+    as_caller(v);
+    let before = events();
+    assert_eq!(g.verify(b), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert!(g.member_info(b).unwrap().verified);
+    assert_eq!(g.verify(b), Err(Error::AlreadyVerified));
+    let stranger = AccountId::from([0x55; 32]);
+    assert_eq!(g.verify(stranger), Err(Error::NotMember(stranger)));
+    // Removed verifiers can no longer verify.
+    as_caller(gov());
+    assert_eq!(g.set_verifier(v, false), Ok(()));
+    as_caller(v);
+    assert_eq!(g.verify(acc().eve), Err(Error::NotVerifier));
+}
+
+#[ink::test]
+fn verify_by_non_verifier_fails() {
+    let mut g = setup();
+    assert_eq!(g.verify(acc().bob), Err(Error::NotVerifier));
+    assert!(!g.member_info(acc().bob).unwrap().verified);
+}
+
+#[ink::test]
+fn set_verifier_by_non_governance_fails_unauthorized() {
+    let mut g = setup();
+    let a = acc().alice;
+    assert_eq!(g.set_verifier(a, true), Err(Error::Unauthorized { caller: a }));
+    assert!(!g.is_verifier(a));
+}
+
+// ---------------------------------------------------------------- wiring and params
+
+#[ink::test]
+fn wire_only_deployer_and_only_once() {
+    as_caller(acc().alice);
+    let mut g = TrustGraph::new();
+    let w = Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() };
+    as_caller(acc().bob);
+    assert_eq!(g.wire(w), Err(Error::Unauthorized { caller: acc().bob }));
+    as_caller(acc().alice);
+    // Before wiring, governance messages have nobody to accept.
+    assert_eq!(g.set_params(Params::default()), Err(Error::NotWired));
+    assert_eq!(g.record_repayment(acc().alice), Err(Error::NotWired));
+    assert_eq!(g.wire(w), Ok(()));
+    assert_eq!(g.wiring(), Some(w));
+    assert_eq!(g.wire(w), Err(Error::AlreadyWired));
+}
+
+#[ink::test]
+fn set_params_by_governance_within_ranges() {
+    let mut g = setup();
+    as_caller(gov());
+    let p = Params { max_trust: 4_000, ..Params::default() };
+    let before = events();
+    assert_eq!(g.set_params(p), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert_eq!(g.params(), p);
+    let bad = [
+        ("max_trust", Params { max_trust: 0, ..p }),
+        ("base_capacity", Params { base_capacity: 0, ..p }),
+        ("max_out_degree", Params { max_out_degree: DEGREE_HARD_CAP + 1, ..p }),
+        ("max_in_degree", Params { max_in_degree: 0, ..p }),
+        ("default_penalty_days", Params { default_penalty_days: 3651, ..p }),
+        ("inactivity_days", Params { inactivity_days: 0, ..p }),
+    ];
+    for (name, params) in bad {
+        assert_eq!(g.set_params(params), Err(Error::InvalidParam { name: name.into() }));
+        assert_eq!(g.params(), p, "{name} changed nothing");
+    }
+}
+
+#[ink::test]
+fn set_params_by_others_fails_unauthorized() {
+    let mut g = setup();
+    for who in [acc().alice, pool(), loans()] {
+        as_caller(who);
+        assert_eq!(g.set_params(Params::default()), Err(Error::Unauthorized { caller: who }));
+    }
+}
+
+// ---------------------------------------------------------------- reputation hooks
+
+#[ink::test]
+fn record_repayment_warning_default_by_wired_contracts() {
+    let mut g = setup();
+    let b = acc().bob;
+    as_caller(pool());
+    assert_eq!(g.record_warning(b), Ok(()));
+    assert_eq!(g.record_warning(b), Ok(()));
+    assert_eq!(g.warnings_of(b), 2);
+    set_now(3 * DAY_MS);
+    as_caller(loans());
+    assert_eq!(g.record_repayment(b), Ok(()));
+    let m = g.member_info(b).unwrap();
+    assert_eq!((m.tx_count, m.open_warnings, m.last_activity), (1, 0, 3 * DAY_MS));
+    assert_eq!(g.record_default(b), Ok(()));
+    let m = g.member_info(b).unwrap();
+    assert_eq!(m.defaults, 1);
+    assert_eq!(m.default_until, 3 * DAY_MS + 365 * DAY_MS);
+    assert!(g.score(b).unwrap().defaulted);
+    set_now(368 * DAY_MS);
+    assert!(!g.score(b).unwrap().defaulted);
+}
+
+#[ink::test]
+fn record_hooks_by_anyone_else_fail_unauthorized() {
+    let mut g = setup();
+    let b = acc().bob;
+    for who in [acc().alice, b, gov()] {
+        as_caller(who);
+        assert_eq!(g.record_repayment(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.record_warning(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.record_default(b), Err(Error::Unauthorized { caller: who }));
+    }
+    assert_eq!(g.member_info(b).unwrap().tx_count, 0);
+    let stranger = AccountId::from([0x55; 32]);
+    as_caller(pool());
+    assert_eq!(g.record_warning(stranger), Err(Error::NotMember(stranger)));
+}
+
+// ---------------------------------------------------------------- scores
+
+#[ink::test]
+fn score_queries_of_non_member_fail_not_member() {
+    let g = setup();
+    let s = AccountId::from([0x55; 32]);
+    assert_eq!(g.score(s), Err(Error::NotMember(s)));
+    assert_eq!(g.capacity(s), Err(Error::NotMember(s)));
+    assert_eq!(g.direct_trust(s), Err(Error::NotMember(s)));
+    assert_eq!(g.warnings_of(s), 0);
+}
+
+#[ink::test]
+fn scores_of_mixed_community_match_shared_maths() {
+    let mut g = setup();
+    let [a, b, c, d, e, f] = people();
+    let edges = [(a, b, 800), (b, a, 600), (c, b, 400), (d, b, 200), (e, c, 700), (b, c, 300), (f, a, 50), (a, d, 120), (d, e, 800)];
+    for (from, to, w) in edges {
+        as_caller(from);
+        g.set_trust(to, w).unwrap();
+    }
+    as_caller(a);
+    g.vouch(b).unwrap();
+    as_caller(gov());
+    g.set_verifier(f, true).unwrap();
+    as_caller(f);
+    g.verify(b).unwrap();
+    as_caller(pool());
+    g.record_repayment(b).unwrap();
+    set_now(100 * DAY_MS);
+
+    let p = g.params();
+    let params = ScoreParams { max_trust: p.max_trust.into(), base_capacity: p.base_capacity, inactivity_ms: u64::from(p.inactivity_days) * DAY_MS };
+    for v in people() {
+        let m = g.member_info(v).unwrap();
+        let state = MemberState {
+            registered_at: m.registered_at,
+            last_activity: m.last_activity,
+            default_until: m.default_until,
+            dt: m.direct_trust.into(),
+            tx_count: m.tx_count,
+            trusters: m.in_degree,
+            trusted_back: m.mutual_in,
+            verified: m.verified,
+            vouches: m.vouches,
+            connections: m.neighbours,
+        };
+        let incoming: Vec<(u32, u128)> = g.edges_in(v).iter().map(|(x, w)| (u32::from(*w), g.direct_trust(*x).unwrap())).collect();
+        let want = trust::score(&params, &state, incoming, 100 * DAY_MS).unwrap();
+        let got = g.score(v).unwrap();
+        assert_eq!(got.capacity, want.capacity);
+        assert_eq!(got.trust_score, want.ts);
+        assert_eq!(got.network_trust, want.nt);
+        assert_eq!(got.confidence, want.cf);
+    }
+    // Bob: DT = 800 + 400 + 200 = 1400; NT = ½·(800·DT(a) + 400·DT(c) + 200·DT(d))/800.
+    assert_eq!(g.direct_trust(b), Ok(1_400));
+    let dt_a = g.direct_trust(a).unwrap();
+    let dt_c = g.direct_trust(c).unwrap();
+    let dt_d = g.direct_trust(d).unwrap();
+    let nt_units = (800 * dt_a + 400 * dt_c + 200 * dt_d) * 1_000_000_000 / 1_600;
+    assert_eq!(g.network_trust(b), Ok(nt_units));
+    assert!(g.capacity(b).unwrap() > 0);
+    assert!(g.capacity(b).unwrap() < 1_000 * ONE_TOKEN * 8);
+    assert_invariants(&g);
+}
+
+#[ink::test]
+fn inactivity_halves_trust_score_until_next_repayment() {
+    let mut g = setup();
+    let b = acc().bob;
+    g.set_trust(b, 800).unwrap();
+    let fresh = g.trust_score(b).unwrap();
+    set_now(180 * DAY_MS - 1);
+    assert_eq!(g.trust_score(b), Ok(fresh));
+    set_now(180 * DAY_MS);
+    assert_eq!(g.trust_score(b), Ok(fresh / 2));
+    as_caller(pool());
+    g.record_repayment(b).unwrap();
+    assert_eq!(g.trust_score(b), Ok(fresh));
+}
