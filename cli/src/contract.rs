@@ -283,7 +283,7 @@ fn classify(url: &str, doing: &str, text: &str) -> CliError {
 fn explain_dispatch(reason: &str) -> String {
     let hints = [
         ("ContractTrapped", "the contract stopped with a trap (a bug or an unhandled case)"),
-        ("StorageDepositLimitExhausted", "the storage deposit limit is too low"),
+        ("StorageDepositLimitExhausted", "the signing account cannot pay the storage deposit, or the deposit limit is too low"),
         ("StorageDepositNotEnoughFunds", "the account cannot pay the storage deposit"),
         ("OutOfGas", "the call ran out of gas"),
         ("ContractNotFound", "there is no contract at that address"),

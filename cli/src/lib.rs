@@ -17,5 +17,6 @@ pub mod error;
 pub mod manifest;
 pub mod opts;
 pub mod output;
+pub mod value;
 
 pub use error::{CliError, Result};

@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{deploy, node, token};
+use dcu::cmd::{deploy, node, token, trust};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -25,6 +25,10 @@ enum Command {
     Deploy(deploy::DeployOpts),
     /// The PSP22 stablecoin: balance, transfer, approve, faucet, …
     Token(token::TokenOpts),
+    /// Membership of the trust graph.
+    Member(trust::MemberOpts),
+    /// Trust edges, vouches, verification and scores.
+    Trust(trust::TrustOpts),
 }
 
 async fn run(cli: Cli) -> dcu::Result<()> {
@@ -33,6 +37,8 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Node(o) => node::run(&cli.global, o, &mut out).await,
         Command::Deploy(o) => deploy::run(&cli.global, o, &mut out).await,
         Command::Token(o) => token::run(&cli.global, o, &mut out).await,
+        Command::Member(o) => trust::run_member(&cli.global, o, &mut out).await,
+        Command::Trust(o) => trust::run(&cli.global, o, &mut out).await,
     }
 }
 

@@ -19,7 +19,7 @@ pub type Node = TestNodeProcess<PolkadotConfig>;
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Contracts of the suite, in deployment order.
-pub const CONTRACTS: &[&str] = &["stable_token"];
+pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -58,3 +58,73 @@ pub async fn start() -> (Node, Client) {
 
 /// One whole token in smallest units.
 pub const ONE: u128 = dcu_common::ONE_TOKEN;
+
+/// Driving the `dcu` binary against a test node.
+pub mod cli {
+    use std::path::PathBuf;
+    use std::process::{Command, Output};
+
+    use ink_e2e::{PolkadotConfig, TestNodeProcess};
+    use serde_json::Value;
+
+    use super::artifacts_dir;
+
+    /// The `dcu` binary built by `cargo build -p dcu`.
+    pub fn dcu_bin() -> PathBuf {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| super::workspace_root().join("target"));
+        let p = target.join("debug/dcu");
+        assert!(p.exists(), "{} is missing: run `cargo build -p dcu` first", p.display());
+        p
+    }
+
+    pub struct Dcu {
+        pub url: String,
+        pub dir: tempfile::TempDir,
+    }
+
+    impl Dcu {
+        pub fn run(&self, suri: &str, args: &[&str]) -> Output {
+            Command::new(dcu_bin())
+                .args(["--url", &self.url, "--suri", suri])
+                .args(args)
+                .env("DCU_DEPLOY_DIR", self.dir.path())
+                .env("DCU_ARTIFACTS", artifacts_dir())
+                .env_remove("DCU_SURI")
+                .output()
+                .expect("dcu runs")
+        }
+
+        /// Runs with `--output json`, asserts success and parses stdout.
+        pub fn json(&self, suri: &str, args: &[&str]) -> Value {
+            let mut all = vec!["--output", "json"];
+            all.extend_from_slice(args);
+            let out = self.run(suri, &all);
+            assert!(out.status.success(), "dcu {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("dcu {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+        }
+
+        /// Asserts failure with one clear sentence on stderr containing `needle`.
+        pub fn fails(&self, suri: &str, args: &[&str], needle: &str) {
+            let out = self.run(suri, args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "dcu {args:?} should fail");
+            let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 1, "dcu {args:?} should print one line, got: {err}");
+            assert!(lines[0].starts_with("error: "), "{err}");
+            assert!(err.contains(needle), "dcu {args:?}: expected '{needle}' in: {err}");
+            assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+        }
+
+        pub fn balance(&self, who: &str) -> u128 {
+            self.json("//Alice", &["token", "balance", who])["units"].as_u64().map(u128::from).unwrap_or_else(|| panic!("no units for {who}"))
+        }
+    }
+
+    pub async fn setup() -> (TestNodeProcess<PolkadotConfig>, Dcu) {
+        let node = TestNodeProcess::<PolkadotConfig>::build_with_env_or_default().spawn().await.expect("node starts");
+        let dcu = Dcu { url: node.url().to_string(), dir: tempfile::tempdir().expect("temp dir") };
+        (node, dcu)
+    }
+}

@@ -51,7 +51,10 @@ struct ContractSpec {
 }
 
 /// The suite in dependency order.
-const SUITE: &[ContractSpec] = &[ContractSpec { name: "stable_token", constructor: "new" }];
+const SUITE: &[ContractSpec] = &[
+    ContractSpec { name: "stable_token", constructor: "new" },
+    ContractSpec { name: "trust_graph", constructor: "new" },
+];
 
 /// What happened to one contract.
 #[derive(Debug, Serialize)]
@@ -75,7 +78,21 @@ pub struct DeployReport {
     pub manifest: String,
     pub block: u64,
     pub contracts: Vec<ContractOutcome>,
+    /// Wiring read back from the contracts after deployment.
+    pub wiring: Vec<WiringOutcome>,
     pub millis: u128,
+}
+
+/// The wiring of one contract, as read back from chain.
+#[derive(Debug, Serialize)]
+pub struct WiringOutcome {
+    pub contract: String,
+    /// "wired", "already wired"
+    pub action: String,
+    /// Role → address, as the contract reports it.
+    pub roles: Vec<(String, String)>,
+    /// Roles held by the deployer until the contracts that take them exist.
+    pub interim_roles: Vec<String>,
 }
 
 impl Report for DeployReport {
@@ -90,6 +107,13 @@ impl Report for DeployReport {
                 if c.code_uploaded { ", code uploaded" } else { "" },
                 c.wasm_size
             ));
+        }
+        for w in &self.wiring {
+            s.push_str(&format!("  {} {}", w.contract, w.action));
+            if !w.interim_roles.is_empty() {
+                s.push_str(&format!(" (interim: the deployer acts as {} until those contracts are deployed)", w.interim_roles.join(", ")));
+            }
+            s.push('\n');
         }
         s.push_str(&format!("Manifest written to {}", self.manifest));
         s
@@ -122,6 +146,7 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts) -> Result<Vec<String
                 cooldown_ms.to_string(),
             ])
         }
+        "trust_graph" => Ok(Vec::new()),
         other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
     }
 }
@@ -272,6 +297,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             millis: started.elapsed().as_millis(),
         });
     }
+    let wiring = wire_suite(g, &signer, &manifest, &manifest_path).await?;
     manifest.block = best_block(&conn).await?;
     manifest.save(&manifest_path)?;
     emit(
@@ -283,6 +309,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             manifest: manifest_path.display().to_string(),
             block: manifest.block,
             contracts: outcomes,
+            wiring,
             millis: t0.elapsed().as_millis(),
         },
     )
@@ -294,4 +321,55 @@ fn rand_salt() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     (nanos as u64) ^ (std::process::id() as u64).rotate_left(32)
+}
+
+/// Wires each contract to the others once, then reads the wiring back and
+/// checks it. Roles whose contracts are not part of the suite yet are held by
+/// the deployer in the meantime, and the report says so.
+async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, manifest: &Manifest, manifest_path: &Path) -> Result<Vec<WiringOutcome>> {
+    use crate::contract::ContractHandle;
+    use crate::value;
+    let deployer = signer.public_key().to_account_id().to_string();
+    let addr_of = |name: &str| manifest.contracts.get(name).map(|c| c.address.clone());
+    let mut out = Vec::new();
+    let t = ContractHandle::from_manifest(manifest, manifest_path, "trust_graph")?;
+    let roles = [("governance", "governance"), ("credit_pool", "credit_pool"), ("loan_manager", "loan_manager")];
+    let current = t.query(&g.url, signer, "wiring", &[]).await?.value;
+    let mut action = "already wired".to_string();
+    let mut interim = Vec::new();
+    let mut wanted = Vec::new();
+    for (role, contract) in roles {
+        match addr_of(contract) {
+            Some(a) => wanted.push((role.to_string(), a)),
+            None => {
+                interim.push(role.to_string());
+                wanted.push((role.to_string(), deployer.clone()));
+            }
+        }
+    }
+    if value::some(&current).is_none() {
+        let arg = format!(
+            "Wiring {{ {} }}",
+            wanted.iter().map(|(r, a)| format!("{r}: {a}")).collect::<Vec<_>>().join(", ")
+        );
+        let pb = spinner(g, "wiring trust_graph");
+        let res = t.execute(&g.url, signer, "wire", &[arg]).await;
+        pb.finish_and_clear();
+        res?;
+        action = "wired".into();
+    }
+    // Read back and verify.
+    let now = t.query(&g.url, signer, "wiring", &[]).await?.value;
+    let w = value::some(&now).ok_or_else(|| CliError::Other("trust_graph reports no wiring after `wire`".into()))?;
+    let mut read = Vec::new();
+    for (role, _) in roles {
+        let a = value::field(w, role).and_then(value::account).unwrap_or_default();
+        read.push((role.to_string(), a));
+    }
+    if action == "wired" && read != wanted {
+        return Err(CliError::Other(format!("trust_graph's wiring reads back as {read:?}, not {wanted:?}")));
+    }
+    let interim_roles = read.iter().filter(|(_, a)| *a == deployer).map(|(r, _)| r.clone()).collect();
+    out.push(WiringOutcome { contract: "trust_graph".into(), action, roles: read, interim_roles });
+    Ok(out)
 }

@@ -2,6 +2,7 @@
 pub mod deploy;
 pub mod node;
 pub mod token;
+pub mod trust;
 
 use crate::chain;
 use crate::contract::ContractHandle;

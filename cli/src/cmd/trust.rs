@@ -1,0 +1,355 @@
+//! `dcu member …` and `dcu trust …`: the trust graph (SPEC §2).
+//!
+//! `dcu trust show` prints DT, NT, TS, CF, capacity and warnings as the
+//! contract computes them, and recomputes them off chain from the graph read
+//! from chain with the same maths (`dcu_common::trust`), reporting whether
+//! the two agree to the unit.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use contract_transcode::Value;
+use dcu_common::trust::{self, MemberState, ScoreParams};
+use dcu_common::DAY_MS;
+use serde::Serialize;
+use subxt::dynamic::Value as DynValue;
+
+use super::Session;
+use crate::chain::{format_amount, parse_account, short_reason};
+use crate::contract::{ContractHandle, Gas};
+use crate::opts::GlobalOpts;
+use crate::output::{emit, spinner, Report};
+use crate::value::{self as val, field, uint_field};
+use crate::{CliError, Result};
+
+/// Name of the contract in the manifest.
+pub const TRUST: &str = "trust_graph";
+
+/// `dcu member` options.
+#[derive(Debug, Args)]
+pub struct MemberOpts {
+    #[command(subcommand)]
+    pub cmd: MemberCmd,
+}
+
+/// Member subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Register the signer as a member of the trust graph.
+    Register,
+}
+
+/// `dcu trust` options.
+#[derive(Debug, Args)]
+pub struct TrustOpts {
+    #[command(subcommand)]
+    pub cmd: TrustCmd,
+}
+
+/// Trust subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TrustCmd {
+    /// Trust a member with a weight of 1..=800 (creates or changes the edge).
+    Set {
+        /// The member to trust.
+        to: String,
+        /// Weight 1..=800.
+        #[arg(allow_hyphen_values = true)]
+        weight: String,
+    },
+    /// Withdraw the signer's trust in a member.
+    Revoke {
+        /// The member.
+        to: String,
+    },
+    /// Vouch for a member (once).
+    Vouch {
+        /// The member.
+        member: String,
+    },
+    /// Attest a member's identity (appointed verifiers only).
+    Verify {
+        /// The member.
+        member: String,
+    },
+    /// Appoint or remove a verifier (governance only).
+    Verifier {
+        /// The verifier's account.
+        account: String,
+        /// Remove instead of appoint.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// A member's scores, capacity, warnings and edges, checked off chain.
+    Show {
+        /// The member (default: the signer).
+        account: Option<String>,
+    },
+}
+
+/// A submitted trust-graph transaction.
+#[derive(Debug, Serialize)]
+pub struct TrustTx {
+    pub summary: String,
+    pub extrinsic_hash: String,
+    pub gas_consumed: Gas,
+    pub contract_events: Vec<String>,
+}
+
+impl Report for TrustTx {
+    fn human(&self) -> String {
+        format!(
+            "{}\n  weight ref_time {} ps, proof_size {} B; events: {}",
+            self.summary,
+            self.gas_consumed.ref_time,
+            self.gas_consumed.proof_size,
+            self.contract_events.join(", ")
+        )
+    }
+}
+
+/// The scores of one member.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+pub struct Scores {
+    /// DT.
+    pub direct_trust: u128,
+    /// NT, 10^9 fixed point.
+    pub network_trust: u128,
+    /// TS, 10^9 fixed point.
+    pub trust_score: u128,
+    /// CF, 10^9 fixed point.
+    pub confidence: u128,
+    /// C, smallest units.
+    pub capacity: u128,
+    /// |N|.
+    pub neighbours: u32,
+}
+
+/// `dcu trust show`.
+#[derive(Debug, Serialize)]
+pub struct ShowReport {
+    pub account: String,
+    pub registered_at: u64,
+    pub verified: bool,
+    pub vouches: u128,
+    pub tx_count: u128,
+    pub open_warnings: u128,
+    pub defaults: u128,
+    pub inactive: bool,
+    pub defaulted: bool,
+    /// As the contract computes them.
+    pub on_chain: Scores,
+    /// As `dcu` computes them from the graph read from chain.
+    pub off_chain: Scores,
+    /// Whether both agree to the unit.
+    pub agree: bool,
+    pub edges_in: Vec<(String, u16)>,
+    pub edges_out: Vec<(String, u16)>,
+}
+
+fn frac(x: u128) -> String {
+    format!("{:.4}", x as f64 / 1e9)
+}
+
+impl Report for ShowReport {
+    fn human(&self) -> String {
+        let s = &self.on_chain;
+        let mut out = format!(
+            "Member {}{}\n  DT {}   NT {}   TS {}   CF {}\n  capacity {} DUSD   neighbours {}   warnings {}   repayments {}   vouches {}\n",
+            self.account,
+            if self.verified { " (verified)" } else { "" },
+            s.direct_trust,
+            frac(s.network_trust),
+            frac(s.trust_score),
+            frac(s.confidence),
+            format_amount(s.capacity),
+            s.neighbours,
+            self.open_warnings,
+            self.tx_count,
+            self.vouches
+        );
+        if self.inactive {
+            out.push_str("  TS halved: no repayment within the inactivity period\n");
+        }
+        if self.defaulted {
+            out.push_str("  CF halved: a recent default\n");
+        }
+        out.push_str(&format!("  trusted by {} member(s), trusts {} member(s)\n", self.edges_in.len(), self.edges_out.len()));
+        for (x, w) in &self.edges_in {
+            out.push_str(&format!("    ← {x} ({w})\n"));
+        }
+        for (x, w) in &self.edges_out {
+            out.push_str(&format!("    → {x} ({w})\n"));
+        }
+        out.push_str(if self.agree {
+            "  off-chain recomputation by dcu: identical to the unit"
+        } else {
+            "  WARNING: dcu's off-chain recomputation differs from the contract"
+        });
+        out
+    }
+}
+
+fn parse_weight(s: &str) -> Result<u32> {
+    s.trim().parse::<u32>().ok().filter(|w| (1..=800).contains(w)).ok_or_else(|| CliError::Other(format!("'{s}' is not a trust weight: use a whole number from 1 to 800")))
+}
+
+async fn submit(g: &GlobalOpts, s: &Session, message: &str, args: Vec<String>, summary: String, out: &mut impl Write) -> Result<()> {
+    let t = s.contract(TRUST)?;
+    let pb = spinner(g, format!("{message} …"));
+    let tx = t.execute(&s.url, &s.signer, message, &args).await;
+    pb.finish_and_clear();
+    let tx = tx?;
+    emit(g, out, &TrustTx { summary, contract_events: tx.contract_event_names(), extrinsic_hash: tx.extrinsic_hash, gas_consumed: tx.gas_consumed })
+}
+
+/// Runs `dcu member …`.
+pub async fn run_member(g: &GlobalOpts, opts: &MemberOpts, out: &mut impl Write) -> Result<()> {
+    match opts.cmd {
+        MemberCmd::Register => {
+            let s = Session::open(g).await?;
+            let me = s.me();
+            submit(g, &s, "register", vec![], format!("{me} is now a member"), out).await
+        }
+    }
+}
+
+/// Runs `dcu trust …`.
+pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Result<()> {
+    match &opts.cmd {
+        TrustCmd::Set { to, weight } => {
+            let (to, w) = (parse_account(to)?, parse_weight(weight)?);
+            let s = Session::open(g).await?;
+            submit(g, &s, "set_trust", vec![to.to_string(), w.to_string()], format!("{} now trusts {to} with weight {w}", s.me()), out).await
+        }
+        TrustCmd::Revoke { to } => {
+            let to = parse_account(to)?;
+            let s = Session::open(g).await?;
+            submit(g, &s, "revoke_trust", vec![to.to_string()], format!("{} no longer trusts {to}", s.me()), out).await
+        }
+        TrustCmd::Vouch { member } => {
+            let m = parse_account(member)?;
+            let s = Session::open(g).await?;
+            submit(g, &s, "vouch", vec![m.to_string()], format!("{} vouched for {m}", s.me()), out).await
+        }
+        TrustCmd::Verify { member } => {
+            let m = parse_account(member)?;
+            let s = Session::open(g).await?;
+            submit(g, &s, "verify", vec![m.to_string()], format!("{} verified {m}", s.me()), out).await
+        }
+        TrustCmd::Verifier { account, remove } => {
+            let a = parse_account(account)?;
+            let s = Session::open(g).await?;
+            let what = if *remove { "removed as verifier" } else { "appointed verifier" };
+            submit(g, &s, "set_verifier", vec![a.to_string(), (!remove).to_string()], format!("{a} {what}"), out).await
+        }
+        TrustCmd::Show { account } => {
+            let who = match account {
+                Some(a) => Some(parse_account(a)?),
+                None => None,
+            };
+            let s = Session::open(g).await?;
+            let who = who.unwrap_or_else(|| s.me()).to_string();
+            let report = show(&s, &who).await?;
+            emit(g, out, &report)
+        }
+    }
+}
+
+/// The block timestamp at the best block (what a dry run sees).
+pub async fn chain_now(s: &Session) -> Result<u64> {
+    let addr = subxt::dynamic::storage("Timestamp", "Now", Vec::<DynValue>::new());
+    let at = s.conn.storage_at_best().await?;
+    let v = at
+        .fetch(&addr)
+        .await
+        .map_err(|e| CliError::ConnectionLost { doing: "reading the chain's time".into(), reason: short_reason(&e.to_string()) })?
+        .ok_or_else(|| CliError::Other("the chain has no timestamp".into()))?;
+    v.as_type::<u64>().map_err(|e| CliError::Other(format!("cannot read the chain's time: {e}")))
+}
+
+async fn q(s: &Session, t: &ContractHandle, message: &str, args: &[String]) -> Result<Value> {
+    Ok(t.query(&s.url, &s.signer, message, args).await?.value)
+}
+
+fn edges(v: &Value) -> Vec<(String, u16)> {
+    val::items(v)
+        .into_iter()
+        .filter_map(|e| {
+            let parts = val::tuple(e);
+            Some((val::account(parts.first()?)?, u16::try_from(val::uint(parts.get(1)?)?).ok()?))
+        })
+        .collect()
+}
+
+fn bad(what: &str) -> CliError {
+    CliError::Other(format!("unexpected answer from trust_graph: {what}"))
+}
+
+/// Reads a member's record and edges, the on-chain scores, and recomputes
+/// the scores off chain from the same graph.
+pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
+    let t = s.contract(TRUST)?;
+    let info_v = q(s, &t, "member_info", &[who.to_string()]).await?;
+    let info = val::some(&info_v).ok_or_else(|| CliError::Other(format!("{who} is not a member of the trust graph; they can join with `dcu member register`")))?;
+    let score = q(s, &t, "score", &[who.to_string()]).await?;
+    let params = q(s, &t, "params", &[]).await?;
+    let ins = edges(&q(s, &t, "edges_in", &[who.to_string()]).await?);
+    let outs = edges(&q(s, &t, "edges_out", &[who.to_string()]).await?);
+    let now = chain_now(s).await?;
+
+    let get = |name: &str| uint_field(info, name).ok_or_else(|| bad(name));
+    let mut incoming = Vec::new();
+    for (x, w) in &ins {
+        let xi = q(s, &t, "member_info", &[x.clone()]).await?;
+        let dt = val::some(&xi).and_then(|m| uint_field(m, "direct_trust")).ok_or_else(|| bad("truster record"))?;
+        incoming.push((u32::from(*w), dt));
+    }
+    let p = ScoreParams {
+        max_trust: uint_field(&params, "max_trust").ok_or_else(|| bad("max_trust"))?,
+        base_capacity: uint_field(&params, "base_capacity").ok_or_else(|| bad("base_capacity"))?,
+        inactivity_ms: u64::try_from(uint_field(&params, "inactivity_days").ok_or_else(|| bad("inactivity_days"))?)
+            .ok()
+            .and_then(|d| d.checked_mul(DAY_MS))
+            .ok_or_else(|| bad("inactivity_days"))?,
+    };
+    let state = MemberState {
+        registered_at: get("registered_at")? as u64,
+        last_activity: get("last_activity")? as u64,
+        default_until: get("default_until")? as u64,
+        dt: get("direct_trust")?,
+        tx_count: get("tx_count")? as u64,
+        trusters: get("in_degree")? as u32,
+        trusted_back: get("mutual_in")? as u32,
+        verified: field(info, "verified").and_then(val::boolean).unwrap_or(false),
+        vouches: get("vouches")? as u32,
+        connections: get("neighbours")? as u32,
+    };
+    let off = trust::score(&p, &state, incoming, now).ok_or_else(|| CliError::Other("the off-chain score overflowed".into()))?;
+    let off_chain = Scores { direct_trust: off.dt, network_trust: off.nt, trust_score: off.ts, confidence: off.cf, capacity: off.capacity, neighbours: off.neighbours };
+    let sg = |name: &str| uint_field(&score, name).ok_or_else(|| bad(name));
+    let on_chain = Scores {
+        direct_trust: sg("direct_trust")?,
+        network_trust: sg("network_trust")?,
+        trust_score: sg("trust_score")?,
+        confidence: sg("confidence")?,
+        capacity: sg("capacity")?,
+        neighbours: sg("neighbours")? as u32,
+    };
+    Ok(ShowReport {
+        account: who.to_string(),
+        registered_at: state.registered_at,
+        verified: state.verified,
+        vouches: get("vouches")?,
+        tx_count: get("tx_count")?,
+        open_warnings: get("open_warnings")?,
+        defaults: get("defaults")?,
+        inactive: field(&score, "inactive").and_then(val::boolean).unwrap_or(false),
+        defaulted: field(&score, "defaulted").and_then(val::boolean).unwrap_or(false),
+        agree: on_chain == off_chain,
+        on_chain,
+        off_chain,
+        edges_in: ins,
+        edges_out: outs,
+    })
+}
