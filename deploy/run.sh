@@ -10,8 +10,8 @@ T0=$(date +%s)
 # shellcheck source=/dev/null
 source "$ROOT/deploy/env.sh"
 "$ROOT/deploy/build-contracts.sh"
-cargo "+$DCU_TOOLCHAIN" build --locked --release -p dcu
-DCU="$CARGO_TARGET_DIR/release/dcu"
+cargo "+$DCU_TOOLCHAIN" build --locked -p dcu
+DCU="$CARGO_TARGET_DIR/debug/dcu"
 say() { printf '\n\033[1m> %s\033[0m\n' "$*"; }
 
 say "Start a local substrate-contracts-node"
@@ -28,6 +28,20 @@ say "Charlie lets Dave move up to 100 DUSD of his"
 "$DCU" token allowance charlie dave
 say "Ferdie, who holds nothing, tries to send 1 DUSD: the contract refuses, nothing changes"
 if "$DCU" --suri //Ferdie token transfer bob 1; then echo "unexpected success" >&2; exit 1; fi
+say "Alice, Bob, Charlie and Dave join the trust graph"
+for who in Alice Bob Charlie Dave; do
+  "$DCU" --suri "//$who" member register >/dev/null 2>&1 || echo "  ($who is already a member)"
+done
+say "They state how much they trust each other (weights 1..800)"
+"$DCU" --suri //Alice trust set bob 800
+"$DCU" --suri //Charlie trust set bob 400
+"$DCU" --suri //Bob trust set alice 600
+"$DCU" --suri //Dave trust set charlie 300
+"$DCU" --suri //Alice trust vouch bob >/dev/null 2>&1 || true
+say "Bob's scores and credit capacity, computed on chain and re-checked by dcu off chain"
+"$DCU" trust show bob
+say "Dave tries to trust himself: refused"
+if "$DCU" --suri //Dave trust set dave 10; then echo "unexpected success" >&2; exit 1; fi
 say "Balances"
 for who in alice bob charlie dave ferdie; do "$DCU" token balance "$who"; done
 echo

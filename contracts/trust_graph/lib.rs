@@ -47,9 +47,9 @@ mod trust_graph {
     pub const DEFAULT_MAX_OUT_DEGREE: u32 = 150;
     /// Default in-degree cap (bounds the cost of NT and the in-edge list).
     pub const DEFAULT_MAX_IN_DEGREE: u32 = 400;
-    /// Hard bound on either degree cap: an edge list of 500 accounts is 16 KB,
-    /// the node's storage-value limit.
-    pub const DEGREE_HARD_CAP: u32 = 500;
+    /// Hard bound on either degree cap: an in-edge list of 450 (account,
+    /// weight) pairs is 15.3 KB, under the node's 16 KiB storage-value limit.
+    pub const DEGREE_HARD_CAP: u32 = 450;
     /// Default days a default halves CF.
     pub const DEFAULT_PENALTY_DAYS: u32 = 365;
     /// Default days of inactivity that halve TS.
@@ -64,9 +64,9 @@ mod trust_graph {
         pub max_trust: u32,
         /// BASE capacity in smallest units (1 unit ..= 10^9 tokens).
         pub base_capacity: Balance,
-        /// Maximum trust edges a member may give (1..=500).
+        /// Maximum trust edges a member may give (1..=450).
         pub max_out_degree: u32,
-        /// Maximum trust edges a member may receive (1..=500).
+        /// Maximum trust edges a member may receive (1..=450).
         pub max_in_degree: u32,
         /// Days a default halves CF (0..=3650).
         pub default_penalty_days: u32,
@@ -174,8 +174,9 @@ mod trust_graph {
         weights: Mapping<(AccountId, AccountId), u16>,
         /// Out-neighbours of each member, unordered.
         out_edges: Mapping<AccountId, Vec<AccountId>>,
-        /// In-neighbours of each member, unordered.
-        in_edges: Mapping<AccountId, Vec<AccountId>>,
+        /// In-neighbours of each member with their weights, unordered. The
+        /// weight is mirrored here so that NT reads one value per truster.
+        in_edges: Mapping<AccountId, Vec<(AccountId, u16)>>,
         /// (voucher, member) pairs already vouched.
         vouched: Mapping<(AccountId, AccountId), ()>,
         /// Appointed verifiers.
@@ -394,6 +395,11 @@ mod trust_graph {
                         .and_then(|d| d.checked_add(weight))
                         .ok_or(Error::Overflow)?;
                     self.members.insert(to, &t);
+                    let mut ins = self.in_edges.get(to).unwrap_or_default();
+                    if let Some(e) = ins.iter_mut().find(|(x, _)| *x == from) {
+                        e.1 = w;
+                    }
+                    self.in_edges.insert(to, &ins);
                 }
                 None => {
                     if f.out_degree >= self.params.max_out_degree {
@@ -419,7 +425,7 @@ mod trust_graph {
                     outs.push(to);
                     self.out_edges.insert(from, &outs);
                     let mut ins = self.in_edges.get(to).unwrap_or_default();
-                    ins.push(from);
+                    ins.push((from, w));
                     self.in_edges.insert(to, &ins);
                     self.members.insert(from, &f);
                     self.members.insert(to, &t);
@@ -453,8 +459,8 @@ mod trust_graph {
                 f.neighbours = dec(f.neighbours)?;
             }
             self.weights.remove((from, to));
-            remove_from(&mut self.out_edges, from, to);
-            remove_from(&mut self.in_edges, to, from);
+            remove_from(&mut self.out_edges, from, |x| *x == to);
+            remove_from(&mut self.in_edges, to, |(x, _)| *x == from);
             self.members.insert(from, &f);
             self.members.insert(to, &t);
             self.env().emit_event(TrustRevoked { from, to, previous: old });
@@ -647,15 +653,14 @@ mod trust_graph {
         /// Edges `member` receives: (from, weight).
         #[ink(message)]
         pub fn edges_in(&self, member: AccountId) -> Vec<(AccountId, u16)> {
-            let ins = self.in_edges.get(member).unwrap_or_default();
-            ins.into_iter().map(|from| (from, self.weights.get((from, member)).unwrap_or_default())).collect()
+            self.in_edges.get(member).unwrap_or_default()
         }
 
         /// Distinct accounts with an edge to or from `member`.
         #[ink(message)]
         pub fn neighbours_of(&self, member: AccountId) -> Vec<AccountId> {
             let mut all = self.out_edges.get(member).unwrap_or_default();
-            for x in self.in_edges.get(member).unwrap_or_default() {
+            for (x, _) in self.in_edges.get(member).unwrap_or_default() {
                 if !all.contains(&x) {
                     all.push(x);
                 }
@@ -740,8 +745,7 @@ mod trust_graph {
                 connections: m.neighbours,
             };
             let ins = self.in_edges.get(member).unwrap_or_default();
-            let incoming = ins.into_iter().map(|x| {
-                let w = self.weights.get((x, member)).unwrap_or_default();
+            let incoming = ins.into_iter().map(|(x, w)| {
                 let dt = self.members.get(x).map(|i| i.direct_trust).unwrap_or_default();
                 (u32::from(w), u128::from(dt))
             });
@@ -815,9 +819,13 @@ mod trust_graph {
         x.checked_sub(1).ok_or(Error::Overflow)
     }
 
-    fn remove_from<K: ink::storage::traits::StorageKey>(map: &mut Mapping<AccountId, Vec<AccountId>, K>, key: AccountId, item: AccountId) {
+    fn remove_from<T, K>(map: &mut Mapping<AccountId, Vec<T>, K>, key: AccountId, matches: impl Fn(&T) -> bool)
+    where
+        T: ink::storage::traits::Packed + ink::scale::EncodeLike,
+        K: ink::storage::traits::StorageKey,
+    {
         let mut list = map.get(key).unwrap_or_default();
-        if let Some(i) = list.iter().position(|x| *x == item) {
+        if let Some(i) = list.iter().position(matches) {
             list.swap_remove(i);
         }
         if list.is_empty() {
