@@ -45,8 +45,12 @@ mod trust_graph {
     pub const DEFAULT_BASE_CAPACITY: Balance = 1_000 * ONE_TOKEN;
     /// Default out-degree cap.
     pub const DEFAULT_MAX_OUT_DEGREE: u32 = 150;
-    /// Default in-degree cap (bounds the cost of NT and the in-edge list).
-    pub const DEFAULT_MAX_IN_DEGREE: u32 = 400;
+    /// Default in-degree cap. NT reads one record per truster; at 150
+    /// trusters a score costs ~1.6 MB of proof, so 250 (~2.7 MB) stays well
+    /// inside a block's proof budget (docs/BENCHMARKS.md).
+    pub const DEFAULT_MAX_IN_DEGREE: u32 = 250;
+    /// Largest in-degree cap governance may set (~3.2 MB of proof per score).
+    pub const IN_DEGREE_HARD_CAP: u32 = 300;
     /// Hard bound on either degree cap: an in-edge list of 450 (account,
     /// weight) pairs is 15.3 KB, under the node's 16 KiB storage-value limit.
     pub const DEGREE_HARD_CAP: u32 = 450;
@@ -66,7 +70,7 @@ mod trust_graph {
         pub base_capacity: Balance,
         /// Maximum trust edges a member may give (1..=450).
         pub max_out_degree: u32,
-        /// Maximum trust edges a member may receive (1..=450).
+        /// Maximum trust edges a member may receive (1..=300).
         pub max_in_degree: u32,
         /// Days a default halves CF (0..=3650).
         pub default_penalty_days: u32,
@@ -846,7 +850,7 @@ mod trust_graph {
         if !(1..=DEGREE_HARD_CAP).contains(&p.max_out_degree) {
             return bad("max_out_degree");
         }
-        if !(1..=DEGREE_HARD_CAP).contains(&p.max_in_degree) {
+        if !(1..=IN_DEGREE_HARD_CAP).contains(&p.max_in_degree) {
             return bad("max_in_degree");
         }
         if p.default_penalty_days > 3650 {

@@ -322,6 +322,7 @@ fn set_params_by_governance_within_ranges() {
         ("base_capacity", Params { base_capacity: 0, ..p }),
         ("max_out_degree", Params { max_out_degree: DEGREE_HARD_CAP + 1, ..p }),
         ("max_in_degree", Params { max_in_degree: 0, ..p }),
+        ("max_in_degree", Params { max_in_degree: IN_DEGREE_HARD_CAP + 1, ..p }),
         ("default_penalty_days", Params { default_penalty_days: 3651, ..p }),
         ("inactivity_days", Params { inactivity_days: 0, ..p }),
     ];

@@ -122,8 +122,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "  cost grows linearly with the in-degree. The first version also read each edge's weight")?;
     writeln!(md, "  separately: at in-degree 150 it measured 16.25× a transfer in ref_time and 35.16× in")?;
     writeln!(md, "  proof_size (3.16 MB, close to a block's proof budget). The weight is now mirrored in the")?;
-    writeln!(md, "  in-edge list, which halved both (see the rows above). The in-degree cap (default 400,")?;
-    writeln!(md, "  hard limit 450) keeps the query inside a block.")?;
+    writeln!(md, "  in-edge list, which halved both (see the rows above). The in-degree cap (default 250,")?;
+    writeln!(md, "  governance may raise it to 300, ~3.2 MB) keeps a score inside a block's proof budget.")?;
     writeln!(md, "- Storage deposits are charged to the caller and refunded when the storage is freed.")?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
