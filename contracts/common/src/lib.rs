@@ -14,6 +14,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod fixed;
+pub mod pool;
 pub mod trust;
 pub mod units;
 
