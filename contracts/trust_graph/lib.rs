@@ -59,6 +59,9 @@ mod trust_graph {
     /// Default days of inactivity that halve TS.
     pub const DEFAULT_INACTIVITY_DAYS: u32 = 180;
 
+    /// A member's in-edges: (truster, weight).
+    pub type InEdges = Vec<(AccountId, u16)>;
+
     /// Governance parameters.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -137,6 +140,24 @@ mod trust_graph {
         pub default_until: Timestamp,
     }
 
+    impl MemberInfo {
+        /// The record as the shared scoring maths reads it.
+        pub fn state(&self) -> MemberState {
+            MemberState {
+                registered_at: self.registered_at,
+                last_activity: self.last_activity,
+                default_until: self.default_until,
+                dt: u128::from(self.direct_trust),
+                tx_count: self.tx_count,
+                trusters: self.in_degree,
+                trusted_back: self.mutual_in,
+                verified: self.verified,
+                vouches: self.vouches,
+                connections: self.neighbours,
+            }
+        }
+    }
+
     /// Every score of a member at the current block.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -180,7 +201,7 @@ mod trust_graph {
         out_edges: Mapping<AccountId, Vec<AccountId>>,
         /// In-neighbours of each member with their weights, unordered. The
         /// weight is mirrored here so that NT reads one value per truster.
-        in_edges: Mapping<AccountId, Vec<(AccountId, u16)>>,
+        in_edges: Mapping<AccountId, InEdges>,
         /// (voucher, member) pairs already vouched.
         vouched: Mapping<(AccountId, AccountId), ()>,
         /// Appointed verifiers.
@@ -736,18 +757,7 @@ mod trust_graph {
                 base_capacity: p.base_capacity,
                 inactivity_ms: u64::from(p.inactivity_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?,
             };
-            let state = MemberState {
-                registered_at: m.registered_at,
-                last_activity: m.last_activity,
-                default_until: m.default_until,
-                dt: u128::from(m.direct_trust),
-                tx_count: m.tx_count,
-                trusters: m.in_degree,
-                trusted_back: m.mutual_in,
-                verified: m.verified,
-                vouches: m.vouches,
-                connections: m.neighbours,
-            };
+            let state = m.state();
             let ins = self.in_edges.get(member).unwrap_or_default();
             let incoming = ins.into_iter().map(|(x, w)| {
                 let dt = self.members.get(x).map(|i| i.direct_trust).unwrap_or_default();

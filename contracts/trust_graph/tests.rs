@@ -2,7 +2,7 @@
 //! graph invariants after every test, and the scores against the shared maths.
 
 use crate::trust_graph::*;
-use dcu_common::trust::{self, MemberState, ScoreParams};
+use dcu_common::trust::{self, ScoreParams};
 use dcu_common::{DAY_MS, ONE_TOKEN};
 use ink::env::test::{self, DefaultAccounts};
 use ink::env::DefaultEnvironment as Env;
@@ -416,18 +416,7 @@ fn scores_of_mixed_community_match_shared_maths() {
     let params = ScoreParams { max_trust: p.max_trust.into(), base_capacity: p.base_capacity, inactivity_ms: u64::from(p.inactivity_days) * DAY_MS };
     for v in people() {
         let m = g.member_info(v).unwrap();
-        let state = MemberState {
-            registered_at: m.registered_at,
-            last_activity: m.last_activity,
-            default_until: m.default_until,
-            dt: m.direct_trust.into(),
-            tx_count: m.tx_count,
-            trusters: m.in_degree,
-            trusted_back: m.mutual_in,
-            verified: m.verified,
-            vouches: m.vouches,
-            connections: m.neighbours,
-        };
+        let state = m.state();
         let incoming: Vec<(u32, u128)> = g.edges_in(v).iter().map(|(x, w)| (u32::from(*w), g.direct_trust(*x).unwrap())).collect();
         let want = trust::score(&params, &state, incoming, 100 * DAY_MS).unwrap();
         let got = g.score(v).unwrap();

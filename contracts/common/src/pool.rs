@@ -256,7 +256,9 @@ pub mod alloc_free {
     pub type Amounts = alloc::vec::Vec<super::Balance>;
 }
 
-#[cfg(feature = "std")]
+/// The in-memory pool is for tests and off-chain simulation only; contract
+/// builds never compile it.
+#[cfg(any(test, feature = "model"))]
 pub mod model;
 
 #[cfg(test)]
