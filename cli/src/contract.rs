@@ -212,6 +212,15 @@ impl ContractHandle {
                     Ok(v) => v.to_string(),
                     Err(_) => format!("{err:?}"),
                 };
+                if reason.contains("StorageDeposit") {
+                    let who = exec.opts().signer().public_key().to_account_id();
+                    if free_balance(url, &who).await == Some(0) {
+                        return Err(CliError::ChainRefused {
+                            message: message.to_string(),
+                            reason: format!("the signing account {who} has no funds to pay fees and storage deposits"),
+                        });
+                    }
+                }
                 Err(CliError::ChainRefused { message: message.to_string(), reason: explain_dispatch(&reason) })
             }
         }
@@ -260,6 +269,17 @@ fn deposit_of<B: Into<u128> + Copy>(d: &contract_extrinsics::pallet_contracts_pr
     match d {
         StorageDeposit::Charge(c) => i128::try_from((*c).into()).unwrap_or(i128::MAX),
         StorageDeposit::Refund(r) => i128::try_from((*r).into()).map(|v| -v).unwrap_or(i128::MIN),
+    }
+}
+
+/// The free native balance of `who`, `None` when it cannot be read.
+async fn free_balance(url: &str, who: &AccountId32) -> Option<u128> {
+    use subxt::ext::scale_value::At;
+    let addr = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(who.0)]);
+    let at = crate::chain::connect(url).await.ok()?.storage_at_best().await.ok()?;
+    match at.fetch(&addr).await.ok()? {
+        None => Some(0),
+        Some(v) => v.to_value().ok()?.at("data")?.at("free")?.as_u128(),
     }
 }
 

@@ -81,6 +81,8 @@ async fn cli_bad_input_fails_with_one_sentence_and_changes_nothing() -> TestResu
     // insufficient balance: decoded from the metadata, nothing submitted
     dcu.fails("//Ferdie", &["token", "transfer", "bob", "1"], "InsufficientBalance");
     dcu.fails("//Bob", &["token", "mint", "bob", "1"], "NotOwner");
+    // an account with no funds at all
+    dcu.fails("//Nobody", &["token", "faucet"], "has no funds to pay fees");
     // no node at --url
     let out = Command::new(dcu_bin())
         .args(["--url", "ws://127.0.0.1:1", "token", "balance"])
