@@ -98,3 +98,32 @@ async fn cli_bad_input_fails_with_one_sentence_and_changes_nothing() -> TestResu
     assert_eq!(dcu.balance("bob"), 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn cli_node_starts_detached_serves_rpc_and_stops() -> TestResult {
+    // given: a free port
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let url = format!("ws://127.0.0.1:{port}");
+    let dir = tempfile::tempdir()?;
+    let dcu = |args: &[&str]| {
+        Command::new(dcu_bin()).args(["--url", &url, "--output", "json"]).args(args).env("DCU_DEPLOY_DIR", dir.path()).output()
+    };
+    // when: started detached
+    let out = dcu(&["node", "--detach"])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["chain"], "Development");
+    // then: a second start finds it running, --stop stops it, and a second stop says why it cannot
+    let again: Value = serde_json::from_slice(&dcu(&["node", "--detach"])?.stdout)?;
+    assert_eq!(again["already_running"], true);
+    let stop = dcu(&["node", "--stop"])?;
+    assert!(stop.status.success(), "{}", String::from_utf8_lossy(&stop.stderr));
+    let stop2 = dcu(&["node", "--stop"])?;
+    assert!(!stop2.status.success());
+    assert!(String::from_utf8_lossy(&stop2.stderr).contains("no node started with --detach"));
+    // a missing binary is one sentence
+    let bad = dcu(&["node", "--bin", "/nonexistent/substrate-contracts-node"])?;
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not exist"));
+    Ok(())
+}
