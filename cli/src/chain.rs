@@ -65,10 +65,17 @@ impl Conn {
         Ok((header.hash(), header.number.into()))
     }
 
-    /// Storage at the best block.
-    pub async fn storage_at_best(&self) -> Result<subxt::storage::Storage<Config, Client>> {
+    /// Reads `pallet::entry(keys)` at the best block; `doing` names the read
+    /// in the error if the node stops answering.
+    pub async fn fetch(&self, pallet: &str, entry: &str, keys: Vec<subxt::dynamic::Value>, doing: &str) -> Result<Option<subxt::dynamic::DecodedValueThunk>> {
         let (hash, _) = self.best_block().await?;
-        Ok(self.client.storage().at(hash))
+        let addr = subxt::dynamic::storage(pallet, entry, keys);
+        self.client
+            .storage()
+            .at(hash)
+            .fetch(&addr)
+            .await
+            .map_err(|e| CliError::ConnectionLost { doing: doing.to_string(), reason: short_reason(&e.to_string()) })
     }
 }
 

@@ -205,7 +205,7 @@ impl ContractHandle {
                         description,
                     });
                 }
-                Ok(QueryOutcome { value: unwrap_ok(&value).clone(), gas_consumed, gas_required, storage_deposit })
+                Ok(QueryOutcome { value: crate::value::unwrap_ok(&value).clone(), gas_consumed, gas_required, storage_deposit })
             }
             Err(err) => {
                 let reason = match ErrorVariant::from_dispatch_error(&err, &exec.client().metadata()) {
@@ -275,9 +275,8 @@ fn deposit_of<B: Into<u128> + Copy>(d: &contract_extrinsics::pallet_contracts_pr
 /// The free native balance of `who`, `None` when it cannot be read.
 async fn free_balance(url: &str, who: &AccountId32) -> Option<u128> {
     use subxt::ext::scale_value::At;
-    let addr = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(who.0)]);
-    let at = crate::chain::connect(url).await.ok()?.storage_at_best().await.ok()?;
-    match at.fetch(&addr).await.ok()? {
+    let conn = crate::chain::connect(url).await.ok()?;
+    match conn.fetch("System", "Account", vec![subxt::dynamic::Value::from_bytes(who.0)], "reading a balance").await.ok()? {
         None => Some(0),
         Some(v) => v.to_value().ok()?.at("data")?.at("free")?.as_u128(),
     }
@@ -317,25 +316,6 @@ fn explain_dispatch(reason: &str) -> String {
         }
     }
     reason.to_string()
-}
-
-/// Strips ink!'s outer `Ok(..)` (the LangError wrapper) and, for messages
-/// returning `Result`, the inner `Ok(..)`.
-pub fn unwrap_ok(v: &Value) -> &Value {
-    let mut cur = v;
-    for _ in 0..2 {
-        match cur {
-            Value::Tuple(t) if t.ident().as_deref() == Some("Ok") => {
-                let mut vals = t.values();
-                match (vals.next(), vals.next()) {
-                    (Some(inner), None) => cur = inner,
-                    _ => break,
-                }
-            }
-            _ => break,
-        }
-    }
-    cur
 }
 
 /// The variant of a refused call's error and its doc comment from metadata.
@@ -399,20 +379,4 @@ fn variant_and_docs(registry: &scale_info::PortableRegistry, ty: Option<u32>, va
         _ => String::new(),
     };
     (shown, docs)
-}
-
-/// Reads a `u128` out of a decoded value.
-pub fn as_u128(v: &Value) -> Option<u128> {
-    match unwrap_ok(v) {
-        Value::UInt(n) => Some(*n),
-        _ => None,
-    }
-}
-
-/// Reads an optional account out of a decoded value (`Some(addr)`/`None`).
-pub fn as_option_string(v: &Value) -> Option<String> {
-    match unwrap_ok(v) {
-        Value::Tuple(t) if t.ident().as_deref() == Some("Some") => t.values().next().map(|x| x.to_string().trim_matches('"').to_string()),
-        _ => None,
-    }
 }

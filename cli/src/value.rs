@@ -1,12 +1,33 @@
 //! Reading decoded contract values (contract-transcode's `Value`) as Rust data.
+//!
+//! [`crate::contract::ContractHandle`] strips ink!'s `Ok(..)` wrappers once,
+//! with [`unwrap_ok`]; the readers below take values as they are.
 
 use contract_transcode::Value;
 
-use crate::contract::unwrap_ok;
+/// Strips ink!'s outer `Ok(..)` (the LangError wrapper) and, for messages
+/// returning `Result`, the inner `Ok(..)`.
+pub fn unwrap_ok(v: &Value) -> &Value {
+    let mut cur = v;
+    for _ in 0..2 {
+        match cur {
+            Value::Tuple(t) if t.ident().as_deref() == Some("Ok") => {
+                let mut vals = t.values();
+                match (vals.next(), vals.next()) {
+                    (Some(inner), None) => cur = inner,
+                    _ => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    cur
+}
 
-/// A named field of a struct value (`Map`), after ink!'s `Ok(..)` wrappers.
+
+/// A named field of a struct value (`Map`).
 pub fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    match unwrap_ok(v) {
+    match v {
         Value::Map(m) => m.get_by_str(name),
         _ => None,
     }
@@ -14,7 +35,7 @@ pub fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
 
 /// An unsigned integer.
 pub fn uint(v: &Value) -> Option<u128> {
-    match unwrap_ok(v) {
+    match v {
         Value::UInt(n) => Some(*n),
         _ => None,
     }
@@ -27,7 +48,7 @@ pub fn uint_field(v: &Value, name: &str) -> Option<u128> {
 
 /// A boolean.
 pub fn boolean(v: &Value) -> Option<bool> {
-    match unwrap_ok(v) {
+    match v {
         Value::Bool(b) => Some(*b),
         _ => None,
     }
@@ -35,15 +56,15 @@ pub fn boolean(v: &Value) -> Option<bool> {
 
 /// The inner value of `Some(x)`; `None` for `None`.
 pub fn some(v: &Value) -> Option<&Value> {
-    match unwrap_ok(v) {
+    match v {
         Value::Tuple(t) if t.ident().as_deref() == Some("Some") => t.values().next(),
         _ => None,
     }
 }
 
-/// An account printed as SS58 (decoded as a literal).
-pub fn account(v: &Value) -> Option<String> {
-    match unwrap_ok(v) {
+/// Text: an account (decoded as an SS58 literal) or a string.
+pub fn text(v: &Value) -> Option<String> {
+    match v {
         Value::Literal(s) => Some(s.clone()),
         Value::String(s) => Some(s.clone()),
         _ => None,
@@ -52,7 +73,7 @@ pub fn account(v: &Value) -> Option<String> {
 
 /// The items of a sequence.
 pub fn items(v: &Value) -> Vec<&Value> {
-    match unwrap_ok(v) {
+    match v {
         Value::Seq(s) => s.elems().iter().collect(),
         _ => Vec::new(),
     }

@@ -161,22 +161,14 @@ fn bundle_info(bundle: &Path) -> Result<(String, usize)> {
 
 async fn code_on_chain(conn: &chain::Conn, code_hash: &str) -> Result<bool> {
     let bytes = hex::decode(code_hash.trim_start_matches("0x")).map_err(|e| CliError::Other(e.to_string()))?;
-    let addr = subxt::dynamic::storage("Contracts", "PristineCode", vec![DynValue::from_bytes(bytes)]);
-    let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the chain's code storage".into(), reason: short_reason(&e.to_string()) };
-    let at = conn.storage_at_best().await?;
-    Ok(at.fetch(&addr).await.map_err(lost)?.is_some())
+    let code = conn.fetch("Contracts", "PristineCode", vec![DynValue::from_bytes(bytes)], "reading the chain's code storage").await?;
+    Ok(code.is_some())
 }
 
 async fn contract_alive(conn: &chain::Conn, address: &str) -> Result<bool> {
     let Ok(acc) = address.parse::<subxt::utils::AccountId32>() else { return Ok(false) };
-    let addr = subxt::dynamic::storage("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)]);
-    let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the chain's contract storage".into(), reason: short_reason(&e.to_string()) };
-    let at = conn.storage_at_best().await?;
-    Ok(at.fetch(&addr).await.map_err(lost)?.is_some())
-}
-
-async fn best_block(conn: &chain::Conn) -> Result<u64> {
-    Ok(conn.best_block().await?.1)
+    let info = conn.fetch("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)], "reading the chain's contract storage").await?;
+    Ok(info.is_some())
 }
 
 /// Runs `dcu deploy`.
@@ -205,6 +197,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     manifest.url = g.url.clone();
     manifest.genesis_hash = genesis;
     manifest.deployer = signer.public_key().to_account_id().to_string();
+    let url = chain::check_url(&g.url)?;
     let publish_dir = manifest_path.parent().unwrap_or(Path::new(".")).join("artifacts").join(&g.network);
     std::fs::create_dir_all(&publish_dir)?;
 
@@ -237,7 +230,6 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             }
         }
 
-        let url = chain::check_url(&g.url)?;
         let mut code_uploaded = false;
         if !code_on_chain(&conn, &code_hash).await? {
             let pb = spinner(g, format!("uploading {} ({} bytes)", spec.name, wasm_size));
@@ -254,7 +246,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         // With the .json metadata (no code inside) contract-extrinsics
         // instantiates from the code hash already on chain.
         let meta_file = if json_dst.exists() { json_dst.clone() } else { published.clone() };
-        let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file)).url(url).done())
+        let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file)).url(url.clone()).done())
             .constructor(spec.constructor)
             .args(args.clone())
             .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
@@ -268,7 +260,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
         }
         let res = ex.instantiate(None).await;
-        let block = best_block(&conn).await?;
+        let block = conn.best_block().await?.1;
         finish(g, &pb, format!("{} instantiated", spec.name));
         let res = res.map_err(|e| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: short_reason(&e.to_string()) })?;
         let address = res.contract_address.to_string();
@@ -298,7 +290,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         });
     }
     let wiring = wire_suite(g, &signer, &manifest, &manifest_path).await?;
-    manifest.block = best_block(&conn).await?;
+    manifest.block = conn.best_block().await?.1;
     manifest.save(&manifest_path)?;
     emit(
         g,
@@ -333,20 +325,12 @@ async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, man
     let addr_of = |name: &str| manifest.contracts.get(name).map(|c| c.address.clone());
     let mut out = Vec::new();
     let t = ContractHandle::from_manifest(manifest, manifest_path, "trust_graph")?;
-    let roles = [("governance", "governance"), ("credit_pool", "credit_pool"), ("loan_manager", "loan_manager")];
+    // Each role is held by the contract of the same name, or by the deployer
+    // until that contract exists.
+    let roles = ["governance", "credit_pool", "loan_manager"];
     let current = t.query(&g.url, signer, "wiring", &[]).await?.value;
     let mut action = "already wired".to_string();
-    let mut interim = Vec::new();
-    let mut wanted = Vec::new();
-    for (role, contract) in roles {
-        match addr_of(contract) {
-            Some(a) => wanted.push((role.to_string(), a)),
-            None => {
-                interim.push(role.to_string());
-                wanted.push((role.to_string(), deployer.clone()));
-            }
-        }
-    }
+    let wanted: Vec<(String, String)> = roles.iter().map(|r| (r.to_string(), addr_of(r).unwrap_or_else(|| deployer.clone()))).collect();
     if value::some(&current).is_none() {
         let arg = format!(
             "Wiring {{ {} }}",
@@ -362,8 +346,8 @@ async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, man
     let now = t.query(&g.url, signer, "wiring", &[]).await?.value;
     let w = value::some(&now).ok_or_else(|| CliError::Other("trust_graph reports no wiring after `wire`".into()))?;
     let mut read = Vec::new();
-    for (role, _) in roles {
-        let a = value::field(w, role).and_then(value::account).unwrap_or_default();
+    for role in roles {
+        let a = value::field(w, role).and_then(value::text).unwrap_or_default();
         read.push((role.to_string(), a));
     }
     if action == "wired" && read != wanted {

@@ -4,10 +4,13 @@ pub mod node;
 pub mod token;
 pub mod trust;
 
+use serde::Serialize;
+
 use crate::chain;
-use crate::contract::ContractHandle;
+use crate::contract::{ContractHandle, Gas, TxOutcome};
 use crate::manifest::Manifest;
 use crate::opts::GlobalOpts;
+use crate::output::{spinner, Report};
 use crate::{CliError, Result};
 
 /// A connection, a signer and the deployment, checked against the chain.
@@ -47,5 +50,63 @@ impl Session {
     /// The signer's account.
     pub fn me(&self) -> subxt::utils::AccountId32 {
         self.signer.public_key().to_account_id()
+    }
+
+    /// Dry-runs, then submits `message` on the deployed `contract` as the
+    /// signer, with a spinner while it waits for the block.
+    pub async fn submit(&self, g: &GlobalOpts, contract: &str, message: &str, args: &[String]) -> Result<TxOutcome> {
+        let t = self.contract(contract)?;
+        let pb = spinner(g, format!("{contract}: {message} …"));
+        let tx = t.execute(&self.url, &self.signer, message, args).await;
+        pb.finish_and_clear();
+        tx
+    }
+}
+
+/// What a submitted transaction did, for every command that submits one.
+#[derive(Debug, Serialize)]
+pub struct TxReport {
+    /// What happened, in words.
+    pub summary: String,
+    /// Amount moved, in smallest units, where the command moves money.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<u128>,
+    /// Hash of the extrinsic.
+    pub extrinsic_hash: String,
+    /// Weight consumed.
+    pub gas_consumed: Gas,
+    /// Storage deposit charged (+) or refunded (−), in the chain's native units.
+    pub storage_deposit: i128,
+    /// Contract events emitted, by name.
+    pub contract_events: Vec<String>,
+    /// Every decoded event.
+    pub events: serde_json::Value,
+}
+
+impl TxReport {
+    /// The report of `tx`, told as `summary`.
+    pub fn new(summary: String, units: Option<u128>, tx: TxOutcome) -> Self {
+        TxReport {
+            summary,
+            units,
+            contract_events: tx.contract_event_names(),
+            extrinsic_hash: tx.extrinsic_hash,
+            gas_consumed: tx.gas_consumed,
+            storage_deposit: tx.storage_deposit,
+            events: tx.events,
+        }
+    }
+}
+
+impl Report for TxReport {
+    fn human(&self) -> String {
+        format!(
+            "{}\n  extrinsic {}\n  weight ref_time {} ps, proof_size {} B; events: {}",
+            self.summary,
+            self.extrinsic_hash,
+            self.gas_consumed.ref_time,
+            self.gas_consumed.proof_size,
+            if self.contract_events.is_empty() { "none".to_string() } else { self.contract_events.join(", ") }
+        )
     }
 }

@@ -8,11 +8,11 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::Session;
+use super::{Session, TxReport};
 use crate::chain::{format_amount, parse_account, parse_amount};
-use crate::contract::{as_option_string, as_u128, Gas, TxOutcome};
+use crate::value;
 use crate::opts::GlobalOpts;
-use crate::output::{emit, spinner, Report};
+use crate::output::{emit, Report};
 use crate::{CliError, Result};
 
 /// Name of the token contract in the manifest.
@@ -89,52 +89,6 @@ impl Report for AmountReport {
     }
 }
 
-/// A submitted token transaction.
-#[derive(Debug, Serialize)]
-pub struct TxReport {
-    /// What happened, in words.
-    pub summary: String,
-    /// Amount moved, in smallest units.
-    pub units: u128,
-    /// Hash of the extrinsic.
-    pub extrinsic_hash: String,
-    /// Weight consumed.
-    pub gas_consumed: Gas,
-    /// Storage deposit charged (+) or refunded (−), in the chain's native units.
-    pub storage_deposit: i128,
-    /// Contract events emitted, by name.
-    pub contract_events: Vec<String>,
-    /// Every decoded event.
-    pub events: serde_json::Value,
-}
-
-impl TxReport {
-    fn new(summary: String, units: u128, tx: TxOutcome) -> Self {
-        TxReport {
-            summary,
-            units,
-            contract_events: tx.contract_event_names(),
-            extrinsic_hash: tx.extrinsic_hash,
-            gas_consumed: tx.gas_consumed,
-            storage_deposit: tx.storage_deposit,
-            events: tx.events,
-        }
-    }
-}
-
-impl Report for TxReport {
-    fn human(&self) -> String {
-        format!(
-            "{}\n  extrinsic {}\n  weight ref_time {} ps, proof_size {} B; events: {}",
-            self.summary,
-            self.extrinsic_hash,
-            self.gas_consumed.ref_time,
-            self.gas_consumed.proof_size,
-            if self.contract_events.is_empty() { "none".to_string() } else { self.contract_events.join(", ") }
-        )
-    }
-}
-
 /// Token metadata and settings.
 #[derive(Debug, Serialize)]
 pub struct InfoReport {
@@ -170,10 +124,7 @@ pub async fn run(g: &GlobalOpts, opts: &TokenOpts, out: &mut impl Write) -> Resu
     // Parse every argument before touching the network: bad input changes nothing.
     match &opts.cmd {
         TokenCmd::Balance { account } => {
-            let who = match account {
-                Some(a) => Some(parse_account(a)?),
-                None => None,
-            };
+            let who = account.as_deref().map(parse_account).transpose()?;
             let s = Session::open(g).await?;
             let who = who.unwrap_or_else(|| s.me());
             let units = balance_of(&s, &who.to_string()).await?;
@@ -184,46 +135,32 @@ pub async fn run(g: &GlobalOpts, opts: &TokenOpts, out: &mut impl Write) -> Resu
             let s = Session::open(g).await?;
             let t = s.contract(TOKEN)?;
             let q = t.query(&s.url, &s.signer, "PSP22::allowance", &[o.to_string(), sp.to_string()]).await?;
-            let units = as_u128(&q.value).ok_or_else(|| CliError::Other("unexpected answer to allowance".into()))?;
+            let units = value::uint(&q.value).ok_or_else(|| CliError::Other("unexpected answer to allowance".into()))?;
             emit(g, out, &AmountReport { what: format!("Allowance to {sp}"), account: o.to_string(), units, tokens: format_amount(units) })
         }
         TokenCmd::Transfer { to, amount } => {
             let (to, units) = (parse_account(to)?, parse_amount(amount)?);
             let s = Session::open(g).await?;
-            let t = s.contract(TOKEN)?;
-            let pb = spinner(g, format!("transferring {} DUSD to {to}", format_amount(units)));
-            let tx = t.execute(&s.url, &s.signer, "PSP22::transfer", &[to.to_string(), units.to_string(), "[]".into()]).await;
-            pb.finish_and_clear();
-            let tx = tx?;
-            emit(g, out, &TxReport::new(format!("Sent {} DUSD from {} to {to}", format_amount(units), s.me()), units, tx))
+            let tx = s.submit(g, TOKEN, "PSP22::transfer", &[to.to_string(), units.to_string(), "[]".into()]).await?;
+            emit(g, out, &TxReport::new(format!("Sent {} DUSD from {} to {to}", format_amount(units), s.me()), Some(units), tx))
         }
         TokenCmd::Approve { spender, amount } => {
             let (sp, units) = (parse_account(spender)?, parse_amount(amount)?);
             let s = Session::open(g).await?;
-            let t = s.contract(TOKEN)?;
-            let pb = spinner(g, "approving");
-            let tx = t.execute(&s.url, &s.signer, "PSP22::approve", &[sp.to_string(), units.to_string()]).await;
-            pb.finish_and_clear();
-            emit(g, out, &TxReport::new(format!("{sp} may now move up to {} DUSD of {}", format_amount(units), s.me()), units, tx?))
+            let tx = s.submit(g, TOKEN, "PSP22::approve", &[sp.to_string(), units.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("{sp} may now move up to {} DUSD of {}", format_amount(units), s.me()), Some(units), tx))
         }
         TokenCmd::Faucet => {
             let s = Session::open(g).await?;
-            let t = s.contract(TOKEN)?;
-            let pb = spinner(g, "asking the faucet");
-            let tx = t.execute(&s.url, &s.signer, "faucet", &[]).await;
-            pb.finish_and_clear();
-            let tx = tx?;
-            let units = as_u128(&tx.value).unwrap_or(0);
-            emit(g, out, &TxReport::new(format!("The faucet paid {} DUSD to {}", format_amount(units), s.me()), units, tx))
+            let tx = s.submit(g, TOKEN, "faucet", &[]).await?;
+            let units = value::uint(&tx.value).unwrap_or(0);
+            emit(g, out, &TxReport::new(format!("The faucet paid {} DUSD to {}", format_amount(units), s.me()), Some(units), tx))
         }
         TokenCmd::Mint { to, amount } => {
             let (to, units) = (parse_account(to)?, parse_amount(amount)?);
             let s = Session::open(g).await?;
-            let t = s.contract(TOKEN)?;
-            let pb = spinner(g, "minting");
-            let tx = t.execute(&s.url, &s.signer, "mint", &[to.to_string(), units.to_string()]).await;
-            pb.finish_and_clear();
-            emit(g, out, &TxReport::new(format!("Minted {} DUSD to {to}", format_amount(units)), units, tx?))
+            let tx = s.submit(g, TOKEN, "mint", &[to.to_string(), units.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Minted {} DUSD to {to}", format_amount(units)), Some(units), tx))
         }
         TokenCmd::Info => {
             let s = Session::open(g).await?;
@@ -232,19 +169,15 @@ pub async fn run(g: &GlobalOpts, opts: &TokenOpts, out: &mut impl Write) -> Resu
                 let (t, s) = (&t, &s);
                 async move { t.query(&s.url, &s.signer, m, &[]).await }
             };
-            let name = as_option_string(&q("PSP22Metadata::token_name").await?.value);
-            let symbol = as_option_string(&q("PSP22Metadata::token_symbol").await?.value);
-            let decimals = as_u128(&q("PSP22Metadata::token_decimals").await?.value).unwrap_or(0);
-            let supply = as_u128(&q("PSP22::total_supply").await?.value).unwrap_or(0);
-            let owner = as_option_string(&q("owner").await?.value);
+            let some_text = |v: &contract_transcode::Value| value::some(v).and_then(value::text);
+            let name = some_text(&q("PSP22Metadata::token_name").await?.value);
+            let symbol = some_text(&q("PSP22Metadata::token_symbol").await?.value);
+            let decimals = value::uint(&q("PSP22Metadata::token_decimals").await?.value).unwrap_or(0);
+            let supply = value::uint(&q("PSP22::total_supply").await?.value).unwrap_or(0);
+            let owner = some_text(&q("owner").await?.value);
             let faucet = q("faucet_config").await?.value;
-            let (fa, fc) = match crate::contract::unwrap_ok(&faucet) {
-                contract_transcode::Value::Tuple(tu) => {
-                    let v: Vec<u128> = tu.values().filter_map(as_u128).collect();
-                    (v.first().copied().unwrap_or(0), v.get(1).copied().unwrap_or(0))
-                }
-                _ => (0, 0),
-            };
+            let config: Vec<u128> = value::tuple(&faucet).into_iter().filter_map(value::uint).collect();
+            let (fa, fc) = (config.first().copied().unwrap_or(0), config.get(1).copied().unwrap_or(0));
             emit(
                 g,
                 out,
@@ -268,5 +201,5 @@ pub async fn run(g: &GlobalOpts, opts: &TokenOpts, out: &mut impl Write) -> Resu
 pub async fn balance_of(s: &Session, who: &str) -> Result<u128> {
     let t = s.contract(TOKEN)?;
     let q = t.query(&s.url, &s.signer, "PSP22::balance_of", &[who.to_string()]).await?;
-    as_u128(&q.value).ok_or_else(|| CliError::Other("unexpected answer to balance_of".into()))
+    value::uint(&q.value).ok_or_else(|| CliError::Other("unexpected answer to balance_of".into()))
 }

@@ -12,13 +12,12 @@ use contract_transcode::Value;
 use dcu_common::trust::{self, MemberState, ScoreParams};
 use dcu_common::DAY_MS;
 use serde::Serialize;
-use subxt::dynamic::Value as DynValue;
 
-use super::Session;
-use crate::chain::{format_amount, parse_account, short_reason};
-use crate::contract::{ContractHandle, Gas};
+use super::{Session, TxReport};
+use crate::chain::{format_amount, parse_account};
+use crate::contract::ContractHandle;
 use crate::opts::GlobalOpts;
-use crate::output::{emit, spinner, Report};
+use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
 use crate::{CliError, Result};
 
@@ -85,27 +84,6 @@ pub enum TrustCmd {
         /// The member (default: the signer).
         account: Option<String>,
     },
-}
-
-/// A submitted trust-graph transaction.
-#[derive(Debug, Serialize)]
-pub struct TrustTx {
-    pub summary: String,
-    pub extrinsic_hash: String,
-    pub gas_consumed: Gas,
-    pub contract_events: Vec<String>,
-}
-
-impl Report for TrustTx {
-    fn human(&self) -> String {
-        format!(
-            "{}\n  weight ref_time {} ps, proof_size {} B; events: {}",
-            self.summary,
-            self.gas_consumed.ref_time,
-            self.gas_consumed.proof_size,
-            self.contract_events.join(", ")
-        )
-    }
 }
 
 /// The scores of one member.
@@ -195,12 +173,8 @@ fn parse_weight(s: &str) -> Result<u32> {
 }
 
 async fn submit(g: &GlobalOpts, s: &Session, message: &str, args: Vec<String>, summary: String, out: &mut impl Write) -> Result<()> {
-    let t = s.contract(TRUST)?;
-    let pb = spinner(g, format!("{message} …"));
-    let tx = t.execute(&s.url, &s.signer, message, &args).await;
-    pb.finish_and_clear();
-    let tx = tx?;
-    emit(g, out, &TrustTx { summary, contract_events: tx.contract_event_names(), extrinsic_hash: tx.extrinsic_hash, gas_consumed: tx.gas_consumed })
+    let tx = s.submit(g, TRUST, message, &args).await?;
+    emit(g, out, &TxReport::new(summary, None, tx))
 }
 
 /// Runs `dcu member …`.
@@ -244,10 +218,7 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
             submit(g, &s, "set_verifier", vec![a.to_string(), (!remove).to_string()], format!("{a} {what}"), out).await
         }
         TrustCmd::Show { account } => {
-            let who = match account {
-                Some(a) => Some(parse_account(a)?),
-                None => None,
-            };
+            let who = account.as_deref().map(parse_account).transpose()?;
             let s = Session::open(g).await?;
             let who = who.unwrap_or_else(|| s.me()).to_string();
             let report = show(&s, &who).await?;
@@ -258,12 +229,10 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
 
 /// The block timestamp at the best block (what a dry run sees).
 pub async fn chain_now(s: &Session) -> Result<u64> {
-    let addr = subxt::dynamic::storage("Timestamp", "Now", Vec::<DynValue>::new());
-    let at = s.conn.storage_at_best().await?;
-    let v = at
-        .fetch(&addr)
-        .await
-        .map_err(|e| CliError::ConnectionLost { doing: "reading the chain's time".into(), reason: short_reason(&e.to_string()) })?
+    let v = s
+        .conn
+        .fetch("Timestamp", "Now", Vec::new(), "reading the chain's time")
+        .await?
         .ok_or_else(|| CliError::Other("the chain has no timestamp".into()))?;
     v.as_type::<u64>().map_err(|e| CliError::Other(format!("cannot read the chain's time: {e}")))
 }
@@ -277,7 +246,7 @@ fn edges(v: &Value) -> Vec<(String, u16)> {
         .into_iter()
         .filter_map(|e| {
             let parts = val::tuple(e);
-            Some((val::account(parts.first()?)?, u16::try_from(val::uint(parts.get(1)?)?).ok()?))
+            Some((val::text(parts.first()?)?, u16::try_from(val::uint(parts.get(1)?)?).ok()?))
         })
         .collect()
 }
