@@ -12,7 +12,11 @@ source "$ROOT/deploy/env.sh"
 
 CONTRACTS=("$@")
 if [ ${#CONTRACTS[@]} -eq 0 ]; then
-  CONTRACTS=(stable_token trust_graph)
+  # Every contract crate: a folder of contracts/ with lib.rs at its root
+  # (the shared crate `common` keeps its code in src/ and is not a contract).
+  for d in "$ROOT"/contracts/*/; do
+    [ -f "$d/lib.rs" ] && CONTRACTS+=("$(basename "$d")")
+  done
 fi
 for c in "${CONTRACTS[@]}"; do
   t0=$(date +%s)

@@ -86,6 +86,8 @@ pub enum PoolError {
     InsufficientCredit { available: Balance, requested: Balance },
     /// Not enough unallocated stake.
     InsufficientStake { available: Balance, requested: Balance },
+    /// The payer's wallet holds too little.
+    InsufficientFunds { available: Balance, requested: Balance },
     /// Still within the lock-out.
     LockedUntil { until: Timestamp },
     /// A line cannot go below what is drawn on it.
@@ -140,14 +142,11 @@ pub fn headroom(line: &Line, grantor: &Grantor) -> Balance {
 
 /// Splits a draw of `amount` over lines given as `(rate, seq, headroom)`,
 /// lowest rate first, oldest first on ties. Returns `(index, part)` pairs.
-pub fn plan_draw(lines: &[(Bps, u64, Balance)], amount: Balance, limit_left: Balance) -> R<alloc_free::Parts> {
+pub fn plan_draw(lines: &[(Bps, u64, Balance)], amount: Balance, limit_left: Balance) -> R<lists::Parts> {
     if amount == 0 {
         return Err(PoolError::ZeroAmount);
     }
-    let mut order: alloc_free::Parts = alloc_free::Parts::new();
-    for (i, _) in lines.iter().enumerate() {
-        order.push((i, 0));
-    }
+    let mut order: lists::Parts = (0..lines.len()).map(|i| (i, 0)).collect();
     order.sort_by_key(|(i, _)| (lines[*i].0, lines[*i].1));
     let total: Balance = lines.iter().map(|l| l.2).fold(0u128, |a, b| a.saturating_add(b));
     let available = total.min(limit_left);
@@ -199,7 +198,7 @@ pub fn split_interest(interest: Balance, p: &PoolParams) -> R<(Balance, Balance,
 /// Pays up to `amount` on lines (already accrued) given as `(rate, seq,
 /// interest, principal)`: interest first, then principal, highest rate first
 /// (oldest first on ties). Returns the payment per line index and the amount used.
-pub fn plan_repay(lines: &[(Bps, u64, Balance, Balance)], amount: Balance) -> R<(alloc_free::Payments, Balance)> {
+pub fn plan_repay(lines: &[(Bps, u64, Balance, Balance)], amount: Balance) -> R<(lists::Payments, Balance)> {
     if amount == 0 {
         return Err(PoolError::ZeroAmount);
     }
@@ -207,16 +206,9 @@ pub fn plan_repay(lines: &[(Bps, u64, Balance, Balance)], amount: Balance) -> R<
     if owed == 0 {
         return Err(PoolError::NothingOwed);
     }
-    let mut order: alloc_free::Parts = alloc_free::Parts::new();
-    for (i, _) in lines.iter().enumerate() {
-        order.push((i, 0));
-    }
+    let mut pay: lists::Payments = (0..lines.len()).map(|i| (i, LinePayment::default())).collect();
     // Highest rate first; oldest first on ties.
-    order.sort_by(|a, b| lines[b.0].0.cmp(&lines[a.0].0).then(lines[a.0].1.cmp(&lines[b.0].1)));
-    let mut pay = alloc_free::Payments::new();
-    for (i, _) in order.iter() {
-        pay.push((*i, LinePayment::default()));
-    }
+    pay.sort_by(|a, b| lines[b.0].0.cmp(&lines[a.0].0).then(lines[a.0].1.cmp(&lines[b.0].1)));
     let mut left = amount;
     for entry in pay.iter_mut() {
         let part = left.min(lines[entry.0].2);
@@ -234,10 +226,10 @@ pub fn plan_repay(lines: &[(Bps, u64, Balance, Balance)], amount: Balance) -> R<
 
 /// Insurance cover of each loss, pro rata, up to `insurance` in total
 /// (rounded down; the remainder stays in the reserve).
-pub fn insurance_cover(losses: &[Balance], insurance: Balance) -> R<alloc_free::Amounts> {
+pub fn insurance_cover(losses: &[Balance], insurance: Balance) -> R<lists::Amounts> {
     let total = losses.iter().try_fold(0u128, |a, l| a.checked_add(*l)).ok_or(PoolError::Overflow)?;
     let pot = insurance.min(total);
-    let mut out = alloc_free::Amounts::new();
+    let mut out = lists::Amounts::new();
     for l in losses {
         let c = if total == 0 { 0 } else { mul_div(*l, pot, total, Rounding::Down).ok_or(PoolError::Overflow)? };
         out.push(c);
@@ -245,8 +237,8 @@ pub fn insurance_cover(losses: &[Balance], insurance: Balance) -> R<alloc_free::
     Ok(out)
 }
 
-/// Small vectors used by the planners (`Vec` on std and in contracts).
-pub mod alloc_free {
+/// The lists the planners return (`alloc`'s `Vec`, so contracts can use them).
+pub mod lists {
     extern crate alloc;
     /// (line index, amount) pairs.
     pub type Parts = alloc::vec::Vec<(usize, super::Balance)>;

@@ -38,7 +38,7 @@ impl Pool {
 
     fn pay_in(&mut self, from: Acc, amount: Balance) -> R<()> {
         let w = self.wallets.entry(from).or_default();
-        *w = w.checked_sub(amount).ok_or(PoolError::InsufficientStake { available: *w, requested: amount })?;
+        *w = w.checked_sub(amount).ok_or(PoolError::InsufficientFunds { available: *w, requested: amount })?;
         self.tokens = add(self.tokens, amount)?;
         Ok(())
     }
@@ -168,7 +168,7 @@ impl Pool {
         let (plan, used) = plan_repay(&views, amount)?;
         let have = self.wallets.get(&b).copied().unwrap_or(0);
         if have < used {
-            return Err(PoolError::InsufficientStake { available: have, requested: used });
+            return Err(PoolError::InsufficientFunds { available: have, requested: used });
         }
         self.pay_in(b, used)?;
         for (i, p) in plan {
@@ -249,7 +249,6 @@ impl Pool {
             return Err(format!("pool tokens {} ≠ unlent {} + insurance {} + treasury {}", self.tokens, unlent, self.insurance, self.treasury));
         }
         let wallets: Balance = self.wallets.values().sum();
-        let principal: Balance = self.lines.values().map(|l| l.principal).sum();
         if wallets + self.tokens != self.supply {
             return Err(format!("money created or lost: wallets {wallets} + pool {} ≠ supply {}", self.tokens, self.supply));
         }
@@ -274,7 +273,6 @@ impl Pool {
                 return Err(format!("borrower {b} owes more principal than MAX_CREDIT"));
             }
         }
-        let _ = principal;
         Ok(())
     }
 }
