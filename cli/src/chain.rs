@@ -81,11 +81,12 @@ impl Conn {
 
 /// Keeps the first line of a library error, without Rust debug noise.
 pub fn short_reason(s: &str) -> String {
+    const MAX_CHARS: usize = 200;
     let first = s.lines().next().unwrap_or(s).trim();
-    if first.len() > 200 {
-        format!("{}…", &first[..200])
-    } else {
-        first.to_string()
+    // Cut on a character boundary: library errors may carry non-ASCII text.
+    match first.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &first[..cut]),
+        None => first.to_string(),
     }
 }
 
@@ -236,6 +237,15 @@ mod tests {
         for bad in ["", "5Grw", "not-an-account", "0x1234"] {
             assert!(matches!(parse_account(bad), Err(CliError::BadAccount(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn short_reason_keeps_the_first_line_and_cuts_on_a_char_boundary() {
+        assert_eq!(short_reason("first\nsecond"), "first");
+        let long = "é".repeat(300);
+        let cut = short_reason(&long);
+        assert_eq!(cut.chars().count(), 201);
+        assert!(cut.ends_with('…'));
     }
 
     #[test]

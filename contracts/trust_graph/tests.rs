@@ -302,7 +302,11 @@ fn wire_only_deployer_and_only_once() {
     as_caller(acc().alice);
     // Before wiring, governance messages have nobody to accept.
     assert_eq!(g.set_params(Params::default()), Err(Error::NotWired));
+    assert_eq!(g.set_verifier(acc().bob, true), Err(Error::NotWired));
     assert_eq!(g.record_repayment(acc().alice), Err(Error::NotWired));
+    assert_eq!(g.record_warning(acc().alice), Err(Error::NotWired));
+    assert_eq!(g.record_default(acc().alice), Err(Error::NotWired));
+    assert_eq!(g.wiring(), None);
     assert_eq!(g.wire(w), Ok(()));
     assert_eq!(g.wiring(), Some(w));
     assert_eq!(g.wire(w), Err(Error::AlreadyWired));
@@ -390,6 +394,11 @@ fn score_queries_of_non_member_fail_not_member() {
     assert_eq!(g.score(s), Err(Error::NotMember(s)));
     assert_eq!(g.capacity(s), Err(Error::NotMember(s)));
     assert_eq!(g.direct_trust(s), Err(Error::NotMember(s)));
+    assert_eq!(g.network_trust(s), Err(Error::NotMember(s)));
+    assert_eq!(g.trust_score(s), Err(Error::NotMember(s)));
+    assert_eq!(g.confidence(s), Err(Error::NotMember(s)));
+    assert_eq!(g.member_info(s), None);
+    assert!(!g.is_member(s));
     assert_eq!(g.warnings_of(s), 0);
 }
 
