@@ -301,43 +301,9 @@ mod trust_graph {
         pub penalty_until: Timestamp,
     }
 
-    /// Errors of the trust graph.
-    #[derive(Debug, PartialEq, Eq, Clone)]
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    // The codec derive casts variant indices to u8; there are fewer than 256.
-    #[allow(clippy::cast_possible_truncation)]
-    pub enum Error {
-        /// The account is not a registered member.
-        NotMember(AccountId),
-        /// The caller is already a member.
-        AlreadyRegistered,
-        /// A member cannot trust or vouch for itself.
-        SelfTrust,
-        /// Trust weights are 1..=800.
-        WeightOutOfRange { weight: u32 },
-        /// The truster already gives the maximum number of trust edges.
-        OutDegreeCap { cap: u32 },
-        /// The trusted member already receives the maximum number of edges.
-        InDegreeCap { cap: u32 },
-        /// There is no trust edge between these members.
-        NoSuchEdge,
-        /// The caller already vouched for this member.
-        AlreadyVouched,
-        /// The member is already verified.
-        AlreadyVerified,
-        /// The caller is not an appointed verifier.
-        NotVerifier,
-        /// The caller may not call this message.
-        Unauthorized { caller: AccountId },
-        /// The contract is already wired.
-        AlreadyWired,
-        /// The contract is not wired yet.
-        NotWired,
-        /// A parameter is outside its allowed range.
-        InvalidParam { name: ink::prelude::string::String },
-        /// Arithmetic overflow.
-        Overflow,
-    }
+    /// Errors of the trust graph (defined in `dcu_common::iface` so that the
+    /// contracts calling this one decode them without depending on this crate).
+    pub use dcu_common::iface::trust_graph::Error;
 
     /// Result of the trust graph's messages.
     pub type Result<T> = core::result::Result<T, Error>;

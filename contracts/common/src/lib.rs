@@ -14,6 +14,8 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod fixed;
+#[cfg(feature = "ink")]
+pub mod iface;
 pub mod pool;
 pub mod trust;
 pub mod units;

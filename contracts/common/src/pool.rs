@@ -20,10 +20,41 @@
 //!   (added to its stake).
 
 use crate::fixed::{mul_div, Rounding};
-use crate::units::{Balance, Bps, Timestamp, BPS_DENOMINATOR, DAYS_PER_YEAR, DAY_MS};
+use crate::units::{Balance, Bps, Timestamp, BPS_DENOMINATOR, DAYS_PER_YEAR, DAY_MS, ONE_TOKEN};
+
+/// Default lock-out: 90 days.
+pub const DEFAULT_LOCKOUT_MS: Timestamp = 90 * DAY_MS;
+/// Lock-out range governance may set: 90..=180 days.
+pub const LOCKOUT_RANGE_MS: (Timestamp, Timestamp) = (90 * DAY_MS, 180 * DAY_MS);
+/// Default MAX_CREDIT: 10,000 whole tokens.
+pub const DEFAULT_MAX_CREDIT: Balance = 10_000 * ONE_TOKEN;
+/// MAX_CREDIT range governance may set: 2,000..=10,000 whole tokens.
+pub const MAX_CREDIT_RANGE: (Balance, Balance) = (2_000 * ONE_TOKEN, 10_000 * ONE_TOKEN);
+/// Default grace period: 30 days.
+pub const DEFAULT_GRACE_MS: Timestamp = 30 * DAY_MS;
+/// Largest grace period governance may set: 90 days.
+pub const MAX_GRACE_MS: Timestamp = 90 * DAY_MS;
+/// Default protocol fee on interest: 10 %.
+pub const DEFAULT_FEE_BPS: Bps = 1_000;
+/// Default insurance share of interest: 5 %.
+pub const DEFAULT_INSURANCE_BPS: Bps = 500;
+/// Largest fee or insurance share: 25 % each.
+pub const MAX_SHARE_BPS: Bps = 2_500;
+/// Default age of unpaid interest that allows a warning: 60 days.
+pub const DEFAULT_OVERDUE_MS: Timestamp = 60 * DAY_MS;
+/// Default age of unpaid interest that allows a default: 180 days.
+pub const DEFAULT_DEFAULT_MS: Timestamp = 180 * DAY_MS;
+/// Range of the overdue delay: 1..=365 days.
+pub const OVERDUE_RANGE_MS: (Timestamp, Timestamp) = (DAY_MS, 365 * DAY_MS);
+/// Largest default delay: 730 days (and always longer than the overdue delay).
+pub const MAX_DEFAULT_MS: Timestamp = 730 * DAY_MS;
+/// Highest yearly rate of a credit line: 100 % (10,000 bps).
+pub const MAX_RATE_BPS: Bps = 10_000;
 
 /// Pool parameters (governance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
 pub struct PoolParams {
     /// Lock-out of stakes and lines (90..=180 days).
     pub lockout_ms: Timestamp,
@@ -41,8 +72,54 @@ pub struct PoolParams {
     pub default_ms: Timestamp,
 }
 
+impl Default for PoolParams {
+    fn default() -> Self {
+        PoolParams {
+            lockout_ms: DEFAULT_LOCKOUT_MS,
+            max_credit: DEFAULT_MAX_CREDIT,
+            grace_ms: DEFAULT_GRACE_MS,
+            fee_bps: DEFAULT_FEE_BPS,
+            insurance_bps: DEFAULT_INSURANCE_BPS,
+            overdue_ms: DEFAULT_OVERDUE_MS,
+            default_ms: DEFAULT_DEFAULT_MS,
+        }
+    }
+}
+
+impl PoolParams {
+    /// The name of the first parameter outside its range, if any.
+    pub fn invalid(&self) -> Option<&'static str> {
+        let within = |x: u128, (lo, hi): (u128, u128)| lo <= x && x <= hi;
+        let ms = |(lo, hi): (Timestamp, Timestamp)| (u128::from(lo), u128::from(hi));
+        if !within(u128::from(self.lockout_ms), ms(LOCKOUT_RANGE_MS)) {
+            return Some("lockout_ms");
+        }
+        if !within(self.max_credit, MAX_CREDIT_RANGE) {
+            return Some("max_credit");
+        }
+        if self.grace_ms > MAX_GRACE_MS {
+            return Some("grace_ms");
+        }
+        if self.fee_bps > MAX_SHARE_BPS {
+            return Some("fee_bps");
+        }
+        if self.insurance_bps > MAX_SHARE_BPS {
+            return Some("insurance_bps");
+        }
+        if !within(u128::from(self.overdue_ms), ms(OVERDUE_RANGE_MS)) {
+            return Some("overdue_ms");
+        }
+        if self.default_ms <= self.overdue_ms || self.default_ms > MAX_DEFAULT_MS {
+            return Some("default_ms");
+        }
+        None
+    }
+}
+
 /// A grantor's position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
 pub struct Grantor {
     /// Staked tokens (credit points), including interest earned, less write-offs.
     pub stake: Balance,
@@ -56,6 +133,8 @@ pub struct Grantor {
 
 /// A credit line from a grantor to a borrower.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
 pub struct Line {
     /// Limit the grantor extends.
     pub limit: Balance,
@@ -96,6 +175,8 @@ pub enum PoolError {
     RateChangeWhileDrawn,
     /// Nothing is owed.
     NothingOwed,
+    /// A line's yearly rate is at most `max` basis points.
+    RateTooHigh { max: Bps },
     /// The borrower is not (yet) overdue or in default.
     NotDue { since: Timestamp },
     /// Arithmetic overflow.
@@ -235,6 +316,147 @@ pub fn insurance_cover(losses: &[Balance], insurance: Balance) -> R<lists::Amoun
         out.push(c);
     }
     Ok(out)
+}
+
+/// Stakes `amount` more: the stake's lock-out restarts from `now`.
+pub fn apply_stake(grantor: &mut Grantor, amount: Balance, now: Timestamp, p: &PoolParams) -> R<()> {
+    if amount == 0 {
+        return Err(PoolError::ZeroAmount);
+    }
+    grantor.stake = add(grantor.stake, amount)?;
+    grantor.locked_until = now.checked_add(p.lockout_ms).ok_or(PoolError::Overflow)?;
+    Ok(())
+}
+
+/// Sets the line from `grantor` to a borrower to `limit` at `rate_bps`:
+/// creates it (`existing` is `None`; `seq` orders it among equal rates),
+/// raises it (free, restarts the line's lock-out), lowers or closes it (not
+/// before its lock-out ends, never below what is drawn), or changes its rate
+/// (only while nothing is drawn). Returns the line, or `None` when it closes.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_extend(
+    existing: Option<Line>,
+    grantor: &mut Grantor,
+    limit: Balance,
+    rate_bps: Bps,
+    now: Timestamp,
+    seq: u64,
+    p: &PoolParams,
+) -> R<Option<Line>> {
+    if rate_bps > MAX_RATE_BPS {
+        return Err(PoolError::RateTooHigh { max: MAX_RATE_BPS });
+    }
+    let old_limit = existing.map(|l| l.limit).unwrap_or(0);
+    let others = sub(grantor.allocated, old_limit)?;
+    let new_alloc = add(others, limit)?;
+    if limit > old_limit && new_alloc > grantor.stake {
+        return Err(PoolError::InsufficientStake { available: grantor.stake.saturating_sub(others), requested: limit });
+    }
+    let lock_end = now.checked_add(p.lockout_ms).ok_or(PoolError::Overflow)?;
+    let mut line = match existing {
+        Some(mut l) => {
+            if limit < l.limit && now < l.locked_until {
+                return Err(PoolError::LockedUntil { until: l.locked_until });
+            }
+            if limit < l.principal {
+                return Err(PoolError::BelowDrawn { drawn: l.principal });
+            }
+            if rate_bps != l.rate_bps && (l.principal > 0 || l.interest > 0) {
+                return Err(PoolError::RateChangeWhileDrawn);
+            }
+            if limit > l.limit {
+                l.locked_until = lock_end;
+            }
+            l
+        }
+        None => {
+            if limit == 0 {
+                return Err(PoolError::ZeroAmount);
+            }
+            Line { seq, locked_until: lock_end, accrued_to: now, ..Line::default() }
+        }
+    };
+    line.limit = limit;
+    line.rate_bps = rate_bps;
+    grantor.allocated = new_alloc;
+    if limit == 0 && line.principal == 0 && line.interest == 0 {
+        Ok(None)
+    } else {
+        Ok(Some(line))
+    }
+}
+
+/// How much of `grantor`'s stake is free to unstake: neither allocated to
+/// lines nor lent out.
+pub fn free_stake(grantor: &Grantor) -> Balance {
+    grantor.stake.saturating_sub(grantor.allocated.max(grantor.lent))
+}
+
+/// Unstakes `amount`: only after the stake's lock-out, only free points.
+pub fn apply_unstake(grantor: &mut Grantor, amount: Balance, now: Timestamp) -> R<()> {
+    if amount == 0 {
+        return Err(PoolError::ZeroAmount);
+    }
+    if now < grantor.locked_until {
+        return Err(PoolError::LockedUntil { until: grantor.locked_until });
+    }
+    let free = free_stake(grantor);
+    if amount > free {
+        return Err(PoolError::InsufficientStake { available: free, requested: amount });
+    }
+    grantor.stake = sub(grantor.stake, amount)?;
+    Ok(())
+}
+
+/// What a repayment of one line sends where.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    /// To the treasury.
+    pub fee: Balance,
+    /// To the insurance reserve.
+    pub insurance: Balance,
+    /// Added to the grantor's stake.
+    pub to_grantor: Balance,
+}
+
+/// Applies one line's share of a repayment (see [`plan_repay`]).
+pub fn apply_payment(line: &mut Line, grantor: &mut Grantor, pay: &LinePayment, p: &PoolParams) -> R<Split> {
+    let (fee, insurance, to_grantor) = split_interest(pay.interest, p)?;
+    grantor.stake = add(grantor.stake, to_grantor)?;
+    line.interest = sub(line.interest, pay.interest)?;
+    if line.interest == 0 {
+        line.interest_since = 0;
+    }
+    line.principal = sub(line.principal, pay.principal)?;
+    grantor.lent = sub(grantor.lent, pay.principal)?;
+    Ok(Split { fee, insurance, to_grantor })
+}
+
+/// Oldest unpaid interest among `lines` (already accrued), 0 when none.
+pub fn unpaid_since<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Timestamp {
+    lines.into_iter().filter(|l| l.interest > 0).map(|l| l.interest_since).min().unwrap_or(0)
+}
+
+/// Whether a borrower whose oldest unpaid interest dates from `since` is
+/// past `delay` at `now`; `Err(NotDue)` otherwise.
+pub fn ensure_due(since: Timestamp, delay: Timestamp, now: Timestamp) -> R<()> {
+    if since == 0 || now < since.saturating_add(delay) {
+        return Err(PoolError::NotDue { since });
+    }
+    Ok(())
+}
+
+/// Closes a defaulted line: the grantor loses its principal, less the
+/// insurance `cover`, from its stake; the line's limit is released.
+/// Returns the amount written off.
+pub fn apply_default(line: &Line, grantor: &mut Grantor, cover: Balance) -> R<Balance> {
+    let loss = line.principal;
+    let cover = cover.min(loss);
+    grantor.lent = sub(grantor.lent, loss)?;
+    // Cannot underflow: lent ≤ stake is kept by every operation.
+    grantor.stake = add(sub(grantor.stake, loss)?, cover)?;
+    grantor.allocated = sub(grantor.allocated, line.limit)?;
+    sub(loss, cover)
 }
 
 /// The lists the planners return (`alloc`'s `Vec`, so contracts can use them).

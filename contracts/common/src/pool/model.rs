@@ -52,58 +52,30 @@ impl Pool {
 
     /// Stakes `amount` from `g`'s wallet.
     pub fn stake(&mut self, g: Acc, amount: Balance, now: Timestamp) -> R<()> {
-        if amount == 0 {
-            return Err(PoolError::ZeroAmount);
-        }
+        let mut gr = self.grantors.get(&g).copied().unwrap_or_default();
+        apply_stake(&mut gr, amount, now, &self.params)?;
         self.pay_in(g, amount)?;
-        let gr = self.grantors.entry(g).or_default();
-        gr.stake = add(gr.stake, amount)?;
-        gr.locked_until = now.saturating_add(self.params.lockout_ms);
+        self.grantors.insert(g, gr);
         Ok(())
     }
 
     /// Creates or changes the line `g → b`.
     pub fn extend(&mut self, g: Acc, b: Acc, limit: Balance, rate_bps: Bps, now: Timestamp) -> R<()> {
-        let gr = self.grantors.get(&g).copied().unwrap_or_default();
+        let mut gr = self.grantors.get(&g).copied().unwrap_or_default();
         let existing = self.lines.get(&(g, b)).copied();
-        let old_limit = existing.map(|l| l.limit).unwrap_or(0);
-        let new_alloc = add(sub(gr.allocated, old_limit)?, limit)?;
-        if limit > old_limit && new_alloc > gr.stake {
-            return Err(PoolError::InsufficientStake { available: gr.stake.saturating_sub(sub(gr.allocated, old_limit)?), requested: limit });
-        }
-        let mut line = match existing {
-            Some(mut l) => {
-                if limit < l.limit && now < l.locked_until {
-                    return Err(PoolError::LockedUntil { until: l.locked_until });
-                }
-                if limit < l.principal {
-                    return Err(PoolError::BelowDrawn { drawn: l.principal });
-                }
-                if rate_bps != l.rate_bps && l.principal > 0 {
-                    return Err(PoolError::RateChangeWhileDrawn);
-                }
-                if limit > l.limit {
-                    l.locked_until = now.saturating_add(self.params.lockout_ms);
-                }
-                l
+        let seq = self.next_seq.saturating_add(1);
+        match apply_extend(existing, &mut gr, limit, rate_bps, now, seq, &self.params)? {
+            Some(line) => {
+                self.lines.insert((g, b), line);
             }
             None => {
-                if limit == 0 {
-                    return Err(PoolError::ZeroAmount);
-                }
-                self.next_seq = self.next_seq.saturating_add(1);
-                Line { seq: self.next_seq, locked_until: now.saturating_add(self.params.lockout_ms), accrued_to: now, ..Line::default() }
+                self.lines.remove(&(g, b));
             }
-        };
-        line.limit = limit;
-        line.rate_bps = rate_bps;
-        let gr = self.grantors.entry(g).or_default();
-        gr.allocated = new_alloc;
-        if limit == 0 && line.principal == 0 && line.interest == 0 {
-            self.lines.remove(&(g, b));
-        } else {
-            self.lines.insert((g, b), line);
         }
+        if existing.is_none() {
+            self.next_seq = seq;
+        }
+        self.grantors.insert(g, gr);
         Ok(())
     }
 
@@ -151,10 +123,21 @@ impl Pool {
         Ok(())
     }
 
+    /// `b`'s lines with interest accrued to `now`, without storing the
+    /// accrual (queries and checks; the contract does the same).
+    fn accrued(&self, b: Acc, now: Timestamp) -> R<Vec<Line>> {
+        let mut out = Vec::new();
+        for (_, l) in self.lines.iter().filter(|((_, x), _)| *x == b) {
+            let mut l = *l;
+            accrue(&mut l, now)?;
+            out.push(l);
+        }
+        Ok(out)
+    }
+
     /// Interest + principal `b` owes now.
-    pub fn owed(&mut self, b: Acc, now: Timestamp) -> R<Balance> {
-        self.accrue_all(b, now)?;
-        Ok(self.lines.iter().filter(|((_, x), _)| *x == b).fold(0u128, |a, (_, l)| a.saturating_add(l.interest).saturating_add(l.principal)))
+    pub fn owed(&self, b: Acc, now: Timestamp) -> R<Balance> {
+        Ok(self.accrued(b, now)?.iter().fold(0u128, |a, l| a.saturating_add(l.interest).saturating_add(l.principal)))
     }
 
     /// `b` repays up to `amount`; returns the amount used.
@@ -171,20 +154,13 @@ impl Pool {
             return Err(PoolError::InsufficientFunds { available: have, requested: used });
         }
         self.pay_in(b, used)?;
-        for (i, p) in plan {
+        for (i, pay) in plan {
             let k = keys[i];
             let mut line = self.lines[&k];
             let mut gr = self.grantors[&k.0];
-            let (fee, ins, to_grantor) = split_interest(p.interest, &self.params)?;
-            self.treasury = add(self.treasury, fee)?;
-            self.insurance = add(self.insurance, ins)?;
-            gr.stake = add(gr.stake, to_grantor)?;
-            line.interest = sub(line.interest, p.interest)?;
-            if line.interest == 0 {
-                line.interest_since = 0;
-            }
-            line.principal = sub(line.principal, p.principal)?;
-            gr.lent = sub(gr.lent, p.principal)?;
+            let split = apply_payment(&mut line, &mut gr, &pay, &self.params)?;
+            self.treasury = add(self.treasury, split.fee)?;
+            self.insurance = add(self.insurance, split.insurance)?;
             self.lines.insert(k, line);
             self.grantors.insert(k.0, gr);
         }
@@ -192,32 +168,24 @@ impl Pool {
     }
 
     /// Oldest unpaid interest of `b` (0: none).
-    pub fn unpaid_since(&mut self, b: Acc, now: Timestamp) -> R<Timestamp> {
-        self.accrue_all(b, now)?;
-        Ok(self.lines.iter().filter(|((_, x), l)| *x == b && l.interest > 0).map(|(_, l)| l.interest_since).min().unwrap_or(0))
+    pub fn unpaid_since(&self, b: Acc, now: Timestamp) -> R<Timestamp> {
+        Ok(unpaid_since(self.accrued(b, now)?.iter()))
     }
 
     /// Declares `b` in default: insurance covers grantors' principal losses
     /// pro rata, the rest is written off their stakes; the lines close.
     pub fn declare_default(&mut self, b: Acc, now: Timestamp) -> R<Balance> {
         let since = self.unpaid_since(b, now)?;
-        if since == 0 || now < since.saturating_add(self.params.default_ms) {
-            return Err(PoolError::NotDue { since });
-        }
+        ensure_due(since, self.params.default_ms, now)?;
         let keys: Vec<(Acc, Acc)> = self.lines.keys().filter(|(_, x)| *x == b).copied().collect();
         let losses: Vec<Balance> = keys.iter().map(|k| self.lines[k].principal).collect();
         let cover = insurance_cover(&losses, self.insurance)?;
         let mut written_off = 0u128;
         for (i, k) in keys.iter().enumerate() {
-            let line = self.lines[k];
             let mut gr = self.grantors[&k.0];
-            let loss = line.principal;
+            let lost = apply_default(&self.lines[k], &mut gr, cover[i])?;
             self.insurance = sub(self.insurance, cover[i])?;
-            gr.lent = sub(gr.lent, loss)?;
-            // The write-off cannot exceed the stake: lent ≤ stake always.
-            gr.stake = add(sub(gr.stake, loss)?, cover[i])?;
-            gr.allocated = sub(gr.allocated, line.limit)?;
-            written_off = add(written_off, sub(loss, cover[i])?)?;
+            written_off = add(written_off, lost)?;
             self.grantors.insert(k.0, gr);
             self.lines.remove(k);
         }
@@ -226,20 +194,11 @@ impl Pool {
 
     /// Unstakes unallocated points after the lock-out.
     pub fn unstake(&mut self, g: Acc, amount: Balance, now: Timestamp) -> R<()> {
-        if amount == 0 {
-            return Err(PoolError::ZeroAmount);
-        }
         let mut gr = self.grantors.get(&g).copied().unwrap_or_default();
-        if now < gr.locked_until {
-            return Err(PoolError::LockedUntil { until: gr.locked_until });
-        }
-        let free = gr.stake.saturating_sub(gr.allocated.max(gr.lent));
-        if amount > free {
-            return Err(PoolError::InsufficientStake { available: free, requested: amount });
-        }
-        gr.stake = sub(gr.stake, amount)?;
+        apply_unstake(&mut gr, amount, now)?;
+        self.pay_out(g, amount)?;
         self.grantors.insert(g, gr);
-        self.pay_out(g, amount)
+        Ok(())
     }
 
     /// The pool's invariants; `Err` names the first one broken.

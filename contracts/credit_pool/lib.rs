@@ -1,0 +1,1136 @@
+//! # `credit_pool` — DCUP staking credit pools (SPEC §3, seed 004)
+//!
+//! Members stake the stablecoin and receive credit points 1:1; from their
+//! points they extend credit lines to members they trust, each at its own
+//! yearly rate. A borrower's credit limit is the sum of the lines to it,
+//! capped at MAX_CREDIT; a draw takes the cheapest lines first and is lent
+//! from those grantors' stakes.
+//!
+//! - `stake` pulls tokens with PSP22 `transfer_from`; the stake is locked for
+//!   the lock-out from its latest increase. `unstake` returns free points
+//!   (neither allocated to lines nor lent) after it.
+//! - `extend_credit` creates or raises a line (needs the trust edge grantor →
+//!   borrower in `trust_graph`, read cross-contract), lowers or closes it
+//!   (not before the line's lock-out ends, never below what is drawn).
+//! - `draw`: lowest rate first, oldest line first on ties.
+//! - Interest: none for the grace period after a draw on an empty line, then
+//!   simple daily interest `principal · rate / 365` per line, in whole days.
+//! - `repay`: interest first, then principal, highest rate first. Of the
+//!   interest, the protocol fee goes to the treasury and the insurance share
+//!   to the insurance reserve; the rest is added to the grantor's stake.
+//! - `mark_overdue` (anyone, once unpaid interest is `overdue_ms` old) records
+//!   a warning in the trust graph; `declare_default` (anyone, after
+//!   `default_ms`) closes the borrower's lines: insurance covers the grantors'
+//!   losses pro rata up to its balance, the rest is written off their stakes,
+//!   and the default is recorded in the trust graph.
+//!
+//! The accounting is `dcu_common::pool` (pure functions, shared with an
+//! in-memory model that the property tests compare this contract against).
+//!
+//! ## Invariants (checked after every step of the unit and property tests)
+//! - tokens held = Σ (stake − lent) + insurance + treasury, to the unit, so
+//!   tokens held + outstanding principal = Σ stake + insurance + treasury;
+//! - per grantor: lent = Σ principal, allocated = Σ limits of its lines,
+//!   lent ≤ stake; per line: principal ≤ limit; per borrower: principal ≤
+//!   its credit limit and MAX_CREDIT at the time of each draw;
+//! - `totals()` equals the sums over all grantors.
+//!
+//! ## Access
+//! - `wire`: the deployer, once.
+//! - `set_params`, `set_paused`, `spend_treasury`: the wired governance only.
+//! - Pausing stops `stake`, new or raised lines and `draw`; `repay`,
+//!   `unstake`, lowering lines, `mark_overdue` and `declare_default` always
+//!   work, so a pause never blocks a repayment or locks anyone's free stake.
+//!
+//! ## Caps
+//! At most [`MAX_LINES_PER_BORROWER`] lines to one borrower and
+//! [`MAX_LINES_PER_GRANTOR`] lines from one grantor, so that every message
+//! reads a bounded number of records.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::credit_pool::{
+    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, Totals, Wiring, MAX_LINES_PER_BORROWER,
+    MAX_LINES_PER_GRANTOR,
+};
+
+#[ink::contract]
+mod credit_pool {
+    use dcu_common::iface::trust_graph::{self as tg, Reputation};
+    use dcu_common::pool::{self as acct, Grantor, Line, PoolError, PoolParams};
+    use ink::prelude::vec::Vec;
+    use ink::storage::traits::StorageKey;
+    use ink::storage::Mapping;
+    use psp22::PSP22Error;
+
+    #[cfg(test)]
+    use crate::mock as ext;
+
+    /// Most lines one borrower may receive (a draw reads each of them).
+    pub const MAX_LINES_PER_BORROWER: u32 = 32;
+    /// Most lines one grantor may give.
+    pub const MAX_LINES_PER_GRANTOR: u32 = 64;
+
+    /// Addresses of the contracts this one trusts, set once by the deployer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Wiring {
+        /// May change parameters, pause and spend the treasury.
+        pub governance: AccountId,
+    }
+
+    /// Pool-wide sums, kept current by every message.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Totals {
+        /// Σ stakes (credit points), interest earned included, write-offs excluded.
+        pub staked: Balance,
+        /// Σ limits of all lines.
+        pub allocated: Balance,
+        /// Σ principal outstanding.
+        pub lent: Balance,
+        /// Insurance reserve.
+        pub insurance: Balance,
+        /// Protocol treasury.
+        pub treasury: Balance,
+        /// Principal written off grantors' stakes by defaults, all time.
+        pub written_off: Balance,
+        /// Interest paid to grantors, all time.
+        pub interest_earned: Balance,
+        /// Open credit lines.
+        pub lines: u32,
+    }
+
+    impl Totals {
+        /// Tokens the pool must hold: unlent stake + insurance + treasury.
+        pub fn tokens_held(&self) -> Option<Balance> {
+            self.staked.checked_sub(self.lent)?.checked_add(self.insurance)?.checked_add(self.treasury)
+        }
+    }
+
+    /// A grantor's position.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct GrantorInfo {
+        /// Staked points (interest earned included, write-offs excluded).
+        pub stake: Balance,
+        /// Σ limits of its lines.
+        pub allocated: Balance,
+        /// Σ principal lent on its lines.
+        pub lent: Balance,
+        /// Unstaking is refused before this time (ms).
+        pub locked_until: Timestamp,
+        /// Points it may unstake once unlocked.
+        pub free: Balance,
+        /// Lines it gives.
+        pub lines: u32,
+    }
+
+    /// A credit line, with interest accrued to the current block.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct LineInfo {
+        /// Who extends the line.
+        pub grantor: AccountId,
+        /// Who may draw on it.
+        pub borrower: AccountId,
+        /// The line's limit.
+        pub limit: Balance,
+        /// Yearly rate in basis points.
+        pub rate_bps: u32,
+        /// Principal drawn and not repaid.
+        pub principal: Balance,
+        /// Interest owed now.
+        pub interest: Balance,
+        /// How much more can be drawn on it now (limit and grantor's unlent stake).
+        pub available: Balance,
+        /// No interest accrues before this time (ms).
+        pub grace_until: Timestamp,
+        /// Lowering or closing is refused before this time (ms).
+        pub locked_until: Timestamp,
+        /// Since when interest has been owed (0: none).
+        pub interest_since: Timestamp,
+    }
+
+    /// A borrower's position.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct BorrowerInfo {
+        /// min(Σ lines, MAX_CREDIT).
+        pub limit: Balance,
+        /// What a draw may take now.
+        pub available: Balance,
+        /// Principal owed.
+        pub principal: Balance,
+        /// Interest owed now.
+        pub interest: Balance,
+        /// Oldest unpaid interest (0: none).
+        pub unpaid_since: Timestamp,
+        /// Anyone may `mark_overdue` from this time (0: not applicable).
+        pub overdue_at: Timestamp,
+        /// Anyone may `declare_default` from this time (0: not applicable).
+        pub default_at: Timestamp,
+        /// Lines it receives.
+        pub lines: u32,
+    }
+
+    /// The pool's storage.
+    #[ink(storage)]
+    pub struct CreditPool {
+        /// Who may call `wire` (once).
+        deployer: AccountId,
+        /// The PSP22 stablecoin.
+        token: AccountId,
+        /// The trust graph (edges, reputation).
+        trust_graph: AccountId,
+        /// Wired contracts; `None` until `wire`.
+        wiring: Option<Wiring>,
+        /// Governance parameters.
+        params: PoolParams,
+        /// New risk (stake, new or raised lines, draws) is refused while paused.
+        paused: bool,
+        /// Grantors' positions.
+        grantors: Mapping<AccountId, Grantor>,
+        /// Lines by (grantor, borrower).
+        lines: Mapping<(AccountId, AccountId), Line>,
+        /// Grantors of the lines to each borrower.
+        lines_to: Mapping<AccountId, Vec<AccountId>>,
+        /// Borrowers of the lines of each grantor.
+        lines_by: Mapping<AccountId, Vec<AccountId>>,
+        /// The unpaid-interest start a borrower was last warned for.
+        warned: Mapping<AccountId, Timestamp>,
+        /// Pool-wide sums.
+        totals: Totals,
+        /// Creation counter of lines (orders equal rates, oldest first).
+        next_seq: u64,
+    }
+
+    /// A grantor staked tokens.
+    #[ink(event)]
+    pub struct Staked {
+        #[ink(topic)]
+        pub grantor: AccountId,
+        pub amount: Balance,
+        pub stake: Balance,
+        pub locked_until: Timestamp,
+    }
+
+    /// A grantor took free points back.
+    #[ink(event)]
+    pub struct Unstaked {
+        #[ink(topic)]
+        pub grantor: AccountId,
+        pub amount: Balance,
+        pub stake: Balance,
+    }
+
+    /// A line was created or changed.
+    #[ink(event)]
+    pub struct CreditLineSet {
+        #[ink(topic)]
+        pub grantor: AccountId,
+        #[ink(topic)]
+        pub borrower: AccountId,
+        pub limit: Balance,
+        pub rate_bps: u32,
+        /// The previous limit, `None` for a new line.
+        pub previous: Option<Balance>,
+        pub locked_until: Timestamp,
+    }
+
+    /// A line was closed.
+    #[ink(event)]
+    pub struct CreditLineClosed {
+        #[ink(topic)]
+        pub grantor: AccountId,
+        #[ink(topic)]
+        pub borrower: AccountId,
+    }
+
+    /// A borrower drew on its lines.
+    #[ink(event)]
+    pub struct Drawn {
+        #[ink(topic)]
+        pub borrower: AccountId,
+        pub amount: Balance,
+        /// (grantor, part) in the order drawn.
+        pub parts: Vec<(AccountId, Balance)>,
+    }
+
+    /// A borrower repaid.
+    #[ink(event)]
+    pub struct Repaid {
+        #[ink(topic)]
+        pub borrower: AccountId,
+        pub amount: Balance,
+        pub interest: Balance,
+        pub principal: Balance,
+        pub fee: Balance,
+        pub insurance: Balance,
+        /// Whether the trust graph recorded the repayment (a failure there
+        /// never blocks a repayment).
+        pub reputation_recorded: bool,
+    }
+
+    /// A warning for overdue interest was recorded in the trust graph.
+    #[ink(event)]
+    pub struct OverdueMarked {
+        #[ink(topic)]
+        pub borrower: AccountId,
+        pub unpaid_since: Timestamp,
+        pub by: AccountId,
+    }
+
+    /// A borrower was declared in default and its lines closed.
+    #[ink(event)]
+    pub struct Defaulted {
+        #[ink(topic)]
+        pub borrower: AccountId,
+        pub principal: Balance,
+        pub covered: Balance,
+        pub written_off: Balance,
+        pub interest_forgiven: Balance,
+        pub by: AccountId,
+    }
+
+    /// Governance changed the parameters.
+    #[ink(event)]
+    pub struct ParamsChanged {
+        pub old: PoolParams,
+        pub new: PoolParams,
+    }
+
+    /// Governance paused or unpaused the pool.
+    #[ink(event)]
+    pub struct PausedSet {
+        pub paused: bool,
+    }
+
+    /// Governance spent from the treasury.
+    #[ink(event)]
+    pub struct TreasurySpent {
+        #[ink(topic)]
+        pub to: AccountId,
+        pub amount: Balance,
+    }
+
+    /// The deployer wired the contract to the rest of the suite.
+    #[ink(event)]
+    pub struct Wired {
+        pub wiring: Wiring,
+    }
+
+    /// Errors of the credit pool.
+    #[derive(Debug, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    // The codec derive casts variant indices to u8; there are fewer than 256.
+    #[allow(clippy::cast_possible_truncation)]
+    pub enum Error {
+        /// The amount must be above zero.
+        ZeroAmount,
+        /// Not enough credit available.
+        InsufficientCredit { available: Balance, requested: Balance },
+        /// Not enough unallocated, unlent stake.
+        InsufficientStake { available: Balance, requested: Balance },
+        /// Still within the lock-out (until the given time, in ms).
+        LockedUntil { until: Timestamp },
+        /// A line cannot go below what is drawn on it.
+        BelowDrawn { drawn: Balance },
+        /// The rate of a line cannot change while something is owed on it.
+        RateChangeWhileDrawn,
+        /// A line's yearly rate is at most `max` basis points.
+        RateTooHigh { max: u32 },
+        /// Nothing is owed.
+        NothingOwed,
+        /// The borrower's unpaid interest is not old enough yet (0: none unpaid).
+        NotDue { since: Timestamp },
+        /// There is no such credit line.
+        NoSuchLine,
+        /// A member cannot extend credit to itself.
+        SelfCredit,
+        /// The grantor does not trust the borrower in the trust graph.
+        NoTrustEdge,
+        /// The borrower or grantor already has the maximum number of lines.
+        TooManyLines { cap: u32 },
+        /// This overdue interest was already reported.
+        AlreadyWarned,
+        /// The pool is paused: no new stake, credit or draws.
+        Paused,
+        /// The caller may not call this message.
+        Unauthorized { caller: AccountId },
+        /// The contract is already wired.
+        AlreadyWired,
+        /// The contract is not wired yet.
+        NotWired,
+        /// A parameter is outside its allowed range.
+        InvalidParam { name: ink::prelude::string::String },
+        /// The treasury holds less than requested.
+        InsufficientTreasury { available: Balance, requested: Balance },
+        /// The stablecoin refused a transfer.
+        Token(PSP22Error),
+        /// The call to the stablecoin failed.
+        TokenCallFailed,
+        /// The trust graph refused a call.
+        TrustGraph(tg::Error),
+        /// The call to the trust graph failed.
+        TrustGraphCallFailed,
+        /// Arithmetic overflow.
+        Overflow,
+    }
+
+    impl From<PoolError> for Error {
+        fn from(e: PoolError) -> Self {
+            match e {
+                PoolError::ZeroAmount => Error::ZeroAmount,
+                PoolError::InsufficientCredit { available, requested } => Error::InsufficientCredit { available, requested },
+                PoolError::InsufficientStake { available, requested } => Error::InsufficientStake { available, requested },
+                // Only the in-memory model has wallets; here the token answers.
+                PoolError::InsufficientFunds { .. } => Error::Token(PSP22Error::InsufficientBalance),
+                PoolError::LockedUntil { until } => Error::LockedUntil { until },
+                PoolError::BelowDrawn { drawn } => Error::BelowDrawn { drawn },
+                PoolError::RateChangeWhileDrawn => Error::RateChangeWhileDrawn,
+                PoolError::RateTooHigh { max } => Error::RateTooHigh { max },
+                PoolError::NothingOwed => Error::NothingOwed,
+                PoolError::NotDue { since } => Error::NotDue { since },
+                PoolError::Overflow => Error::Overflow,
+            }
+        }
+    }
+
+    /// Result of the pool's messages.
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    /// Cross-contract effects. On chain they call the stablecoin and the
+    /// trust graph; the unit tests (whose off-chain environment cannot call
+    /// contracts) use `crate::mock`, an in-memory PSP22 ledger and edge set
+    /// with the same signatures.
+    #[cfg(not(test))]
+    mod ext {
+        use super::*;
+        use ink::codegen::TraitCallBuilder;
+        use psp22::PSP22;
+
+        /// Pulls `amount` from `from` into the pool (needs an allowance).
+        pub fn pull(token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
+            let me = ink::env::account_id::<ink::env::DefaultEnvironment>();
+            let mut t: ink::contract_ref!(PSP22) = token.into();
+            match t.call_mut().transfer_from(from, me, amount, Vec::new()).try_invoke() {
+                Ok(Ok(Ok(()))) => Ok(()),
+                Ok(Ok(Err(e))) => Err(Error::Token(e)),
+                _ => Err(Error::TokenCallFailed),
+            }
+        }
+
+        /// Pays `amount` from the pool to `to`.
+        pub fn push(token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
+            let mut t: ink::contract_ref!(PSP22) = token.into();
+            match t.call_mut().transfer(to, amount, Vec::new()).try_invoke() {
+                Ok(Ok(Ok(()))) => Ok(()),
+                Ok(Ok(Err(e))) => Err(Error::Token(e)),
+                _ => Err(Error::TokenCallFailed),
+            }
+        }
+
+        /// The trust edge `from → to`, if any.
+        pub fn trust_of(graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>> {
+            tg::trust_of(graph, from, to).map_err(|_| Error::TrustGraphCallFailed)
+        }
+
+        /// Records a reputation event for `member`.
+        pub fn record(graph: AccountId, event: Reputation, member: AccountId) -> Result<()> {
+            match tg::record(graph, event, member) {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(Error::TrustGraph(e)),
+                Err(_) => Err(Error::TrustGraphCallFailed),
+            }
+        }
+    }
+
+    /// A borrower's lines loaded for one message.
+    struct Loaded {
+        borrower: AccountId,
+        rows: Vec<Row>,
+    }
+
+    /// One line of a loaded borrower and its grantor, as stored and as changed.
+    struct Row {
+        grantor: AccountId,
+        stored: Line,
+        line: Line,
+        before: Grantor,
+        after: Grantor,
+    }
+
+    impl CreditPool {
+        /// A pool on the PSP22 `token`, reading trust from `trust_graph`,
+        /// with default parameters; the caller may `wire` it once.
+        #[ink(constructor)]
+        pub fn new(token: AccountId, trust_graph: AccountId) -> Self {
+            Self {
+                deployer: Self::env().caller(),
+                token,
+                trust_graph,
+                wiring: None,
+                params: PoolParams::default(),
+                paused: false,
+                grantors: Mapping::default(),
+                lines: Mapping::default(),
+                lines_to: Mapping::default(),
+                lines_by: Mapping::default(),
+                warned: Mapping::default(),
+                totals: Totals::default(),
+                next_seq: 0,
+            }
+        }
+
+        // ---------------------------------------------------------------
+        // Grantors
+        // ---------------------------------------------------------------
+
+        /// Stakes `amount` of the stablecoin (the caller must have approved
+        /// the pool for it); the whole stake is locked for the lock-out.
+        ///
+        /// # Errors
+        /// [`Error::Paused`], [`Error::ZeroAmount`], [`Error::Token`] (balance
+        /// or allowance), [`Error::TokenCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn stake(&mut self, amount: Balance) -> Result<()> {
+            self.ensure_active()?;
+            let grantor = self.env().caller();
+            let now = self.env().block_timestamp();
+            let old = self.grantor_record(grantor);
+            let mut new = old;
+            acct::apply_stake(&mut new, amount, now, &self.params)?;
+            let totals = with_grantor(self.totals, &old, &new)?;
+            ext::pull(self.token, grantor, amount)?;
+            self.grantors.insert(grantor, &new);
+            self.totals = totals;
+            self.env().emit_event(Staked { grantor, amount, stake: new.stake, locked_until: new.locked_until });
+            Ok(())
+        }
+
+        /// Returns `amount` of free points (neither allocated nor lent) to
+        /// the caller, after the lock-out. Works while paused.
+        ///
+        /// # Errors
+        /// [`Error::ZeroAmount`], [`Error::LockedUntil`],
+        /// [`Error::InsufficientStake`], [`Error::Token`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn unstake(&mut self, amount: Balance) -> Result<()> {
+            let grantor = self.env().caller();
+            let now = self.env().block_timestamp();
+            let old = self.grantor_record(grantor);
+            let mut new = old;
+            acct::apply_unstake(&mut new, amount, now)?;
+            let totals = with_grantor(self.totals, &old, &new)?;
+            ext::push(self.token, grantor, amount)?;
+            self.save_grantor(grantor, &new);
+            self.totals = totals;
+            self.env().emit_event(Unstaked { grantor, amount, stake: new.stake });
+            Ok(())
+        }
+
+        /// Sets the caller's line to `borrower` to `limit` at `rate_bps` a
+        /// year: creates or raises it (needs the caller's trust edge to the
+        /// borrower; restarts the line's lock-out), lowers it (after the
+        /// lock-out, not below what is drawn) or, with `limit` 0, closes it.
+        ///
+        /// # Errors
+        /// [`Error::SelfCredit`], [`Error::Paused`] (creating or raising),
+        /// [`Error::NoTrustEdge`], [`Error::TooManyLines`],
+        /// [`Error::InsufficientStake`], [`Error::LockedUntil`],
+        /// [`Error::BelowDrawn`], [`Error::RateChangeWhileDrawn`],
+        /// [`Error::RateTooHigh`], [`Error::ZeroAmount`] (a new line of 0),
+        /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn extend_credit(&mut self, borrower: AccountId, limit: Balance, rate_bps: u32) -> Result<()> {
+            self.set_line(self.env().caller(), borrower, limit, rate_bps)
+        }
+
+        /// Closes the caller's line to `borrower` (after its lock-out, and
+        /// only when nothing is owed on it).
+        ///
+        /// # Errors
+        /// [`Error::NoSuchLine`], [`Error::LockedUntil`], [`Error::BelowDrawn`].
+        #[ink(message)]
+        pub fn close_line(&mut self, borrower: AccountId) -> Result<()> {
+            let grantor = self.env().caller();
+            let line = self.lines.get((grantor, borrower)).ok_or(Error::NoSuchLine)?;
+            self.set_line(grantor, borrower, 0, line.rate_bps)
+        }
+
+        // ---------------------------------------------------------------
+        // Borrowers
+        // ---------------------------------------------------------------
+
+        /// Draws `amount` from the caller's lines, lowest rate first (oldest
+        /// first on ties), and pays it to the caller.
+        ///
+        /// # Errors
+        /// [`Error::Paused`], [`Error::ZeroAmount`],
+        /// [`Error::InsufficientCredit`], [`Error::Token`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn draw(&mut self, amount: Balance) -> Result<()> {
+            self.ensure_active()?;
+            let borrower = self.env().caller();
+            let now = self.env().block_timestamp();
+            let mut loaded = self.load(borrower);
+            let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
+            let views: Vec<(u32, u64, Balance)> =
+                loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, acct::headroom(&r.line, &r.after))).collect();
+            let plan = acct::plan_draw(&views, amount, limit.saturating_sub(principal))?;
+            let mut parts = Vec::new();
+            for (i, part) in plan {
+                let r = loaded.rows.get_mut(i).ok_or(Error::Overflow)?;
+                acct::apply_draw(&mut r.line, &mut r.after, part, now, self.params.grace_ms)?;
+                parts.push((r.grantor, part));
+            }
+            let totals = loaded.totals(self.totals)?;
+            ext::push(self.token, borrower, amount)?;
+            self.store(&loaded);
+            self.totals = totals;
+            self.env().emit_event(Drawn { borrower, amount, parts });
+            Ok(())
+        }
+
+        /// Repays up to `amount` (the caller must have approved the pool for
+        /// it): interest first, then principal, highest rate first. Takes only
+        /// what is owed and returns it. Never refused because of a pause.
+        ///
+        /// # Errors
+        /// [`Error::ZeroAmount`], [`Error::NothingOwed`], [`Error::Token`]
+        /// (balance or allowance), [`Error::Overflow`].
+        #[ink(message)]
+        pub fn repay(&mut self, amount: Balance) -> Result<Balance> {
+            let borrower = self.env().caller();
+            let now = self.env().block_timestamp();
+            let mut loaded = self.load(borrower);
+            loaded.accrue(now)?;
+            let views: Vec<(u32, u64, Balance, Balance)> =
+                loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, r.line.interest, r.line.principal)).collect();
+            let (plan, used) = acct::plan_repay(&views, amount)?;
+            let (mut interest, mut principal, mut fee, mut insurance) = (0u128, 0u128, 0u128, 0u128);
+            for (i, pay) in plan {
+                let r = loaded.rows.get_mut(i).ok_or(Error::Overflow)?;
+                let split = acct::apply_payment(&mut r.line, &mut r.after, &pay, &self.params)?;
+                interest = add(interest, pay.interest)?;
+                principal = add(principal, pay.principal)?;
+                fee = add(fee, split.fee)?;
+                insurance = add(insurance, split.insurance)?;
+            }
+            let mut totals = loaded.totals(self.totals)?;
+            totals.treasury = add(totals.treasury, fee)?;
+            totals.insurance = add(totals.insurance, insurance)?;
+            totals.interest_earned = add(totals.interest_earned, sub(sub(interest, fee)?, insurance)?)?;
+            ext::pull(self.token, borrower, used)?;
+            self.store(&loaded);
+            self.totals = totals;
+            if loaded.rows.iter().all(|r| r.line.interest == 0) {
+                self.warned.remove(borrower);
+            }
+            // Reputation is best effort: a repayment is never blocked.
+            let reputation_recorded = ext::record(self.trust_graph, Reputation::Repayment, borrower).is_ok();
+            self.env().emit_event(Repaid { borrower, amount: used, interest, principal, fee, insurance, reputation_recorded });
+            Ok(used)
+        }
+
+        // ---------------------------------------------------------------
+        // Overdue and default (anyone may call)
+        // ---------------------------------------------------------------
+
+        /// Records a warning in the trust graph for `borrower`, whose oldest
+        /// unpaid interest is at least `overdue_ms` old (once per episode).
+        ///
+        /// # Errors
+        /// [`Error::NotDue`], [`Error::AlreadyWarned`], [`Error::TrustGraph`],
+        /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn mark_overdue(&mut self, borrower: AccountId) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let mut loaded = self.load(borrower);
+            loaded.accrue(now)?;
+            let since = acct::unpaid_since(loaded.rows.iter().map(|r| &r.line));
+            acct::ensure_due(since, self.params.overdue_ms, now)?;
+            if self.warned.get(borrower) == Some(since) {
+                return Err(Error::AlreadyWarned);
+            }
+            ext::record(self.trust_graph, Reputation::Warning, borrower)?;
+            self.warned.insert(borrower, &since);
+            self.env().emit_event(OverdueMarked { borrower, unpaid_since: since, by: self.env().caller() });
+            Ok(())
+        }
+
+        /// Declares `borrower`, whose oldest unpaid interest is at least
+        /// `default_ms` old, in default: its lines close, insurance covers
+        /// the grantors' lost principal pro rata up to its balance, the rest
+        /// is written off their stakes, and the trust graph records it.
+        ///
+        /// # Errors
+        /// [`Error::NotDue`], [`Error::TrustGraph`],
+        /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn declare_default(&mut self, borrower: AccountId) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let mut loaded = self.load(borrower);
+            loaded.accrue(now)?;
+            let since = acct::unpaid_since(loaded.rows.iter().map(|r| &r.line));
+            acct::ensure_due(since, self.params.default_ms, now)?;
+            let losses: Vec<Balance> = loaded.rows.iter().map(|r| r.line.principal).collect();
+            let cover = acct::insurance_cover(&losses, self.totals.insurance)?;
+            let (mut principal, mut covered, mut written_off, mut forgiven) = (0u128, 0u128, 0u128, 0u128);
+            for (r, c) in loaded.rows.iter_mut().zip(cover) {
+                written_off = add(written_off, acct::apply_default(&r.line, &mut r.after, c)?)?;
+                principal = add(principal, r.line.principal)?;
+                covered = add(covered, c)?;
+                forgiven = add(forgiven, r.line.interest)?;
+            }
+            let mut totals = loaded.totals(self.totals)?;
+            totals.insurance = sub(totals.insurance, covered)?;
+            totals.written_off = add(totals.written_off, written_off)?;
+            let n = u32::try_from(loaded.rows.len()).map_err(|_| Error::Overflow)?;
+            totals.lines = totals.lines.checked_sub(n).ok_or(Error::Overflow)?;
+            ext::record(self.trust_graph, Reputation::Default, borrower)?;
+            for r in &loaded.rows {
+                self.lines.remove((r.grantor, borrower));
+                unlist(&mut self.lines_by, r.grantor, borrower);
+                self.save_grantor(r.grantor, &r.after);
+            }
+            self.lines_to.remove(borrower);
+            self.warned.remove(borrower);
+            self.totals = totals;
+            self.env().emit_event(Defaulted {
+                borrower,
+                principal,
+                covered,
+                written_off,
+                interest_forgiven: forgiven,
+                by: self.env().caller(),
+            });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Wiring and governance
+        // ---------------------------------------------------------------
+
+        /// Wires the pool to governance (deployer only, once).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::AlreadyWired`].
+        #[ink(message)]
+        pub fn wire(&mut self, wiring: Wiring) -> Result<()> {
+            let caller = self.env().caller();
+            if caller != self.deployer {
+                return Err(Error::Unauthorized { caller });
+            }
+            if self.wiring.is_some() {
+                return Err(Error::AlreadyWired);
+            }
+            self.wiring = Some(wiring);
+            self.env().emit_event(Wired { wiring });
+            Ok(())
+        }
+
+        /// Replaces the parameters (governance only), each within its range:
+        /// lock-out 90..=180 days, MAX_CREDIT 2,000..=10,000 tokens, grace
+        /// ≤ 90 days, fee and insurance share ≤ 25 % each, overdue
+        /// 1..=365 days, default after overdue and ≤ 730 days.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::InvalidParam`].
+        #[ink(message)]
+        pub fn set_params(&mut self, params: PoolParams) -> Result<()> {
+            self.ensure_governance()?;
+            if let Some(name) = params.invalid() {
+                return Err(Error::InvalidParam { name: name.into() });
+            }
+            let old = self.params;
+            self.params = params;
+            self.env().emit_event(ParamsChanged { old, new: params });
+            Ok(())
+        }
+
+        /// Pauses or unpauses new risk (governance only).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`].
+        #[ink(message)]
+        pub fn set_paused(&mut self, paused: bool) -> Result<()> {
+            self.ensure_governance()?;
+            self.paused = paused;
+            self.env().emit_event(PausedSet { paused });
+            Ok(())
+        }
+
+        /// Pays `amount` from the treasury to `to` (governance only).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::ZeroAmount`],
+        /// [`Error::InsufficientTreasury`], [`Error::Token`].
+        #[ink(message)]
+        pub fn spend_treasury(&mut self, to: AccountId, amount: Balance) -> Result<()> {
+            self.ensure_governance()?;
+            if amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            let available = self.totals.treasury;
+            let left = available.checked_sub(amount).ok_or(Error::InsufficientTreasury { available, requested: amount })?;
+            ext::push(self.token, to, amount)?;
+            self.totals.treasury = left;
+            self.env().emit_event(TreasurySpent { to, amount });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Queries
+        // ---------------------------------------------------------------
+
+        /// A grantor's position (zeros for an account that never staked).
+        #[ink(message)]
+        pub fn grantor(&self, account: AccountId) -> GrantorInfo {
+            let g = self.grantor_record(account);
+            GrantorInfo {
+                stake: g.stake,
+                allocated: g.allocated,
+                lent: g.lent,
+                locked_until: g.locked_until,
+                free: acct::free_stake(&g),
+                lines: len(&self.lines_by.get(account).unwrap_or_default()),
+            }
+        }
+
+        /// The line `grantor → borrower` with interest accrued to now.
+        ///
+        /// # Errors
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn line(&self, grantor: AccountId, borrower: AccountId) -> Result<Option<LineInfo>> {
+            match self.lines.get((grantor, borrower)) {
+                None => Ok(None),
+                Some(l) => self.line_info(grantor, borrower, l).map(Some),
+            }
+        }
+
+        /// Every line to `borrower`.
+        ///
+        /// # Errors
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn lines_to(&self, borrower: AccountId) -> Result<Vec<LineInfo>> {
+            let mut out = Vec::new();
+            for g in self.lines_to.get(borrower).unwrap_or_default() {
+                if let Some(l) = self.lines.get((g, borrower)) {
+                    out.push(self.line_info(g, borrower, l)?);
+                }
+            }
+            Ok(out)
+        }
+
+        /// Every line given by `grantor`.
+        ///
+        /// # Errors
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn lines_by(&self, grantor: AccountId) -> Result<Vec<LineInfo>> {
+            let mut out = Vec::new();
+            for b in self.lines_by.get(grantor).unwrap_or_default() {
+                if let Some(l) = self.lines.get((grantor, b)) {
+                    out.push(self.line_info(grantor, b, l)?);
+                }
+            }
+            Ok(out)
+        }
+
+        /// A borrower's limit, availability and debt now.
+        ///
+        /// # Errors
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn borrower(&self, borrower: AccountId) -> Result<BorrowerInfo> {
+            let now = self.env().block_timestamp();
+            let mut loaded = self.load(borrower);
+            loaded.accrue(now)?;
+            let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
+            let headroom = loaded.rows.iter().try_fold(0u128, |a, r| a.checked_add(acct::headroom(&r.line, &r.after)));
+            let available = headroom.ok_or(Error::Overflow)?.min(limit.saturating_sub(principal));
+            let interest = loaded.rows.iter().try_fold(0u128, |a, r| a.checked_add(r.line.interest));
+            let since = acct::unpaid_since(loaded.rows.iter().map(|r| &r.line));
+            let at = |delay: Timestamp| if since == 0 { 0 } else { since.saturating_add(delay) };
+            Ok(BorrowerInfo {
+                limit,
+                available,
+                principal,
+                interest: interest.ok_or(Error::Overflow)?,
+                unpaid_since: since,
+                overdue_at: at(self.params.overdue_ms),
+                default_at: at(self.params.default_ms),
+                lines: len(&loaded.rows),
+            })
+        }
+
+        /// min(Σ lines to `borrower`, MAX_CREDIT).
+        #[ink(message)]
+        pub fn credit_limit(&self, borrower: AccountId) -> Balance {
+            self.load(borrower).limit_and_principal(self.params.max_credit).map(|x| x.0).unwrap_or(Balance::MAX)
+        }
+
+        /// What `borrower` could draw now.
+        ///
+        /// # Errors
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn available(&self, borrower: AccountId) -> Result<Balance> {
+            self.borrower(borrower).map(|b| b.available)
+        }
+
+        /// Principal + interest `borrower` owes now.
+        ///
+        /// # Errors
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn outstanding(&self, borrower: AccountId) -> Result<Balance> {
+            let b = self.borrower(borrower)?;
+            add(b.principal, b.interest)
+        }
+
+        /// Pool-wide sums, insurance reserve and treasury.
+        #[ink(message)]
+        pub fn totals(&self) -> Totals {
+            self.totals
+        }
+
+        /// The parameters.
+        #[ink(message)]
+        pub fn params(&self) -> PoolParams {
+            self.params
+        }
+
+        /// Whether new risk is paused.
+        #[ink(message)]
+        pub fn is_paused(&self) -> bool {
+            self.paused
+        }
+
+        /// The wiring, `None` until `wire`.
+        #[ink(message)]
+        pub fn wiring(&self) -> Option<Wiring> {
+            self.wiring
+        }
+
+        /// The stablecoin and the trust graph this pool uses.
+        #[ink(message)]
+        pub fn contracts(&self) -> (AccountId, AccountId) {
+            (self.token, self.trust_graph)
+        }
+
+        // ---------------------------------------------------------------
+        // Internals
+        // ---------------------------------------------------------------
+
+        fn set_line(&mut self, grantor: AccountId, borrower: AccountId, limit: Balance, rate_bps: u32) -> Result<()> {
+            if grantor == borrower {
+                return Err(Error::SelfCredit);
+            }
+            let now = self.env().block_timestamp();
+            let existing = self.lines.get((grantor, borrower));
+            let previous = existing.map(|l| l.limit);
+            if limit > previous.unwrap_or(0) {
+                self.ensure_active()?;
+                if ext::trust_of(self.trust_graph, grantor, borrower)?.is_none() {
+                    return Err(Error::NoTrustEdge);
+                }
+            }
+            if existing.is_none() {
+                let to = len(&self.lines_to.get(borrower).unwrap_or_default());
+                if to >= MAX_LINES_PER_BORROWER {
+                    return Err(Error::TooManyLines { cap: MAX_LINES_PER_BORROWER });
+                }
+                let by = len(&self.lines_by.get(grantor).unwrap_or_default());
+                if by >= MAX_LINES_PER_GRANTOR {
+                    return Err(Error::TooManyLines { cap: MAX_LINES_PER_GRANTOR });
+                }
+            }
+            let old = self.grantor_record(grantor);
+            let mut new = old;
+            let seq = self.next_seq.checked_add(1).ok_or(Error::Overflow)?;
+            let line = acct::apply_extend(existing, &mut new, limit, rate_bps, now, seq, &self.params)?;
+            let mut totals = with_grantor(self.totals, &old, &new)?;
+            match (existing.is_some(), line.is_some()) {
+                (false, true) => totals.lines = totals.lines.checked_add(1).ok_or(Error::Overflow)?,
+                (true, false) => totals.lines = totals.lines.checked_sub(1).ok_or(Error::Overflow)?,
+                _ => {}
+            }
+            self.totals = totals;
+            self.save_grantor(grantor, &new);
+            match line {
+                Some(l) => {
+                    if existing.is_none() {
+                        self.next_seq = seq;
+                        list(&mut self.lines_to, borrower, grantor);
+                        list(&mut self.lines_by, grantor, borrower);
+                    }
+                    self.lines.insert((grantor, borrower), &l);
+                    self.env().emit_event(CreditLineSet {
+                        grantor,
+                        borrower,
+                        limit,
+                        rate_bps,
+                        previous,
+                        locked_until: l.locked_until,
+                    });
+                }
+                None => {
+                    self.lines.remove((grantor, borrower));
+                    unlist(&mut self.lines_to, borrower, grantor);
+                    unlist(&mut self.lines_by, grantor, borrower);
+                    self.env().emit_event(CreditLineClosed { grantor, borrower });
+                }
+            }
+            Ok(())
+        }
+
+        fn grantor_record(&self, account: AccountId) -> Grantor {
+            self.grantors.get(account).unwrap_or_default()
+        }
+
+        /// Stores a grantor's record, or removes it once it holds nothing.
+        fn save_grantor(&mut self, account: AccountId, g: &Grantor) {
+            if g.stake == 0 && g.allocated == 0 && g.lent == 0 && g.locked_until <= self.env().block_timestamp() {
+                self.grantors.remove(account);
+            } else {
+                self.grantors.insert(account, g);
+            }
+        }
+
+        fn load(&self, borrower: AccountId) -> Loaded {
+            let mut rows = Vec::new();
+            for g in self.lines_to.get(borrower).unwrap_or_default() {
+                if let Some(l) = self.lines.get((g, borrower)) {
+                    let gr = self.grantor_record(g);
+                    rows.push(Row { grantor: g, stored: l, line: l, before: gr, after: gr });
+                }
+            }
+            Loaded { borrower, rows }
+        }
+
+        /// Writes back the lines and grantors of a loaded borrower that changed.
+        fn store(&mut self, loaded: &Loaded) {
+            for r in &loaded.rows {
+                if r.line != r.stored {
+                    self.lines.insert((r.grantor, loaded.borrower), &r.line);
+                }
+                if r.after != r.before {
+                    self.save_grantor(r.grantor, &r.after);
+                }
+            }
+        }
+
+        fn line_info(&self, grantor: AccountId, borrower: AccountId, mut l: Line) -> Result<LineInfo> {
+            acct::accrue(&mut l, self.env().block_timestamp())?;
+            let g = self.grantor_record(grantor);
+            Ok(LineInfo {
+                grantor,
+                borrower,
+                limit: l.limit,
+                rate_bps: l.rate_bps,
+                principal: l.principal,
+                interest: l.interest,
+                available: acct::headroom(&l, &g),
+                grace_until: l.grace_until,
+                locked_until: l.locked_until,
+                interest_since: l.interest_since,
+            })
+        }
+
+        fn ensure_active(&self) -> Result<()> {
+            if self.paused {
+                Err(Error::Paused)
+            } else {
+                Ok(())
+            }
+        }
+
+        fn ensure_governance(&self) -> Result<()> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller == w.governance {
+                Ok(())
+            } else {
+                Err(Error::Unauthorized { caller })
+            }
+        }
+    }
+
+    /// Adds `item` to the list under `key`.
+    fn list<K: StorageKey>(map: &mut Mapping<AccountId, Vec<AccountId>, K>, key: AccountId, item: AccountId) {
+        let mut v = map.get(key).unwrap_or_default();
+        v.push(item);
+        map.insert(key, &v);
+    }
+
+    /// Removes `item` from the list under `key` (and the list once empty).
+    fn unlist<K: StorageKey>(map: &mut Mapping<AccountId, Vec<AccountId>, K>, key: AccountId, item: AccountId) {
+        let mut v = map.get(key).unwrap_or_default();
+        v.retain(|x| *x != item);
+        if v.is_empty() {
+            map.remove(key);
+        } else {
+            map.insert(key, &v);
+        }
+    }
+
+    impl Loaded {
+        fn accrue(&mut self, now: Timestamp) -> Result<()> {
+            for r in self.rows.iter_mut() {
+                acct::accrue(&mut r.line, now)?;
+            }
+            Ok(())
+        }
+
+        /// (min(Σ limits, MAX_CREDIT), Σ principal).
+        fn limit_and_principal(&self, max_credit: Balance) -> Result<(Balance, Balance)> {
+            let mut limits = 0u128;
+            let mut principal = 0u128;
+            for r in &self.rows {
+                limits = add(limits, r.line.limit)?;
+                principal = add(principal, r.line.principal)?;
+            }
+            Ok((limits.min(max_credit), principal))
+        }
+
+        /// The pool totals after the grantors' changes.
+        fn totals(&self, mut t: Totals) -> Result<Totals> {
+            for r in &self.rows {
+                t = with_grantor(t, &r.before, &r.after)?;
+            }
+            Ok(t)
+        }
+    }
+
+    /// `t` after one grantor's record changed from `old` to `new`.
+    fn with_grantor(mut t: Totals, old: &Grantor, new: &Grantor) -> Result<Totals> {
+        t.staked = add(sub(t.staked, old.stake)?, new.stake)?;
+        t.allocated = add(sub(t.allocated, old.allocated)?, new.allocated)?;
+        t.lent = add(sub(t.lent, old.lent)?, new.lent)?;
+        Ok(t)
+    }
+
+    fn add(a: Balance, b: Balance) -> Result<Balance> {
+        a.checked_add(b).ok_or(Error::Overflow)
+    }
+
+    fn sub(a: Balance, b: Balance) -> Result<Balance> {
+        a.checked_sub(b).ok_or(Error::Overflow)
+    }
+
+    fn len<T>(v: &[T]) -> u32 {
+        u32::try_from(v.len()).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod mock;
+
+#[cfg(test)]
+mod tests;

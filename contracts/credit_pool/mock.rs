@@ -1,0 +1,131 @@
+//! Stand-ins for the pool's cross-contract calls in unit tests: the
+//! off-chain test environment cannot call other contracts, so `ext` resolves
+//! to these functions under `cfg(test)`. They behave like the real callees:
+//! a PSP22 ledger with balances and allowances (allowance checked before
+//! balance, as the `psp22` crate does), a set of trust edges, and the
+//! reputation events the trust graph recorded — or a refusal, when a test
+//! asks for one.
+
+use crate::credit_pool::{Error, Result};
+use dcu_common::iface::trust_graph::{self as tg, Reputation};
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+use psp22::PSP22Error;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+type Balance = u128;
+
+#[derive(Default)]
+struct State {
+    balances: BTreeMap<AccountId, Balance>,
+    allowances: BTreeMap<(AccountId, AccountId), Balance>,
+    edges: BTreeSet<(AccountId, AccountId)>,
+    records: Vec<(Reputation, AccountId)>,
+    graph_refuses: Option<tg::Error>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+fn me() -> AccountId {
+    ink::env::account_id::<Env>()
+}
+
+fn move_tokens(s: &mut State, from: AccountId, to: AccountId, amount: Balance) -> Result<()> {
+    let have = s.balances.get(&from).copied().unwrap_or(0);
+    let left = have.checked_sub(amount).ok_or(Error::Token(PSP22Error::InsufficientBalance))?;
+    s.balances.insert(from, left);
+    let to_balance = s.balances.entry(to).or_default();
+    *to_balance = to_balance.checked_add(amount).ok_or(Error::Overflow)?;
+    Ok(())
+}
+
+// --- the `ext` interface ---------------------------------------------------
+
+pub fn pull(_token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
+    let spender = me();
+    with(|s| {
+        let allowed = s.allowances.get(&(from, spender)).copied().unwrap_or(0);
+        if allowed < amount {
+            return Err(Error::Token(PSP22Error::InsufficientAllowance));
+        }
+        move_tokens(s, from, spender, amount)?;
+        s.allowances.insert((from, spender), allowed - amount);
+        Ok(())
+    })
+}
+
+pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
+    let from = me();
+    with(|s| move_tokens(s, from, to, amount))
+}
+
+pub fn trust_of(_graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>> {
+    Ok(with(|s| s.edges.contains(&(from, to)).then_some(100)))
+}
+
+pub fn record(_graph: AccountId, event: Reputation, member: AccountId) -> Result<()> {
+    with(|s| match &s.graph_refuses {
+        Some(e) => Err(Error::TrustGraph(e.clone())),
+        None => {
+            s.records.push((event, member));
+            Ok(())
+        }
+    })
+}
+
+// --- test controls ------------------------------------------------------------
+
+/// Forgets every balance, allowance, edge and record.
+pub fn reset() {
+    with(|s| *s = State::default());
+}
+
+/// Gives `who` `amount` tokens and approves the pool `pool` for all of them.
+pub fn fund(who: AccountId, pool: AccountId, amount: Balance) {
+    with(|s| {
+        *s.balances.entry(who).or_default() += amount;
+        *s.allowances.entry((who, pool)).or_default() += amount;
+    });
+}
+
+/// Sets `owner`'s allowance for `spender`.
+pub fn approve(owner: AccountId, spender: AccountId, amount: Balance) {
+    with(|s| s.allowances.insert((owner, spender), amount));
+}
+
+/// `who`'s token balance.
+pub fn balance(who: AccountId) -> Balance {
+    with(|s| s.balances.get(&who).copied().unwrap_or(0))
+}
+
+/// Σ of all balances.
+pub fn supply() -> Balance {
+    with(|s| s.balances.values().sum())
+}
+
+/// Adds the trust edge `from → to`.
+pub fn trust(from: AccountId, to: AccountId) {
+    with(|s| s.edges.insert((from, to)));
+}
+
+/// Removes the trust edge `from → to`.
+pub fn untrust(from: AccountId, to: AccountId) {
+    with(|s| s.edges.remove(&(from, to)));
+}
+
+/// The reputation events recorded so far.
+pub fn records() -> Vec<(Reputation, AccountId)> {
+    with(|s| s.records.clone())
+}
+
+/// Makes the trust graph refuse every record (or accept again with `None`).
+pub fn refuse_records(e: Option<tg::Error>) {
+    with(|s| s.graph_refuses = e);
+}
