@@ -42,6 +42,33 @@ say "Bob's scores and credit capacity, computed on chain and re-checked by dcu o
 "$DCU" trust show bob
 say "Dave tries to trust himself: refused"
 if "$DCU" --suri //Dave trust set dave 10; then echo "unexpected success" >&2; exit 1; fi
+say "Seed 004's credit union: Eve joins; everyone gets DUSD from the faucet"
+"$DCU" --suri //Eve member register >/dev/null 2>&1 || echo "  (Eve is already a member)"
+"$DCU" --suri //Eve token faucet >/dev/null 2>&1 || echo "  (the faucet already paid Eve within the last hour)"
+say "Alice stakes 100 DUSD and extends 50 to Bob and 50 to Eve; Bob stakes 200 and extends 150 to Alice, 50 to Eve; Eve stakes 100 and extends 50 to each"
+pool_line() { # grantor borrower limit rate
+  "$DCU" --suri "//$1" trust set "$2" 500 >/dev/null 2>&1 || true
+  "$DCU" --suri "//$1" pool extend "$2" "$3" --rate "$4" >/dev/null 2>&1 || echo "  ($1's line to $2 is already there)"
+}
+if [ "$("$DCU" --output json pool show alice | sed -n 's/.*"stake": *\([0-9]*\).*/\1/p')" = "0" ]; then
+  "$DCU" --suri //Alice pool stake 100
+  "$DCU" --suri //Bob pool stake 200
+  "$DCU" --suri //Eve pool stake 100
+fi
+pool_line Alice bob 50 5; pool_line Alice eve 50 6
+pool_line Bob alice 150 4; pool_line Bob eve 50 5
+pool_line Eve alice 50 7; pool_line Eve bob 50 3
+say "Credit limits: Alice 200, Bob 100, Eve 100 (seed 004)"
+for who in alice bob eve; do "$DCU" pool show "$who" | grep -E '^Position|as borrower'; done
+say "Bob draws 75 DUSD: Eve's 3 % line first, then Alice's 5 % line"
+"$DCU" --suri //Bob pool draw 75
+"$DCU" pool show bob
+say "Alice tries to take her line to Bob back within the 90-day lock-out: refused"
+if "$DCU" --suri //Alice pool close bob; then echo "unexpected success" >&2; exit 1; fi
+say "Bob repays everything he owes (no interest within the 30-day grace period)"
+"$DCU" --suri //Bob pool repay all
+say "The pool's books: its token balance equals unlent stake + insurance + treasury"
+"$DCU" pool info
 say "Balances"
 for who in alice bob charlie dave ferdie; do "$DCU" token balance "$who"; done
 echo

@@ -193,9 +193,50 @@ fn group(n: u128) -> String {
     out
 }
 
+/// Parses a yearly rate in percent with up to two decimals ("5", "5.25",
+/// "5%") into basis points.
+pub fn parse_rate(s: &str) -> Result<u32> {
+    let bad = |reason: &str| CliError::BadRate { value: s.to_string(), reason: reason.to_string() };
+    let t = s.trim().trim_end_matches('%').trim();
+    if t.starts_with('-') {
+        return Err(bad("a rate cannot be negative"));
+    }
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(bad("write a yearly rate in percent such as 5 or 4.75"));
+    }
+    if frac.len() > 2 {
+        return Err(bad("rates have at most two decimals (one basis point is 0.01 %)"));
+    }
+    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad("it is too large"))? };
+    let frac: u32 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| bad("it is not a number"))? };
+    whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or_else(|| bad("it is too large"))
+}
+
+/// A rate in basis points as percent ("4.75 %").
+pub fn format_rate(bps: u128) -> String {
+    format!("{}.{:02} %", bps / 100, bps % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_rate_reads_percent_into_basis_points() {
+        assert_eq!(parse_rate("5").unwrap(), 500);
+        assert_eq!(parse_rate("5%").unwrap(), 500);
+        assert_eq!(parse_rate("4.75").unwrap(), 475);
+        assert_eq!(parse_rate("0.01").unwrap(), 1);
+        assert_eq!(parse_rate("100").unwrap(), 10_000);
+        for bad in ["", "-1", "x", "1.001", "1e3", "99999999999"] {
+            assert!(matches!(parse_rate(bad), Err(CliError::BadRate { .. })), "{bad}");
+        }
+        assert_eq!(format_rate(475), "4.75 %");
+    }
 
     #[test]
     fn parse_amount_accepts_tokens_and_decimals() {

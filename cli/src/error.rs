@@ -23,6 +23,9 @@ pub enum CliError {
     /// An amount argument could not be parsed.
     #[error("'{value}' is not an amount: {reason}")]
     BadAmount { value: String, reason: String },
+    /// A rate argument could not be parsed.
+    #[error("'{value}' is not a rate: {reason}")]
+    BadRate { value: String, reason: String },
     /// No deployment manifest where one was expected.
     #[error("no deployment found at {0}; run `dcu deploy` first")]
     NoManifest(PathBuf),
@@ -64,6 +67,7 @@ impl CliError {
             CliError::BadAccount(_) => "bad_account",
             CliError::BadSuri(_) => "bad_suri",
             CliError::BadAmount { .. } => "bad_amount",
+            CliError::BadRate { .. } => "bad_rate",
             CliError::NoManifest(_) => "no_manifest",
             CliError::BadManifest { .. } => "bad_manifest",
             CliError::StaleManifest { .. } => "stale_manifest",

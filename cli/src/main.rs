@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{deploy, node, token, trust};
+use dcu::cmd::{deploy, node, pool, token, trust};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -29,6 +29,8 @@ enum Command {
     Member(trust::MemberOpts),
     /// Trust edges, vouches, verification and scores.
     Trust(trust::TrustOpts),
+    /// The credit pool: stake, credit lines, draws and repayments.
+    Pool(pool::PoolOpts),
 }
 
 async fn run(cli: Cli) -> dcu::Result<()> {
@@ -39,6 +41,7 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Token(o) => token::run(&cli.global, o, &mut out).await,
         Command::Member(o) => trust::run_member(&cli.global, o, &mut out).await,
         Command::Trust(o) => trust::run(&cli.global, o, &mut out).await,
+        Command::Pool(o) => pool::run(&cli.global, o, &mut out).await,
     }
 }
 

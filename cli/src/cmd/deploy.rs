@@ -54,6 +54,14 @@ struct ContractSpec {
 const SUITE: &[ContractSpec] = &[
     ContractSpec { name: "stable_token", constructor: "new" },
     ContractSpec { name: "trust_graph", constructor: "new" },
+    ContractSpec { name: "credit_pool", constructor: "new" },
+];
+
+/// Who may call whom: each contract's wiring roles. A role is held by the
+/// contract of the same name, or by the deployer until that contract exists.
+const WIRING: &[(&str, &[&str])] = &[
+    ("trust_graph", &["governance", "credit_pool", "loan_manager"]),
+    ("credit_pool", &["governance"]),
 ];
 
 /// What happened to one contract.
@@ -128,7 +136,12 @@ pub fn default_artifacts() -> PathBuf {
     }
 }
 
-fn constructor_args(spec: &ContractSpec, opts: &DeployOpts) -> Result<Vec<String>> {
+/// A constructor's arguments; contracts that take the addresses of others
+/// read them from the manifest, which holds every earlier contract by then.
+fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, manifest: &Manifest) -> Result<Vec<String>> {
+    let addr = |name: &str| {
+        manifest.contracts.get(name).map(|c| c.address.clone()).ok_or_else(|| CliError::NotDeployed(name.to_string()))
+    };
     match spec.name {
         "stable_token" => {
             let supply = chain::parse_amount(&opts.initial_supply)?;
@@ -147,6 +160,7 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts) -> Result<Vec<String
             ])
         }
         "trust_graph" => Ok(Vec::new()),
+        "credit_pool" => Ok(vec![addr("stable_token")?, addr("trust_graph")?]),
         other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
     }
 }
@@ -177,13 +191,14 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     let signer = chain::signer_from_suri(&g.secret_uri()?)?;
     let artifacts = opts.artifacts.clone().unwrap_or_else(default_artifacts);
     // Check every input before the first transaction.
+    constructor_args(&SUITE[0], opts, &Manifest::default())?;
     let mut plan = Vec::new();
     for spec in SUITE {
         let bundle = artifacts.join(spec.name).join(format!("{}.contract", spec.name));
         if !bundle.exists() {
             return Err(CliError::MissingArtifact(bundle));
         }
-        plan.push((spec, bundle, constructor_args(spec, opts)?));
+        plan.push((spec, bundle));
     }
     let conn = chain::connect(&g.url).await?;
     let genesis = format!("{:?}", conn.client.genesis_hash());
@@ -202,8 +217,9 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     std::fs::create_dir_all(&publish_dir)?;
 
     let mut outcomes = Vec::new();
-    for (spec, bundle, args) in plan {
+    for (spec, bundle) in plan {
         let started = Instant::now();
+        let args = constructor_args(spec, opts, &manifest)?;
         let (code_hash, wasm_size) = bundle_info(&bundle)?;
         // Publish the bundle and its metadata beside the manifest.
         let published = publish_dir.join(format!("{}.contract", spec.name));
@@ -216,7 +232,8 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         let rel = |p: &Path| p.strip_prefix(manifest_path.parent().unwrap_or(Path::new("."))).unwrap_or(p).to_path_buf();
 
         if let Some(existing) = manifest.contracts.get(spec.name) {
-            if existing.code_hash == code_hash && contract_alive(&conn, &existing.address).await? {
+            // Reused only with the same code and the same dependencies.
+            if existing.code_hash == code_hash && existing.args == args && contract_alive(&conn, &existing.address).await? {
                 outcomes.push(ContractOutcome {
                     name: spec.name.into(),
                     address: existing.address.clone(),
@@ -317,43 +334,40 @@ fn rand_salt() -> u64 {
 
 /// Wires each contract to the others once, then reads the wiring back and
 /// checks it. Roles whose contracts are not part of the suite yet are held by
-/// the deployer in the meantime, and the report says so.
+/// the deployer in the meantime, and the report says so. A reused contract
+/// wired to other addresses (an older deployment) is an error: wiring is
+/// once-only, so the suite must be redeployed with `--fresh`.
 async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, manifest: &Manifest, manifest_path: &Path) -> Result<Vec<WiringOutcome>> {
     use crate::contract::ContractHandle;
     use crate::value;
     let deployer = signer.public_key().to_account_id().to_string();
     let addr_of = |name: &str| manifest.contracts.get(name).map(|c| c.address.clone());
     let mut out = Vec::new();
-    let t = ContractHandle::from_manifest(manifest, manifest_path, "trust_graph")?;
-    // Each role is held by the contract of the same name, or by the deployer
-    // until that contract exists.
-    let roles = ["governance", "credit_pool", "loan_manager"];
-    let current = t.query(&g.url, signer, "wiring", &[]).await?.value;
-    let mut action = "already wired".to_string();
-    let wanted: Vec<(String, String)> = roles.iter().map(|r| (r.to_string(), addr_of(r).unwrap_or_else(|| deployer.clone()))).collect();
-    if value::some(&current).is_none() {
-        let arg = format!(
-            "Wiring {{ {} }}",
-            wanted.iter().map(|(r, a)| format!("{r}: {a}")).collect::<Vec<_>>().join(", ")
-        );
-        let pb = spinner(g, "wiring trust_graph");
-        let res = t.execute(&g.url, signer, "wire", &[arg]).await;
-        pb.finish_and_clear();
-        res?;
-        action = "wired".into();
+    for (contract, roles) in WIRING {
+        let t = ContractHandle::from_manifest(manifest, manifest_path, contract)?;
+        let wanted: Vec<(String, String)> = roles.iter().map(|r| (r.to_string(), addr_of(r).unwrap_or_else(|| deployer.clone()))).collect();
+        let current = t.query(&g.url, signer, "wiring", &[]).await?.value;
+        let mut action = "already wired".to_string();
+        if value::some(&current).is_none() {
+            let arg = format!("Wiring {{ {} }}", wanted.iter().map(|(r, a)| format!("{r}: {a}")).collect::<Vec<_>>().join(", "));
+            let pb = spinner(g, format!("wiring {contract}"));
+            let res = t.execute(&g.url, signer, "wire", &[arg]).await;
+            pb.finish_and_clear();
+            res?;
+            action = "wired".into();
+        }
+        // Read back and verify.
+        let now = t.query(&g.url, signer, "wiring", &[]).await?.value;
+        let w = value::some(&now).ok_or_else(|| CliError::Other(format!("{contract} reports no wiring after `wire`")))?;
+        let read: Vec<(String, String)> =
+            roles.iter().map(|r| (r.to_string(), value::field(w, r).and_then(value::text).unwrap_or_default())).collect();
+        if read != wanted {
+            return Err(CliError::Other(format!(
+                "{contract} is wired as {read:?}, not {wanted:?}; wiring is set once, so redeploy the suite with `dcu deploy --fresh`"
+            )));
+        }
+        let interim_roles = read.iter().filter(|(_, a)| *a == deployer).map(|(r, _)| r.clone()).collect();
+        out.push(WiringOutcome { contract: contract.to_string(), action, roles: read, interim_roles });
     }
-    // Read back and verify.
-    let now = t.query(&g.url, signer, "wiring", &[]).await?.value;
-    let w = value::some(&now).ok_or_else(|| CliError::Other("trust_graph reports no wiring after `wire`".into()))?;
-    let mut read = Vec::new();
-    for role in roles {
-        let a = value::field(w, role).and_then(value::text).unwrap_or_default();
-        read.push((role.to_string(), a));
-    }
-    if action == "wired" && read != wanted {
-        return Err(CliError::Other(format!("trust_graph's wiring reads back as {read:?}, not {wanted:?}")));
-    }
-    let interim_roles = read.iter().filter(|(_, a)| *a == deployer).map(|(r, _)| r.clone()).collect();
-    out.push(WiringOutcome { contract: "trust_graph".into(), action, roles: read, interim_roles });
     Ok(out)
 }

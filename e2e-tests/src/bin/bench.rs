@@ -13,7 +13,8 @@ use dcu_e2e_tests::{artifacts_dir, start, CONTRACTS, ONE};
 use ink_e2e::{account_id, alice, bob, charlie, AccountKeyring, ChainBackend, ContractsBackend};
 use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
-use trust_graph::{TrustGraph, TrustGraphRef};
+use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
+use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 
 /// One measured call.
 struct Row {
@@ -87,6 +88,60 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     measure!(rows, client, &bob(), "trust_graph", "revoke_trust", g.revoke_trust(target));
 
+    // credit_pool, wired to this token and graph: stake, extend_credit, and
+    // draw / repay across 1, 5 and 20 lines (borrowers X1, X5, X20 receive a
+    // 10-token line from the first 1, 5 and 20 of twenty grantors, each at
+    // its own rate, so a full draw touches exactly that many lines).
+    let a = account_id(AccountKeyring::Alice);
+    let mut pctor = CreditPoolRef::new(token.account_id, graph.account_id);
+    let pool = client.instantiate("credit_pool", &alice(), &mut pctor).submit().await?;
+    let pool_id = pool.account_id;
+    let mut p = pool.call_builder::<CreditPool>();
+    client.call(&alice(), &g.wire(GraphWiring { governance: a, credit_pool: pool_id, loan_manager: a })).submit().await?;
+    client.call(&alice(), &p.wire(PoolWiring { governance: a })).submit().await?;
+    let mut borrowers = Vec::new();
+    for _ in 0..3 {
+        let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
+        client.call(&k, &g.register()).submit().await?;
+        borrowers.push(k);
+    }
+    let ids: Vec<_> = borrowers.iter().map(|k| ink::primitives::AccountId::from(k.public_key().0)).collect();
+    for i in 0..20u32 {
+        let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
+        let kid = ink::primitives::AccountId::from(k.public_key().0);
+        client.call(&alice(), &t.transfer(kid, 1_000 * ONE, vec![])).submit().await?;
+        client.call(&k, &t.approve(pool_id, 1_000 * ONE)).submit().await?;
+        client.call(&k, &g.register()).submit().await?;
+        if i == 0 {
+            measure!(rows, client, &k, "credit_pool", "stake (first)", p.stake(100 * ONE));
+        }
+        client.call(&k, &p.stake(100 * ONE)).submit().await?;
+        if i == 0 {
+            measure!(rows, client, &k, "credit_pool", "stake (more)", p.stake(ONE));
+        }
+        for (j, b) in ids.iter().enumerate() {
+            let reach = [1u32, 5, 20][j];
+            if i < reach {
+                client.call(&k, &g.set_trust(*b, 300)).submit().await?;
+                if i == 0 && j == 0 {
+                    measure!(rows, client, &k, "credit_pool", "extend_credit (new line)", p.extend_credit(*b, 10 * ONE, 100 + i));
+                }
+                client.call(&k, &p.extend_credit(*b, 10 * ONE, 100 + i)).submit().await?;
+                if i == 0 && j == 0 {
+                    measure!(rows, client, &k, "credit_pool", "extend_credit (raise)", p.extend_credit(*b, 11 * ONE, 100 + i));
+                }
+            }
+        }
+    }
+    for (j, n) in [1u128, 5, 20].into_iter().enumerate() {
+        let k = &borrowers[j];
+        measure!(rows, client, k, "credit_pool", format!("draw across {n} line(s)"), p.draw(n * 10 * ONE));
+        client.call(k, &p.draw(n * 10 * ONE)).submit().await?;
+        client.call(k, &t.approve(pool_id, n * 10 * ONE)).submit().await?;
+        measure!(rows, client, k, "credit_pool", format!("repay across {n} line(s)"), p.repay(n * 10 * ONE));
+    }
+    measure!(rows, client, &bob(), "credit_pool", "borrower (query, 20 lines)", p.borrower(ids[2]));
+
     let yard = &rows[0];
     let (yr, yp) = (yard.ref_time as f64, yard.proof_size as f64);
     let mut md = String::new();
@@ -124,6 +179,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "  proof_size (3.16 MB, close to a block's proof budget). The weight is now mirrored in the")?;
     writeln!(md, "  in-edge list, which halved both (see the rows above). The in-degree cap (default 250,")?;
     writeln!(md, "  governance may raise it to 300, ~3.2 MB) keeps a score inside a block's proof budget.")?;
+    writeln!(md, "- `credit_pool` calls the token (PSP22 `transfer_from`/`transfer`) and the trust graph")?;
+    writeln!(md, "  (`trust_of`, `record_repayment`) cross-contract, so its rows include those calls. A draw or")?;
+    writeln!(md, "  repayment reads every line to the borrower and its grantor (at most 32 lines, the cap).")?;
     writeln!(md, "- Storage deposits are charged to the caller and refunded when the storage is freed.")?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;

@@ -254,3 +254,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn defaults_are_the_spec_values_and_ranges_are_enforced_at_their_edges() {
+    assert_eq!(PoolParams::default(), params());
+    assert_eq!(params().invalid(), None);
+    let with = |f: fn(&mut PoolParams)| {
+        let mut p = params();
+        f(&mut p);
+        p.invalid()
+    };
+    assert_eq!(with(|p| p.lockout_ms = 90 * D), None);
+    assert_eq!(with(|p| p.lockout_ms = 90 * D - 1), Some("lockout_ms"));
+    assert_eq!(with(|p| p.lockout_ms = 180 * D), None);
+    assert_eq!(with(|p| p.lockout_ms = 180 * D + 1), Some("lockout_ms"));
+    assert_eq!(with(|p| p.max_credit = 2_000 * T), None);
+    assert_eq!(with(|p| p.max_credit = 2_000 * T - 1), Some("max_credit"));
+    assert_eq!(with(|p| p.max_credit = 10_000 * T + 1), Some("max_credit"));
+    assert_eq!(with(|p| p.grace_ms = 90 * D), None);
+    assert_eq!(with(|p| p.grace_ms = 90 * D + 1), Some("grace_ms"));
+    assert_eq!(with(|p| p.fee_bps = 2_500), None);
+    assert_eq!(with(|p| p.fee_bps = 2_501), Some("fee_bps"));
+    assert_eq!(with(|p| p.insurance_bps = 2_501), Some("insurance_bps"));
+    assert_eq!(with(|p| p.overdue_ms = D - 1), Some("overdue_ms"));
+    assert_eq!(with(|p| p.overdue_ms = 365 * D + 1), Some("overdue_ms"));
+    assert_eq!(with(|p| p.default_ms = 60 * D), Some("default_ms"));
+    assert_eq!(with(|p| p.default_ms = 730 * D), None);
+    assert_eq!(with(|p| p.default_ms = 730 * D + 1), Some("default_ms"));
+}
+
+#[test]
+fn rates_up_to_100_percent_a_year() {
+    let mut p = pool();
+    p.stake(ALICE, 100 * T, 0).unwrap();
+    assert_eq!(p.extend(ALICE, BOB, T, MAX_RATE_BPS + 1, 0), Err(PoolError::RateTooHigh { max: MAX_RATE_BPS }));
+    p.extend(ALICE, BOB, T, MAX_RATE_BPS, 0).unwrap();
+    p.check_invariants().unwrap();
+}

@@ -1,0 +1,481 @@
+//! `dcu pool …`: the DCUP credit pool (SPEC §3).
+//!
+//! Amounts are in tokens (`12.5`), rates in percent a year (`5`, `4.75`).
+//! `stake` and `repay` approve the pool for the amount first when the
+//! signer's allowance is short, and say so. `show` prints an account's whole
+//! position (as grantor and as borrower, with interest accrued to the
+//! current block); `info` the pool's totals and parameters, and checks that
+//! the pool's token balance equals unlent stake + insurance + treasury.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use contract_transcode::Value;
+use serde::Serialize;
+
+use super::token::{balance_of, TOKEN};
+use super::trust::chain_now;
+use super::{Session, TxReport};
+use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
+use crate::opts::GlobalOpts;
+use crate::output::{emit, Report};
+use crate::value::{self as val, field, uint_field};
+use crate::{CliError, Result};
+
+/// Name of the contract in the manifest.
+pub const POOL: &str = "credit_pool";
+
+/// `dcu pool` options.
+#[derive(Debug, Args)]
+pub struct PoolOpts {
+    #[command(subcommand)]
+    pub cmd: PoolCmd,
+}
+
+/// Pool subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PoolCmd {
+    /// Stake tokens as credit points (locked for the lock-out, 90 days by default).
+    Stake {
+        /// Amount in tokens.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// Extend a credit line to a member you trust (or raise it).
+    Extend {
+        /// The borrower.
+        friend: String,
+        /// The line's limit in tokens.
+        #[arg(allow_hyphen_values = true)]
+        limit: String,
+        /// Yearly rate in percent, e.g. 5 or 4.75.
+        #[arg(long, allow_hyphen_values = true)]
+        rate: String,
+    },
+    /// Change an existing line's limit (lowering waits for its lock-out) or rate.
+    Adjust {
+        /// The borrower.
+        friend: String,
+        /// The new limit in tokens.
+        #[arg(allow_hyphen_values = true)]
+        limit: String,
+        /// New yearly rate in percent (default: keep the current one).
+        #[arg(long, allow_hyphen_values = true)]
+        rate: Option<String>,
+    },
+    /// Close a line (after its lock-out, when nothing is owed on it).
+    Close {
+        /// The borrower.
+        friend: String,
+    },
+    /// Borrow from the lines extended to you, cheapest first.
+    Draw {
+        /// Amount in tokens.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// Repay interest, then principal (highest rate first).
+    Repay {
+        /// Amount in tokens, or `all` for everything owed now.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// Take free points back after the lock-out.
+    Unstake {
+        /// Amount in tokens.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// Report a borrower whose interest is overdue (records a warning).
+    Overdue {
+        /// The borrower.
+        borrower: String,
+    },
+    /// Declare a borrower in default after the default delay.
+    Default {
+        /// The borrower.
+        borrower: String,
+    },
+    /// An account's position as grantor and borrower (default: the signer).
+    Show {
+        /// SS58 address or development account.
+        account: Option<String>,
+    },
+    /// The pool's totals, reserves and parameters.
+    Info,
+}
+
+/// One credit line as `dcu` prints it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct LineView {
+    pub grantor: String,
+    pub borrower: String,
+    pub limit: u128,
+    pub rate_bps: u128,
+    pub principal: u128,
+    pub interest: u128,
+    pub available: u128,
+    pub grace_until: u128,
+    pub locked_until: u128,
+}
+
+/// An account's position.
+#[derive(Debug, Serialize)]
+pub struct PositionReport {
+    pub account: String,
+    /// Block time (ms) the position is computed at.
+    pub now: u64,
+    pub stake: u128,
+    pub allocated: u128,
+    pub lent: u128,
+    pub free: u128,
+    pub stake_locked_until: u128,
+    pub credit_limit: u128,
+    pub available: u128,
+    pub principal: u128,
+    pub interest: u128,
+    pub unpaid_since: u128,
+    pub overdue_at: u128,
+    pub default_at: u128,
+    pub lines_given: Vec<LineView>,
+    pub lines_received: Vec<LineView>,
+}
+
+/// How far `at` (ms) is from `now`, in days.
+fn when(at: u128, now: u64) -> String {
+    if at == 0 {
+        return "—".into();
+    }
+    let d = (at as f64 - now as f64) / dcu_common::DAY_MS as f64;
+    if d.abs() < 1e-9 {
+        "now".into()
+    } else if d > 0.0 {
+        format!("in {d:.1} days")
+    } else {
+        format!("{:.1} days ago", -d)
+    }
+}
+
+fn line_row(l: &LineView, other: &str, now: u64) -> String {
+    format!(
+        "    {other}: limit {} at {}, drawn {}, interest {}, available {}, locked {}\n",
+        format_amount(l.limit),
+        format_rate(l.rate_bps),
+        format_amount(l.principal),
+        format_amount(l.interest),
+        format_amount(l.available),
+        when(l.locked_until, now)
+    )
+}
+
+impl Report for PositionReport {
+    fn human(&self) -> String {
+        let n = self.now;
+        let mut s = format!("Position of {} in the credit pool\n", self.account);
+        s.push_str(&format!(
+            "  as grantor: stake {} DUSD, allocated {}, lent {}, free {} (unlocks {})\n",
+            format_amount(self.stake),
+            format_amount(self.allocated),
+            format_amount(self.lent),
+            format_amount(self.free),
+            when(self.stake_locked_until, n)
+        ));
+        for l in &self.lines_given {
+            s.push_str(&line_row(l, &format!("to {}", l.borrower), n));
+        }
+        s.push_str(&format!(
+            "  as borrower: credit limit {} DUSD, available {}, owes {} principal + {} interest\n",
+            format_amount(self.credit_limit),
+            format_amount(self.available),
+            format_amount(self.principal),
+            format_amount(self.interest)
+        ));
+        if self.unpaid_since > 0 {
+            s.push_str(&format!(
+                "    interest unpaid since {}; overdue {}, default {}\n",
+                when(self.unpaid_since, n),
+                when(self.overdue_at, n),
+                when(self.default_at, n)
+            ));
+        }
+        for l in &self.lines_received {
+            s.push_str(&line_row(l, &format!("from {}", l.grantor), n));
+        }
+        s.trim_end().to_string()
+    }
+}
+
+/// The pool's totals and parameters.
+#[derive(Debug, Serialize)]
+pub struct InfoReport {
+    pub address: String,
+    pub paused: bool,
+    pub staked: u128,
+    pub allocated: u128,
+    pub lent: u128,
+    pub insurance: u128,
+    pub treasury: u128,
+    pub written_off: u128,
+    pub interest_earned: u128,
+    pub lines: u128,
+    /// The pool's PSP22 balance.
+    pub token_balance: u128,
+    /// token_balance == staked − lent + insurance + treasury.
+    pub books_balance: bool,
+    pub lockout_days: f64,
+    pub max_credit: u128,
+    pub grace_days: f64,
+    pub fee_bps: u128,
+    pub insurance_bps: u128,
+    pub overdue_days: f64,
+    pub default_days: f64,
+}
+
+impl Report for InfoReport {
+    fn human(&self) -> String {
+        format!(
+            "Credit pool {}{}\n  staked {} DUSD, allocated {}, lent {} on {} lines\n  insurance reserve {}, treasury {}, written off {}, interest earned by grantors {}\n  token balance {} — {}\n  parameters: lock-out {} days, MAX_CREDIT {}, grace {} days, fee {}, insurance {}, overdue after {} days, default after {} days",
+            self.address,
+            if self.paused { " (paused: no new stake, credit or draws)" } else { "" },
+            format_amount(self.staked),
+            format_amount(self.allocated),
+            format_amount(self.lent),
+            self.lines,
+            format_amount(self.insurance),
+            format_amount(self.treasury),
+            format_amount(self.written_off),
+            format_amount(self.interest_earned),
+            format_amount(self.token_balance),
+            if self.books_balance { "equals unlent stake + insurance + treasury" } else { "DOES NOT equal unlent stake + insurance + treasury" },
+            self.lockout_days,
+            format_amount(self.max_credit),
+            self.grace_days,
+            format_rate(self.fee_bps),
+            format_rate(self.insurance_bps),
+            self.overdue_days,
+            self.default_days,
+        )
+    }
+}
+
+fn u(v: &Value, name: &str) -> u128 {
+    uint_field(v, name).unwrap_or(0)
+}
+
+fn line_view(v: &Value) -> LineView {
+    let t = |n: &str| field(v, n).and_then(val::text).unwrap_or_default();
+    LineView {
+        grantor: t("grantor"),
+        borrower: t("borrower"),
+        limit: u(v, "limit"),
+        rate_bps: u(v, "rate_bps"),
+        principal: u(v, "principal"),
+        interest: u(v, "interest"),
+        available: u(v, "available"),
+        grace_until: u(v, "grace_until"),
+        locked_until: u(v, "locked_until"),
+    }
+}
+
+async fn q(s: &Session, message: &str, args: &[String]) -> Result<Value> {
+    let t = s.contract(POOL)?;
+    Ok(t.query(&s.url, &s.signer, message, args).await?.value)
+}
+
+/// Approves the pool for `units` when the signer's allowance is short;
+/// returns what was done, for the report.
+async fn ensure_allowance(g: &GlobalOpts, s: &Session, units: u128) -> Result<Option<String>> {
+    let pool = s.contract(POOL)?.address.to_string();
+    let me = s.me().to_string();
+    let t = s.contract(TOKEN)?;
+    let have = val::uint(&t.query(&s.url, &s.signer, "PSP22::allowance", &[me, pool.clone()]).await?.value).unwrap_or(0);
+    if have >= units {
+        return Ok(None);
+    }
+    s.submit(g, TOKEN, "PSP22::approve", &[pool, units.to_string()]).await?;
+    Ok(Some(format!(" (approved the pool for {} DUSD first)", format_amount(units))))
+}
+
+/// The signer's current line to `friend`, if any.
+async fn current_line(s: &Session, friend: &str) -> Result<Option<LineView>> {
+    let v = q(s, "line", &[s.me().to_string(), friend.to_string()]).await?;
+    Ok(val::some(&v).map(line_view))
+}
+
+/// Runs a pool subcommand.
+pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Result<()> {
+    // Parse every argument before touching the network: bad input changes nothing.
+    match &opts.cmd {
+        PoolCmd::Stake { amount } => {
+            let units = parse_amount(amount)?;
+            let s = Session::open(g).await?;
+            let approved = ensure_allowance(g, &s, units).await?;
+            let tx = s.submit(g, POOL, "stake", &[units.to_string()]).await?;
+            let gr = q(&s, "grantor", &[s.me().to_string()]).await?;
+            let now = chain_now(&s).await?;
+            let summary = format!(
+                "Staked {} DUSD{}; stake now {}, locked {}",
+                format_amount(units),
+                approved.unwrap_or_default(),
+                format_amount(u(&gr, "stake")),
+                when(u(&gr, "locked_until"), now)
+            );
+            emit(g, out, &TxReport::new(summary, Some(units), tx))
+        }
+        PoolCmd::Extend { friend, limit, rate } => {
+            let (friend, units, bps) = (parse_account(friend)?, parse_amount(limit)?, parse_rate(rate)?);
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "extend_credit", &[friend.to_string(), units.to_string(), bps.to_string()]).await?;
+            let summary = format!("{} extends {} DUSD of credit to {friend} at {} a year", s.me(), format_amount(units), format_rate(u128::from(bps)));
+            emit(g, out, &TxReport::new(summary, Some(units), tx))
+        }
+        PoolCmd::Adjust { friend, limit, rate } => {
+            let (friend, units) = (parse_account(friend)?, parse_amount(limit)?);
+            let bps = rate.as_deref().map(parse_rate).transpose()?;
+            let s = Session::open(g).await?;
+            let line = current_line(&s, &friend.to_string())
+                .await?
+                .ok_or_else(|| CliError::Other(format!("{} has no credit line to {friend}; create one with `dcu pool extend`", s.me())))?;
+            let bps = bps.map(u128::from).unwrap_or(line.rate_bps);
+            let tx = s.submit(g, POOL, "extend_credit", &[friend.to_string(), units.to_string(), bps.to_string()]).await?;
+            let summary = format!(
+                "The line from {} to {friend} goes from {} to {} DUSD at {}",
+                s.me(),
+                format_amount(line.limit),
+                format_amount(units),
+                format_rate(bps)
+            );
+            emit(g, out, &TxReport::new(summary, Some(units), tx))
+        }
+        PoolCmd::Close { friend } => {
+            let friend = parse_account(friend)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "close_line", &[friend.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Closed the line from {} to {friend}", s.me()), None, tx))
+        }
+        PoolCmd::Draw { amount } => {
+            let units = parse_amount(amount)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "draw", &[units.to_string()]).await?;
+            let b = q(&s, "borrower", &[s.me().to_string()]).await?;
+            let summary = format!(
+                "{} drew {} DUSD; owes {} principal, {} still available",
+                s.me(),
+                format_amount(units),
+                format_amount(u(&b, "principal")),
+                format_amount(u(&b, "available"))
+            );
+            emit(g, out, &TxReport::new(summary, Some(units), tx))
+        }
+        PoolCmd::Repay { amount } => {
+            let all = amount.trim().eq_ignore_ascii_case("all");
+            let asked = if all { None } else { Some(parse_amount(amount)?) };
+            let s = Session::open(g).await?;
+            let units = match asked {
+                Some(x) => x,
+                None => val::uint(&q(&s, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0),
+            };
+            if units == 0 {
+                return Err(CliError::Other(format!("{} owes nothing to the pool", s.me())));
+            }
+            let approved = ensure_allowance(g, &s, units).await?;
+            let tx = s.submit(g, POOL, "repay", &[units.to_string()]).await?;
+            let used = val::uint(&tx.value).unwrap_or(units);
+            let left = val::uint(&q(&s, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0);
+            let summary = format!(
+                "{} repaid {} DUSD{}; still owes {}",
+                s.me(),
+                format_amount(used),
+                approved.unwrap_or_default(),
+                format_amount(left)
+            );
+            emit(g, out, &TxReport::new(summary, Some(used), tx))
+        }
+        PoolCmd::Unstake { amount } => {
+            let units = parse_amount(amount)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "unstake", &[units.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("{} took {} DUSD of stake back", s.me(), format_amount(units)), Some(units), tx))
+        }
+        PoolCmd::Overdue { borrower } => {
+            let b = parse_account(borrower)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "mark_overdue", &[b.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Recorded a warning: {b}'s interest is overdue"), None, tx))
+        }
+        PoolCmd::Default { borrower } => {
+            let b = parse_account(borrower)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "declare_default", &[b.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Declared {b} in default; its lines are closed and the loss settled"), None, tx))
+        }
+        PoolCmd::Show { account } => {
+            let who = account.as_deref().map(parse_account).transpose()?;
+            let s = Session::open(g).await?;
+            let who = who.unwrap_or_else(|| s.me()).to_string();
+            emit(g, out, &position(&s, &who).await?)
+        }
+        PoolCmd::Info => {
+            let s = Session::open(g).await?;
+            let t = q(&s, "totals", &[]).await?;
+            let p = q(&s, "params", &[]).await?;
+            let paused = val::boolean(&q(&s, "is_paused", &[]).await?).unwrap_or(false);
+            let address = s.contract(POOL)?.address.to_string();
+            let token_balance = balance_of(&s, &address).await?;
+            let books = u(&t, "staked").checked_sub(u(&t, "lent")).map(|x| x + u(&t, "insurance") + u(&t, "treasury"));
+            let days = |n: &str| u(&p, n) as f64 / dcu_common::DAY_MS as f64;
+            emit(
+                g,
+                out,
+                &InfoReport {
+                    address,
+                    paused,
+                    staked: u(&t, "staked"),
+                    allocated: u(&t, "allocated"),
+                    lent: u(&t, "lent"),
+                    insurance: u(&t, "insurance"),
+                    treasury: u(&t, "treasury"),
+                    written_off: u(&t, "written_off"),
+                    interest_earned: u(&t, "interest_earned"),
+                    lines: u(&t, "lines"),
+                    token_balance,
+                    books_balance: books == Some(token_balance),
+                    lockout_days: days("lockout_ms"),
+                    max_credit: u(&p, "max_credit"),
+                    grace_days: days("grace_ms"),
+                    fee_bps: u(&p, "fee_bps"),
+                    insurance_bps: u(&p, "insurance_bps"),
+                    overdue_days: days("overdue_ms"),
+                    default_days: days("default_ms"),
+                },
+            )
+        }
+    }
+}
+
+/// `who`'s position, read from the pool at the best block.
+pub async fn position(s: &Session, who: &str) -> Result<PositionReport> {
+    let arg = [who.to_string()];
+    let gr = q(s, "grantor", &arg).await?;
+    let b = q(s, "borrower", &arg).await?;
+    let given = q(s, "lines_by", &arg).await?;
+    let received = q(s, "lines_to", &arg).await?;
+    Ok(PositionReport {
+        account: who.to_string(),
+        now: chain_now(s).await?,
+        stake: u(&gr, "stake"),
+        allocated: u(&gr, "allocated"),
+        lent: u(&gr, "lent"),
+        free: u(&gr, "free"),
+        stake_locked_until: u(&gr, "locked_until"),
+        credit_limit: u(&b, "limit"),
+        available: u(&b, "available"),
+        principal: u(&b, "principal"),
+        interest: u(&b, "interest"),
+        unpaid_since: u(&b, "unpaid_since"),
+        overdue_at: u(&b, "overdue_at"),
+        default_at: u(&b, "default_at"),
+        lines_given: val::items(&given).into_iter().map(line_view).collect(),
+        lines_received: val::items(&received).into_iter().map(line_view).collect(),
+    })
+}
