@@ -872,7 +872,7 @@ mod credit_pool {
         /// min(Σ lines to `borrower`, MAX_CREDIT).
         #[ink(message)]
         pub fn credit_limit(&self, borrower: AccountId) -> Balance {
-            self.load(borrower).limit_and_principal(self.params.max_credit).map(|x| x.0).unwrap_or(Balance::MAX)
+            self.load(borrower).limit(self.params.max_credit)
         }
 
         /// What `borrower` could draw now.
@@ -1088,15 +1088,16 @@ mod credit_pool {
             Ok(())
         }
 
-        /// (min(Σ limits, MAX_CREDIT), Σ principal).
+        /// min(Σ limits, MAX_CREDIT); saturation is exact here, as the sum
+        /// is capped anyway.
+        fn limit(&self, max_credit: Balance) -> Balance {
+            self.rows.iter().fold(0u128, |a, r| a.saturating_add(r.line.limit)).min(max_credit)
+        }
+
+        /// (credit limit, Σ principal).
         fn limit_and_principal(&self, max_credit: Balance) -> Result<(Balance, Balance)> {
-            let mut limits = 0u128;
-            let mut principal = 0u128;
-            for r in &self.rows {
-                limits = add(limits, r.line.limit)?;
-                principal = add(principal, r.line.principal)?;
-            }
-            Ok((limits.min(max_credit), principal))
+            let principal = self.rows.iter().try_fold(0u128, |a, r| a.checked_add(r.line.principal)).ok_or(Error::Overflow)?;
+            Ok((self.limit(max_credit), principal))
         }
 
         /// The pool totals after the grantors' changes.

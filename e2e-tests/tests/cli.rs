@@ -28,6 +28,16 @@ async fn cli_deploy_then_every_token_command() -> TestResult {
     assert_eq!(again["contracts"][0]["action"], "reused");
     assert_eq!(again["contracts"][0]["address"], address.as_str());
 
+    // the whole suite so far, wired to each other and read back
+    assert_eq!(d["contracts"].as_array().unwrap().len(), 3, "{d}");
+    let pool = manifest["contracts"]["credit_pool"]["address"].as_str().unwrap();
+    let graph = &d["wiring"][0];
+    assert_eq!(graph["contract"], "trust_graph");
+    assert_eq!(graph["action"], "wired");
+    assert!(graph["roles"].as_array().unwrap().iter().any(|r| r[0] == "credit_pool" && r[1] == pool), "{graph}");
+    assert_eq!(d["wiring"][1]["contract"], "credit_pool");
+    assert_eq!(again["wiring"][1]["action"], "already wired");
+
     // info
     let info = dcu.json("//Alice", &["token", "info"]);
     assert_eq!(info["symbol"], "DUSD");
