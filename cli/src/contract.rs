@@ -227,8 +227,9 @@ impl ContractHandle {
     }
 
     /// Dry-runs, then submits `message` as `signer` and waits until it is in
-    /// a block. Nothing is submitted when the dry run fails.
-    pub async fn execute(&self, url: &str, signer: &Keypair, message: &str, args: &[String]) -> Result<TxOutcome> {
+    /// a block. Nothing is submitted when the dry run fails. Events emitted
+    /// by `peers` (contracts this one calls) are decoded with their metadata.
+    pub async fn execute(&self, url: &str, signer: &Keypair, message: &str, args: &[String], peers: &[&ContractHandle]) -> Result<TxOutcome> {
         let exec = self.prepare(url, signer, message, args).await?;
         let dry = self.dry_run(url, &exec, message).await?;
         // A 10 % margin over the dry run's requirement absorbs state changes
@@ -248,7 +249,9 @@ impl ContractHandle {
         let extrinsic_hash = format!("{:?}", events.extrinsic_hash());
         let display = DisplayEvents::from_events::<Config, Env>(&events, Some(&self.transcoder), &exec.client().metadata())
             .map_err(|e| CliError::Other(format!("cannot decode the events: {}", short_reason(&e.to_string()))))?;
-        let contract_events = decode_contract_events(&events, &[self]);
+        let mut known = vec![self];
+        known.extend_from_slice(peers);
+        let contract_events = decode_contract_events(&events, &known);
         let events = serde_json::to_value(&display).unwrap_or(serde_json::Value::Null);
         Ok(TxOutcome {
             contract: self.name.clone(),
@@ -366,7 +369,7 @@ fn variant_and_docs(registry: &scale_info::PortableRegistry, ty: Option<u32>, va
         _ => None,
     };
     let shown = value.to_string();
-    let docs = match (ty.and_then(|t| registry.resolve(t)), &name) {
+    let mut docs = match (ty.and_then(|t| registry.resolve(t)), &name) {
         (Some(t), Some(n)) => match &t.type_def {
             TypeDef::Variant::<PortableForm>(v) => v
                 .variants
@@ -378,5 +381,27 @@ fn variant_and_docs(registry: &scale_info::PortableRegistry, ty: Option<u32>, va
         },
         _ => String::new(),
     };
+    let gloss = gloss(value);
+    if !gloss.is_empty() {
+        docs = format!("{} ({gloss})", docs.trim_end_matches('.')).trim_start().to_string();
+    }
     (shown, docs)
+}
+
+/// The error's amounts in tokens and times as dates, in words: fields named
+/// like an amount (`available`, `requested`, `drawn`) or a time (`until`,
+/// `since`).
+fn gloss(value: &Value) -> String {
+    let Value::Map(m) = value else { return String::new() };
+    let mut parts = Vec::new();
+    for (k, v) in m.iter() {
+        let (Value::String(k) | Value::Literal(k)) = k else { continue };
+        let Some(n) = crate::value::uint(v) else { continue };
+        match k.as_str() {
+            "available" | "requested" | "drawn" => parts.push(format!("{k} {} DUSD", crate::chain::format_amount(n))),
+            "until" | "since" if n > 0 => parts.push(format!("{k} {}", crate::chain::format_time(u64::try_from(n).unwrap_or(u64::MAX)))),
+            _ => {}
+        }
+    }
+    parts.join(", ")
 }

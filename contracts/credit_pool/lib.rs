@@ -333,7 +333,7 @@ mod credit_pool {
         InsufficientCredit { available: Balance, requested: Balance },
         /// Not enough unallocated, unlent stake.
         InsufficientStake { available: Balance, requested: Balance },
-        /// Still within the lock-out (until the given time, in ms).
+        /// Still within the lock-out.
         LockedUntil { until: Timestamp },
         /// A line cannot go below what is drawn on it.
         BelowDrawn { drawn: Balance },

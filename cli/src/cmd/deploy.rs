@@ -351,7 +351,7 @@ async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, man
         if value::some(&current).is_none() {
             let arg = format!("Wiring {{ {} }}", wanted.iter().map(|(r, a)| format!("{r}: {a}")).collect::<Vec<_>>().join(", "));
             let pb = spinner(g, format!("wiring {contract}"));
-            let res = t.execute(&g.url, signer, "wire", &[arg]).await;
+            let res = t.execute(&g.url, signer, "wire", &[arg], &[]).await;
             pb.finish_and_clear();
             res?;
             action = "wired".into();

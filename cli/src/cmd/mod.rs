@@ -57,8 +57,13 @@ impl Session {
     /// signer, with a spinner while it waits for the block.
     pub async fn submit(&self, g: &GlobalOpts, contract: &str, message: &str, args: &[String]) -> Result<TxOutcome> {
         let t = self.contract(contract)?;
+        // The other contracts of the suite, to name the events they emit
+        // during cross-contract calls (a token transfer inside a stake).
+        let peers: Vec<ContractHandle> =
+            self.manifest.contracts.keys().filter(|n| n.as_str() != contract).filter_map(|n| self.contract(n).ok()).collect();
+        let peers: Vec<&ContractHandle> = peers.iter().collect();
         let pb = spinner(g, format!("{contract}: {message} …"));
-        let tx = t.execute(&self.url, &self.signer, message, args).await;
+        let tx = t.execute(&self.url, &self.signer, message, args, &peers).await;
         pb.finish_and_clear();
         tx
     }
