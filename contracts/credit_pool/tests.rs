@@ -182,6 +182,27 @@ fn seed_004_granted_20000_may_use_10000() {
 }
 
 #[ink::test]
+fn draws_take_the_lowest_rate_first_and_the_oldest_line_on_ties() {
+    let mut p = setup();
+    for g in [ALICE, EVE, CAROL] {
+        stake(&mut p, g, 100 * T);
+    }
+    line(&mut p, EVE, BOB, 40 * T, 500); // oldest 5 % line
+    line(&mut p, CAROL, BOB, 40 * T, 300); // cheapest
+    line(&mut p, ALICE, BOB, 40 * T, 500); // younger 5 % line
+    as_caller(BOB);
+    assert_eq!(p.draw(60 * T), Ok(()));
+    let drawn = |p: &CreditPool| [CAROL, EVE, ALICE].map(|g| p.line(id(g), id(BOB)).unwrap().unwrap().principal);
+    assert_eq!(drawn(&p), [40 * T, 20 * T, 0]);
+    assert_eq!(p.draw(30 * T), Ok(()));
+    assert_eq!(drawn(&p), [40 * T, 40 * T, 10 * T]);
+    // Repayment goes the other way: highest rate first, oldest first on ties.
+    assert_eq!(p.repay(45 * T), Ok(45 * T));
+    assert_eq!(drawn(&p), [40 * T, 0, 5 * T]);
+    books(&p);
+}
+
+#[ink::test]
 fn seed_004_alice_must_wait_the_lockout_to_take_a_line_back() {
     let mut p = setup();
     let t0 = 5 * D;
