@@ -19,6 +19,59 @@ pub struct CallFailed;
 /// The trust graph's errors and the messages other contracts call.
 pub mod trust_graph {
     use super::*;
+    use crate::{Balance, ONE_TOKEN};
+
+    /// Default MAX_TRUST.
+    pub const DEFAULT_MAX_TRUST: u32 = 8_000;
+    /// Default BASE capacity: 1,000 whole tokens.
+    pub const DEFAULT_BASE_CAPACITY: Balance = 1_000 * ONE_TOKEN;
+    /// Default out-degree cap.
+    pub const DEFAULT_MAX_OUT_DEGREE: u32 = 150;
+    /// Default in-degree cap. NT reads one record per truster; at 150
+    /// trusters a score costs ~1.6 MB of proof, so 250 (~2.7 MB) stays well
+    /// inside a block's proof budget (docs/BENCHMARKS.md).
+    pub const DEFAULT_MAX_IN_DEGREE: u32 = 250;
+    /// Largest in-degree cap governance may set (~3.2 MB of proof per score).
+    pub const IN_DEGREE_HARD_CAP: u32 = 300;
+    /// Hard bound on either degree cap: an in-edge list of 450 (account,
+    /// weight) pairs is 15.3 KB, under the node's 16 KiB storage-value limit.
+    pub const DEGREE_HARD_CAP: u32 = 450;
+    /// Default days a default halves CF.
+    pub const DEFAULT_PENALTY_DAYS: u32 = 365;
+    /// Default days of inactivity that halve TS.
+    pub const DEFAULT_INACTIVITY_DAYS: u32 = 180;
+
+    /// Governance parameters.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Params {
+        /// MAX_TRUST: the DT + 0.3·NT at which TS reaches 1 (1..=10,000,000).
+        pub max_trust: u32,
+        /// BASE capacity in smallest units (1 unit ..= 10^9 tokens).
+        pub base_capacity: Balance,
+        /// Maximum trust edges a member may give (1..=450).
+        pub max_out_degree: u32,
+        /// Maximum trust edges a member may receive (1..=300).
+        pub max_in_degree: u32,
+        /// Days a default halves CF (0..=3650).
+        pub default_penalty_days: u32,
+        /// Days without repayment after which TS is halved (1..=3650).
+        pub inactivity_days: u32,
+    }
+
+    impl Default for Params {
+        fn default() -> Self {
+            Params {
+                max_trust: DEFAULT_MAX_TRUST,
+                base_capacity: DEFAULT_BASE_CAPACITY,
+                max_out_degree: DEFAULT_MAX_OUT_DEGREE,
+                max_in_degree: DEFAULT_MAX_IN_DEGREE,
+                default_penalty_days: DEFAULT_PENALTY_DAYS,
+                inactivity_days: DEFAULT_INACTIVITY_DAYS,
+            }
+        }
+    }
 
     /// Errors of the trust graph.
     #[derive(Debug, PartialEq, Eq, Clone)]
