@@ -31,4 +31,7 @@ cargo "+$DCU_TOOLCHAIN" test --locked -p dcu-e2e-tests -- --test-threads=2
 step "benchmark report (docs/BENCHMARKS.md)"
 cargo "+$DCU_TOOLCHAIN" run --locked -q -p dcu-e2e-tests --bin bench > /dev/null
 
+step "path finder report (docs/ROUTING.md, docs/routing.svg)"
+cargo "+$DCU_TOOLCHAIN" run --locked --release -q -p dcu-pathfinder --example route_bench > /dev/null
+
 step "all tests passed in $(( $(date +%s) - T0 ))s"
