@@ -315,6 +315,12 @@ mod credit_pool {
         pub amount: Balance,
     }
 
+    /// Governance replaced the contract's code.
+    #[ink(event)]
+    pub struct Upgraded {
+        pub code_hash: Hash,
+    }
+
     /// The deployer wired the contract to the rest of the suite.
     #[ink(event)]
     pub struct Wired {
@@ -377,6 +383,8 @@ mod credit_pool {
         TrustGraphCallFailed,
         /// Arithmetic overflow.
         Overflow,
+        /// The code hash is not an uploaded contract code.
+        UpgradeFailed,
     }
 
     impl From<PoolError> for Error {
@@ -760,6 +768,19 @@ mod credit_pool {
             self.ensure_governance()?;
             self.paused = paused;
             self.env().emit_event(PausedSet { paused });
+            Ok(())
+        }
+
+        /// Replaces this contract's code with `code_hash` (governance only);
+        /// the storage stays as it is.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::UpgradeFailed`].
+        #[ink(message)]
+        pub fn set_code(&mut self, code_hash: Hash) -> Result<()> {
+            self.ensure_governance()?;
+            self.env().set_code_hash(&code_hash).map_err(|_| Error::UpgradeFailed)?;
+            self.env().emit_event(Upgraded { code_hash });
             Ok(())
         }
 

@@ -609,6 +609,8 @@ fn wiring_is_once_and_by_the_deployer_and_governance_spends_the_treasury() {
         Err(Error::InsufficientTreasury { available: 36_500_000, requested: 36_500_001 })
     );
     assert_eq!(p.spend_treasury(id(CAROL), 36_500_000), Ok(()));
+    as_caller(ALICE);
+    assert_eq!(p.set_code([1u8; 32].into()), Err(Error::Unauthorized { caller: id(ALICE) }));
     assert_eq!(mock::balance(id(CAROL)), 36_500_000);
     assert_eq!(p.totals().treasury, 0);
     check_books(&p, &[1, 2, 3]).unwrap();

@@ -223,6 +223,12 @@ mod trust_graph {
         pub new: Params,
     }
 
+    /// Governance replaced the contract's code.
+    #[ink(event)]
+    pub struct Upgraded {
+        pub code_hash: Hash,
+    }
+
     /// The deployer wired the contract to the rest of the suite.
     #[ink(event)]
     pub struct Wired {
@@ -706,6 +712,25 @@ mod trust_graph {
         #[ink(message)]
         pub fn wiring(&self) -> Option<Wiring> {
             self.wiring
+        }
+
+        /// Whether `member` is a verified member (false for non-members).
+        #[ink(message)]
+        pub fn is_verified(&self, member: AccountId) -> bool {
+            self.members.get(member).map(|m| m.verified).unwrap_or(false)
+        }
+
+        /// Replaces this contract's code with `code_hash` (governance only);
+        /// the storage stays as it is.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::UpgradeFailed`].
+        #[ink(message)]
+        pub fn set_code(&mut self, code_hash: Hash) -> Result<()> {
+            self.ensure_governance()?;
+            self.env().set_code_hash(&code_hash).map_err(|_| Error::UpgradeFailed)?;
+            self.env().emit_event(Upgraded { code_hash });
+            Ok(())
         }
 
         /// Whether `account` is an appointed verifier.

@@ -310,6 +310,21 @@ fn wire_only_deployer_and_only_once() {
     assert_eq!(g.wire(w), Ok(()));
     assert_eq!(g.wiring(), Some(w));
     assert_eq!(g.wire(w), Err(Error::AlreadyWired));
+    // Only governance upgrades the code.
+    assert_eq!(g.set_code([1u8; 32].into()), Err(Error::Unauthorized { caller: acc().alice }));
+}
+
+#[ink::test]
+fn is_verified_reads_the_verification_flag() {
+    let mut g = setup();
+    let b = acc().bob;
+    assert!(!g.is_verified(b));
+    assert!(!g.is_verified(AccountId::from([0x77; 32])));
+    as_caller(gov());
+    g.set_verifier(acc().charlie, true).unwrap();
+    as_caller(acc().charlie);
+    g.verify(b).unwrap();
+    assert!(g.is_verified(b));
 }
 
 #[ink::test]

@@ -109,6 +109,8 @@ pub mod trust_graph {
         InvalidParam { name: ink::prelude::string::String },
         /// Arithmetic overflow.
         Overflow,
+        /// The code hash is not an uploaded contract code.
+        UpgradeFailed,
     }
 
     /// A reputation event a wired pool or loan manager reports.
@@ -152,6 +154,39 @@ pub mod trust_graph {
             .map_err(|_| CallFailed)
     }
 
+    /// `trust_score(member)`: TS at 10^9, or the graph's refusal (not a member).
+    pub fn trust_score(graph: AccountId, member: AccountId) -> Result<Result<u128, Error>, CallFailed> {
+        build_call::<DefaultEnvironment>()
+            .call(graph)
+            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("trust_score"))).push_arg(member))
+            .returns::<Result<u128, Error>>()
+            .try_invoke()
+            .map_err(|_| CallFailed)?
+            .map_err(|_| CallFailed)
+    }
+
+    /// `is_verified(member)`.
+    pub fn is_verified(graph: AccountId, member: AccountId) -> Result<bool, CallFailed> {
+        build_call::<DefaultEnvironment>()
+            .call(graph)
+            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("is_verified"))).push_arg(member))
+            .returns::<bool>()
+            .try_invoke()
+            .map_err(|_| CallFailed)?
+            .map_err(|_| CallFailed)
+    }
+
+    /// `member_count()`.
+    pub fn member_count(graph: AccountId) -> Result<u32, CallFailed> {
+        build_call::<DefaultEnvironment>()
+            .call(graph)
+            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("member_count"))))
+            .returns::<u32>()
+            .try_invoke()
+            .map_err(|_| CallFailed)?
+            .map_err(|_| CallFailed)
+    }
+
     /// Records `event` for `member`; the graph accepts only its wired callers.
     pub fn record(graph: AccountId, event: Reputation, member: AccountId) -> Result<Result<(), Error>, CallFailed> {
         build_call::<DefaultEnvironment>()
@@ -160,6 +195,52 @@ pub mod trust_graph {
             .returns::<Result<(), Error>>()
             .try_invoke()
             .map_err(|_| CallFailed)?
+            .map_err(|_| CallFailed)
+    }
+}
+
+/// Calls with bytes prepared by the caller, for governance's execution of
+/// proposals: the arguments are already SCALE-encoded and the answer comes
+/// back undecoded.
+pub mod raw {
+    use super::*;
+    use ink::prelude::vec::Vec;
+    use ink::scale::{Decode, Encode, Input, Output};
+
+    /// Arguments already encoded, written as they are.
+    pub struct Args(pub Vec<u8>);
+
+    impl Encode for Args {
+        fn size_hint(&self) -> usize {
+            self.0.len()
+        }
+        fn encode_to<T: Output + ?Sized>(&self, dest: &mut T) {
+            dest.write(&self.0);
+        }
+    }
+
+    /// The message's return value, undecoded (after ink!'s dispatch wrapper).
+    pub struct Answer(pub Vec<u8>);
+
+    impl Decode for Answer {
+        fn decode<I: Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+            let len = input.remaining_len()?.unwrap_or(0);
+            let mut v = ink::prelude::vec![0u8; len];
+            input.read(&mut v)?;
+            Ok(Answer(v))
+        }
+    }
+
+    /// Calls `selector` on `contract` with `args`; returns the answer's bytes.
+    /// A message returning `Result` succeeded when the first byte is 0.
+    pub fn call(contract: AccountId, selector: [u8; 4], args: Vec<u8>) -> Result<Vec<u8>, CallFailed> {
+        build_call::<DefaultEnvironment>()
+            .call(contract)
+            .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(Args(args)))
+            .returns::<Answer>()
+            .try_invoke()
+            .map_err(|_| CallFailed)?
+            .map(|a| a.0)
             .map_err(|_| CallFailed)
     }
 }

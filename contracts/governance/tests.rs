@@ -1,0 +1,335 @@
+//! Unit tests of `governance` in the off-chain environment (cross-contract
+//! calls go to `crate::mock`): the whole lifecycle, every state transition
+//! allowed and refused, the quadratic cost at its boundaries, eligibility,
+//! quorum, a failing execution that changes nothing, expiry, cancellation and
+//! the guardian.
+
+use crate::governance::*;
+use crate::mock;
+use dcu_common::pool::PoolParams;
+use dcu_common::{DAY_MS as D, ONE_TOKEN as T};
+use ink::env::test;
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+use ink::scale::Encode;
+
+const GRAPH: [u8; 32] = [0xA5; 32];
+const POOL: [u8; 32] = [0xA2; 32];
+const GOV: [u8; 32] = [0xA1; 32];
+
+fn id(n: u8) -> AccountId {
+    AccountId::from([n; 32])
+}
+fn as_caller(n: u8) {
+    test::set_caller::<Env>(id(n));
+}
+fn set_now(ms: u64) {
+    test::set_block_timestamp::<Env>(ms);
+}
+const DEPLOYER: u8 = 9;
+const GUARDIAN: u8 = 8;
+const ALICE: u8 = 1;
+const BOB: u8 = 2;
+const CAROL: u8 = 3;
+const LOW: u8 = 4; // a member below the trust threshold
+const STRANGER: u8 = 7;
+
+/// Governance with default parameters, wired; members Alice, Bob, Carol
+/// (TS 0.5) and LOW (TS 0.05), ten members in all.
+fn setup() -> Governance {
+    mock::reset();
+    test::set_callee::<Env>(AccountId::from(GOV));
+    set_now(0);
+    as_caller(DEPLOYER);
+    let mut g = Governance::new(GovParams::default(), Some(id(GUARDIAN))).expect("valid params");
+    assert_eq!(g.wire(Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL) }), Ok(()));
+    for m in [ALICE, BOB, CAROL] {
+        mock::member(id(m), 500_000_000);
+    }
+    mock::member(id(LOW), 50_000_000);
+    mock::set_members(10);
+    g
+}
+
+fn raise_max_credit() -> Action {
+    Action::SetPoolParams(PoolParams { max_credit: 5_000 * T, ..PoolParams::default() })
+}
+
+/// A proposal by Alice, voted for by Alice (10) and Bob (3) and against by Carol (2).
+fn passed(g: &mut Governance, action: Action) -> u32 {
+    as_caller(ALICE);
+    let pid = g.propose(action, "raise".into()).unwrap();
+    set_now(D);
+    for (who, support, votes) in [(ALICE, true, 10), (BOB, true, 3), (CAROL, false, 2)] {
+        as_caller(who);
+        assert_eq!(g.vote(pid, support, votes), Ok(()));
+    }
+    set_now(8 * D);
+    assert_eq!(g.state(pid), Ok(State::Succeeded));
+    pid
+}
+
+#[ink::test]
+fn a_proposal_passes_waits_out_the_timelock_and_executes_the_call() {
+    let mut g = setup();
+    as_caller(ALICE);
+    let pid = g.propose(raise_max_credit(), "MAX_CREDIT 5,000".into()).unwrap();
+    assert_eq!(pid, 0);
+    assert_eq!(g.state(pid), Ok(State::Pending));
+    as_caller(BOB);
+    assert_eq!(g.vote(pid, true, 1), Err(Error::WrongState { current: State::Pending, expected: State::Active }));
+    set_now(D);
+    assert_eq!(g.state(pid), Ok(State::Active));
+    assert_eq!(g.queue(pid), Err(Error::WrongState { current: State::Active, expected: State::Succeeded }));
+    for (who, support, votes) in [(ALICE, true, 10), (BOB, true, 3), (CAROL, false, 2)] {
+        as_caller(who);
+        assert_eq!(g.vote(pid, support, votes), Ok(()));
+    }
+    let p = g.proposal(pid).unwrap().proposal;
+    assert_eq!((p.votes_for, p.votes_against, p.voters, p.electorate), (13, 2, 3, 10));
+    set_now(8 * D - 1);
+    assert_eq!(g.state(pid), Ok(State::Active));
+    set_now(8 * D);
+    assert_eq!(g.state(pid), Ok(State::Succeeded));
+    assert_eq!(g.execute(pid), Err(Error::WrongState { current: State::Succeeded, expected: State::Queued }));
+    assert_eq!(g.queue(pid), Ok(10 * D));
+    assert_eq!(g.state(pid), Ok(State::Queued));
+    set_now(10 * D - 1);
+    assert_eq!(g.execute(pid), Err(Error::Timelocked { eta: 10 * D }));
+    assert!(mock::calls().is_empty());
+    set_now(10 * D);
+    as_caller(STRANGER);
+    assert_eq!(g.execute(pid), Ok(true));
+    assert_eq!(g.state(pid), Ok(State::Executed));
+    let calls = mock::calls();
+    assert_eq!(calls.len(), 1);
+    let (to, selector, args) = &calls[0];
+    assert_eq!(*to, AccountId::from(POOL));
+    assert_eq!(*selector, ink::selector_bytes!("set_params"));
+    assert_eq!(*args, PoolParams { max_credit: 5_000 * T, ..PoolParams::default() }.encode());
+    assert_eq!(g.execute(pid), Err(Error::WrongState { current: State::Executed, expected: State::Queued }));
+}
+
+#[ink::test]
+fn quadratic_cost_at_its_boundaries() {
+    let mut g = setup();
+    as_caller(ALICE);
+    let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    set_now(D);
+    // 100 credits: 10 votes cost exactly 100, 11 cost 121.
+    as_caller(BOB);
+    assert_eq!(g.vote(pid, true, 11), Err(Error::InsufficientCredits { credits: 100, cost: 121 }));
+    assert_eq!(g.vote(pid, true, 0), Err(Error::ZeroVotes));
+    assert_eq!(g.vote(pid, true, u32::MAX), Err(Error::InsufficientCredits { credits: 100, cost: u64::from(u32::MAX).pow(2) }));
+    assert_eq!(g.vote(pid, true, 10), Ok(()));
+    assert_eq!(g.vote(pid, false, 1), Err(Error::AlreadyVoted));
+    assert_eq!(g.ballot(pid, id(BOB)), Some(Ballot { support: true, votes: 10 }));
+    assert_eq!(g.proposal(pid).unwrap().proposal.votes_for, 10);
+    assert_eq!(g.vote(7, true, 1), Err(Error::NoSuchProposal));
+}
+
+#[ink::test]
+fn only_trusted_or_verified_members_get_voice_credits() {
+    let mut g = setup();
+    let threshold = GovParams::default().min_trust_score;
+    mock::member(id(5), threshold);
+    mock::member(id(6), threshold - 1);
+    assert_eq!(g.voice_credits(id(5)), Ok(100));
+    assert_eq!(g.voice_credits(id(6)), Ok(0));
+    assert_eq!(g.voice_credits(id(STRANGER)), Ok(0));
+    assert_eq!(g.voice_credits(id(LOW)), Ok(0));
+    mock::verify(id(LOW));
+    assert_eq!(g.voice_credits(id(LOW)), Ok(100));
+    as_caller(STRANGER);
+    assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NoVoiceCredits));
+    as_caller(6);
+    assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NoVoiceCredits));
+    as_caller(ALICE);
+    let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    set_now(D);
+    as_caller(STRANGER);
+    assert_eq!(g.vote(pid, true, 1), Err(Error::NoVoiceCredits));
+    as_caller(6);
+    assert_eq!(g.vote(pid, true, 1), Err(Error::NoVoiceCredits));
+    assert_eq!(g.proposal(pid).unwrap().proposal.voters, 0);
+}
+
+#[ink::test]
+fn without_quorum_or_majority_a_proposal_is_defeated() {
+    let mut g = setup();
+    mock::set_members(30); // 10 % quorum: 3 voters
+    as_caller(ALICE);
+    let a = g.propose(raise_max_credit(), String::new()).unwrap();
+    let b = g.propose(raise_max_credit(), String::new()).unwrap();
+    set_now(D);
+    as_caller(ALICE);
+    g.vote(a, true, 10).unwrap();
+    as_caller(BOB);
+    g.vote(a, true, 10).unwrap();
+    // b: three voters, a tie of 5 for and 5 against.
+    as_caller(ALICE);
+    g.vote(b, true, 5).unwrap();
+    as_caller(BOB);
+    g.vote(b, false, 3).unwrap();
+    as_caller(CAROL);
+    g.vote(b, false, 2).unwrap();
+    set_now(8 * D);
+    assert_eq!(g.state(a), Ok(State::Defeated));
+    assert_eq!(g.state(b), Ok(State::Defeated));
+    assert_eq!(g.queue(a), Err(Error::WrongState { current: State::Defeated, expected: State::Succeeded }));
+}
+
+#[ink::test]
+fn a_failing_call_changes_nothing_keeps_the_proposal_queued_and_is_recorded() {
+    let mut g = setup();
+    let pid = passed(&mut g, raise_max_credit());
+    g.queue(pid).unwrap();
+    set_now(10 * D);
+    // The pool refuses (e.g. Unauthorized: an Err answer) and reverts.
+    mock::answer(Some(Ok(vec![1, 15])));
+    assert_eq!(g.execute(pid), Ok(false));
+    assert_eq!(g.state(pid), Ok(State::Queued));
+    assert_eq!(g.proposal(pid).unwrap().proposal.last_error, Some(vec![1, 15]));
+    // The call itself fails (trap): recorded without an answer.
+    mock::answer(Some(Err(())));
+    assert_eq!(g.execute(pid), Ok(false));
+    assert_eq!(g.proposal(pid).unwrap().proposal.last_error, Some(vec![]));
+    // Retried within the window once the cause is fixed.
+    mock::answer(None);
+    assert_eq!(g.execute(pid), Ok(true));
+    assert_eq!(g.state(pid), Ok(State::Executed));
+    assert_eq!(g.proposal(pid).unwrap().proposal.last_error, None);
+}
+
+#[ink::test]
+fn a_queued_proposal_expires_after_the_execution_window() {
+    let mut g = setup();
+    let pid = passed(&mut g, raise_max_credit());
+    g.queue(pid).unwrap();
+    let end = 10 * D + 14 * D;
+    set_now(end);
+    assert_eq!(g.state(pid), Ok(State::Queued));
+    set_now(end + 1);
+    assert_eq!(g.state(pid), Ok(State::Expired));
+    assert_eq!(g.execute(pid), Err(Error::WrongState { current: State::Expired, expected: State::Queued }));
+    assert!(mock::calls().is_empty());
+}
+
+#[ink::test]
+fn proposer_or_guardian_cancel_unfinished_proposals() {
+    let mut g = setup();
+    as_caller(ALICE);
+    let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    as_caller(BOB);
+    assert_eq!(g.cancel(pid), Err(Error::Unauthorized { caller: id(BOB) }));
+    as_caller(ALICE);
+    assert_eq!(g.cancel(pid), Ok(()));
+    assert_eq!(g.state(pid), Ok(State::Canceled));
+    assert_eq!(g.cancel(pid), Err(Error::WrongState { current: State::Canceled, expected: State::Active }));
+    set_now(0);
+    let q = passed(&mut g, raise_max_credit());
+    g.queue(q).unwrap();
+    as_caller(GUARDIAN);
+    assert_eq!(g.cancel(q), Ok(()));
+    set_now(10 * D);
+    assert_eq!(g.execute(q), Err(Error::WrongState { current: State::Canceled, expected: State::Queued }));
+}
+
+#[ink::test]
+fn the_guardian_pauses_but_governance_decides_who_the_guardian_is() {
+    let mut g = setup();
+    as_caller(ALICE);
+    assert_eq!(g.guardian_pause(), Err(Error::Unauthorized { caller: id(ALICE) }));
+    as_caller(GUARDIAN);
+    assert_eq!(g.guardian_pause(), Ok(()));
+    assert_eq!(mock::calls(), vec![(AccountId::from(POOL), ink::selector_bytes!("set_paused"), true.encode())]);
+    // Governance removes the guardian.
+    let pid = passed(&mut g, Action::SetGuardian(None));
+    g.queue(pid).unwrap();
+    set_now(10 * D);
+    assert_eq!(g.execute(pid), Ok(true));
+    assert_eq!(g.guardian(), None);
+    as_caller(GUARDIAN);
+    assert_eq!(g.guardian_pause(), Err(Error::NoGuardian));
+}
+
+#[ink::test]
+fn typed_actions_call_the_right_message_with_their_arguments() {
+    let mut g = setup();
+    let cases = [
+        (Action::SetVerifier { verifier: id(5), appointed: true }, GRAPH, ink::selector_bytes!("set_verifier"), (id(5), true).encode()),
+        (Action::SetPoolPaused(false), POOL, ink::selector_bytes!("set_paused"), false.encode()),
+        (Action::SpendTreasury { to: id(5), amount: 7 }, POOL, ink::selector_bytes!("spend_treasury"), (id(5), 7u128).encode()),
+        (
+            Action::Upgrade { target: Target::TrustGraph, code_hash: [7u8; 32].into() },
+            GRAPH,
+            ink::selector_bytes!("set_code"),
+            ink::primitives::Hash::from([7u8; 32]).encode(),
+        ),
+        (Action::RawCall { target: Target::CreditPool, selector: [1, 2, 3, 4], input: vec![9, 9] }, POOL, [1, 2, 3, 4], vec![9, 9]),
+    ];
+    for (i, (action, to, selector, args)) in cases.into_iter().enumerate() {
+        set_now(100 * D * i as u64);
+        let pid = {
+            as_caller(ALICE);
+            let pid = g.propose(action, String::new()).unwrap();
+            set_now(100 * D * i as u64 + D);
+            for who in [ALICE, BOB] {
+                as_caller(who);
+                g.vote(pid, true, 5).unwrap();
+            }
+            set_now(100 * D * i as u64 + 8 * D);
+            g.queue(pid).unwrap();
+            set_now(100 * D * i as u64 + 10 * D);
+            pid
+        };
+        assert_eq!(g.execute(pid), Ok(true));
+        assert_eq!(mock::calls().last().cloned(), Some((AccountId::from(to), selector, args)));
+    }
+}
+
+#[ink::test]
+fn governance_changes_its_own_parameters_within_their_ranges() {
+    let mut g = setup();
+    let fast = GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() };
+    as_caller(ALICE);
+    assert_eq!(
+        g.propose(Action::SetGovParams(GovParams { voting_period_ms: 59_999, ..fast }), String::new()),
+        Err(Error::InvalidParam { name: "voting_period_ms".into() })
+    );
+    assert_eq!(
+        g.propose(Action::SetPoolParams(PoolParams { max_credit: 1, ..PoolParams::default() }), String::new()),
+        Err(Error::InvalidParam { name: "max_credit".into() })
+    );
+    assert_eq!(
+        g.propose(Action::RawCall { target: Target::CreditPool, selector: [0; 4], input: vec![0; 1_025] }, String::new()),
+        Err(Error::InputTooLong { max: MAX_INPUT })
+    );
+    assert_eq!(g.propose(raise_max_credit(), "x".repeat(201)), Err(Error::TitleTooLong { max: MAX_TITLE }));
+    set_now(0);
+    let pid = passed(&mut g, Action::SetGovParams(fast));
+    g.queue(pid).unwrap();
+    set_now(10 * D);
+    assert_eq!(g.execute(pid), Ok(true));
+    assert_eq!(g.params(), fast);
+    assert!(mock::calls().is_empty());
+}
+
+#[ink::test]
+fn wiring_and_construction_are_checked() {
+    mock::reset();
+    as_caller(DEPLOYER);
+    let bad = GovParams { quorum_bps: 10_001, ..GovParams::default() };
+    assert_eq!(Governance::new(bad, None).err(), Some(Error::InvalidParam { name: "quorum_bps".into() }));
+    let mut g = Governance::new(GovParams::default(), None).unwrap();
+    as_caller(ALICE);
+    assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NotWired));
+    let w = Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL) };
+    assert_eq!(g.wire(w), Err(Error::Unauthorized { caller: id(ALICE) }));
+    as_caller(DEPLOYER);
+    assert_eq!(g.wire(w), Ok(()));
+    assert_eq!(g.wire(w), Err(Error::AlreadyWired));
+    assert_eq!(g.wiring(), Some(w));
+    as_caller(GUARDIAN);
+    assert_eq!(g.guardian_pause(), Err(Error::NoGuardian));
+}
