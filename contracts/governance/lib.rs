@@ -110,6 +110,8 @@ mod governance {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    // The codec derive casts variant indices to u8; there are fewer than 256.
+    #[allow(clippy::cast_possible_truncation)]
     pub enum Target {
         /// The trust graph.
         TrustGraph,
@@ -123,6 +125,8 @@ mod governance {
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    // The codec derive casts variant indices to u8; there are fewer than 256.
+    #[allow(clippy::cast_possible_truncation)]
     pub enum Action {
         /// The credit pool's parameters.
         SetPoolParams(PoolParams),
@@ -147,6 +151,8 @@ mod governance {
     /// A proposal's state.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    // The codec derive casts variant indices to u8; there are fewer than 256.
+    #[allow(clippy::cast_possible_truncation)]
     pub enum State {
         /// Voting has not started.
         Pending,

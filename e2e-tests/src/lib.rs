@@ -19,7 +19,7 @@ pub type Node = TestNodeProcess<PolkadotConfig>;
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Contracts of the suite, in deployment order.
-pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool"];
+pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "governance"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
