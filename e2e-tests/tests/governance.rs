@@ -83,15 +83,15 @@ async fn a_quadratic_vote_changes_max_credit_through_the_timelock_and_nothing_el
     assert_eq!(r, Err(GovError::NoVoiceCredits));
 
     // when: Alice proposes MAX_CREDIT 4,000 and a bad trust-graph change (max in-degree 0)
-    let pid = client.call(&alice(), &gc.propose(change, "MAX_CREDIT 4,000".into())).submit().await?.return_value().expect("proposed");
+    let pid = client.call(&alice(), &gc.propose(change, "MAX_CREDIT 4,000".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
     let bad = Action::SetTrustParams(TrustParams { max_in_degree: 0, ..TrustParams::default() });
-    let bad_id = client.call(&alice(), &gc.propose(bad, "in-degree 0".into())).submit().await?.return_value().expect("proposed");
+    let bad_id = client.call(&alice(), &gc.propose(bad, "in-degree 0".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
     // quadratic votes: 10 cost 100 (all of Alice's credits), 11 would cost 121
     let r = client.call(&bob(), &gc.vote(pid, true, 11)).dry_run().await?.return_value();
     assert_eq!(r, Err(GovError::InsufficientCredits { credits: 100, cost: 121 }));
-    client.call(&alice(), &gc.vote(pid, true, 10)).submit().await?;
-    client.call(&bob(), &gc.vote(pid, false, 3)).submit().await?;
-    client.call(&alice(), &gc.vote(bad_id, true, 1)).submit().await?;
+    client.call(&alice(), &gc.vote(pid, true, 10)).extra_gas_portion(50).submit().await?;
+    client.call(&bob(), &gc.vote(pid, false, 3)).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &gc.vote(bad_id, true, 1)).extra_gas_portion(50).submit().await?;
     let r = client.call(&charlie(), &gc.vote(pid, true, 1)).dry_run().await?.return_value();
     assert_eq!(r, Err(GovError::NoVoiceCredits));
 
@@ -99,9 +99,9 @@ async fn a_quadratic_vote_changes_max_credit_through_the_timelock_and_nothing_el
     tokio::time::sleep(Duration::from_millis(PERIOD_MS + 2_000)).await;
     tick(&mut client, token).await?;
     assert_eq!(client.call(&alice(), &gc.state(pid)).dry_run().await?.return_value(), Ok(State::Succeeded));
-    client.call(&charlie(), &gc.queue(pid)).submit().await?;
-    client.call(&charlie(), &gc.queue(bad_id)).submit().await?;
-    let done = client.call(&charlie(), &gc.execute(pid)).submit().await?.return_value();
+    client.call(&charlie(), &gc.queue(pid)).extra_gas_portion(50).submit().await?;
+    client.call(&charlie(), &gc.queue(bad_id)).extra_gas_portion(50).submit().await?;
+    let done = client.call(&charlie(), &gc.execute(pid)).extra_gas_portion(50).submit().await?.return_value();
     assert_eq!(done, Ok(true));
     assert_eq!(client.call(&alice(), &gc.state(pid)).dry_run().await?.return_value(), Ok(State::Executed));
     let params = client.call(&bob(), &cp.params()).dry_run().await?.return_value();
@@ -110,7 +110,7 @@ async fn a_quadratic_vote_changes_max_credit_through_the_timelock_and_nothing_el
 
     // the failing call: the graph refuses, nothing changes, the proposal stays queued with the answer
     let before = client.call(&bob(), &tg.params()).dry_run().await?.return_value();
-    let done = client.call(&charlie(), &gc.execute(bad_id)).submit().await?.return_value();
+    let done = client.call(&charlie(), &gc.execute(bad_id)).extra_gas_portion(50).submit().await?.return_value();
     assert_eq!(done, Ok(false));
     assert_eq!(client.call(&bob(), &tg.params()).dry_run().await?.return_value(), before);
     let info = client.call(&bob(), &gc.proposal(bad_id)).dry_run().await?.return_value().expect("proposal");

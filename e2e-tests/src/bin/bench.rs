@@ -14,6 +14,8 @@ use ink_e2e::{account_id, alice, bob, charlie, AccountKeyring, ChainBackend, Con
 use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
 use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
+use dcu_common::pool::PoolParams;
+use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
 use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 
 /// One measured call.
@@ -88,6 +90,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     measure!(rows, client, &bob(), "trust_graph", "revoke_trust", g.revoke_trust(target));
 
+    eprintln!("bench: credit_pool");
     // credit_pool, wired to this token and graph: stake, extend_credit, and
     // draw / repay across 1, 5 and 20 lines (borrowers X1, X5, X20 receive a
     // 10-token line from the first 1, 5 and 20 of twenty grantors, each at
@@ -142,6 +145,60 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     measure!(rows, client, &bob(), "credit_pool", "borrower (query, 20 lines)", p.borrower(ids[2]));
 
+    eprintln!("bench: governance");
+    // governance over its own trust graph and pool: propose, vote, queue,
+    // and execute per action kind (a one-minute vote, no timelock).
+    let mut g2c = TrustGraphRef::new();
+    let graph2 = client.instantiate("trust_graph", &alice(), &mut g2c).submit().await?.account_id;
+    let mut p2c = CreditPoolRef::new(token.account_id, graph2);
+    let pool2 = client.instantiate("credit_pool", &alice(), &mut p2c).submit().await?.account_id;
+    let fast = GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() };
+    let mut gvc = GovernanceRef::new(fast, Some(a));
+    let gov = client.instantiate("governance", &alice(), &mut gvc).submit().await?.account_id;
+    let mut g2 = ink_e2e::create_call_builder::<TrustGraph>(graph2);
+    let mut p2 = ink_e2e::create_call_builder::<CreditPool>(pool2);
+    let mut gv = ink_e2e::create_call_builder::<Governance>(gov);
+    client.call(&alice(), &g2.wire(GraphWiring { governance: gov, credit_pool: pool2, loan_manager: gov })).submit().await?;
+    client.call(&alice(), &p2.wire(PoolWiring { governance: gov })).submit().await?;
+    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2 })).submit().await?;
+    for k in [alice(), bob()] {
+        client.call(&k, &g2.register()).submit().await?;
+    }
+    client.call(&alice(), &g2.set_trust(b, 800)).submit().await?;
+    client.call(&bob(), &g2.set_trust(a, 800)).submit().await?;
+    eprintln!("bench: governance proposals");
+    let actions: Vec<(&str, Action)> = vec![
+        ("SetPoolParams", Action::SetPoolParams(PoolParams { max_credit: 5_000 * ONE, ..PoolParams::default() })),
+        ("SetVerifier", Action::SetVerifier { verifier: c, appointed: true }),
+        ("SetPoolPaused", Action::SetPoolPaused(false)),
+        ("SetGovParams", Action::SetGovParams(fast)),
+        ("SetGuardian", Action::SetGuardian(Some(b))),
+    ];
+    let mut ids = Vec::new();
+    for (i, (name, action)) in actions.iter().enumerate() {
+        if i == 0 {
+            measure!(rows, client, &alice(), "governance", format!("propose ({name})"), gv.propose(action.clone(), "bench".into()));
+        }
+        let id = client.call(&alice(), &gv.propose(action.clone(), "bench".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
+        if i == 0 {
+            measure!(rows, client, &bob(), "governance", "vote (5 votes)", gv.vote(id, true, 5));
+        }
+        client.call(&bob(), &gv.vote(id, true, 5)).extra_gas_portion(50).submit().await?;
+        ids.push(id);
+    }
+    measure!(rows, client, &alice(), "governance", "voice_credits (query)", gv.voice_credits(a));
+    eprintln!("bench: waiting out the one-minute vote");
+    tokio::time::sleep(std::time::Duration::from_secs(62)).await;
+    client.call(&alice(), &t.transfer(d, 1, vec![])).submit().await?; // a block at the new time
+    for (i, id) in ids.iter().enumerate() {
+        if i == 0 {
+            measure!(rows, client, &bob(), "governance", "queue", gv.queue(*id));
+        }
+        client.call(&bob(), &gv.queue(*id)).extra_gas_portion(50).submit().await?;
+        measure!(rows, client, &bob(), "governance", format!("execute ({})", actions[i].0), gv.execute(*id));
+    }
+    measure!(rows, client, &alice(), "governance", "guardian_pause", gv.guardian_pause());
+
     let yard = &rows[0];
     let (yr, yp) = (yard.ref_time as f64, yard.proof_size as f64);
     let mut md = String::new();
@@ -182,6 +239,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "- `credit_pool` calls the token (PSP22 `transfer_from`/`transfer`) and the trust graph")?;
     writeln!(md, "  (`trust_of`, `record_repayment`) cross-contract, so its rows include those calls. A draw or")?;
     writeln!(md, "  repayment reads every line to the borrower and its grantor (at most 32 lines, the cap).")?;
+    writeln!(md, "- `governance` reads voice credits from the trust graph (TS, verification) cross-contract on")?;
+    writeln!(md, "  `propose` and `vote`; `execute` rows include the governed contract's own message.")?;
     writeln!(md, "- Storage deposits are charged to the caller and refunded when the storage is freed.")?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
