@@ -613,8 +613,7 @@ mod credit_pool {
         pub fn repay(&mut self, amount: Balance) -> Result<Balance> {
             let borrower = self.env().caller();
             let now = self.env().block_timestamp();
-            let mut loaded = self.load(borrower);
-            loaded.accrue(now)?;
+            let mut loaded = self.load_accrued(borrower, now)?;
             let views: Vec<(u32, u64, Balance, Balance)> =
                 loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, r.line.interest, r.line.principal)).collect();
             let (plan, used) = acct::plan_repay(&views, amount)?;
@@ -656,9 +655,8 @@ mod credit_pool {
         #[ink(message)]
         pub fn mark_overdue(&mut self, borrower: AccountId) -> Result<()> {
             let now = self.env().block_timestamp();
-            let mut loaded = self.load(borrower);
-            loaded.accrue(now)?;
-            let since = acct::unpaid_since(loaded.rows.iter().map(|r| &r.line));
+            let loaded = self.load_accrued(borrower, now)?;
+            let since = loaded.unpaid_since();
             acct::ensure_due(since, self.params.overdue_ms, now)?;
             if self.warned.get(borrower) == Some(since) {
                 return Err(Error::AlreadyWarned);
@@ -680,9 +678,8 @@ mod credit_pool {
         #[ink(message)]
         pub fn declare_default(&mut self, borrower: AccountId) -> Result<()> {
             let now = self.env().block_timestamp();
-            let mut loaded = self.load(borrower);
-            loaded.accrue(now)?;
-            let since = acct::unpaid_since(loaded.rows.iter().map(|r| &r.line));
+            let mut loaded = self.load_accrued(borrower, now)?;
+            let since = loaded.unpaid_since();
             acct::ensure_due(since, self.params.default_ms, now)?;
             let losses: Vec<Balance> = loaded.rows.iter().map(|r| r.line.principal).collect();
             let cover = acct::insurance_cover(&losses, self.totals.insurance)?;
@@ -839,13 +836,7 @@ mod credit_pool {
         /// [`Error::Overflow`].
         #[ink(message)]
         pub fn lines_to(&self, borrower: AccountId) -> Result<Vec<LineInfo>> {
-            let mut out = Vec::new();
-            for g in self.lines_to.get(borrower).unwrap_or_default() {
-                if let Some(l) = self.lines.get((g, borrower)) {
-                    out.push(self.line_info(g, borrower, l)?);
-                }
-            }
-            Ok(out)
+            self.line_infos(self.lines_to.get(borrower).unwrap_or_default().into_iter().map(|g| (g, borrower)))
         }
 
         /// Every line given by `grantor`.
@@ -854,13 +845,7 @@ mod credit_pool {
         /// [`Error::Overflow`].
         #[ink(message)]
         pub fn lines_by(&self, grantor: AccountId) -> Result<Vec<LineInfo>> {
-            let mut out = Vec::new();
-            for b in self.lines_by.get(grantor).unwrap_or_default() {
-                if let Some(l) = self.lines.get((grantor, b)) {
-                    out.push(self.line_info(grantor, b, l)?);
-                }
-            }
-            Ok(out)
+            self.line_infos(self.lines_by.get(grantor).unwrap_or_default().into_iter().map(|b| (grantor, b)))
         }
 
         /// A borrower's limit, availability and debt now.
@@ -870,13 +855,12 @@ mod credit_pool {
         #[ink(message)]
         pub fn borrower(&self, borrower: AccountId) -> Result<BorrowerInfo> {
             let now = self.env().block_timestamp();
-            let mut loaded = self.load(borrower);
-            loaded.accrue(now)?;
+            let loaded = self.load_accrued(borrower, now)?;
             let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
             let headroom = loaded.rows.iter().try_fold(0u128, |a, r| a.checked_add(acct::headroom(&r.line, &r.after)));
             let available = headroom.ok_or(Error::Overflow)?.min(limit.saturating_sub(principal));
             let interest = loaded.rows.iter().try_fold(0u128, |a, r| a.checked_add(r.line.interest));
-            let since = acct::unpaid_since(loaded.rows.iter().map(|r| &r.line));
+            let since = loaded.unpaid_since();
             let at = |delay: Timestamp| if since == 0 { 0 } else { since.saturating_add(delay) };
             Ok(BorrowerInfo {
                 limit,
@@ -1035,6 +1019,15 @@ mod credit_pool {
             Loaded { borrower, rows }
         }
 
+        /// `borrower`'s lines with interest accrued to `now` (not stored).
+        fn load_accrued(&self, borrower: AccountId, now: Timestamp) -> Result<Loaded> {
+            let mut loaded = self.load(borrower);
+            for r in loaded.rows.iter_mut() {
+                acct::accrue(&mut r.line, now)?;
+            }
+            Ok(loaded)
+        }
+
         /// Writes back the lines and grantors of a loaded borrower that changed.
         fn store(&mut self, loaded: &Loaded) {
             for r in &loaded.rows {
@@ -1045,6 +1038,17 @@ mod credit_pool {
                     self.save_grantor(r.grantor, &r.after);
                 }
             }
+        }
+
+        /// The lines of the given (grantor, borrower) pairs, accrued to now.
+        fn line_infos(&self, pairs: impl Iterator<Item = (AccountId, AccountId)>) -> Result<Vec<LineInfo>> {
+            let mut out = Vec::new();
+            for (g, b) in pairs {
+                if let Some(l) = self.lines.get((g, b)) {
+                    out.push(self.line_info(g, b, l)?);
+                }
+            }
+            Ok(out)
         }
 
         fn line_info(&self, grantor: AccountId, borrower: AccountId, mut l: Line) -> Result<LineInfo> {
@@ -1102,11 +1106,9 @@ mod credit_pool {
     }
 
     impl Loaded {
-        fn accrue(&mut self, now: Timestamp) -> Result<()> {
-            for r in self.rows.iter_mut() {
-                acct::accrue(&mut r.line, now)?;
-            }
-            Ok(())
+        /// Oldest unpaid interest (0: none).
+        fn unpaid_since(&self) -> Timestamp {
+            acct::unpaid_since(self.rows.iter().map(|r| &r.line))
         }
 
         /// min(Σ limits, MAX_CREDIT); saturation is exact here, as the sum

@@ -16,6 +16,20 @@ use ink::primitives::AccountId;
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct CallFailed;
 
+/// Calls the message `selector` of `contract` with `args` (one value, or a
+/// tuple for several: SCALE encodes a tuple as its fields in order) and
+/// decodes its answer as `R`. Every cross-contract call of the suite goes
+/// through here.
+pub fn invoke<A: ink::scale::Encode, R: ink::scale::Decode>(contract: AccountId, selector: [u8; 4], args: A) -> Result<R, CallFailed> {
+    build_call::<DefaultEnvironment>()
+        .call(contract)
+        .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(args))
+        .returns::<R>()
+        .try_invoke()
+        .map_err(|_| CallFailed)?
+        .map_err(|_| CallFailed)
+}
+
 /// The trust graph's errors and the messages other contracts call.
 pub mod trust_graph {
     use super::*;
@@ -125,15 +139,6 @@ pub mod trust_graph {
     }
 
     impl Reputation {
-        /// The trust graph message that records it.
-        pub fn message(self) -> &'static str {
-            match self {
-                Reputation::Repayment => "record_repayment",
-                Reputation::Warning => "record_warning",
-                Reputation::Default => "record_default",
-            }
-        }
-
         fn selector(self) -> [u8; 4] {
             match self {
                 Reputation::Repayment => ink::selector_bytes!("record_repayment"),
@@ -145,57 +150,27 @@ pub mod trust_graph {
 
     /// `trust_of(from, to)`: the weight of the edge `from → to`, if any.
     pub fn trust_of(graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>, CallFailed> {
-        build_call::<DefaultEnvironment>()
-            .call(graph)
-            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("trust_of"))).push_arg(from).push_arg(to))
-            .returns::<Option<u16>>()
-            .try_invoke()
-            .map_err(|_| CallFailed)?
-            .map_err(|_| CallFailed)
+        invoke(graph, ink::selector_bytes!("trust_of"), (from, to))
     }
 
     /// `trust_score(member)`: TS at 10^9, or the graph's refusal (not a member).
     pub fn trust_score(graph: AccountId, member: AccountId) -> Result<Result<u128, Error>, CallFailed> {
-        build_call::<DefaultEnvironment>()
-            .call(graph)
-            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("trust_score"))).push_arg(member))
-            .returns::<Result<u128, Error>>()
-            .try_invoke()
-            .map_err(|_| CallFailed)?
-            .map_err(|_| CallFailed)
+        invoke(graph, ink::selector_bytes!("trust_score"), member)
     }
 
     /// `is_verified(member)`.
     pub fn is_verified(graph: AccountId, member: AccountId) -> Result<bool, CallFailed> {
-        build_call::<DefaultEnvironment>()
-            .call(graph)
-            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("is_verified"))).push_arg(member))
-            .returns::<bool>()
-            .try_invoke()
-            .map_err(|_| CallFailed)?
-            .map_err(|_| CallFailed)
+        invoke(graph, ink::selector_bytes!("is_verified"), member)
     }
 
     /// `member_count()`.
     pub fn member_count(graph: AccountId) -> Result<u32, CallFailed> {
-        build_call::<DefaultEnvironment>()
-            .call(graph)
-            .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("member_count"))))
-            .returns::<u32>()
-            .try_invoke()
-            .map_err(|_| CallFailed)?
-            .map_err(|_| CallFailed)
+        invoke(graph, ink::selector_bytes!("member_count"), ())
     }
 
     /// Records `event` for `member`; the graph accepts only its wired callers.
     pub fn record(graph: AccountId, event: Reputation, member: AccountId) -> Result<Result<(), Error>, CallFailed> {
-        build_call::<DefaultEnvironment>()
-            .call(graph)
-            .exec_input(ExecutionInput::new(Selector::new(event.selector())).push_arg(member))
-            .returns::<Result<(), Error>>()
-            .try_invoke()
-            .map_err(|_| CallFailed)?
-            .map_err(|_| CallFailed)
+        invoke(graph, event.selector(), member)
     }
 }
 
@@ -234,13 +209,6 @@ pub mod raw {
     /// Calls `selector` on `contract` with `args`; returns the answer's bytes.
     /// A message returning `Result` succeeded when the first byte is 0.
     pub fn call(contract: AccountId, selector: [u8; 4], args: Vec<u8>) -> Result<Vec<u8>, CallFailed> {
-        build_call::<DefaultEnvironment>()
-            .call(contract)
-            .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(Args(args)))
-            .returns::<Answer>()
-            .try_invoke()
-            .map_err(|_| CallFailed)?
-            .map(|a| a.0)
-            .map_err(|_| CallFailed)
+        invoke::<Args, Answer>(contract, selector, Args(args)).map(|a| a.0)
     }
 }
