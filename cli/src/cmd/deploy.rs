@@ -190,8 +190,14 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     let t0 = Instant::now();
     let signer = chain::signer_from_suri(&g.secret_uri()?)?;
     let artifacts = opts.artifacts.clone().unwrap_or_else(default_artifacts);
-    // Check every input before the first transaction.
-    constructor_args(&SUITE[0], opts, &Manifest::default())?;
+    // Check every input before the first transaction (arguments that are
+    // addresses of other contracts are known only as the suite deploys).
+    for spec in SUITE {
+        match constructor_args(spec, opts, &Manifest::default()) {
+            Ok(_) | Err(CliError::NotDeployed(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut plan = Vec::new();
     for spec in SUITE {
         let bundle = artifacts.join(spec.name).join(format!("{}.contract", spec.name));

@@ -48,6 +48,11 @@ impl Session {
         ContractHandle::from_manifest(&self.manifest, &self.manifest_path, name)
     }
 
+    /// Dry-runs `message` on `t` as the signer and returns its decoded answer.
+    pub async fn query(&self, t: &ContractHandle, message: &str, args: &[String]) -> Result<contract_transcode::Value> {
+        Ok(t.query(&self.url, &self.signer, message, args).await?.value)
+    }
+
     /// The signer's account.
     pub fn me(&self) -> subxt::utils::AccountId32 {
         self.signer.public_key().to_account_id()

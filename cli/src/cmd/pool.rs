@@ -13,10 +13,11 @@ use clap::{Args, Subcommand};
 use contract_transcode::Value;
 use serde::Serialize;
 
-use super::token::{balance_of, TOKEN};
+use super::token::{allowance_of, balance_of, TOKEN};
 use super::trust::chain_now;
 use super::{Session, TxReport};
 use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
+use crate::contract::ContractHandle;
 use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
@@ -277,18 +278,11 @@ fn line_view(v: &Value) -> LineView {
     }
 }
 
-async fn q(s: &Session, message: &str, args: &[String]) -> Result<Value> {
-    let t = s.contract(POOL)?;
-    Ok(t.query(&s.url, &s.signer, message, args).await?.value)
-}
-
 /// Approves the pool for `units` when the signer's allowance is short;
 /// returns what was done, for the report.
-async fn ensure_allowance(g: &GlobalOpts, s: &Session, units: u128) -> Result<Option<String>> {
-    let pool = s.contract(POOL)?.address.to_string();
-    let me = s.me().to_string();
-    let t = s.contract(TOKEN)?;
-    let have = val::uint(&t.query(&s.url, &s.signer, "PSP22::allowance", &[me, pool.clone()]).await?.value).unwrap_or(0);
+async fn ensure_allowance(g: &GlobalOpts, s: &Session, pool: &ContractHandle, units: u128) -> Result<Option<String>> {
+    let pool = pool.address.to_string();
+    let have = allowance_of(s, &s.me().to_string(), &pool).await?;
     if have >= units {
         return Ok(None);
     }
@@ -297,8 +291,8 @@ async fn ensure_allowance(g: &GlobalOpts, s: &Session, units: u128) -> Result<Op
 }
 
 /// The signer's current line to `friend`, if any.
-async fn current_line(s: &Session, friend: &str) -> Result<Option<LineView>> {
-    let v = q(s, "line", &[s.me().to_string(), friend.to_string()]).await?;
+async fn current_line(s: &Session, pool: &ContractHandle, friend: &str) -> Result<Option<LineView>> {
+    let v = s.query(&pool, "line", &[s.me().to_string(), friend.to_string()]).await?;
     Ok(val::some(&v).map(line_view))
 }
 
@@ -309,9 +303,10 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
         PoolCmd::Stake { amount } => {
             let units = parse_amount(amount)?;
             let s = Session::open(g).await?;
-            let approved = ensure_allowance(g, &s, units).await?;
+            let pool = s.contract(POOL)?;
+            let approved = ensure_allowance(g, &s, &pool, units).await?;
             let tx = s.submit(g, POOL, "stake", &[units.to_string()]).await?;
-            let gr = q(&s, "grantor", &[s.me().to_string()]).await?;
+            let gr = s.query(&pool, "grantor", &[s.me().to_string()]).await?;
             let now = chain_now(&s).await?;
             let summary = format!(
                 "Staked {} DUSD{}; stake now {}, locked {}",
@@ -333,7 +328,8 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let (friend, units) = (parse_account(friend)?, parse_amount(limit)?);
             let bps = rate.as_deref().map(parse_rate).transpose()?;
             let s = Session::open(g).await?;
-            let line = current_line(&s, &friend.to_string())
+            let pool = s.contract(POOL)?;
+            let line = current_line(&s, &pool, &friend.to_string())
                 .await?
                 .ok_or_else(|| CliError::Other(format!("{} has no credit line to {friend}; create one with `dcu pool extend`", s.me())))?;
             let bps = bps.map(u128::from).unwrap_or(line.rate_bps);
@@ -356,8 +352,9 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
         PoolCmd::Draw { amount } => {
             let units = parse_amount(amount)?;
             let s = Session::open(g).await?;
+            let pool = s.contract(POOL)?;
             let tx = s.submit(g, POOL, "draw", &[units.to_string()]).await?;
-            let b = q(&s, "borrower", &[s.me().to_string()]).await?;
+            let b = s.query(&pool, "borrower", &[s.me().to_string()]).await?;
             let summary = format!(
                 "{} drew {} DUSD; owes {} principal, {} still available",
                 s.me(),
@@ -371,17 +368,18 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let all = amount.trim().eq_ignore_ascii_case("all");
             let asked = if all { None } else { Some(parse_amount(amount)?) };
             let s = Session::open(g).await?;
+            let pool = s.contract(POOL)?;
             let units = match asked {
                 Some(x) => x,
-                None => val::uint(&q(&s, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0),
+                None => val::uint(&s.query(&pool, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0),
             };
             if units == 0 {
                 return Err(CliError::Other(format!("{} owes nothing to the pool", s.me())));
             }
-            let approved = ensure_allowance(g, &s, units).await?;
+            let approved = ensure_allowance(g, &s, &pool, units).await?;
             let tx = s.submit(g, POOL, "repay", &[units.to_string()]).await?;
             let used = val::uint(&tx.value).unwrap_or(units);
-            let left = val::uint(&q(&s, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0);
+            let left = val::uint(&s.query(&pool, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0);
             let summary = format!(
                 "{} repaid {} DUSD{}; still owes {}",
                 s.me(),
@@ -417,10 +415,11 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
         }
         PoolCmd::Info => {
             let s = Session::open(g).await?;
-            let t = q(&s, "totals", &[]).await?;
-            let p = q(&s, "params", &[]).await?;
-            let paused = val::boolean(&q(&s, "is_paused", &[]).await?).unwrap_or(false);
-            let address = s.contract(POOL)?.address.to_string();
+            let pool = s.contract(POOL)?;
+            let t = s.query(&pool, "totals", &[]).await?;
+            let p = s.query(&pool, "params", &[]).await?;
+            let paused = val::boolean(&s.query(&pool, "is_paused", &[]).await?).unwrap_or(false);
+            let address = pool.address.to_string();
             let token_balance = balance_of(&s, &address).await?;
             let books = u(&t, "staked").checked_sub(u(&t, "lent")).map(|x| x + u(&t, "insurance") + u(&t, "treasury"));
             let days = |n: &str| u(&p, n) as f64 / dcu_common::DAY_MS as f64;
@@ -455,11 +454,12 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
 
 /// `who`'s position, read from the pool at the best block.
 pub async fn position(s: &Session, who: &str) -> Result<PositionReport> {
+    let pool = s.contract(POOL)?;
     let arg = [who.to_string()];
-    let gr = q(s, "grantor", &arg).await?;
-    let b = q(s, "borrower", &arg).await?;
-    let given = q(s, "lines_by", &arg).await?;
-    let received = q(s, "lines_to", &arg).await?;
+    let gr = s.query(&pool, "grantor", &arg).await?;
+    let b = s.query(&pool, "borrower", &arg).await?;
+    let given = s.query(&pool, "lines_by", &arg).await?;
+    let received = s.query(&pool, "lines_to", &arg).await?;
     Ok(PositionReport {
         account: who.to_string(),
         now: chain_now(s).await?,

@@ -133,9 +133,7 @@ pub async fn run(g: &GlobalOpts, opts: &TokenOpts, out: &mut impl Write) -> Resu
         TokenCmd::Allowance { owner, spender } => {
             let (o, sp) = (parse_account(owner)?, parse_account(spender)?);
             let s = Session::open(g).await?;
-            let t = s.contract(TOKEN)?;
-            let q = t.query(&s.url, &s.signer, "PSP22::allowance", &[o.to_string(), sp.to_string()]).await?;
-            let units = value::uint(&q.value).ok_or_else(|| CliError::Other("unexpected answer to allowance".into()))?;
+            let units = allowance_of(&s, &o.to_string(), &sp.to_string()).await?;
             emit(g, out, &AmountReport { what: format!("Allowance to {sp}"), account: o.to_string(), units, tokens: format_amount(units) })
         }
         TokenCmd::Transfer { to, amount } => {
@@ -202,4 +200,11 @@ pub async fn balance_of(s: &Session, who: &str) -> Result<u128> {
     let t = s.contract(TOKEN)?;
     let q = t.query(&s.url, &s.signer, "PSP22::balance_of", &[who.to_string()]).await?;
     value::uint(&q.value).ok_or_else(|| CliError::Other("unexpected answer to balance_of".into()))
+}
+
+/// What `spender` may still move from `owner`, in smallest units.
+pub async fn allowance_of(s: &Session, owner: &str, spender: &str) -> Result<u128> {
+    let t = s.contract(TOKEN)?;
+    let q = t.query(&s.url, &s.signer, "PSP22::allowance", &[owner.to_string(), spender.to_string()]).await?;
+    value::uint(&q.value).ok_or_else(|| CliError::Other("unexpected answer to allowance".into()))
 }

@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use super::{Session, TxReport};
 use crate::chain::{format_amount, parse_account};
-use crate::contract::ContractHandle;
 use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
@@ -237,10 +236,6 @@ pub async fn chain_now(s: &Session) -> Result<u64> {
     v.as_type::<u64>().map_err(|e| CliError::Other(format!("cannot read the chain's time: {e}")))
 }
 
-async fn q(s: &Session, t: &ContractHandle, message: &str, args: &[String]) -> Result<Value> {
-    Ok(t.query(&s.url, &s.signer, message, args).await?.value)
-}
-
 fn edges(v: &Value) -> Vec<(String, u16)> {
     val::items(v)
         .into_iter()
@@ -259,18 +254,18 @@ fn bad(what: &str) -> CliError {
 /// the scores off chain from the same graph.
 pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
     let t = s.contract(TRUST)?;
-    let info_v = q(s, &t, "member_info", &[who.to_string()]).await?;
+    let info_v = s.query(&t, "member_info", &[who.to_string()]).await?;
     let info = val::some(&info_v).ok_or_else(|| CliError::Other(format!("{who} is not a member of the trust graph; they can join with `dcu member register`")))?;
-    let score = q(s, &t, "score", &[who.to_string()]).await?;
-    let params = q(s, &t, "params", &[]).await?;
-    let ins = edges(&q(s, &t, "edges_in", &[who.to_string()]).await?);
-    let outs = edges(&q(s, &t, "edges_out", &[who.to_string()]).await?);
+    let score = s.query(&t, "score", &[who.to_string()]).await?;
+    let params = s.query(&t, "params", &[]).await?;
+    let ins = edges(&s.query(&t, "edges_in", &[who.to_string()]).await?);
+    let outs = edges(&s.query(&t, "edges_out", &[who.to_string()]).await?);
     let now = chain_now(s).await?;
 
     let get = |name: &str| uint_field(info, name).ok_or_else(|| bad(name));
     let mut incoming = Vec::new();
     for (x, w) in &ins {
-        let xi = q(s, &t, "member_info", &[x.clone()]).await?;
+        let xi = s.query(&t, "member_info", &[x.clone()]).await?;
         let dt = val::some(&xi).and_then(|m| uint_field(m, "direct_trust")).ok_or_else(|| bad("truster record"))?;
         incoming.push((u32::from(*w), dt));
     }
