@@ -69,6 +69,29 @@ say "Bob repays everything he owes (no interest within the 30-day grace period)"
 "$DCU" --suri //Bob pool repay all
 say "The pool's books: its token balance equals unlent stake + insurance + treasury"
 "$DCU" pool info
+say "Governance (SPEC §6): no one holds admin keys; members vote. Alice proposes MAX_CREDIT 8,000 DUSD and Charlie as a verifier"
+"$DCU" gov info alice
+first=$("$DCU" --output json gov info | sed -n 's/.*"proposals": *\([0-9]*\).*/\1/p')
+"$DCU" --suri //Alice gov propose --title "MAX_CREDIT 8,000" pool-params max_credit=8000
+"$DCU" --suri //Alice gov propose --title "Charlie verifies identities" verifier charlie
+say "Alice casts 7 votes for each (49 of her 100 voice credits); Bob 3 against the first (9 credits) and 5 for the second"
+"$DCU" --suri //Alice gov vote "$first" for 7
+"$DCU" --suri //Alice gov vote "$((first + 1))" for 7
+"$DCU" --suri //Bob gov vote "$first" against 3
+"$DCU" --suri //Bob gov vote "$((first + 1))" for 5
+say "Dave, with no trust yet, has no voice credits: refused"
+if "$DCU" --suri //Dave gov vote "$first" for 1; then echo "unexpected success" >&2; exit 1; fi
+say "The local profile's vote lasts one minute (SPEC default: 7 days, then a 2-day timelock) ..."
+sleep 62
+"$DCU" --suri //Alice token transfer //Ferdie 0.000001 >/dev/null # a block with the new time
+for id in "$first" "$((first + 1))"; do
+  "$DCU" --suri //Charlie gov queue "$id"
+  "$DCU" --suri //Charlie gov execute "$id"
+done
+"$DCU" gov list
+say "Charlie, now a verifier, verifies Dave; the pool's parameters changed"
+"$DCU" --suri //Charlie trust verify dave || echo "  (Dave is already verified)"
+"$DCU" pool info | grep parameters
 say "Balances"
 for who in alice bob charlie dave ferdie; do "$DCU" token balance "$who"; done
 echo

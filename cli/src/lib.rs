@@ -16,6 +16,7 @@ pub mod contract;
 pub mod error;
 pub mod manifest;
 pub mod opts;
+pub mod profile;
 pub mod output;
 pub mod value;
 

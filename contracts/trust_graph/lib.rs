@@ -720,6 +720,17 @@ mod trust_graph {
             self.members.get(member).map(|m| m.verified).unwrap_or(false)
         }
 
+        /// The code version: 1, or 2 for the `v2` build that the upgrade
+        /// tests install through a governance vote (same storage layout).
+        #[ink(message)]
+        pub fn version(&self) -> u32 {
+            if cfg!(feature = "v2") {
+                2
+            } else {
+                1
+            }
+        }
+
         /// Replaces this contract's code with `code_hash` (governance only);
         /// the storage stays as it is.
         ///

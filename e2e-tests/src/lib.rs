@@ -21,6 +21,10 @@ pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 /// Contracts of the suite, in deployment order.
 pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "governance"];
 
+/// Second code versions that tests upgrade to through governance (built by
+/// deploy/build-contracts.sh beside the contracts).
+pub const UPGRADES: &[&str] = &["trust_graph_v2"];
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -51,7 +55,7 @@ pub async fn start() -> (Node, Client) {
         .spawn()
         .await
         .unwrap_or_else(|e| panic!("cannot start substrate-contracts-node (set CONTRACTS_NODE): {e}"));
-    let paths: Vec<PathBuf> = CONTRACTS.iter().map(|c| wasm(c)).collect();
+    let paths: Vec<PathBuf> = CONTRACTS.iter().chain(UPGRADES).map(|c| wasm(c)).collect();
     let client = Client::new(node.rpc(), paths).await.expect("client connects to the node");
     (node, client)
 }

@@ -2,7 +2,9 @@
 //! changing MAX_CREDIT passes by quadratic vote, waits out the timelock,
 //! executes, and a member's credit limit changes; a proposal whose call
 //! fails leaves the target unchanged and stays queued; members without trust
-//! get no voice credits; once wired to governance the deployer has no power.
+//! get no voice credits; once wired to governance the deployer has no power;
+//! an upgrade of the trust graph to a second code version, voted the same
+//! way, keeps every member, edge, score, parameter and wiring.
 //!
 //! Governance is deployed with a one-minute voting period and no delay or
 //! timelock, so the test waits about a minute of wall-clock block time.
@@ -12,7 +14,7 @@ use std::time::Duration;
 use credit_pool::{CreditPool, CreditPoolRef, Error as PoolError, Wiring as PoolWiring};
 use dcu_common::pool::PoolParams;
 use dcu_e2e_tests::{start, Client, TestResult, ONE};
-use governance::{Action, Error as GovError, GovParams, Governance, GovernanceRef, State, Wiring as GovWiring};
+use governance::{Action, Error as GovError, GovParams, Governance, GovernanceRef, State, Target, Wiring as GovWiring};
 use ink::primitives::AccountId;
 use ink_e2e::{account_id, alice, bob, charlie, dave, AccountKeyring, ContractsBackend};
 use psp22::PSP22;
@@ -29,7 +31,7 @@ async fn tick(client: &mut Client, token: AccountId) -> TestResult {
 }
 
 #[tokio::test]
-async fn a_quadratic_vote_changes_max_credit_through_the_timelock_and_nothing_else() -> TestResult {
+async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_data() -> TestResult {
     let (_node, mut client) = start().await;
     let (a, b, c) = (account_id(AccountKeyring::Alice), account_id(AccountKeyring::Bob), account_id(AccountKeyring::Charlie));
 
@@ -86,6 +88,19 @@ async fn a_quadratic_vote_changes_max_credit_through_the_timelock_and_nothing_el
     let pid = client.call(&alice(), &gc.propose(change, "MAX_CREDIT 4,000".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
     let bad = Action::SetTrustParams(TrustParams { max_in_degree: 0, ..TrustParams::default() });
     let bad_id = client.call(&alice(), &gc.propose(bad, "in-degree 0".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
+    // and an upgrade of the trust graph to its second code version
+    assert_eq!(client.call(&bob(), &tg.version()).dry_run().await?.return_value(), 1);
+    let v2 = client.upload("trust_graph_v2", &alice()).submit().await?.code_hash;
+    let up = Action::Upgrade { target: Target::TrustGraph, code_hash: v2 };
+    let up_id = client.call(&bob(), &gc.propose(up, "trust graph v2".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
+    client.call(&alice(), &gc.vote(up_id, true, 5)).extra_gas_portion(50).submit().await?;
+    client.call(&bob(), &gc.vote(up_id, true, 5)).extra_gas_portion(50).submit().await?;
+    let graph_before = (
+        client.call(&bob(), &tg.trust_score(b)).dry_run().await?.return_value(),
+        client.call(&bob(), &tg.trust_of(a, b)).dry_run().await?.return_value(),
+        client.call(&bob(), &tg.member_count()).dry_run().await?.return_value(),
+        client.call(&bob(), &tg.wiring()).dry_run().await?.return_value(),
+    );
     // quadratic votes: 10 cost 100 (all of Alice's credits), 11 would cost 121
     let r = client.call(&bob(), &gc.vote(pid, true, 11)).dry_run().await?.return_value();
     assert_eq!(r, Err(GovError::InsufficientCredits { credits: 100, cost: 121 }));
@@ -116,5 +131,24 @@ async fn a_quadratic_vote_changes_max_credit_through_the_timelock_and_nothing_el
     let info = client.call(&bob(), &gc.proposal(bad_id)).dry_run().await?.return_value().expect("proposal");
     assert_eq!(info.state, State::Queued);
     assert!(info.proposal.last_error.as_ref().is_some_and(|e| e.first() == Some(&1)), "{:?}", info.proposal.last_error);
+
+    // the upgrade: new code answers, every datum survived, and the graph still writes
+    client.call(&charlie(), &gc.queue(up_id)).extra_gas_portion(50).submit().await?;
+    let done = client.call(&charlie(), &gc.execute(up_id)).extra_gas_portion(50).submit().await?.return_value();
+    assert_eq!(done, Ok(true));
+    assert_eq!(client.call(&bob(), &tg.version()).dry_run().await?.return_value(), 2);
+    let graph_after = (
+        client.call(&bob(), &tg.trust_score(b)).dry_run().await?.return_value(),
+        client.call(&bob(), &tg.trust_of(a, b)).dry_run().await?.return_value(),
+        client.call(&bob(), &tg.member_count()).dry_run().await?.return_value(),
+        client.call(&bob(), &tg.wiring()).dry_run().await?.return_value(),
+    );
+    assert_eq!(graph_after, graph_before);
+    assert_eq!(graph_after.1, Some(800));
+    assert_eq!(client.call(&bob(), &tg.params()).dry_run().await?.return_value(), before);
+    client.call(&charlie(), &tg.set_trust(a, 100)).submit().await?;
+    assert_eq!(client.call(&bob(), &tg.trust_of(c, a)).dry_run().await?.return_value(), Some(100));
+    // the pool still reads the upgraded graph (cross-contract) for Bob's limit
+    assert_eq!(client.call(&bob(), &cp.credit_limit(b)).dry_run().await?.return_value(), 4_000 * ONE);
     Ok(())
 }

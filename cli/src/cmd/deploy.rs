@@ -21,6 +21,8 @@ use crate::chain::{self, short_reason};
 use crate::manifest::{DeployedContract, Manifest};
 use crate::opts::GlobalOpts;
 use crate::output::{emit, finish, spinner, Report};
+use crate::profile::Profile;
+use super::token::TOKEN;
 use crate::{CliError, Result};
 
 /// `dcu deploy` options.
@@ -42,6 +44,10 @@ pub struct DeployOpts {
     /// Minimum time between two faucet payments to one account, in seconds.
     #[arg(long, default_value_t = 3600)]
     pub faucet_cooldown_secs: u64,
+    /// Network profile (TOML): stablecoin, governance parameters, guardian.
+    /// Default: deploy/networks/<network>.toml, built in for `local`.
+    #[arg(long, env = "DCU_PROFILE")]
+    pub profile: Option<PathBuf>,
 }
 
 /// One contract of the suite.
@@ -55,13 +61,19 @@ const SUITE: &[ContractSpec] = &[
     ContractSpec { name: "stable_token", constructor: "new" },
     ContractSpec { name: "trust_graph", constructor: "new" },
     ContractSpec { name: "credit_pool", constructor: "new" },
+    ContractSpec { name: "governance", constructor: "new" },
 ];
 
+/// The contract that holds every admin role once the suite is wired.
+const GOVERNANCE: &str = "governance";
+
 /// Who may call whom: each contract's wiring roles. A role is held by the
-/// contract of the same name, or by the deployer until that contract exists.
+/// contract of the same name; a role whose contract is not part of the suite
+/// yet is held by governance (so the deployer keeps no power).
 const WIRING: &[(&str, &[&str])] = &[
     ("trust_graph", &["governance", "credit_pool", "loan_manager"]),
     ("credit_pool", &["governance"]),
+    ("governance", &["trust_graph", "credit_pool"]),
 ];
 
 /// What happened to one contract.
@@ -70,7 +82,7 @@ pub struct ContractOutcome {
     pub name: String,
     pub address: String,
     pub code_hash: String,
-    /// "reused", "instantiated"
+    /// "reused", "instantiated", "external" (named by the network profile)
     pub action: String,
     /// Whether its code was uploaded in this run.
     pub code_uploaded: bool,
@@ -82,6 +94,8 @@ pub struct ContractOutcome {
 #[derive(Debug, Serialize)]
 pub struct DeployReport {
     pub network: String,
+    /// The network profile used.
+    pub profile: String,
     pub url: String,
     pub manifest: String,
     pub block: u64,
@@ -99,13 +113,14 @@ pub struct WiringOutcome {
     pub action: String,
     /// Role → address, as the contract reports it.
     pub roles: Vec<(String, String)>,
-    /// Roles held by the deployer until the contracts that take them exist.
+    /// Roles held by governance until the contracts that take them exist.
     pub interim_roles: Vec<String>,
 }
 
 impl Report for DeployReport {
     fn human(&self) -> String {
         let mut s = format!("Deployed the DCU suite to {} ({}) in {:.1} s, block {}\n", self.network, self.url, self.millis as f64 / 1000.0, self.block);
+        s.push_str(&format!("  profile: {}\n", self.profile));
         for c in &self.contracts {
             s.push_str(&format!(
                 "  {:<14} {}  {}{}  ({} bytes of Wasm)\n",
@@ -119,7 +134,7 @@ impl Report for DeployReport {
         for w in &self.wiring {
             s.push_str(&format!("  {} {}", w.contract, w.action));
             if !w.interim_roles.is_empty() {
-                s.push_str(&format!(" (interim: the deployer acts as {} until those contracts are deployed)", w.interim_roles.join(", ")));
+                s.push_str(&format!(" (interim: governance holds the {} role until that contract is deployed)", w.interim_roles.join(", ")));
             }
             s.push('\n');
         }
@@ -138,7 +153,7 @@ pub fn default_artifacts() -> PathBuf {
 
 /// A constructor's arguments; contracts that take the addresses of others
 /// read them from the manifest, which holds every earlier contract by then.
-fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, manifest: &Manifest) -> Result<Vec<String>> {
+fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, manifest: &Manifest) -> Result<Vec<String>> {
     let addr = |name: &str| {
         manifest.contracts.get(name).map(|c| c.address.clone()).ok_or_else(|| CliError::NotDeployed(name.to_string()))
     };
@@ -161,6 +176,7 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, manifest: &Manifest)
         }
         "trust_graph" => Ok(Vec::new()),
         "credit_pool" => Ok(vec![addr("stable_token")?, addr("trust_graph")?]),
+        "governance" => Ok(profile.governance.values()?.constructor_args()),
         other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
     }
 }
@@ -179,6 +195,35 @@ async fn code_on_chain(conn: &chain::Conn, code_hash: &str) -> Result<bool> {
     Ok(code.is_some())
 }
 
+/// Uploads a bundle's code unless the chain has it; whether it uploaded.
+async fn upload_code(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, conn: &chain::Conn, bundle: &Path, code_hash: &str, name: &str, wasm_size: usize) -> Result<bool> {
+    if code_on_chain(conn, code_hash).await? {
+        return Ok(false);
+    }
+    let url = chain::check_url(&g.url)?;
+    let pb = spinner(g, format!("uploading {name} ({wasm_size} bytes)"));
+    let ex = UploadCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(bundle.to_path_buf())).url(url).done())
+        .done()
+        .await
+        .map_err(|e| CliError::Other(format!("preparing the upload of {name}: {}", short_reason(&e.to_string()))))?;
+    let res = ex.upload_code().await;
+    pb.finish_and_clear();
+    res.map_err(|e| CliError::ChainRefused { message: format!("upload {name}"), reason: short_reason(&e.to_string()) })?;
+    Ok(true)
+}
+
+/// Uploads the code of a `.contract` bundle unless the chain has it, and
+/// returns its code hash (for `dcu gov propose upgrade`).
+pub async fn upload_bundle(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, conn: &chain::Conn, bundle: &Path) -> Result<String> {
+    if bundle.extension().and_then(|e| e.to_str()) != Some("contract") || !bundle.exists() {
+        return Err(CliError::Other(format!("{} is neither a 0x code hash nor an existing .contract bundle", bundle.display())));
+    }
+    let (code_hash, size) = bundle_info(bundle)?;
+    let name = bundle.file_stem().and_then(|s| s.to_str()).unwrap_or("contract").to_string();
+    upload_code(g, signer, conn, bundle, &code_hash, &name, size).await?;
+    Ok(code_hash)
+}
+
 async fn contract_alive(conn: &chain::Conn, address: &str) -> Result<bool> {
     let Ok(acc) = address.parse::<subxt::utils::AccountId32>() else { return Ok(false) };
     let info = conn.fetch("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)], "reading the chain's contract storage").await?;
@@ -190,10 +235,11 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     let t0 = Instant::now();
     let signer = chain::signer_from_suri(&g.secret_uri()?)?;
     let artifacts = opts.artifacts.clone().unwrap_or_else(default_artifacts);
+    let (profile, profile_origin) = Profile::load(&g.network, opts.profile.as_deref())?;
     // Check every input before the first transaction (arguments that are
     // addresses of other contracts are known only as the suite deploys).
     for spec in SUITE {
-        match constructor_args(spec, opts, &Manifest::default()) {
+        match constructor_args(spec, opts, &profile, &Manifest::default()) {
             Ok(_) | Err(CliError::NotDeployed(_)) => {}
             Err(e) => return Err(e),
         }
@@ -225,7 +271,6 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     let mut outcomes = Vec::new();
     for (spec, bundle) in plan {
         let started = Instant::now();
-        let args = constructor_args(spec, opts, &manifest)?;
         let (code_hash, wasm_size) = bundle_info(&bundle)?;
         // Publish the bundle and its metadata beside the manifest.
         let published = publish_dir.join(format!("{}.contract", spec.name));
@@ -236,6 +281,22 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             std::fs::copy(&json_src, &json_dst)?;
         }
         let rel = |p: &Path| p.strip_prefix(manifest_path.parent().unwrap_or(Path::new("."))).unwrap_or(p).to_path_buf();
+
+        // A stablecoin named by the profile is used, not deployed; our
+        // bundle's PSP22 metadata drives it.
+        if let (TOKEN, Some(address)) = (spec.name, profile.stablecoin.as_ref()) {
+            let address = chain::parse_account(address)?.to_string();
+            if !contract_alive(&conn, &address).await? {
+                return Err(CliError::Other(format!("the profile's stablecoin {address} is not a contract on {}", g.url)));
+            }
+            manifest.contracts.insert(
+                spec.name.into(),
+                DeployedContract { address: address.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: rel(&published), metadata: rel(&json_dst), wasm_size: 0 },
+            );
+            outcomes.push(ContractOutcome { name: spec.name.into(), address, code_hash: String::new(), action: "external".into(), code_uploaded: false, wasm_size: 0, millis: started.elapsed().as_millis() });
+            continue;
+        }
+        let args = constructor_args(spec, opts, &profile, &manifest)?;
 
         if let Some(existing) = manifest.contracts.get(spec.name) {
             // Reused only with the same code and the same dependencies.
@@ -253,18 +314,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             }
         }
 
-        let mut code_uploaded = false;
-        if !code_on_chain(&conn, &code_hash).await? {
-            let pb = spinner(g, format!("uploading {} ({} bytes)", spec.name, wasm_size));
-            let ex = UploadCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(published.clone())).url(url.clone()).done())
-                .done()
-                .await
-                .map_err(|e| CliError::Other(format!("preparing the upload of {}: {}", spec.name, short_reason(&e.to_string()))))?;
-            let res = ex.upload_code().await;
-            pb.finish_and_clear();
-            res.map_err(|e| CliError::ChainRefused { message: format!("upload {}", spec.name), reason: short_reason(&e.to_string()) })?;
-            code_uploaded = true;
-        }
+        let code_uploaded = upload_code(g, &signer, &conn, &published, &code_hash, spec.name, wasm_size).await?;
         let pb = spinner(g, format!("instantiating {}", spec.name));
         // With the .json metadata (no code inside) contract-extrinsics
         // instantiates from the code hash already on chain.
@@ -320,6 +370,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         out,
         &DeployReport {
             network: g.network.clone(),
+            profile: profile_origin,
             url: g.url.clone(),
             manifest: manifest_path.display().to_string(),
             block: manifest.block,
@@ -340,18 +391,19 @@ fn rand_salt() -> u64 {
 
 /// Wires each contract to the others once, then reads the wiring back and
 /// checks it. Roles whose contracts are not part of the suite yet are held by
-/// the deployer in the meantime, and the report says so. A reused contract
+/// governance in the meantime, and the report says so; the deployer keeps
+/// no role. A reused contract
 /// wired to other addresses (an older deployment) is an error: wiring is
 /// once-only, so the suite must be redeployed with `--fresh`.
 async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, manifest: &Manifest, manifest_path: &Path) -> Result<Vec<WiringOutcome>> {
     use crate::contract::ContractHandle;
     use crate::value;
-    let deployer = signer.public_key().to_account_id().to_string();
     let addr_of = |name: &str| manifest.contracts.get(name).map(|c| c.address.clone());
+    let governance = addr_of(GOVERNANCE).ok_or_else(|| CliError::NotDeployed(GOVERNANCE.into()))?;
     let mut out = Vec::new();
     for (contract, roles) in WIRING {
         let t = ContractHandle::from_manifest(manifest, manifest_path, contract)?;
-        let wanted: Vec<(String, String)> = roles.iter().map(|r| (r.to_string(), addr_of(r).unwrap_or_else(|| deployer.clone()))).collect();
+        let wanted: Vec<(String, String)> = roles.iter().map(|r| (r.to_string(), addr_of(r).unwrap_or_else(|| governance.clone()))).collect();
         let current = t.query(&g.url, signer, "wiring", &[]).await?.value;
         let mut action = "already wired".to_string();
         if value::some(&current).is_none() {
@@ -372,7 +424,7 @@ async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, man
                 "{contract} is wired as {read:?}, not {wanted:?}; wiring is set once, so redeploy the suite with `dcu deploy --fresh`"
             )));
         }
-        let interim_roles = read.iter().filter(|(_, a)| *a == deployer).map(|(r, _)| r.clone()).collect();
+        let interim_roles = read.iter().filter(|(r, a)| *a == governance && r != GOVERNANCE).map(|(r, _)| r.clone()).collect();
         out.push(WiringOutcome { contract: contract.to_string(), action, roles: read, interim_roles });
     }
     Ok(out)

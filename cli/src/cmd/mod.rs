@@ -1,5 +1,6 @@
 //! One module per command; each has `Opts` (clap) and `run(global, opts, out)`.
 pub mod deploy;
+pub mod gov;
 pub mod node;
 pub mod pool;
 pub mod token;

@@ -65,18 +65,11 @@ pub enum TrustCmd {
         /// The member.
         member: String,
     },
-    /// Attest a member's identity (appointed verifiers only).
+    /// Attest a member's identity (appointed verifiers only; governance
+    /// appoints them: `dcu gov propose verifier ACCOUNT`).
     Verify {
         /// The member.
         member: String,
-    },
-    /// Appoint or remove a verifier (governance only).
-    Verifier {
-        /// The verifier's account.
-        account: String,
-        /// Remove instead of appoint.
-        #[arg(long)]
-        remove: bool,
     },
     /// A member's scores, capacity, warnings and edges, checked off chain.
     Show {
@@ -209,12 +202,6 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
             let m = parse_account(member)?;
             let s = Session::open(g).await?;
             submit(g, &s, "verify", vec![m.to_string()], format!("{} verified {m}", s.me()), out).await
-        }
-        TrustCmd::Verifier { account, remove } => {
-            let a = parse_account(account)?;
-            let s = Session::open(g).await?;
-            let what = if *remove { "removed as verifier" } else { "appointed verifier" };
-            submit(g, &s, "set_verifier", vec![a.to_string(), (!remove).to_string()], format!("{a} {what}"), out).await
         }
         TrustCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;

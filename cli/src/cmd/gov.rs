@@ -1,0 +1,715 @@
+//! `dcu gov …`: governance (SPEC §6) — propose typed actions, vote
+//! quadratically, queue, execute, cancel, and read proposals in human terms.
+//!
+//! Parameter changes are written `field=value` in the field's own unit
+//! (`max_credit=4000` in tokens, `lockout=120d`, `fee=1.5%`,
+//! `min_trust_score=0.2`); `dcu` reads the current parameters, changes only
+//! the fields given and shows every change as "from → to" before anything
+//! is submitted. A proposal is shown with what its action changes, measured
+//! against the chain's current values.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use contract_transcode::Value;
+use serde::Serialize;
+
+use super::pool::POOL;
+use super::trust::{chain_now, TRUST as GRAPH};
+use super::{Session, TxReport};
+use crate::chain::{format_amount, format_rate, format_time, parse_account, parse_amount, parse_rate};
+use crate::contract::ContractHandle;
+use crate::opts::GlobalOpts;
+use crate::output::{emit, Report};
+use crate::profile::{format_duration, format_score, parse_duration, parse_score};
+use crate::value::{self as val, field, uint_field};
+use crate::{CliError, Result};
+
+/// Name of the contract in the manifest.
+pub const GOV: &str = "governance";
+
+/// `dcu gov` options.
+#[derive(Debug, Args)]
+pub struct GovOpts {
+    #[command(subcommand)]
+    pub cmd: GovCmd,
+}
+
+/// Governance subcommands.
+#[derive(Debug, Subcommand)]
+pub enum GovCmd {
+    /// Propose an action; members with voice credits may propose.
+    Propose {
+        /// A one-line title (at most 200 bytes).
+        #[arg(long, default_value = "")]
+        title: String,
+        #[command(subcommand)]
+        action: ProposeAction,
+    },
+    /// Cast n votes for or against; n votes cost n² of your voice credits.
+    Vote {
+        /// Proposal id.
+        id: u32,
+        /// `for` or `against`.
+        choice: String,
+        /// Number of votes (cost: its square).
+        votes: u32,
+    },
+    /// Queue a passed proposal behind the timelock (anyone).
+    Queue { id: u32 },
+    /// Execute a queued proposal after its timelock (anyone).
+    Execute { id: u32 },
+    /// Cancel a proposal (its proposer or the guardian).
+    Cancel { id: u32 },
+    /// The guardian pauses the credit pool (only governance unpauses).
+    GuardianPause,
+    /// One proposal: its action in words, votes, state and dates.
+    Show { id: u32 },
+    /// Every proposal, newest first.
+    List,
+    /// Governance's parameters, guardian and an account's voice credits.
+    Info {
+        /// Account whose voice credits to show (default: the signer).
+        account: Option<String>,
+    },
+}
+
+/// The actions a proposal can carry.
+#[derive(Debug, Subcommand)]
+pub enum ProposeAction {
+    /// Change credit-pool parameters: max_credit=4000 lockout=120d grace=30d
+    /// fee=1% insurance=2% overdue=30d default=90d.
+    PoolParams {
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+    },
+    /// Change trust-graph parameters: max_trust=, base_capacity=,
+    /// max_out_degree=, max_in_degree=, default_penalty_days=, inactivity_days=.
+    TrustParams {
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+    },
+    /// Change governance's parameters: voting_delay=1d voting_period=7d
+    /// quorum=10% timelock=2d execution_window=14d voice_credits=100
+    /// min_trust_score=0.1.
+    GovParams {
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+    },
+    /// Appoint a verifier (or remove one with --remove).
+    Verifier {
+        account: String,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Pause the credit pool (no new stake, credit or draws).
+    Pause,
+    /// Unpause the credit pool.
+    Unpause,
+    /// Pay an amount from the pool's treasury.
+    SpendTreasury { to: String, amount: String },
+    /// Replace a contract's code, keeping its storage.
+    Upgrade {
+        /// trust_graph, credit_pool or governance.
+        contract: String,
+        /// The new code: its 0x code hash (already uploaded), or a .contract
+        /// bundle that dcu uploads first.
+        code: String,
+    },
+    /// Replace the guardian, or remove it with `none`.
+    Guardian { account: String },
+}
+
+/// How a parameter's number is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Milliseconds, written 90d / 12h / 60s.
+    Duration,
+    /// Basis points, written as a percentage.
+    Percent,
+    /// Token amount in smallest units, written in tokens.
+    Amount,
+    /// Trust score at 10^9, written 0.1.
+    Score,
+    /// A plain number.
+    Count,
+}
+
+fn kind_of(field: &str) -> Kind {
+    if field.ends_with("_ms") {
+        Kind::Duration
+    } else if field.ends_with("_bps") {
+        Kind::Percent
+    } else if matches!(field, "max_credit" | "base_capacity") {
+        Kind::Amount
+    } else if field == "min_trust_score" {
+        Kind::Score
+    } else {
+        Kind::Count
+    }
+}
+
+fn parse_in(kind: Kind, field: &str, s: &str) -> Result<u128> {
+    let bad = |reason: String| CliError::Other(format!("{field}={s} is not valid: {reason}"));
+    match kind {
+        Kind::Duration => parse_duration(s).map(u128::from).map_err(bad),
+        Kind::Percent => parse_rate(s).map(u128::from).map_err(|_| bad("write a percentage such as 1.5%".into())),
+        Kind::Amount => parse_amount(s),
+        Kind::Score => parse_score(s).map_err(bad),
+        Kind::Count => s.trim().parse::<u128>().map_err(|_| bad("write a whole number".into())),
+    }
+}
+
+fn format_in(kind: Kind, v: u128) -> String {
+    match kind {
+        Kind::Duration => format_duration(v),
+        Kind::Percent => format_rate(v),
+        Kind::Amount => format!("{} DUSD", format_amount(v)),
+        Kind::Score => format_score(v),
+        Kind::Count => v.to_string(),
+    }
+}
+
+/// `field=value` pairs, parsed before anything touches the network.
+fn parse_changes(set: &[String]) -> Result<Vec<(String, String)>> {
+    set.iter()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').ok_or_else(|| CliError::Other(format!("'{kv}' is not FIELD=VALUE, e.g. max_credit=4000")))?;
+            Ok((k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+/// One parameter change, for reports.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Applies `changes` to the current parameter struct `current`; returns the
+/// new struct as a transcoder argument and the changes in words. Fields may
+/// be named with or without their unit suffix (`lockout` for `lockout_ms`).
+fn apply_changes(current: &Value, changes: &[(String, String)]) -> Result<(String, Vec<Change>)> {
+    let Value::Map(m) = current else { return Err(CliError::Other("the contract's parameters could not be read".into())) };
+    let names: Vec<String> = m.iter().filter_map(|(k, _)| val::text(k)).collect();
+    let mut values: Vec<(String, u128)> = names.iter().map(|n| (n.clone(), uint_field(current, n).unwrap_or(0))).collect();
+    let mut out = Vec::new();
+    for (k, raw) in changes {
+        let name = [k.clone(), format!("{k}_ms"), format!("{k}_bps")]
+            .into_iter()
+            .find(|c| names.contains(c))
+            .ok_or_else(|| CliError::Other(format!("'{k}' is not a parameter here; the parameters are {}", names.join(", "))))?;
+        let kind = kind_of(&name);
+        let new = parse_in(kind, &name, raw)?;
+        if let Some(slot) = values.iter_mut().find(|(n, _)| *n == name) {
+            out.push(Change { field: name.clone(), from: format_in(kind, slot.1), to: format_in(kind, new) });
+            slot.1 = new;
+        }
+    }
+    let ident = m.ident().unwrap_or_default();
+    let body = values.iter().map(|(n, v)| format!("{n}: {v}")).collect::<Vec<_>>().join(", ");
+    Ok((format!("{ident} {{ {body} }}"), out))
+}
+
+/// The differences between two parameter structs, in words.
+fn diff(current: Option<&Value>, proposed: &Value) -> Vec<Change> {
+    let Value::Map(m) = proposed else { return Vec::new() };
+    m.iter()
+        .filter_map(|(k, v)| {
+            let name = val::text(k)?;
+            let to = val::uint(v)?;
+            let kind = kind_of(&name);
+            match current.and_then(|c| uint_field(c, &name)) {
+                Some(from) if from == to => None,
+                Some(from) => Some(Change { field: name, from: format_in(kind, from), to: format_in(kind, to) }),
+                None => Some(Change { field: name, from: "?".into(), to: format_in(kind, to) }),
+            }
+        })
+        .collect()
+}
+
+/// The variant name of an enum value.
+fn variant(v: &Value) -> Option<String> {
+    match v {
+        Value::Tuple(t) => t.ident(),
+        Value::Map(m) => m.ident(),
+        Value::Literal(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn first(v: &Value) -> Option<&Value> {
+    val::tuple(v).into_iter().next()
+}
+
+fn hex_of(v: &Value) -> String {
+    match v {
+        Value::Hex(h) => format!("{h:?}"),
+        Value::Seq(_) => format!("0x{}", hex::encode(val::uints(v).into_iter().map(|b| b as u8).collect::<Vec<u8>>())),
+        Value::Tuple(_) => first(v).map(hex_of).unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+/// The contract and message an action calls, for decoding a failed answer.
+fn callee(action: &Value) -> Option<(&'static str, &'static str)> {
+    match variant(action)?.as_str() {
+        "SetPoolParams" => Some((POOL, "set_params")),
+        "SetTrustParams" => Some((GRAPH, "set_params")),
+        "SetVerifier" => Some((GRAPH, "set_verifier")),
+        "SetPoolPaused" => Some((POOL, "set_paused")),
+        "SpendTreasury" => Some((POOL, "spend_treasury")),
+        "Upgrade" => Some((target_name(field(action, "target")?)?, "set_code")),
+        _ => None,
+    }
+}
+
+fn target_name(v: &Value) -> Option<&'static str> {
+    match variant(v)?.as_str() {
+        "TrustGraph" => Some(GRAPH),
+        "CreditPool" => Some(POOL),
+        "Governance" => Some(GOV),
+        _ => None,
+    }
+}
+
+/// What an action does, in words, against the chain's current state.
+async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Change>)> {
+    let name = variant(action).unwrap_or_default();
+    let params_of = |c: &'static str| async move {
+        let h = s.contract(c)?;
+        s.query(&h, "params", &[]).await
+    };
+    Ok(match name.as_str() {
+        "SetPoolParams" => {
+            let cur = params_of(POOL).await?;
+            ("change the credit pool's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
+        }
+        "SetTrustParams" => {
+            let cur = params_of(GRAPH).await?;
+            ("change the trust graph's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
+        }
+        "SetGovParams" => {
+            let cur = params_of(GOV).await?;
+            ("change governance's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
+        }
+        "SetVerifier" => {
+            let who = field(action, "verifier").and_then(val::text).unwrap_or_default();
+            let appointed = field(action, "appointed").and_then(val::boolean).unwrap_or(false);
+            (if appointed { format!("appoint {who} as a verifier") } else { format!("remove {who} as a verifier") }, Vec::new())
+        }
+        "SetPoolPaused" => {
+            let on = first(action).and_then(val::boolean).unwrap_or(false);
+            (if on { "pause the credit pool (no new stake, credit or draws)".into() } else { "unpause the credit pool".into() }, Vec::new())
+        }
+        "SpendTreasury" => {
+            let to = field(action, "to").and_then(val::text).unwrap_or_default();
+            let amount = uint_field(action, "amount").unwrap_or(0);
+            (format!("pay {} DUSD from the credit pool's treasury to {to}", format_amount(amount)), Vec::new())
+        }
+        "Upgrade" => {
+            let target = field(action, "target").and_then(target_name).unwrap_or("?");
+            let code = field(action, "code_hash").map(hex_of).unwrap_or_default();
+            let now = s.manifest.contracts.get(target).map(|c| c.code_hash.clone()).unwrap_or_default();
+            (format!("replace {target}'s code, keeping its storage"), vec![Change { field: "code_hash".into(), from: now, to: code }])
+        }
+        "SetGuardian" => match first(action).and_then(val::some).and_then(val::text) {
+            Some(g) => (format!("make {g} the guardian"), Vec::new()),
+            None => ("remove the guardian".into(), Vec::new()),
+        },
+        "RawCall" => {
+            let target = field(action, "target").and_then(target_name).unwrap_or("?");
+            let sel = field(action, "selector").map(hex_of).unwrap_or_default();
+            (format!("call selector {sel} of {target} with prepared input"), Vec::new())
+        }
+        other => (format!("an action this dcu does not know ({other})"), Vec::new()),
+    })
+}
+
+/// Builds the action argument (transcoder syntax) and its description.
+async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<String> {
+    let params = |c: &'static str| async move {
+        let h = s.contract(c)?;
+        s.query(&h, "params", &[]).await
+    };
+    Ok(match a {
+        ProposeAction::PoolParams { set } => format!("SetPoolParams({})", apply_changes(&params(POOL).await?, &parse_changes(set)?)?.0),
+        ProposeAction::TrustParams { set } => format!("SetTrustParams({})", apply_changes(&params(GRAPH).await?, &parse_changes(set)?)?.0),
+        ProposeAction::GovParams { set } => format!("SetGovParams({})", apply_changes(&params(GOV).await?, &parse_changes(set)?)?.0),
+        ProposeAction::Verifier { account, remove } => format!("SetVerifier {{ verifier: {}, appointed: {} }}", parse_account(account)?, !remove),
+        ProposeAction::Pause => "SetPoolPaused(true)".into(),
+        ProposeAction::Unpause => "SetPoolPaused(false)".into(),
+        ProposeAction::SpendTreasury { to, amount } => format!("SpendTreasury {{ to: {}, amount: {} }}", parse_account(to)?, parse_amount(amount)?),
+        ProposeAction::Upgrade { contract, code } => {
+            let target = match contract.as_str() {
+                "trust_graph" => "TrustGraph",
+                "credit_pool" => "CreditPool",
+                "governance" => "Governance",
+                other => return Err(CliError::Other(format!("'{other}' cannot be upgraded by governance; choose trust_graph, credit_pool or governance"))),
+            };
+            let hash = if code.starts_with("0x") {
+                let bytes = hex::decode(&code[2..]).map_err(|_| CliError::Other(format!("'{code}' is not a 0x code hash")))?;
+                if bytes.len() != 32 {
+                    return Err(CliError::Other(format!("'{code}' is not a code hash: it has {} bytes, not 32", bytes.len())));
+                }
+                code.clone()
+            } else {
+                super::deploy::upload_bundle(g, &s.signer, &s.conn, &PathBuf::from(code)).await?
+            };
+            format!("Upgrade {{ target: {target}, code_hash: {hash} }}")
+        }
+        ProposeAction::Guardian { account } => {
+            if account.eq_ignore_ascii_case("none") {
+                "SetGuardian(None)".into()
+            } else {
+                format!("SetGuardian(Some({}))", parse_account(account)?)
+            }
+        }
+    })
+}
+
+/// Checks what can be checked without the network.
+fn check_offline(a: &ProposeAction) -> Result<()> {
+    match a {
+        ProposeAction::PoolParams { set } | ProposeAction::TrustParams { set } | ProposeAction::GovParams { set } => {
+            for (k, v) in parse_changes(set)? {
+                for name in [k.clone(), format!("{k}_ms"), format!("{k}_bps")] {
+                    let kind = kind_of(&name);
+                    if kind != Kind::Count {
+                        parse_in(kind, &k, &v)?;
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        }
+        ProposeAction::Verifier { account, .. } => parse_account(account).map(|_| ()),
+        ProposeAction::SpendTreasury { to, amount } => parse_account(to).and(parse_amount(amount)).map(|_| ()),
+        ProposeAction::Guardian { account } if !account.eq_ignore_ascii_case("none") => parse_account(account).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+/// A proposal as `dcu` prints it.
+#[derive(Debug, Serialize)]
+pub struct ProposalView {
+    pub id: u32,
+    pub state: String,
+    pub title: String,
+    pub proposer: String,
+    /// What the action does, in words.
+    pub action: String,
+    /// Parameter changes, "from" being the chain's current value.
+    pub changes: Vec<Change>,
+    pub votes_for: u128,
+    pub votes_against: u128,
+    pub voters: u128,
+    pub electorate: u128,
+    /// Voters needed for the quorum.
+    pub quorum_voters: u128,
+    pub voting_starts: u128,
+    pub voting_ends: u128,
+    /// Earliest execution (0: not queued).
+    pub eta: u128,
+    pub execution_window_ms: u128,
+    /// Why the last execution failed, decoded from the callee's metadata.
+    pub last_error: Option<String>,
+    /// Block time the view was read at.
+    pub now: u64,
+}
+
+impl ProposalView {
+    fn line(&self) -> String {
+        format!("#{} {:<9} {} — {}", self.id, self.state, if self.title.is_empty() { "(untitled)" } else { &self.title }, self.action)
+    }
+}
+
+fn changes_text(changes: &[Change]) -> String {
+    changes.iter().map(|c| format!("\n    {}: {} → {}", c.field, c.from, c.to)).collect()
+}
+
+impl Report for ProposalView {
+    fn human(&self) -> String {
+        let mut s = format!("Proposal #{} — {}: \"{}\"\n  proposed by {}\n  action: {}{}", self.id, self.state, self.title, self.proposer, self.action, changes_text(&self.changes));
+        s.push_str(&format!(
+            "\n  votes: {} for, {} against, by {} voters (quorum: {} of {} members)",
+            self.votes_for, self.votes_against, self.voters, self.quorum_voters, self.electorate
+        ));
+        s.push_str(&format!("\n  voting: {} → {}", format_time(self.voting_starts as u64), format_time(self.voting_ends as u64)));
+        if self.eta > 0 {
+            s.push_str(&format!(
+                "\n  executable from {} until {}",
+                format_time(self.eta as u64),
+                format_time(self.eta.saturating_add(self.execution_window_ms) as u64)
+            ));
+        }
+        if let Some(e) = &self.last_error {
+            s.push_str(&format!("\n  last execution failed: {e}"));
+        }
+        s
+    }
+}
+
+async fn view(s: &Session, info: &Value) -> Result<ProposalView> {
+    let p = field(info, "proposal").ok_or_else(|| CliError::Other("the proposal could not be read".into()))?;
+    let u = |n: &str| uint_field(p, n).unwrap_or(0);
+    let action = field(p, "action").cloned().unwrap_or(Value::Unit);
+    let (words, changes) = describe_action(s, &action).await?;
+    let last_error = field(p, "last_error").and_then(val::some).map(|e| {
+        let bytes: Vec<u8> = val::uints(e).into_iter().map(|b| b as u8).collect();
+        let decoded = callee(&action).and_then(|(c, m)| s.contract(c).ok().and_then(|h| h.describe_answer(m, &bytes)));
+        match decoded {
+            Some((v, d)) if d.is_empty() => v,
+            Some((v, d)) => format!("{v} — {d}"),
+            None if bytes.is_empty() => "the call trapped or ran out of gas".into(),
+            None => format!("answer 0x{}", hex::encode(&bytes)),
+        }
+    });
+    let electorate = u("electorate");
+    let quorum_bps = u("quorum_bps");
+    Ok(ProposalView {
+        id: uint_field(info, "id").unwrap_or(0) as u32,
+        state: field(info, "state").and_then(variant).unwrap_or_default(),
+        title: field(p, "title").and_then(val::text).unwrap_or_default(),
+        proposer: field(p, "proposer").and_then(val::text).unwrap_or_default(),
+        action: words,
+        changes,
+        votes_for: u("votes_for"),
+        votes_against: u("votes_against"),
+        voters: u("voters"),
+        electorate,
+        // Voters needed: ⌈electorate · quorum_bps / 10,000⌉, as the contract counts.
+        quorum_voters: (electorate * quorum_bps).div_ceil(10_000),
+        voting_starts: u("voting_starts"),
+        voting_ends: u("voting_ends"),
+        eta: u("eta"),
+        execution_window_ms: u("execution_window_ms"),
+        last_error,
+        now: chain_now(s).await?,
+    })
+}
+
+async fn load(s: &Session, gov: &ContractHandle, id: u32) -> Result<ProposalView> {
+    let v = s.query(gov, "proposal", &[id.to_string()]).await?;
+    let info = val::some(&v).ok_or_else(|| CliError::Other(format!("there is no proposal #{id}; `dcu gov list` shows them")))?;
+    view(s, info).await
+}
+
+/// Every proposal.
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    pub proposals: Vec<ProposalView>,
+}
+
+impl Report for ListReport {
+    fn human(&self) -> String {
+        if self.proposals.is_empty() {
+            return "No proposals yet; `dcu gov propose` makes one".into();
+        }
+        self.proposals.iter().map(|p| p.line() + &changes_text(&p.changes)).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// Governance's settings.
+#[derive(Debug, Serialize)]
+pub struct InfoReport {
+    pub address: String,
+    pub account: String,
+    pub voice_credits: u128,
+    pub guardian: Option<String>,
+    pub voting_delay: String,
+    pub voting_period: String,
+    pub quorum: String,
+    pub timelock: String,
+    pub execution_window: String,
+    pub credits_per_proposal: u128,
+    pub min_trust_score: String,
+    pub proposals: u128,
+}
+
+impl Report for InfoReport {
+    fn human(&self) -> String {
+        format!(
+            "Governance {}\n  {} has {} voice credits per proposal (n votes cost n²)\n  guardian: {}\n  voting delay {}, voting period {}, quorum {} of members, timelock {}, execution window {}\n  {} credits per eligible member (trust score ≥ {} or verified); {} proposals so far",
+            self.address,
+            self.account,
+            self.voice_credits,
+            self.guardian.as_deref().unwrap_or("none"),
+            self.voting_delay,
+            self.voting_period,
+            self.quorum,
+            self.timelock,
+            self.execution_window,
+            self.credits_per_proposal,
+            self.min_trust_score,
+            self.proposals
+        )
+    }
+}
+
+/// Runs a governance subcommand.
+pub async fn run(g: &GlobalOpts, opts: &GovOpts, out: &mut impl Write) -> Result<()> {
+    match &opts.cmd {
+        GovCmd::Propose { title, action } => {
+            check_offline(action)?;
+            if title.len() > 200 {
+                return Err(CliError::Other(format!("the title has {} bytes; at most 200", title.len())));
+            }
+            let s = Session::open(g).await?;
+            let gov = s.contract(GOV)?;
+            let arg = build_action(&s, g, action).await?;
+            let title_arg = format!("{:?}", title);
+            let tx = s.submit(g, GOV, "propose", &[arg, title_arg]).await?;
+            let id = val::uint(&tx.value).unwrap_or(0) as u32;
+            let v = load(&s, &gov, id).await?;
+            let summary = format!("Proposed #{id}: {}{}\n  voting {} → {}", v.action, changes_text(&v.changes), format_time(v.voting_starts as u64), format_time(v.voting_ends as u64));
+            emit(g, out, &TxReport::new(summary, None, tx))
+        }
+        GovCmd::Vote { id, choice, votes } => {
+            let support = match choice.to_ascii_lowercase().as_str() {
+                "for" | "yes" | "aye" => true,
+                "against" | "no" | "nay" => false,
+                other => return Err(CliError::Other(format!("'{other}' is not a choice: vote `for` or `against`"))),
+            };
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, GOV, "vote", &[id.to_string(), support.to_string(), votes.to_string()]).await?;
+            let cost = u128::from(*votes) * u128::from(*votes);
+            let summary = format!("{} cast {votes} votes {} proposal #{id}, spending {cost} voice credits", s.me(), if support { "for" } else { "against" });
+            emit(g, out, &TxReport::new(summary, None, tx))
+        }
+        GovCmd::Queue { id } => {
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, GOV, "queue", &[id.to_string()]).await?;
+            let eta = val::uint(&tx.value).unwrap_or(0);
+            emit(g, out, &TxReport::new(format!("Queued proposal #{id}; it may be executed from {}", format_time(eta as u64)), None, tx))
+        }
+        GovCmd::Execute { id } => {
+            let s = Session::open(g).await?;
+            let gov = s.contract(GOV)?;
+            let tx = s.submit(g, GOV, "execute", &[id.to_string()]).await?;
+            let done = val::boolean(&tx.value).unwrap_or(false);
+            let v = load(&s, &gov, *id).await?;
+            if !done {
+                // The call was refused: nothing changed; report it as a failure.
+                return Err(CliError::Other(format!(
+                    "proposal #{id} was not executed: the call to {} was refused ({}); nothing changed and it stays queued",
+                    callee_name(&v),
+                    v.last_error.clone().unwrap_or_default()
+                )));
+            }
+            emit(g, out, &TxReport::new(format!("Executed proposal #{id}: {}{}", v.action, changes_text(&v.changes)), None, tx))
+        }
+        GovCmd::Cancel { id } => {
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, GOV, "cancel", &[id.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Canceled proposal #{id}"), None, tx))
+        }
+        GovCmd::GuardianPause => {
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, GOV, "guardian_pause", &[]).await?;
+            emit(g, out, &TxReport::new("The guardian paused the credit pool; only a governance vote unpauses it".into(), None, tx))
+        }
+        GovCmd::Show { id } => {
+            let s = Session::open(g).await?;
+            let gov = s.contract(GOV)?;
+            emit(g, out, &load(&s, &gov, *id).await?)
+        }
+        GovCmd::List => {
+            let s = Session::open(g).await?;
+            let gov = s.contract(GOV)?;
+            let n = val::uint(&s.query(&gov, "proposal_count", &[]).await?).unwrap_or(0) as u32;
+            let mut proposals = Vec::new();
+            for id in (0..n).rev() {
+                proposals.push(load(&s, &gov, id).await?);
+            }
+            emit(g, out, &ListReport { proposals })
+        }
+        GovCmd::Info { account } => {
+            let who = account.as_deref().map(parse_account).transpose()?;
+            let s = Session::open(g).await?;
+            let gov = s.contract(GOV)?;
+            let who = who.unwrap_or_else(|| s.me()).to_string();
+            let credits = val::uint(&s.query(&gov, "voice_credits", &[who.clone()]).await?).unwrap_or(0);
+            let p = s.query(&gov, "params", &[]).await?;
+            let guardian = val::some(&s.query(&gov, "guardian", &[]).await?).and_then(val::text);
+            let count = val::uint(&s.query(&gov, "proposal_count", &[]).await?).unwrap_or(0);
+            let f = |n: &str| format_in(kind_of(n), uint_field(&p, n).unwrap_or(0));
+            emit(
+                g,
+                out,
+                &InfoReport {
+                    address: gov.address.to_string(),
+                    account: who,
+                    voice_credits: credits,
+                    guardian,
+                    voting_delay: f("voting_delay_ms"),
+                    voting_period: f("voting_period_ms"),
+                    quorum: f("quorum_bps"),
+                    timelock: f("timelock_ms"),
+                    execution_window: f("execution_window_ms"),
+                    credits_per_proposal: uint_field(&p, "voice_credits").unwrap_or(0),
+                    min_trust_score: f("min_trust_score"),
+                    proposals: count,
+                },
+            )
+        }
+    }
+}
+
+fn callee_name(v: &ProposalView) -> String {
+    if v.action.contains("credit pool") {
+        POOL.into()
+    } else if v.action.contains("verifier") || v.action.contains("trust graph") {
+        GRAPH.into()
+    } else {
+        "the target contract".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contract_transcode::{Map, Value};
+
+    fn pool_params() -> Value {
+        indexmap_of(&[("lockout_ms", 90 * dcu_common::DAY_MS as u128), ("max_credit", 10_000_000_000), ("fee_bps", 100)])
+    }
+
+    fn indexmap_of(fields: &[(&str, u128)]) -> Value {
+        Value::Map(Map::new(Some("PoolParams"), fields.iter().map(|(k, v)| (Value::String(k.to_string()), Value::UInt(*v))).collect()))
+    }
+
+    #[test]
+    fn apply_changes_reads_units_and_keeps_other_fields() {
+        let cur = pool_params();
+        let changes = parse_changes(&["max_credit=4000".into(), "lockout=120d".into(), "fee=1.5%".into()]).unwrap();
+        let (arg, words) = apply_changes(&cur, &changes).unwrap();
+        assert_eq!(arg, format!("PoolParams {{ lockout_ms: {}, max_credit: 4000000000, fee_bps: 150 }}", 120 * dcu_common::DAY_MS));
+        assert_eq!(words[0], Change { field: "max_credit".into(), from: "10,000 DUSD".into(), to: "4,000 DUSD".into() });
+        assert_eq!(words[1], Change { field: "lockout_ms".into(), from: "90d".into(), to: "120d".into() });
+        assert_eq!(words[2].to, "1.50 %");
+    }
+
+    #[test]
+    fn apply_changes_refuses_unknown_fields_and_bad_values() {
+        let cur = pool_params();
+        let e = apply_changes(&cur, &parse_changes(&["colour=red".into()]).unwrap()).unwrap_err().to_string();
+        assert!(e.contains("'colour' is not a parameter") && e.contains("max_credit"), "{e}");
+        let e = apply_changes(&cur, &parse_changes(&["lockout=soon".into()]).unwrap()).unwrap_err().to_string();
+        assert!(e.contains("lockout_ms=soon"), "{e}");
+        assert!(parse_changes(&["max_credit".into()]).unwrap_err().to_string().contains("FIELD=VALUE"));
+        assert!(check_offline(&ProposeAction::PoolParams { set: vec!["fee=ten".into()] }).is_err());
+        assert!(check_offline(&ProposeAction::Verifier { account: "nobody".into(), remove: false }).is_err());
+    }
+
+    #[test]
+    fn diff_names_only_what_changes() {
+        let cur = pool_params();
+        let new = indexmap_of(&[("lockout_ms", 90 * dcu_common::DAY_MS as u128), ("max_credit", 4_000_000_000), ("fee_bps", 100)]);
+        let d = diff(Some(&cur), &new);
+        assert_eq!(d, vec![Change { field: "max_credit".into(), from: "10,000 DUSD".into(), to: "4,000 DUSD".into() }]);
+    }
+}
