@@ -60,6 +60,9 @@ pool_line Bob alice 150 4; pool_line Bob eve 50 5
 pool_line Eve alice 50 7; pool_line Eve bob 50 3
 say "Credit limits: Alice 200, Bob 100, Eve 100 (seed 004)"
 for who in alice bob eve; do "$DCU" pool show "$who" | grep -E '^Position|as borrower'; done
+say "How Alice's credit can reach Bob: cheapest route by rate + 1 % per hop, several routes when one is not enough"
+"$DCU" route alice bob 40
+"$DCU" route alice bob 80
 say "Bob draws 75 DUSD: Eve's 3 % line first, then Alice's 5 % line"
 "$DCU" --suri //Bob pool draw 75
 "$DCU" pool show bob

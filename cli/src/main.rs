@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{deploy, gov, node, pool, token, trust};
+use dcu::cmd::{deploy, gov, node, pool, route, token, trust};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -31,6 +31,8 @@ enum Command {
     Trust(trust::TrustOpts),
     /// The credit pool: stake, credit lines, draws and repayments.
     Pool(pool::PoolOpts),
+    /// Cheapest credit route(s) from a creditor to a borrower along credit lines.
+    Route(route::RouteOpts),
     /// Governance: propose, vote (n votes cost n²), queue, execute, cancel.
     Gov(gov::GovOpts),
 }
@@ -44,6 +46,7 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Member(o) => trust::run_member(&cli.global, o, &mut out).await,
         Command::Trust(o) => trust::run(&cli.global, o, &mut out).await,
         Command::Pool(o) => pool::run(&cli.global, o, &mut out).await,
+        Command::Route(o) => route::run(&cli.global, o, &mut out).await,
         Command::Gov(o) => gov::run(&cli.global, o, &mut out).await,
     }
 }

@@ -181,6 +181,23 @@ async fn seed_004_community_through_dcu_pool() -> TestResult {
     let human = String::from_utf8_lossy(&dcu.run("//Alice", &["pool", "show", "//Bob"]).stdout).to_string();
     assert!(human.contains("credit limit 100 DUSD"), "{human}");
 
+    // routes over the lines read from the chain (rate 5 % + 1 % hop premium per hop)
+    let r = dcu.json("//Alice", &["route", "//Alice", "//Bob", "40"]);
+    assert_eq!(r["single_path"], true, "{r}");
+    assert_eq!(r["routes"][0]["hops"].as_array().unwrap().len(), 1);
+    assert_eq!(r["routes"][0]["cost_bps"], 600);
+    let r = dcu.json("//Alice", &["route", "//Alice", "//Bob", "80"]);
+    assert_eq!(r["single_path"], false, "{r}");
+    assert_eq!(r["routable"].as_u64(), Some(80_000_000));
+    assert_eq!(r["routes"][0]["amount"].as_u64(), Some(50_000_000), "the direct line first: {r}");
+    assert_eq!(r["routes"][1]["hops"].as_array().unwrap().len(), 2, "then through Eve: {r}");
+    assert_eq!(r["routes"][1]["cost_bps"], 1_200);
+    let r = dcu.json("//Alice", &["route", "//Alice", "//Bob", "150"]);
+    assert_eq!(r["routable"].as_u64(), Some(100_000_000), "Alice's two lines carry at most 100: {r}");
+    dcu.fails("//Alice", &["route", "//Bob", "//Dave", "1"], "no credit can reach");
+    dcu.fails("//Alice", &["route", "//Bob", "//Bob", "1"], "the same account");
+    dcu.fails("//Alice", &["route", "//Alice", "//Bob", "1", "--max-hops", "7"], "MAX_HOPS");
+
     // bad input: one sentence, nothing submitted
     dcu.fails("//Alice", &["pool", "extend", "//Bob", "5", "--rate", "five"], "is not a rate");
     dcu.fails("//Alice", &["pool", "stake", "-3"], "cannot be negative");

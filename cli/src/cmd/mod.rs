@@ -3,6 +3,7 @@ pub mod deploy;
 pub mod gov;
 pub mod node;
 pub mod pool;
+pub mod route;
 pub mod token;
 pub mod trust;
 

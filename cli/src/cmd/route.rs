@@ -1,0 +1,257 @@
+//! `dcu route FROM TO AMOUNT`: how credit can reach a borrower from a
+//! creditor along the pool's credit lines (seed 003 §5, SPEC §5).
+//!
+//! `dcu` reads the lines from the chain — walking backwards from the
+//! borrower through `lines_to`, at most `--max-hops` levels, so only the
+//! part of the graph that can matter is read — and hands them to the path
+//! finder (`dcu-pathfinder`): the cheapest single route that carries the
+//! whole amount (cost = Σ line rate + hop premium), else several routes
+//! aggregated, cheapest first. Each hop's capacity is the line's available
+//! credit at the best block.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+
+use clap::Args;
+use dcu_pathfinder::{find_multipath, find_path, Graph, Params, RouteError};
+use serde::Serialize;
+
+use super::pool::POOL;
+use super::Session;
+use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate, signer_from_suri, DEV_NAMES};
+use crate::opts::GlobalOpts;
+use crate::output::{emit, Report};
+use crate::value::{self as val, field, uint_field};
+use crate::{CliError, Result};
+
+/// Most members whose lines one query reads (a guard for large graphs).
+pub const MAX_MEMBERS_READ: usize = 2_000;
+
+/// `dcu route` options.
+#[derive(Debug, Args)]
+pub struct RouteOpts {
+    /// The creditor (source of the funds).
+    pub from: String,
+    /// The borrower.
+    pub to: String,
+    /// Amount in tokens.
+    #[arg(allow_hyphen_values = true)]
+    pub amount: String,
+    /// Most lines on one route (MAX_HOPS).
+    #[arg(long, default_value_t = 6)]
+    pub max_hops: usize,
+    /// Cost added per line, in percent a year (seed 003 §7.1: 1 %).
+    #[arg(long, default_value = "1")]
+    pub hop_premium: String,
+}
+
+/// One hop of a route.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct HopView {
+    pub grantor: String,
+    pub borrower: String,
+    pub rate_bps: u32,
+    /// The line's available credit when read.
+    pub available: u128,
+}
+
+/// One route.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct RouteView {
+    pub hops: Vec<HopView>,
+    /// Amount this route carries.
+    pub amount: u128,
+    /// Its bottleneck when found.
+    pub capacity: u128,
+    /// Σ (rate + hop premium), basis points a year.
+    pub cost_bps: u64,
+}
+
+/// What `dcu route` found.
+#[derive(Debug, Serialize)]
+pub struct RouteReport {
+    pub from: String,
+    pub to: String,
+    pub requested: u128,
+    /// Amount the routes carry together.
+    pub routable: u128,
+    /// Whether one route carries everything.
+    pub single_path: bool,
+    pub routes: Vec<RouteView>,
+    /// Members whose incoming lines were read.
+    pub members_read: usize,
+    /// Lines with available credit seen.
+    pub lines_seen: usize,
+}
+
+/// A development account's name for an address, else the address.
+fn label(names: &BTreeMap<String, String>, address: &str) -> String {
+    names.get(address).cloned().unwrap_or_else(|| address.to_string())
+}
+
+fn dev_names() -> BTreeMap<String, String> {
+    DEV_NAMES
+        .iter()
+        .filter_map(|n| {
+            let uri = format!("//{}{}", n[..1].to_ascii_uppercase(), &n[1..]);
+            signer_from_suri(&uri).ok().map(|k| (k.public_key().to_account_id().to_string(), n.to_string()))
+        })
+        .collect()
+}
+
+impl Report for RouteReport {
+    fn human(&self) -> String {
+        let names = dev_names();
+        let mut s = if self.routes.is_empty() {
+            format!(
+                "No route carries credit from {} to {} within the hop limit ({} members' lines read)",
+                label(&names, &self.from),
+                label(&names, &self.to),
+                self.members_read
+            )
+        } else if self.single_path {
+            format!("One route carries {} DUSD from {} to {}:", format_amount(self.requested), label(&names, &self.from), label(&names, &self.to))
+        } else {
+            format!(
+                "No single route carries {} DUSD; {} routes together carry {} DUSD:",
+                format_amount(self.requested),
+                self.routes.len(),
+                format_amount(self.routable)
+            )
+        };
+        for (i, r) in self.routes.iter().enumerate() {
+            let mut path = label(&names, &r.hops.first().map(|h| h.grantor.clone()).unwrap_or_default());
+            for h in &r.hops {
+                path.push_str(&format!(" →({}) {}", format_rate(u128::from(h.rate_bps)), label(&names, &h.borrower)));
+            }
+            s.push_str(&format!(
+                "\n  {}. {} DUSD over {} hop{}: {path}\n     bottleneck {} DUSD, cost {} a year (rates + hop premium)",
+                i + 1,
+                format_amount(r.amount),
+                r.hops.len(),
+                if r.hops.len() == 1 { "" } else { "s" },
+                format_amount(r.capacity),
+                format_rate(u128::from(r.cost_bps)),
+            ));
+        }
+        if !self.routes.is_empty() && self.routable < self.requested {
+            s.push_str(&format!("\n  shortfall: {} DUSD cannot reach the borrower", format_amount(self.requested - self.routable)));
+        }
+        s
+    }
+}
+
+/// The credit lines that can reach `to` within `max_hops`, read from the
+/// pool: (grantor, borrower, available, rate).
+async fn read_lines(s: &Session, to: &str, max_hops: usize) -> Result<(Vec<(String, String, u128, u32)>, usize)> {
+    let pool = s.contract(POOL)?;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut queue = VecDeque::from([(to.to_string(), 0usize)]);
+    seen.insert(to.to_string(), 0);
+    let mut lines = Vec::new();
+    while let Some((member, depth)) = queue.pop_front() {
+        if depth >= max_hops {
+            continue;
+        }
+        let v = s.query(&pool, "lines_to", &[member.clone()]).await?;
+        for l in val::items(&v) {
+            let grantor = field(l, "grantor").and_then(val::text).unwrap_or_default();
+            let available = uint_field(l, "available").unwrap_or(0);
+            let rate = u32::try_from(uint_field(l, "rate_bps").unwrap_or(0)).unwrap_or(u32::MAX);
+            if available == 0 || grantor.is_empty() {
+                continue;
+            }
+            lines.push((grantor.clone(), member.clone(), available, rate));
+            if !seen.contains_key(&grantor) {
+                if seen.len() >= MAX_MEMBERS_READ {
+                    return Err(CliError::Other(format!(
+                        "more than {MAX_MEMBERS_READ} members can reach {to} within {max_hops} hops; pass a smaller --max-hops"
+                    )));
+                }
+                seen.insert(grantor.clone(), depth + 1);
+                queue.push_back((grantor, depth + 1));
+            }
+        }
+    }
+    Ok((lines, seen.len()))
+}
+
+/// Runs `dcu route`.
+pub async fn run(g: &GlobalOpts, opts: &RouteOpts, out: &mut impl Write) -> Result<()> {
+    let (from, to, amount) = (parse_account(&opts.from)?, parse_account(&opts.to)?, parse_amount(&opts.amount)?);
+    if from == to {
+        return Err(CliError::Other("the creditor and the borrower are the same account".into()));
+    }
+    if amount == 0 {
+        return Err(CliError::BadAmount { value: opts.amount.clone(), reason: "route a positive amount".into() });
+    }
+    if opts.max_hops == 0 || opts.max_hops > 6 {
+        return Err(CliError::Other(format!("--max-hops {} is outside 1..=6 (SPEC §5's MAX_HOPS)", opts.max_hops)));
+    }
+    let premium = parse_rate(&opts.hop_premium)?;
+    let s = Session::open(g).await?;
+    let (from, to) = (from.to_string(), to.to_string());
+    let (lines, members_read) = read_lines(&s, &to, opts.max_hops).await?;
+
+    // Accounts to dense indices: the borrower 0, the creditor 1, others after.
+    let mut index: BTreeMap<String, u32> = BTreeMap::new();
+    let mut accounts: Vec<String> = Vec::new();
+    let mut id = |a: &str, index: &mut BTreeMap<String, u32>| -> u32 {
+        *index.entry(a.to_string()).or_insert_with(|| {
+            accounts.push(a.to_string());
+            (accounts.len() - 1) as u32
+        })
+    };
+    let d = id(&to, &mut index);
+    let src = id(&from, &mut index);
+    let mut graph = Graph::new(2);
+    for (gr, b, avail, rate) in &lines {
+        let (u, v) = (id(gr, &mut index), id(b, &mut index));
+        graph.add_line(u, v, *avail, *rate);
+    }
+    let params = Params { max_hops: opts.max_hops, hop_premium_bps: premium };
+    let (routes, single) = match find_path(&graph, src, d, amount, &params) {
+        Ok(r) => (vec![r], true),
+        Err(RouteError::Shortfall { .. }) => match find_multipath(&graph, src, d, amount, &params) {
+            Ok(rs) => (rs, false),
+            Err(RouteError::Shortfall { .. }) => (partial(&graph, src, d, amount, &params), false),
+            Err(e) => return Err(CliError::Other(format!("cannot route: {e:?}"))),
+        },
+        Err(e) => return Err(CliError::Other(format!("cannot route: {e:?}"))),
+    };
+    let views: Vec<RouteView> = routes
+        .iter()
+        .map(|r| RouteView {
+            hops: r
+                .nodes
+                .windows(2)
+                .zip(&r.lines)
+                .map(|(w, &li)| {
+                    let line = graph.lines(w[0])[li];
+                    HopView { grantor: accounts[w[0] as usize].clone(), borrower: accounts[w[1] as usize].clone(), rate_bps: line.rate_bps, available: line.capacity }
+                })
+                .collect(),
+            amount: r.amount,
+            capacity: r.capacity,
+            cost_bps: r.cost_bps,
+        })
+        .collect();
+    let routable = views.iter().map(|r| r.amount).sum();
+    let report = RouteReport { from, to, requested: amount, routable, single_path: single, routes: views, members_read, lines_seen: lines.len() };
+    if report.routes.is_empty() {
+        return Err(CliError::Other(format!(
+            "no credit can reach {} from {} within {} hops ({} members' lines read)",
+            report.to, report.from, opts.max_hops, report.members_read
+        )));
+    }
+    emit(g, out, &report)
+}
+
+/// The routes that carry what can be carried when the whole amount cannot:
+/// multi-path aggregation of exactly the routable amount.
+fn partial(graph: &Graph, s: u32, d: u32, amount: u128, p: &Params) -> Vec<dcu_pathfinder::Route> {
+    match find_multipath(graph, s, d, amount, p) {
+        Err(RouteError::Shortfall { routable }) if routable > 0 => find_multipath(graph, s, d, routable, p).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
