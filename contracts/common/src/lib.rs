@@ -16,6 +16,7 @@
 pub mod fixed;
 #[cfg(feature = "ink")]
 pub mod iface;
+pub mod loan;
 pub mod pool;
 pub mod trust;
 pub mod units;

@@ -1,0 +1,510 @@
+//! Term-loan and warrant arithmetic (SPEC §4–5, seed 003 §6–7, seed 000
+//! §2.1), as pure functions shared by `loan_manager`, `warrant_escrow` and
+//! `dcu`: the assessment score, the loan rate, warrant sizes, auto-accept
+//! thresholds, daily accrual, the interest split after fee and insurance,
+//! the settlement of a default (insurance, then warrants, then the
+//! creditor), and the loan state machine with its one transition check.
+//!
+//! Every split is exact: the parts always add up to the whole, to the unit
+//! (property tests below). Amounts owed round up, shares paid out round down,
+//! and the rounding remainder goes to a named party, never lost.
+
+use crate::fixed::{mul_div, Rounding};
+use crate::units::{Balance, Bps, Timestamp, BPS_DENOMINATOR, DAYS_PER_YEAR, DAY_MS};
+
+/// 10^9: a trust score or credit factor of 1.0.
+pub const SCALE: u128 = 1_000_000_000;
+const THREE_SCALE: u128 = 3 * SCALE;
+const TS_08: u128 = 800_000_000;
+const TS_05: u128 = 500_000_000;
+const TS_03: u128 = 300_000_000;
+/// Default request expiry: 7 days.
+pub const DEFAULT_REQUEST_EXPIRY_MS: Timestamp = 7 * DAY_MS;
+/// Default delay from due date to default: 90 days.
+pub const DEFAULT_DEFAULT_AFTER_MS: Timestamp = 90 * DAY_MS;
+const MAX_EXPIRY_MS: Timestamp = 90 * DAY_MS;
+const MAX_DEFAULT_AFTER_MS: Timestamp = 730 * DAY_MS;
+
+/// What a loan is for (seed 000's credit purposes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
+// The codec derive casts variant indices to u8; there are fewer than 256.
+#[cfg_attr(feature = "ink", allow(clippy::cast_possible_truncation))]
+pub enum Purpose {
+    ProductiveEnterprise,
+    CreativeProject,
+    CommunityInfrastructure,
+    EcologicalRestoration,
+    EducationalInitiative,
+}
+
+impl Purpose {
+    /// Every purpose, in declaration order.
+    pub const ALL: [Purpose; 5] = [
+        Purpose::ProductiveEnterprise,
+        Purpose::CreativeProject,
+        Purpose::CommunityInfrastructure,
+        Purpose::EcologicalRestoration,
+        Purpose::EducationalInitiative,
+    ];
+
+    /// Index into [`LoanParams::purpose_scores`].
+    pub fn index(self) -> usize {
+        match self {
+            Purpose::ProductiveEnterprise => 0,
+            Purpose::CreativeProject => 1,
+            Purpose::CommunityInfrastructure => 2,
+            Purpose::EcologicalRestoration => 3,
+            Purpose::EducationalInitiative => 4,
+        }
+    }
+}
+
+/// Loan and warrant parameters (governance), SPEC §4–5's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
+pub struct LoanParams {
+    /// Most lines on a loan's path (MAX_HOPS, 1..=6).
+    pub max_hops: u32,
+    /// Warrants in total, in bps of the amount (WARRANT_RATIO, 80 %).
+    pub warrant_ratio_bps: Bps,
+    /// Assessment score from which a loan is approved without the creditor (60).
+    pub auto_approve_score: u32,
+    /// Rate = base + (1 − TS) · risk + (hops − 1) · hop premium (3 %, 5 %, 1 %).
+    pub base_rate_bps: Bps,
+    pub risk_premium_bps: Bps,
+    pub hop_premium_bps: Bps,
+    /// A request not disbursed within this expires (7 days).
+    pub request_expiry_ms: Timestamp,
+    /// Past due plus this, a loan may be declared in default (90 days).
+    pub default_after_ms: Timestamp,
+    /// Interest shares after fee and insurance: direct creditor, end creditor,
+    /// warrant holders (50 / 30 / 20 %; they add up to 100 %).
+    pub direct_share_bps: Bps,
+    pub end_share_bps: Bps,
+    pub warrant_share_bps: Bps,
+    /// Purpose scores in [`Purpose::ALL`] order (85, 75, 95, 90, 80).
+    pub purpose_scores: [u32; 5],
+}
+
+impl Default for LoanParams {
+    fn default() -> Self {
+        LoanParams {
+            max_hops: 6,
+            warrant_ratio_bps: 8_000,
+            auto_approve_score: 60,
+            base_rate_bps: 300,
+            risk_premium_bps: 500,
+            hop_premium_bps: 100,
+            request_expiry_ms: DEFAULT_REQUEST_EXPIRY_MS,
+            default_after_ms: DEFAULT_DEFAULT_AFTER_MS,
+            direct_share_bps: 5_000,
+            end_share_bps: 3_000,
+            warrant_share_bps: 2_000,
+            purpose_scores: [85, 75, 95, 90, 80],
+        }
+    }
+}
+
+impl LoanParams {
+    /// The name of the first parameter outside its range, if any.
+    pub fn invalid(&self) -> Option<&'static str> {
+        if !(1..=6).contains(&self.max_hops) {
+            return Some("max_hops");
+        }
+        if self.warrant_ratio_bps > BPS_DENOMINATOR {
+            return Some("warrant_ratio_bps");
+        }
+        if self.auto_approve_score > 100 {
+            return Some("auto_approve_score");
+        }
+        if self.base_rate_bps > 5_000 || self.risk_premium_bps > 5_000 || self.hop_premium_bps > 1_000 {
+            return Some("rates");
+        }
+        if self.request_expiry_ms < DAY_MS || self.request_expiry_ms > MAX_EXPIRY_MS {
+            return Some("request_expiry_ms");
+        }
+        if self.default_after_ms < DAY_MS || self.default_after_ms > MAX_DEFAULT_AFTER_MS {
+            return Some("default_after_ms");
+        }
+        let shares = u64::from(self.direct_share_bps).checked_add(u64::from(self.end_share_bps)).and_then(|x| x.checked_add(u64::from(self.warrant_share_bps)));
+        if shares != Some(u64::from(BPS_DENOMINATOR)) {
+            return Some("shares");
+        }
+        if self.purpose_scores.iter().any(|s| *s > 100) {
+            return Some("purpose_scores");
+        }
+        None
+    }
+}
+
+/// Seed 000 §2.1: score = (100·TS + purpose score + 100·CF) / 3, rounded
+/// down; TS and CF at 10^9, capped at 1.
+pub fn assessment_score(ts: u128, cf: u128, purpose: Purpose, p: &LoanParams) -> u32 {
+    let ts = ts.min(SCALE);
+    let cf = cf.min(SCALE);
+    let purpose_score = u128::from(p.purpose_scores[purpose.index()].min(100));
+    // Cannot overflow: every term is at most 100 · 10^9.
+    let sum = ts.saturating_mul(100).saturating_add(purpose_score.saturating_mul(SCALE)).saturating_add(cf.saturating_mul(100));
+    u32::try_from(sum.checked_div(THREE_SCALE).unwrap_or(0)).unwrap_or(100)
+}
+
+/// Seed 003 §7.1: r = base + (1 − TS) · risk + (hops − 1) · hop premium, the
+/// risk term rounded up, and never below `first_line_bps`.
+pub fn loan_rate_bps(ts: u128, hops: u32, first_line_bps: Bps, p: &LoanParams) -> Option<Bps> {
+    let distrust = SCALE.checked_sub(ts.min(SCALE))?;
+    let risk = mul_div(distrust, u128::from(p.risk_premium_bps), SCALE, Rounding::Up)?;
+    let hop = u128::from(hops.checked_sub(1)?).checked_mul(u128::from(p.hop_premium_bps))?;
+    let r = u128::from(p.base_rate_bps).checked_add(risk)?.checked_add(hop)?;
+    Bps::try_from(r).ok().map(|r| r.max(first_line_bps))
+}
+
+/// Seed 003 §7.4: the lowest loan rate at which a warrant holder accepts
+/// automatically, by the borrower's trust score; `None` below TS 0.3.
+pub fn auto_accept_threshold_bps(ts: u128) -> Option<Bps> {
+    if ts >= TS_08 {
+        Some(400)
+    } else if ts >= TS_05 {
+        Some(600)
+    } else if ts >= TS_03 {
+        Some(800)
+    } else {
+        None
+    }
+}
+
+/// Seed 003 §6.3: warrants totalling `ratio` of `amount` (rounded up, so the
+/// guarantee is never short) split equally over `holders`; the first
+/// holders carry the rounding remainder, one unit each.
+pub fn warrant_sizes(amount: Balance, holders: usize, ratio_bps: Bps) -> Option<([Balance; 5], Balance)> {
+    let mut out = [0; 5];
+    if holders == 0 {
+        return Some((out, 0));
+    }
+    if holders > out.len() {
+        return None;
+    }
+    let total = mul_div(amount, u128::from(ratio_bps), u128::from(BPS_DENOMINATOR), Rounding::Up)?;
+    let n = u128::try_from(holders).ok()?;
+    let each = total.checked_div(n)?;
+    let rem = total.checked_rem(n)?;
+    for (i, slot) in out.iter_mut().take(holders).enumerate() {
+        let extra = u128::from(u128::try_from(i).ok()? < rem);
+        *slot = each.checked_add(extra)?;
+    }
+    Some((out, total))
+}
+
+/// Simple interest on `principal` at `rate_bps` a year for the whole days
+/// between `from` and `to`, rounded up (an amount owed).
+pub fn accrued_interest(principal: Balance, rate_bps: Bps, from: Timestamp, to: Timestamp) -> Option<Balance> {
+    let days = to.saturating_sub(from).checked_div(DAY_MS)?;
+    if days == 0 || principal == 0 {
+        return Some(0);
+    }
+    let per_year = u128::from(BPS_DENOMINATOR).checked_mul(u128::from(DAYS_PER_YEAR))?;
+    mul_div(principal.checked_mul(u128::from(rate_bps))?, u128::from(days), per_year, Rounding::Up)
+}
+
+/// Where one interest payment goes (seed 003 §7.2).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct InterestSplit {
+    /// Protocol fee (treasury), rounded down.
+    pub fee: Balance,
+    /// Insurance reserve, rounded down.
+    pub insurance: Balance,
+    /// The borrower's direct creditor (last hop's grantor).
+    pub direct: Balance,
+    /// The end creditor (first hop's grantor, source of the funds); it also
+    /// receives every rounding remainder, and the warrant share of a loan
+    /// without intermediaries.
+    pub end: Balance,
+    /// Each warrant holder's share, pro rata to its warrant, rounded down.
+    pub holders: [Balance; 5],
+}
+
+impl InterestSplit {
+    /// Sum of every part; always the interest split.
+    pub fn total(&self) -> Option<Balance> {
+        self.holders.iter().try_fold(self.fee.checked_add(self.insurance)?.checked_add(self.direct)?.checked_add(self.end)?, |a, h| a.checked_add(*h))
+    }
+}
+
+/// Splits `interest`: fee and insurance first, then of the rest the direct
+/// creditor's, the end creditor's and the warrant holders' shares (pro rata
+/// to `warrants`). Where one party holds two roles the caller adds its
+/// shares; with no warrants their share goes to the end creditor.
+pub fn split_interest(interest: Balance, fee_bps: Bps, insurance_bps: Bps, warrants: &[Balance], p: &LoanParams) -> Option<InterestSplit> {
+    let bps = |x: Balance, b: Bps| mul_div(x, u128::from(b), u128::from(BPS_DENOMINATOR), Rounding::Down);
+    let fee = bps(interest, fee_bps)?;
+    let insurance = bps(interest, insurance_bps)?;
+    let net = interest.checked_sub(fee)?.checked_sub(insurance)?;
+    let direct = bps(net, p.direct_share_bps)?;
+    let to_holders = bps(net, p.warrant_share_bps)?;
+    let total_w = warrants.iter().try_fold(0u128, |a, w| a.checked_add(*w))?;
+    let mut holders = [0; 5];
+    let mut paid = 0u128;
+    if total_w > 0 {
+        for (slot, w) in holders.iter_mut().zip(warrants) {
+            *slot = mul_div(to_holders, *w, total_w, Rounding::Down)?;
+            paid = paid.checked_add(*slot)?;
+        }
+    }
+    // Cannot underflow: direct + paid ≤ 50 % + 20 % of net.
+    let end = net.checked_sub(direct)?.checked_sub(paid)?;
+    Some(InterestSplit { fee, insurance, direct, end, holders })
+}
+
+/// How a default's unpaid debt is covered (seed 003 §6.4, SPEC §5): the
+/// insurance reserve first, then each warrant pro rata (claim = min(warrant,
+/// loss · share), in order, never above what is left), then the creditor
+/// writes off the rest; the unclaimed part of each warrant is released.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Settlement {
+    pub from_insurance: Balance,
+    pub claims: [Balance; 5],
+    pub released: [Balance; 5],
+    pub written_off: Balance,
+}
+
+/// Settles `unpaid` against `insurance_available` and `warrants`.
+pub fn settle_default(unpaid: Balance, insurance_available: Balance, warrants: &[Balance]) -> Option<Settlement> {
+    if warrants.len() > 5 {
+        return None;
+    }
+    let from_insurance = unpaid.min(insurance_available);
+    let loss = unpaid.checked_sub(from_insurance)?;
+    let total_w = warrants.iter().try_fold(0u128, |a, w| a.checked_add(*w))?;
+    let mut s = Settlement { from_insurance, ..Settlement::default() };
+    let mut left = loss;
+    for (i, w) in warrants.iter().enumerate() {
+        let share = if total_w == 0 { 0 } else { mul_div(loss, *w, total_w, Rounding::Up)? };
+        let claim = share.min(*w).min(left);
+        s.claims[i] = claim;
+        s.released[i] = w.checked_sub(claim)?;
+        left = left.checked_sub(claim)?;
+    }
+    s.written_off = left;
+    Some(s)
+}
+
+/// A loan's state (SPEC §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
+#[cfg_attr(feature = "ink", allow(clippy::cast_possible_truncation))]
+pub enum LoanState {
+    /// Requested; waiting for warrants and, below the score, the creditor.
+    Requested,
+    /// Warrants in and approved; waiting for disbursement.
+    Approved,
+    /// Disbursed; being repaid.
+    Active,
+    /// Past due.
+    Overdue,
+    /// Declared in default; waiting for settlement.
+    Defaulted,
+    /// Warrants claimed, insurance paid, losses written off.
+    Settled,
+    /// Fully repaid.
+    Repaid,
+    /// Repaid and every warrant released.
+    Closed,
+    /// Withdrawn by the borrower before disbursement.
+    Cancelled,
+    /// Not disbursed in time.
+    Expired,
+}
+
+impl LoanState {
+    /// Whether a loan may go from `self` to `to`.
+    pub fn can_become(self, to: LoanState) -> bool {
+        use LoanState::*;
+        matches!(
+            (self, to),
+            (Requested, Approved)
+                | (Requested | Approved, Cancelled | Expired)
+                | (Approved, Active)
+                | (Active, Overdue | Repaid)
+                | (Overdue, Defaulted | Repaid)
+                | (Defaulted, Settled)
+                | (Repaid, Closed)
+        )
+    }
+
+    /// The one transition check: `Ok` when allowed, else the states that
+    /// would allow it are named by the caller's error.
+    pub fn transition(self, to: LoanState) -> Result<LoanState, (LoanState, LoanState)> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err((self, to))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::ONE_TOKEN;
+    use proptest::prelude::*;
+
+    #[test]
+    fn assessment_matches_seed_000() {
+        let p = LoanParams::default();
+        // TS 0.6, CF 0.9, community infrastructure (95): (60 + 95 + 90) / 3 = 81
+        assert_eq!(assessment_score(600_000_000, 900_000_000, Purpose::CommunityInfrastructure, &p), 81);
+        // a stranger's creative project: (0 + 75 + 0) / 3 = 25, below the 60 threshold
+        assert_eq!(assessment_score(0, 0, Purpose::CreativeProject, &p), 25);
+        assert_eq!(assessment_score(SCALE, SCALE, Purpose::CommunityInfrastructure, &p), 98);
+        assert_eq!(assessment_score(u128::MAX, u128::MAX, Purpose::CommunityInfrastructure, &p), 98, "capped at 1");
+    }
+
+    #[test]
+    fn rate_matches_seed_003() {
+        let p = LoanParams::default();
+        // TS 0.8, 3 hops: 3 % + 0.2 · 5 % + 2 · 1 % = 6 %
+        assert_eq!(loan_rate_bps(800_000_000, 3, 0, &p), Some(600));
+        // never below the first line's rate
+        assert_eq!(loan_rate_bps(800_000_000, 3, 750, &p), Some(750));
+        // TS 0 and one hop: 8 %
+        assert_eq!(loan_rate_bps(0, 1, 0, &p), Some(800));
+        assert_eq!(loan_rate_bps(SCALE, 0, 0, &p), None, "a loan has at least one hop");
+    }
+
+    #[test]
+    fn thresholds_by_trust_tier() {
+        assert_eq!(auto_accept_threshold_bps(SCALE), Some(400));
+        assert_eq!(auto_accept_threshold_bps(800_000_000), Some(400));
+        assert_eq!(auto_accept_threshold_bps(799_999_999), Some(600));
+        assert_eq!(auto_accept_threshold_bps(500_000_000), Some(600));
+        assert_eq!(auto_accept_threshold_bps(300_000_000), Some(800));
+        assert_eq!(auto_accept_threshold_bps(299_999_999), None);
+    }
+
+    #[test]
+    fn warrants_of_seed_003_two_intermediaries_40_percent_each() {
+        let (w, total) = warrant_sizes(1_000 * ONE_TOKEN, 2, 8_000).unwrap();
+        assert_eq!(total, 800 * ONE_TOKEN);
+        assert_eq!(&w[..2], &[400 * ONE_TOKEN, 400 * ONE_TOKEN]);
+        let (w, total) = warrant_sizes(10, 3, 8_000).unwrap();
+        assert_eq!((w[0], w[1], w[2], total), (3, 3, 2, 8));
+        assert!(warrant_sizes(10, 6, 8_000).is_none());
+    }
+
+    #[test]
+    fn interest_split_of_seed_003() {
+        // 100 of interest, no fee or insurance, two equal warrants: 50 / 30 / 10 + 10
+        let s = split_interest(100, 0, 0, &[400, 400], &LoanParams::default()).unwrap();
+        assert_eq!((s.direct, s.end, s.holders[0], s.holders[1]), (50, 30, 10, 10));
+        // with the pool's 10 % fee and 5 % insurance on 1,000: 100 + 50, then 425 / 255 / 85+85
+        let s = split_interest(1_000, 1_000, 500, &[1, 1], &LoanParams::default()).unwrap();
+        assert_eq!((s.fee, s.insurance, s.direct, s.end, s.holders[0], s.holders[1]), (100, 50, 425, 255, 85, 85));
+        // a direct loan: the warrant share goes to the (end = direct) creditor
+        let s = split_interest(100, 0, 0, &[], &LoanParams::default()).unwrap();
+        assert_eq!((s.direct, s.end), (50, 50));
+    }
+
+    #[test]
+    fn default_uses_insurance_then_warrants_then_the_creditor() {
+        // 1,000 unpaid, 100 insured, warrants 400 + 400: claims 450 each capped at 400 → 400, 400; 100 written off
+        let s = settle_default(1_000, 100, &[400, 400]).unwrap();
+        assert_eq!((s.from_insurance, s.claims[0], s.claims[1], s.written_off), (100, 400, 400, 100));
+        assert_eq!(&s.released[..2], &[0, 0]);
+        // a small loss: insurance covers it, both warrants released whole
+        let s = settle_default(50, 100, &[400, 400]).unwrap();
+        assert_eq!((s.from_insurance, s.claims[0], s.released[0], s.written_off), (50, 0, 400, 0));
+        // 300 left after insurance: 150 from each, 250 released each
+        let s = settle_default(300, 0, &[400, 400]).unwrap();
+        assert_eq!((s.claims[0], s.claims[1], s.released[0], s.written_off), (150, 150, 250, 0));
+    }
+
+    #[test]
+    fn state_machine_allows_only_the_spec_transitions() {
+        use LoanState::*;
+        let all = [Requested, Approved, Active, Overdue, Defaulted, Settled, Repaid, Closed, Cancelled, Expired];
+        let allowed = [
+            (Requested, Approved),
+            (Requested, Cancelled),
+            (Requested, Expired),
+            (Approved, Cancelled),
+            (Approved, Expired),
+            (Approved, Active),
+            (Active, Overdue),
+            (Active, Repaid),
+            (Overdue, Defaulted),
+            (Overdue, Repaid),
+            (Defaulted, Settled),
+            (Repaid, Closed),
+        ];
+        for a in all {
+            for b in all {
+                assert_eq!(a.can_become(b), allowed.contains(&(a, b)), "{a:?} → {b:?}");
+                assert_eq!(a.transition(b).is_ok(), allowed.contains(&(a, b)));
+            }
+        }
+        assert_eq!(Settled.transition(Active), Err((Settled, Active)));
+    }
+
+    #[test]
+    fn accrual_is_per_whole_day_rounded_up() {
+        assert_eq!(accrued_interest(365 * ONE_TOKEN, 1_000, 0, DAY_MS - 1), Some(0));
+        assert_eq!(accrued_interest(365 * ONE_TOKEN, 1_000, 0, DAY_MS), Some(ONE_TOKEN / 10));
+        assert_eq!(accrued_interest(1, 1, 0, DAY_MS), Some(1), "rounded up");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn interest_split_adds_up_to_the_unit(
+            interest in 0u128..=u128::from(u64::MAX),
+            fee in 0u32..=2_500, ins in 0u32..=2_500,
+            warrants in proptest::collection::vec(0u128..=u128::from(u64::MAX), 0..=5),
+        ) {
+            let s = split_interest(interest, fee, ins, &warrants, &LoanParams::default()).unwrap();
+            prop_assert_eq!(s.total(), Some(interest));
+            let net = interest - s.fee - s.insurance;
+            prop_assert!(s.direct <= net / 2);
+            let to_holders: u128 = s.holders.iter().sum();
+            prop_assert!(to_holders <= net / 5);
+        }
+
+        #[test]
+        fn settlement_conserves_debt_and_warrants(
+            unpaid in 0u128..=u128::from(u64::MAX),
+            insurance in 0u128..=u128::from(u64::MAX),
+            warrants in proptest::collection::vec(0u128..=u128::from(u64::MAX), 0..=5),
+        ) {
+            let s = settle_default(unpaid, insurance, &warrants).unwrap();
+            let claims: u128 = s.claims.iter().sum();
+            prop_assert_eq!(s.from_insurance + claims + s.written_off, unpaid);
+            for (i, w) in warrants.iter().enumerate() {
+                prop_assert_eq!(s.claims[i] + s.released[i], *w);
+            }
+            // loss order: no warrant is claimed while insurance is left, and
+            // nothing is written off while a warrant is left unclaimed
+            if claims > 0 { prop_assert_eq!(s.from_insurance, insurance.min(unpaid)); prop_assert!(insurance < unpaid); }
+            if s.written_off > 0 { prop_assert!(s.released.iter().all(|r| *r == 0)); }
+        }
+
+        #[test]
+        fn warrants_add_up_to_the_ratio(amount in 0u128..=u128::from(u64::MAX), k in 1usize..=5, ratio in 0u32..=10_000) {
+            let (w, total) = warrant_sizes(amount, k, ratio).unwrap();
+            prop_assert_eq!(w.iter().sum::<u128>(), total);
+            prop_assert!(total >= amount * u128::from(ratio) / 10_000);
+            let (lo, hi) = (w[..k].iter().min().unwrap(), w[..k].iter().max().unwrap());
+            prop_assert!(hi - lo <= 1, "equal split");
+        }
+
+        #[test]
+        fn rate_is_bounded(ts in 0u128..=SCALE, hops in 1u32..=6, first in 0u32..=10_000) {
+            let p = LoanParams::default();
+            let r = loan_rate_bps(ts, hops, first, &p).unwrap();
+            prop_assert!(r >= first && r >= 300);
+            prop_assert!(r <= (800 + 500).max(first));
+        }
+    }
+}
