@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{deploy, gov, node, pool, route, token, trust};
+use dcu::cmd::{deploy, gov, node, pool, route, token, trust, warrant};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -33,6 +33,8 @@ enum Command {
     Pool(pool::PoolOpts),
     /// Cheapest credit route(s) from a creditor to a borrower along credit lines.
     Route(route::RouteOpts),
+    /// Warrants: your standing policy, acceptance, what the escrow holds.
+    Warrant(warrant::WarrantOpts),
     /// Governance: propose, vote (n votes cost n²), queue, execute, cancel.
     Gov(gov::GovOpts),
 }
@@ -47,6 +49,7 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Trust(o) => trust::run(&cli.global, o, &mut out).await,
         Command::Pool(o) => pool::run(&cli.global, o, &mut out).await,
         Command::Route(o) => route::run(&cli.global, o, &mut out).await,
+        Command::Warrant(o) => warrant::run(&cli.global, o, &mut out).await,
         Command::Gov(o) => gov::run(&cli.global, o, &mut out).await,
     }
 }

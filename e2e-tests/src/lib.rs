@@ -19,7 +19,7 @@ pub type Node = TestNodeProcess<PolkadotConfig>;
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Contracts of the suite, in deployment order.
-pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "governance"];
+pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "warrant_escrow", "governance"];
 
 /// Second code versions that tests upgrade to through governance (built by
 /// deploy/build-contracts.sh beside the contracts).

@@ -28,8 +28,8 @@ async fn cli_deploy_then_every_token_command() -> TestResult {
     assert_eq!(again["contracts"][0]["action"], "reused");
     assert_eq!(again["contracts"][0]["address"], address.as_str());
 
-    // the whole suite so far (token, graph, pool, governance), wired to each other and read back
-    assert_eq!(d["contracts"].as_array().unwrap().len(), 4, "{d}");
+    // the whole suite so far (token, graph, pool, warrant escrow, governance), wired to each other and read back
+    assert_eq!(d["contracts"].as_array().unwrap().len(), 5, "{d}");
     let pool = manifest["contracts"]["credit_pool"]["address"].as_str().unwrap();
     let graph = &d["wiring"][0];
     assert_eq!(graph["contract"], "trust_graph");

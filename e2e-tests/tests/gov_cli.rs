@@ -19,8 +19,8 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     // given: the suite deployed; governance holds every admin role
     let d = dcu.json("//Alice", &["deploy"]);
     let names: Vec<&str> = d["contracts"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["stable_token", "trust_graph", "credit_pool", "governance"]);
-    let gov = d["contracts"][3]["address"].as_str().unwrap().to_string();
+    assert_eq!(names, ["stable_token", "trust_graph", "credit_pool", "warrant_escrow", "governance"]);
+    let gov = d["contracts"][4]["address"].as_str().unwrap().to_string();
     let graph = d["wiring"].as_array().unwrap().iter().find(|w| w["contract"] == "trust_graph").unwrap().clone();
     for role in ["governance", "loan_manager"] {
         assert!(graph["roles"].as_array().unwrap().iter().any(|r| r[0] == role && r[1] == gov.as_str()), "{role}: {graph}");

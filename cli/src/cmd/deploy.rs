@@ -61,6 +61,7 @@ const SUITE: &[ContractSpec] = &[
     ContractSpec { name: "stable_token", constructor: "new" },
     ContractSpec { name: "trust_graph", constructor: "new" },
     ContractSpec { name: "credit_pool", constructor: "new" },
+    ContractSpec { name: "warrant_escrow", constructor: "new" },
     ContractSpec { name: "governance", constructor: "new" },
 ];
 
@@ -73,6 +74,7 @@ const GOVERNANCE: &str = "governance";
 const WIRING: &[(&str, &[&str])] = &[
     ("trust_graph", &["governance", "credit_pool", "loan_manager"]),
     ("credit_pool", &["governance"]),
+    ("warrant_escrow", &["governance", "loan_manager"]),
     ("governance", &["trust_graph", "credit_pool"]),
 ];
 
@@ -176,6 +178,7 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, m
         }
         "trust_graph" => Ok(Vec::new()),
         "credit_pool" => Ok(vec![addr("stable_token")?, addr("trust_graph")?]),
+        "warrant_escrow" => Ok(vec![addr("stable_token")?]),
         "governance" => Ok(profile.governance.values()?.constructor_args()),
         other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
     }

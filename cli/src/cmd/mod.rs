@@ -6,6 +6,7 @@ pub mod pool;
 pub mod route;
 pub mod token;
 pub mod trust;
+pub mod warrant;
 
 use serde::Serialize;
 

@@ -1,0 +1,250 @@
+//! `dcu warrant …`: the warrant escrow (SPEC §4) from an intermediary's side
+//! — a standing policy for warrants asked of you (manual, by the borrower's
+//! trust tier, or a minimum rate of your own), the allowance that lets the
+//! escrow lock a warrant automatically, explicit acceptance, and what the
+//! escrow holds for you or for a loan.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use contract_transcode::Value;
+use serde::Serialize;
+
+use super::token::{allowance_of, TOKEN};
+use super::{Session, TxReport};
+use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
+use crate::opts::GlobalOpts;
+use crate::output::{emit, Report};
+use crate::value::{self as val, field, uint_field};
+use crate::{CliError, Result};
+
+/// Name of the contract in the manifest.
+pub const ESCROW: &str = "warrant_escrow";
+
+/// `dcu warrant` options.
+#[derive(Debug, Args)]
+pub struct WarrantOpts {
+    #[command(subcommand)]
+    pub cmd: WarrantCmd,
+}
+
+/// Warrant subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WarrantCmd {
+    /// Set your standing policy: `manual`, `tier` (4 % / 6 % / 8 % by the
+    /// borrower's trust score, never below 0.3) or a minimum rate such as 5%.
+    Policy {
+        /// manual | tier | RATE
+        policy: String,
+        /// Also let the escrow lock up to this many tokens of yours
+        /// automatically (a PSP22 allowance).
+        #[arg(long)]
+        allowance: Option<String>,
+    },
+    /// Lock your warrant on a loan (approves the escrow first if needed).
+    Accept { loan_id: u64 },
+    /// Your (or an account's) policy, thresholds, open warrants and allowance.
+    Show { account: Option<String> },
+    /// The warrants of one loan.
+    Loan { loan_id: u64 },
+}
+
+/// A policy as a transcoder argument.
+fn policy_arg(s: &str) -> Result<String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "manual" => Ok("Manual".into()),
+        "tier" | "by-trust-tier" => Ok("ByTrustTier".into()),
+        other => {
+            let bps = parse_rate(other).map_err(|_| CliError::Other(format!("'{s}' is not a policy: write manual, tier or a minimum rate such as 5%")))?;
+            if bps > 10_000 {
+                return Err(CliError::Other(format!("a minimum rate is at most 100 %, not {s}")));
+            }
+            Ok(format!("MinRate({bps})"))
+        }
+    }
+}
+
+fn policy_words(v: &Value) -> String {
+    match v {
+        Value::Tuple(t) => match t.ident().as_deref() {
+            Some("Manual") => "manual: every warrant is accepted explicitly".into(),
+            Some("ByTrustTier") => "by trust tier: automatically from 4 % (TS ≥ 0.8), 6 % (≥ 0.5), 8 % (≥ 0.3); never below TS 0.3".into(),
+            Some("MinRate") => format!("automatically when the loan's rate is at least {}", format_rate(t.values().next().and_then(val::uint).unwrap_or(0))),
+            Some(other) => other.to_string(),
+            None => v.to_string(),
+        },
+        Value::Literal(s) if s == "Manual" => "manual: every warrant is accepted explicitly".into(),
+        Value::Literal(s) if s == "ByTrustTier" => "by trust tier: automatically from 4 % (TS ≥ 0.8), 6 % (≥ 0.5), 8 % (≥ 0.3); never below TS 0.3".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An account's standing with the escrow.
+#[derive(Debug, Serialize)]
+pub struct HolderReport {
+    pub account: String,
+    pub policy: String,
+    /// Lowest rate accepted automatically for a borrower of TS 0.9 / 0.6 / 0.4 / 0.2.
+    pub thresholds_bps: Vec<Option<u128>>,
+    pub open_warrants: u128,
+    /// The escrow's allowance over the account's tokens.
+    pub allowance: u128,
+}
+
+impl Report for HolderReport {
+    fn human(&self) -> String {
+        let t: Vec<String> = [("0.9", 0), ("0.6", 1), ("0.4", 2), ("0.2", 3)]
+            .iter()
+            .map(|(ts, i)| format!("TS {ts}: {}", self.thresholds_bps[*i].map(format_rate).unwrap_or_else(|| "never".into())))
+            .collect();
+        format!(
+            "Warrants of {}\n  policy: {}\n  automatic from: {}\n  open warrants: {}; the escrow may lock up to {} DUSD automatically",
+            self.account,
+            self.policy,
+            t.join(", "),
+            self.open_warrants,
+            format_amount(self.allowance)
+        )
+    }
+}
+
+/// A loan's warrants.
+#[derive(Debug, Serialize)]
+pub struct LoanReport {
+    pub loan_id: u64,
+    pub state: String,
+    pub creditor: String,
+    pub rate_bps: u128,
+    pub warrants: Vec<WarrantView>,
+}
+
+/// One warrant.
+#[derive(Debug, Serialize)]
+pub struct WarrantView {
+    pub holder: String,
+    pub amount: u128,
+    pub state: String,
+    pub claimed: u128,
+}
+
+impl Report for LoanReport {
+    fn human(&self) -> String {
+        let mut s = format!("Warrants of loan #{} ({}), rate {}, claims to {}", self.loan_id, self.state, format_rate(self.rate_bps), self.creditor);
+        for w in &self.warrants {
+            s.push_str(&format!("\n  {}: {} DUSD, {}", w.holder, format_amount(w.amount), w.state));
+            if w.claimed > 0 {
+                s.push_str(&format!(", {} DUSD claimed", format_amount(w.claimed)));
+            }
+        }
+        s
+    }
+}
+
+fn variant(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Tuple(t)) => t.ident().unwrap_or_default(),
+        Some(Value::Map(m)) => m.ident().unwrap_or_default(),
+        Some(Value::Literal(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Runs a warrant subcommand.
+pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Result<()> {
+    match &opts.cmd {
+        WarrantCmd::Policy { policy, allowance } => {
+            let arg = policy_arg(policy)?;
+            let allowance = allowance.as_deref().map(parse_amount).transpose()?;
+            let s = Session::open(g).await?;
+            let escrow = s.contract(ESCROW)?;
+            let tx = s.submit(g, ESCROW, "set_policy", &[arg]).await?;
+            let mut summary = format!("{}'s warrant policy: {}", s.me(), policy_words(&s.query(&escrow, "policy", &[s.me().to_string()]).await?));
+            if let Some(units) = allowance {
+                s.submit(g, TOKEN, "PSP22::approve", &[escrow.address.to_string(), units.to_string()]).await?;
+                summary.push_str(&format!("; the escrow may lock up to {} DUSD automatically", format_amount(units)));
+            }
+            emit(g, out, &TxReport::new(summary, allowance, tx))
+        }
+        WarrantCmd::Accept { loan_id } => {
+            let s = Session::open(g).await?;
+            let escrow = s.contract(ESCROW)?;
+            let rec = s.query(&escrow, "loan", &[loan_id.to_string()]).await?;
+            let rec = val::some(&rec).ok_or_else(|| CliError::Other(format!("the escrow has no warrants for loan #{loan_id}")))?;
+            let me = s.me().to_string();
+            let mine = field(rec, "warrants")
+                .map(val::items)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|w| field(w, "holder").and_then(val::text).as_deref() == Some(me.as_str()))
+                .ok_or_else(|| CliError::Other(format!("{me} holds no warrant on loan #{loan_id}")))?;
+            let amount = uint_field(mine, "amount").unwrap_or(0);
+            let have = allowance_of(&s, &me, &escrow.address.to_string()).await?;
+            let mut approved = String::new();
+            if have < amount {
+                s.submit(g, TOKEN, "PSP22::approve", &[escrow.address.to_string(), amount.to_string()]).await?;
+                approved = format!(" (approved the escrow for {} DUSD first)", format_amount(amount));
+            }
+            let tx = s.submit(g, ESCROW, "accept", &[loan_id.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("{me} locked a {} DUSD warrant on loan #{loan_id}{approved}", format_amount(amount)), Some(amount), tx))
+        }
+        WarrantCmd::Show { account } => {
+            let who = account.as_deref().map(parse_account).transpose()?;
+            let s = Session::open(g).await?;
+            let escrow = s.contract(ESCROW)?;
+            let who = who.unwrap_or_else(|| s.me()).to_string();
+            let policy = policy_words(&s.query(&escrow, "policy", &[who.clone()]).await?);
+            let mut thresholds_bps = Vec::new();
+            for ts in [900_000_000u128, 600_000_000, 400_000_000, 200_000_000] {
+                let v = s.query(&escrow, "threshold", &[who.clone(), ts.to_string()]).await?;
+                thresholds_bps.push(val::some(&v).and_then(val::uint));
+            }
+            let open_warrants = val::uint(&s.query(&escrow, "open_warrants", &[who.clone()]).await?).unwrap_or(0);
+            let allowance = allowance_of(&s, &who, &escrow.address.to_string()).await?;
+            emit(g, out, &HolderReport { account: who, policy, thresholds_bps, open_warrants, allowance })
+        }
+        WarrantCmd::Loan { loan_id } => {
+            let s = Session::open(g).await?;
+            let escrow = s.contract(ESCROW)?;
+            let rec = s.query(&escrow, "loan", &[loan_id.to_string()]).await?;
+            let rec = val::some(&rec).ok_or_else(|| CliError::Other(format!("the escrow has no warrants for loan #{loan_id}")))?;
+            let warrants = field(rec, "warrants")
+                .map(val::items)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| WarrantView {
+                    holder: field(w, "holder").and_then(val::text).unwrap_or_default(),
+                    amount: uint_field(w, "amount").unwrap_or(0),
+                    state: variant(field(w, "state")),
+                    claimed: uint_field(w, "claimed").unwrap_or(0),
+                })
+                .collect();
+            emit(
+                g,
+                out,
+                &LoanReport {
+                    loan_id: *loan_id,
+                    state: variant(field(rec, "state")),
+                    creditor: field(rec, "creditor").and_then(val::text).unwrap_or_default(),
+                    rate_bps: uint_field(rec, "rate_bps").unwrap_or(0),
+                    warrants,
+                },
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_parse_into_the_contract_enum() {
+        assert_eq!(policy_arg("manual").unwrap(), "Manual");
+        assert_eq!(policy_arg("Tier").unwrap(), "ByTrustTier");
+        assert_eq!(policy_arg("5%").unwrap(), "MinRate(500)");
+        assert_eq!(policy_arg("4.75").unwrap(), "MinRate(475)");
+        assert!(policy_arg("sometimes").unwrap_err().to_string().contains("not a policy"));
+        assert!(policy_arg("101%").unwrap_err().to_string().contains("at most 100 %"));
+    }
+}

@@ -1,0 +1,321 @@
+//! Unit tests of `warrant_escrow` in the off-chain environment (token calls
+//! go to `crate::mock`): seed 003's 40 % + 40 % warrants, policies by rate
+//! and by trust tier, explicit acceptance, release, pro-rata claims on
+//! default, the caps at their edge, every error with nothing changed, and
+//! random operation sequences with the escrow's books checked after each.
+
+use crate::mock;
+use crate::warrant_escrow::*;
+use core::result::Result;
+use dcu_common::ONE_TOKEN as T;
+use ink::env::test;
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+use proptest::prelude::*;
+use psp22::PSP22Error;
+
+const ESCROW: [u8; 32] = [0xE5; 32];
+const GOV: u8 = 0xA1;
+const LM: u8 = 0xA2;
+const DEPLOYER: u8 = 9;
+const CREDITOR: u8 = 1;
+const I1: u8 = 2;
+const I2: u8 = 3;
+const STRANGER: u8 = 7;
+
+fn id(n: u8) -> AccountId {
+    AccountId::from([n; 32])
+}
+fn escrow_id() -> AccountId {
+    AccountId::from(ESCROW)
+}
+fn as_caller(n: u8) {
+    test::set_caller::<Env>(id(n));
+}
+fn events() -> usize {
+    test::recorded_events().count()
+}
+
+/// A wired escrow; accounts 1..=8 hold 1,000,000 tokens each, approved.
+fn setup() -> WarrantEscrow {
+    mock::reset();
+    test::set_callee::<Env>(escrow_id());
+    as_caller(DEPLOYER);
+    let mut e = WarrantEscrow::new(id(0xA4));
+    assert_eq!(e.wire(Wiring { governance: id(GOV), loan_manager: id(LM) }), Ok(()));
+    for n in 1..=8 {
+        mock::fund(id(n), escrow_id(), 1_000_000 * T);
+    }
+    e
+}
+
+/// The books: the escrow holds exactly the locked total, which equals the
+/// sum of locked warrants of open loans; open counts match the records.
+fn check_books(e: &WarrantEscrow, loans: &[u64]) {
+    let mut locked = 0u128;
+    let mut open = std::collections::BTreeMap::<AccountId, u32>::new();
+    for l in loans {
+        if let Some(r) = e.loan(*l) {
+            if r.state == EscrowState::Open {
+                for w in &r.warrants {
+                    *open.entry(w.holder).or_default() += 1;
+                    if w.state == WarrantState::Locked {
+                        locked += w.amount;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(e.locked_total(), locked);
+    assert_eq!(mock::balance(escrow_id()), locked, "the escrow holds exactly the locked warrants");
+    for n in 1..=8 {
+        assert_eq!(e.open_warrants(id(n)), open.get(&id(n)).copied().unwrap_or(0));
+    }
+}
+
+fn create(e: &mut WarrantEscrow, loan: u64, holders: &[u8], total: u128, rate: u32, ts: u128) -> Result<u32, Error> {
+    as_caller(LM);
+    e.create(loan, id(CREDITOR), holders.iter().map(|h| id(*h)).collect(), total, rate, ts)
+}
+
+#[test]
+fn wire_only_by_the_deployer_and_once() {
+    mock::reset();
+    test::set_callee::<Env>(escrow_id());
+    as_caller(DEPLOYER);
+    let mut e = WarrantEscrow::new(id(0xA4));
+    as_caller(STRANGER);
+    let w = Wiring { governance: id(GOV), loan_manager: id(LM) };
+    assert_eq!(e.wire(w), Err(Error::Unauthorized { caller: id(STRANGER) }));
+    as_caller(LM);
+    assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, 600, 0), Err(Error::NotWired));
+    as_caller(DEPLOYER);
+    assert_eq!(e.wire(w), Ok(()));
+    assert_eq!(e.wire(w), Err(Error::AlreadyWired));
+    assert_eq!(e.wiring(), Some(w));
+}
+
+#[test]
+fn create_splits_seed_003_warrants_equally_and_manual_holders_wait() {
+    let mut e = setup();
+    let before = events();
+    // a 1,000 loan through two intermediaries: 80 % = 800 in warrants, 400 each
+    assert_eq!(create(&mut e, 1, &[I1, I2], 800 * T, 600, 900_000_000), Ok(0));
+    let r = e.loan(1).unwrap();
+    assert_eq!(r.warrants.iter().map(|w| w.amount).collect::<Vec<_>>(), vec![400 * T, 400 * T]);
+    assert!(r.warrants.iter().all(|w| w.state == WarrantState::Pending));
+    assert_eq!(events() - before, 2, "one WarrantRequested per holder");
+    assert!(!e.fully_locked(1));
+    assert_eq!(e.open_warrants(id(I1)), 1);
+    check_books(&e, &[1]);
+    // explicit acceptance locks each
+    as_caller(I1);
+    assert_eq!(e.accept(1), Ok(()));
+    as_caller(I2);
+    assert_eq!(e.accept(1), Ok(()));
+    assert!(e.fully_locked(1));
+    assert_eq!(mock::balance(id(I1)), 1_000_000 * T - 400 * T);
+    check_books(&e, &[1]);
+}
+
+#[test]
+fn policies_lock_at_creation_by_rate_and_by_trust_tier() {
+    let mut e = setup();
+    as_caller(I1);
+    assert_eq!(e.set_policy(Policy::MinRate(500)), Ok(()));
+    as_caller(I2);
+    assert_eq!(e.set_policy(Policy::ByTrustTier), Ok(()));
+    // TS 0.85 → tier threshold 4 %; a 5 % loan: both accept
+    assert_eq!(e.threshold(id(I2), 850_000_000), Some(400));
+    assert_eq!(create(&mut e, 1, &[I1, I2], 100, 500, 850_000_000), Ok(2));
+    assert!(e.fully_locked(1));
+    // a 4.99 % loan: I1's own minimum refuses, the tier (4 %) accepts
+    assert_eq!(create(&mut e, 2, &[I1, I2], 100, 499, 850_000_000), Ok(1));
+    // TS 0.55 → 6 %: a 5 % loan is not enough for I2
+    assert_eq!(create(&mut e, 3, &[I2], 100, 500, 550_000_000), Ok(0));
+    // TS 0.2: never automatically, whatever the rate
+    assert_eq!(e.threshold(id(I2), 200_000_000), None);
+    assert_eq!(create(&mut e, 4, &[I2], 100, 10_000, 200_000_000), Ok(0));
+    // a holder whose allowance is short stays Pending (the loan is still created)
+    mock::approve(id(I1), escrow_id(), 0);
+    assert_eq!(create(&mut e, 5, &[I1], 100, 900, 850_000_000), Ok(0));
+    assert_eq!(e.loan(5).unwrap().warrants[0].state, WarrantState::Pending);
+    check_books(&e, &[1, 2, 3, 4, 5]);
+    as_caller(I1);
+    assert_eq!(e.set_policy(Policy::MinRate(10_001)), Err(Error::BadPolicy));
+    assert_eq!(e.policy(id(I1)), Policy::MinRate(500));
+}
+
+#[test]
+fn create_refusals_change_nothing() {
+    let mut e = setup();
+    as_caller(STRANGER);
+    assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, 600, 0), Err(Error::Unauthorized { caller: id(STRANGER) }));
+    assert_eq!(create(&mut e, 1, &[], 10, 600, 0), Err(Error::BadHolderCount { max: 5 }));
+    assert_eq!(create(&mut e, 1, &[1, 2, 3, 4, 5, 6], 10, 600, 0), Err(Error::BadHolderCount { max: 5 }));
+    assert_eq!(create(&mut e, 1, &[I1, I2, I1], 10, 600, 0), Err(Error::DuplicateHolder));
+    assert_eq!(create(&mut e, 1, &[I1], 0, 600, 0), Err(Error::ZeroAmount));
+    assert_eq!(e.loan(1), None);
+    assert_eq!(create(&mut e, 1, &[1, 2, 3, 4, 5], 10, 600, 0), Ok(0), "five holders is the cap");
+    let (w0, w4) = (e.loan(1).unwrap().warrants[0].amount, e.loan(1).unwrap().warrants[4].amount);
+    assert_eq!((w0, w4), (2, 2));
+    assert_eq!(create(&mut e, 1, &[I1], 10, 600, 0), Err(Error::LoanExists));
+    check_books(&e, &[1]);
+}
+
+#[test]
+fn open_warrants_per_holder_capped_at_32() {
+    let mut e = setup();
+    for loan in 0..32u64 {
+        assert_eq!(create(&mut e, loan, &[I1], 10, 600, 0), Ok(0));
+    }
+    assert_eq!(e.open_warrants(id(I1)), 32);
+    assert_eq!(create(&mut e, 32, &[I2, I1], 10, 600, 0), Err(Error::TooManyOpenWarrants { max: 32 }));
+    assert_eq!(e.loan(32), None);
+    assert_eq!(e.open_warrants(id(I2)), 0);
+    // releasing one frees a slot
+    as_caller(LM);
+    assert_eq!(e.release(0), Ok(0));
+    assert_eq!(create(&mut e, 32, &[I2, I1], 10, 600, 0), Ok(0));
+}
+
+#[test]
+fn accept_refusals_change_nothing() {
+    let mut e = setup();
+    as_caller(I1);
+    assert_eq!(e.accept(1), Err(Error::NoSuchLoan));
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(STRANGER);
+    assert_eq!(e.accept(1), Err(Error::NotHolder));
+    mock::approve(id(I1), escrow_id(), 399);
+    as_caller(I1);
+    assert_eq!(e.accept(1), Err(Error::Token(PSP22Error::InsufficientAllowance)));
+    assert_eq!(e.loan(1).unwrap().warrants[0].state, WarrantState::Pending);
+    check_books(&e, &[1]);
+    mock::approve(id(I1), escrow_id(), 400);
+    assert_eq!(e.accept(1), Ok(()));
+    assert_eq!(e.accept(1), Err(Error::AlreadyLocked));
+    check_books(&e, &[1]);
+}
+
+#[test]
+fn release_returns_every_locked_warrant_once() {
+    let mut e = setup();
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(I1);
+    e.accept(1).unwrap();
+    as_caller(STRANGER);
+    assert_eq!(e.release(1), Err(Error::Unauthorized { caller: id(STRANGER) }));
+    as_caller(LM);
+    assert_eq!(e.release(1), Ok(400), "only I1 had locked");
+    assert_eq!(mock::balance(id(I1)), 1_000_000 * T);
+    assert_eq!(e.loan(1).unwrap().state, EscrowState::Released);
+    assert_eq!(e.release(1), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
+    assert_eq!(e.claim(1, 5), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
+    assert_eq!(e.release(9), Err(Error::NoSuchLoan));
+    as_caller(I2);
+    assert_eq!(e.accept(1), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
+    check_books(&e, &[1]);
+    assert_eq!(e.open_warrants(id(I1)), 0);
+}
+
+#[test]
+fn claims_are_pro_rata_and_the_rest_returns_seed_003() {
+    let mut e = setup();
+    as_caller(I1);
+    e.set_policy(Policy::MinRate(0)).unwrap();
+    as_caller(I2);
+    e.set_policy(Policy::MinRate(0)).unwrap();
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    create(&mut e, 2, &[I1, I2], 800, 600, 0).unwrap();
+    let c0 = mock::balance(id(CREDITOR));
+    as_caller(STRANGER);
+    assert_eq!(e.claim(1, 300), Err(Error::Unauthorized { caller: id(STRANGER) }));
+    // loss 300 after insurance: 150 from each, 250 back to each
+    as_caller(LM);
+    assert_eq!(e.claim(1, 300), Ok(300));
+    assert_eq!(mock::balance(id(CREDITOR)), c0 + 300);
+    assert_eq!(mock::balance(id(I1)), 1_000_000 * T - 400 - 150 + 0);
+    let r = e.loan(1).unwrap();
+    assert_eq!((r.warrants[0].claimed, r.warrants[0].state), (150, WarrantState::Claimed));
+    // a loss larger than the warrants: all 800 claimed, nothing returned
+    assert_eq!(e.claim(2, 10_000), Ok(800));
+    assert_eq!(mock::balance(id(CREDITOR)), c0 + 1_100);
+    check_books(&e, &[1, 2]);
+    // a zero loss releases everything
+    create(&mut e, 3, &[I1], 800, 600, 0).unwrap();
+    as_caller(LM);
+    assert_eq!(e.claim(3, 0), Ok(0));
+    assert_eq!(e.loan(3).unwrap().warrants[0].state, WarrantState::Released);
+    check_books(&e, &[1, 2, 3]);
+}
+
+#[test]
+fn set_code_only_by_governance() {
+    let mut e = setup();
+    as_caller(LM);
+    assert_eq!(e.set_code([1u8; 32].into()), Err(Error::Unauthorized { caller: id(LM) }));
+    as_caller(DEPLOYER);
+    assert_eq!(e.set_code([1u8; 32].into()), Err(Error::Unauthorized { caller: id(DEPLOYER) }));
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Policy(u8, u8, u32),
+    Create(u8, Vec<u8>, u128, u32, u128),
+    Accept(u8, u8),
+    Release(u8),
+    Claim(u8, u128),
+    Approve(u8, u128),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (1u8..=6, 0u8..3, 0u32..=1_200).prop_map(|(h, k, r)| Op::Policy(h, k, r)),
+        (0u8..8, proptest::collection::vec(1u8..=6, 0..=6), 0u128..=10_000, 0u32..=1_200, 0u128..=1_000_000_000)
+            .prop_map(|(l, h, t, r, ts)| Op::Create(l, h, t, r, ts)),
+        (0u8..8, 1u8..=6).prop_map(|(l, h)| Op::Accept(l, h)),
+        (0u8..8).prop_map(Op::Release),
+        (0u8..8, 0u128..=20_000).prop_map(|(l, x)| Op::Claim(l, x)),
+        (1u8..=6, 0u128..=5_000).prop_map(|(h, a)| Op::Approve(h, a)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Random sequences: whatever happens, the escrow holds exactly the
+    /// locked warrants, no token is created or lost, a refused operation
+    /// changes no balance, and every loan ends with all its tokens back.
+    #[test]
+    fn random_sequences_keep_the_books(ops in proptest::collection::vec(op(), 1..40)) {
+        let mut e = setup();
+        let supply = mock::supply();
+        let loans: Vec<u64> = (0..8).collect();
+        for o in ops {
+            let bal_before = mock::balance(escrow_id());
+            let res: Result<(), Error> = match o {
+                Op::Policy(h, k, r) => { as_caller(h); e.set_policy(match k { 0 => Policy::Manual, 1 => Policy::ByTrustTier, _ => Policy::MinRate(r) }) }
+                Op::Create(l, h, t, r, ts) => create(&mut e, u64::from(l), &h, t, r, ts).map(|_| ()),
+                Op::Accept(l, h) => { as_caller(h); e.accept(u64::from(l)) }
+                Op::Release(l) => { as_caller(LM); e.release(u64::from(l)).map(|_| ()) }
+                Op::Claim(l, x) => { as_caller(LM); e.claim(u64::from(l), x).map(|_| ()) }
+                Op::Approve(h, a) => { mock::approve(id(h), escrow_id(), a); Ok(()) }
+            };
+            if res.is_err() {
+                prop_assert_eq!(mock::balance(escrow_id()), bal_before);
+            }
+            check_books(&e, &loans);
+            prop_assert_eq!(mock::supply(), supply);
+        }
+        // the end: every open loan released returns every token
+        as_caller(LM);
+        for l in &loans {
+            if e.loan(*l).is_some_and(|r| r.state == EscrowState::Open) {
+                e.release(*l).unwrap();
+            }
+        }
+        prop_assert_eq!(mock::balance(escrow_id()), 0);
+        check_books(&e, &loans);
+    }
+}
