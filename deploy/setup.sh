@@ -5,7 +5,7 @@
 # (default ~/.dcu), outside the clone, so CI and later sessions reuse it.
 #
 #   deploy/setup.sh            all steps
-#   deploy/setup.sh toolchain  just one step (toolchain | cargo-contract | node)
+#   deploy/setup.sh toolchain  just one step (toolchain | cargo-contract | node | dapp-check)
 #
 # Times on a 2-core machine from nothing: toolchain ~2 min, cargo-contract
 # ~15 min, node ~75 min when built (seconds when ../shared/bin has it).
@@ -137,6 +137,24 @@ setup_node() {
   step_done "node (build)"
 }
 
+# The dapp check (deploy/dapp-check): @polkadot/api-contract from npm, in
+# $DCU_HOME/dapp-check so that clones share it; re-installed only when
+# package-lock.json changes. The script itself is copied on every run.
+setup_dapp_check() {
+  local src="$ROOT/deploy/dapp-check" dst="$DCU_HOME/dapp-check"
+  command -v node >/dev/null && command -v npm >/dev/null || { echo "setup: node and npm are needed for the dapp check (apt-get install nodejs npm)" >&2; exit 1; }
+  mkdir -p "$dst"
+  cp "$src/check.mjs" "$dst/check.mjs"
+  if [ -d "$dst/node_modules/@polkadot/api-contract" ] && cmp -s "$src/package-lock.json" "$dst/package-lock.json"; then
+    log "dapp check: @polkadot/api-contract already installed"
+    return 0
+  fi
+  step_start "dapp check (npm ci @polkadot/api-contract)"
+  cp "$src/package.json" "$src/package-lock.json" "$dst/"
+  (cd "$dst" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  step_done "dapp check"
+}
+
 write_env() {
   cat > "$DCU_HOME/env.sh" <<ENV
 # sourced by DCU scripts
@@ -152,8 +170,9 @@ case "${1:-all}" in
   toolchain) setup_toolchain ;;
   cargo-contract) setup_cargo_contract ;;
   node) setup_node ;;
-  all) setup_toolchain; setup_cargo_contract; setup_node ;;
-  *) echo "usage: $0 [all|toolchain|cargo-contract|node]" >&2; exit 2 ;;
+  dapp-check) setup_dapp_check ;;
+  all) setup_toolchain; setup_cargo_contract; setup_node; setup_dapp_check ;;
+  *) echo "usage: $0 [all|toolchain|cargo-contract|node|dapp-check]" >&2; exit 2 ;;
 esac
 write_env
 log "setup finished in $(( $(date +%s) - T0 ))s (env: source $DCU_HOME/env.sh)"

@@ -325,7 +325,7 @@ mod warrant_escrow {
         #[ink(message)]
         pub fn set_policy(&mut self, policy: Policy) -> Result<()> {
             if let Policy::MinRate(r) = policy {
-                if r > u32::from(BPS_DENOMINATOR) {
+                if r > BPS_DENOMINATOR {
                     return Err(Error::BadPolicy);
                 }
             }
