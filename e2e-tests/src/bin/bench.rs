@@ -10,13 +10,14 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use dcu_e2e_tests::{artifacts_dir, start, CONTRACTS, ONE};
-use ink_e2e::{account_id, alice, bob, charlie, AccountKeyring, ChainBackend, ContractsBackend};
+use ink_e2e::{account_id, alice, bob, charlie, dave, AccountKeyring, ChainBackend, ContractsBackend};
 use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
 use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
 use dcu_common::pool::PoolParams;
 use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
 use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use warrant_escrow::{Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
 
 /// One measured call.
 struct Row {
@@ -199,6 +200,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     measure!(rows, client, &alice(), "governance", "guardian_pause", gv.guardian_pause());
 
+    // warrant_escrow: Alice plays the loan manager; Bob and Charlie lock by policy, Dave by hand
+    let mut ector = WarrantEscrowRef::new(token.account_id);
+    let escrow = client.instantiate("warrant_escrow", &alice(), &mut ector).submit().await?.account_id;
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
+    let a = account_id(AccountKeyring::Alice);
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: a })).submit().await?;
+    client.call(&alice(), &t.transfer(d, 1_000 * ONE, vec![])).submit().await?;
+    for who in [bob(), charlie(), dave()] {
+        client.call(&who, &t.approve(escrow, 500 * ONE)).submit().await?;
+    }
+    for who in [bob(), charlie()] {
+        client.call(&who, &es.set_policy(EscrowPolicy::MinRate(0))).submit().await?;
+    }
+    measure!(rows, client, &bob(), "warrant_escrow", "set_policy", es.set_policy(EscrowPolicy::ByTrustTier));
+    measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder locked by policy", es.create(1, a, vec![b], 10 * ONE, 600, 0));
+    measure!(rows, client, &alice(), "warrant_escrow", "create, 2 holders locked by policy", es.create(1, a, vec![b, c], 10 * ONE, 600, 0));
+    measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder waiting (manual)", es.create(1, a, vec![d], 10 * ONE, 600, 0));
+    client.call(&alice(), &es.create(1, a, vec![b, c], 10 * ONE, 600, 0)).submit().await?;
+    client.call(&alice(), &es.create(2, a, vec![b, c], 10 * ONE, 600, 0)).submit().await?;
+    client.call(&alice(), &es.create(3, a, vec![d], 10 * ONE, 600, 0)).submit().await?;
+    measure!(rows, client, &dave(), "warrant_escrow", "accept", es.accept(3));
+    measure!(rows, client, &alice(), "warrant_escrow", "release, 2 warrants", es.release(1));
+    measure!(rows, client, &alice(), "warrant_escrow", "claim, 2 warrants (partial loss)", es.claim(2, 3 * ONE));
+
     let yard = &rows[0];
     let (yr, yp) = (yard.ref_time as f64, yard.proof_size as f64);
     let mut md = String::new();
@@ -241,6 +266,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "  repayment reads every line to the borrower and its grantor (at most 32 lines, the cap).")?;
     writeln!(md, "- `governance` reads voice credits from the trust graph (TS, verification) cross-contract on")?;
     writeln!(md, "  `propose` and `vote`; `execute` rows include the governed contract's own message.")?;
+    writeln!(md, "- `warrant_escrow` rows include the PSP22 `transfer_from` of each warrant locked by policy")?;
+    writeln!(md, "  (create) or by hand (accept), and a `transfer` per holder on release and claim.")?;
     writeln!(md, "- Storage deposits are charged to the caller and refunded when the storage is freed.")?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
