@@ -39,6 +39,9 @@ mod governance {
     pub const MAX_TITLE: u32 = 200;
     /// Longest raw-call input, in bytes.
     pub const MAX_INPUT: u32 = 1_024;
+    /// Most proposals one member may have in voting (Pending or Active) at
+    /// once: a cap on storage growth and on flooding the members' attention.
+    pub const MAX_OPEN_PROPOSALS: u32 = 4;
     /// 10^9: TS 1.0.
     pub const SCALE: u128 = 1_000_000_000;
 
@@ -237,6 +240,9 @@ mod governance {
         proposals: Mapping<u32, Proposal>,
         ballots: Mapping<(u32, AccountId), Ballot>,
         next_id: u32,
+        /// Each proposer's proposals that were in voting at its last proposal
+        /// (at most [`MAX_OPEN_PROPOSALS`]).
+        open_by: Mapping<AccountId, Vec<u32>>,
     }
 
     /// A proposal was made.
@@ -361,6 +367,8 @@ mod governance {
         UpgradeFailed,
         /// Arithmetic overflow.
         Overflow,
+        /// The proposer already has `max` proposals in voting.
+        TooManyProposals { max: u32 },
     }
 
     /// Result of governance's messages.
@@ -412,6 +420,7 @@ mod governance {
                 proposals: Mapping::default(),
                 ballots: Mapping::default(),
                 next_id: 0,
+                open_by: Mapping::default(),
             })
         }
 
@@ -437,7 +446,8 @@ mod governance {
         ///
         /// # Errors
         /// [`Error::NotWired`], [`Error::NoVoiceCredits`], [`Error::TitleTooLong`],
-        /// [`Error::InputTooLong`], [`Error::InvalidParam`], [`Error::Overflow`].
+        /// [`Error::InputTooLong`], [`Error::InvalidParam`],
+        /// [`Error::TooManyProposals`], [`Error::Overflow`].
         #[ink(message)]
         pub fn propose(&mut self, action: Action, title: String) -> Result<u32> {
             let w = self.wiring.ok_or(Error::NotWired)?;
@@ -449,12 +459,24 @@ mod governance {
             if self.credits_of(proposer)? == 0 {
                 return Err(Error::NoVoiceCredits);
             }
+            let mut open: Vec<u32> = self
+                .open_by
+                .get(proposer)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| self.proposals.get(i).is_some_and(|p| matches!(self.state_of(&p), State::Pending | State::Active)))
+                .collect();
+            if open.len() >= MAX_OPEN_PROPOSALS as usize {
+                return Err(Error::TooManyProposals { max: MAX_OPEN_PROPOSALS });
+            }
             let now = self.env().block_timestamp();
             let voting_starts = now.checked_add(self.params.voting_delay_ms).ok_or(Error::Overflow)?;
             let voting_ends = voting_starts.checked_add(self.params.voting_period_ms).ok_or(Error::Overflow)?;
             let electorate = ext::member_count(w.trust_graph)?;
             let id = self.next_id;
             self.next_id = id.checked_add(1).ok_or(Error::Overflow)?;
+            open.push(id);
+            self.open_by.insert(proposer, &open);
             self.proposals.insert(
                 id,
                 &Proposal {

@@ -333,3 +333,23 @@ fn wiring_and_construction_are_checked() {
     as_caller(GUARDIAN);
     assert_eq!(g.guardian_pause(), Err(Error::NoGuardian));
 }
+
+#[ink::test]
+fn a_member_has_at_most_four_proposals_in_voting() {
+    let mut g = setup();
+    as_caller(ALICE);
+    for i in 0..4 {
+        assert_eq!(g.propose(Action::SetPoolPaused(true), String::new()), Ok(i));
+    }
+    let before = g.proposal_count();
+    assert_eq!(g.propose(Action::SetPoolPaused(true), String::new()), Err(Error::TooManyProposals { max: 4 }));
+    assert_eq!(g.proposal_count(), before);
+    // another member is not affected
+    as_caller(BOB);
+    assert_eq!(g.propose(Action::SetPoolPaused(true), String::new()), Ok(4));
+    // once the votes end, Alice may propose again
+    let ends = g.proposal(0).unwrap().proposal.voting_ends;
+    set_now(ends);
+    as_caller(ALICE);
+    assert_eq!(g.propose(Action::SetPoolPaused(true), String::new()), Ok(5));
+}
