@@ -859,3 +859,32 @@ proptest! {
         }
     }
 }
+
+/// The access matrix: every privileged message × every caller that must be
+/// refused (the deployer after wiring, a grantor, a borrower, a stranger)
+/// → `Unauthorized { caller }`, no event, nothing changed.
+#[ink::test]
+fn access_matrix_refuses_every_privileged_message_to_everyone_but_governance() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 100 * T);
+    line(&mut p, ALICE, BOB, 50 * T, 500);
+    let (params, paused, totals) = (p.params(), p.is_paused(), p.totals());
+    for caller in [DEPLOYER, ALICE, BOB, DAVE] {
+        as_caller(caller);
+        let who = id(caller);
+        let n = events();
+        let answers = [
+            p.set_params(PoolParams { max_credit: 2_000 * T, ..PoolParams::default() }),
+            p.set_paused(true),
+            p.spend_treasury(who, 0),
+            p.set_code([1u8; 32].into()),
+            p.wire(Wiring { governance: who }),
+        ];
+        for (i, a) in answers.into_iter().enumerate() {
+            let expected = if i == 4 && caller == DEPLOYER { Err(Error::AlreadyWired) } else { Err(Error::Unauthorized { caller: who }) };
+            assert_eq!(a, expected, "message {i} by caller {caller}");
+        }
+        assert_eq!(events(), n, "no event for a refused call");
+        assert_eq!((p.params(), p.is_paused(), p.totals()), (params, paused, totals));
+    }
+}

@@ -319,3 +319,34 @@ proptest! {
         check_books(&e, &loans);
     }
 }
+
+/// The access matrix: create, release, claim, set_code and wire × every
+/// caller that must be refused (the deployer after wiring, governance for
+/// the loan manager's messages, a holder, a creditor, a stranger) →
+/// `Unauthorized`, no event, no token moved.
+#[test]
+fn access_matrix_refuses_privileged_messages_to_everyone_but_their_caller() {
+    let mut e = setup();
+    create(&mut e, 1, &[I1], 800, 600, 0).unwrap();
+    as_caller(I1);
+    e.accept(1).unwrap();
+    let rec = e.loan(1);
+    for caller in [DEPLOYER, GOV, I1, CREDITOR, STRANGER] {
+        as_caller(caller);
+        let who = id(caller);
+        let n = events();
+        let unauthorized = || Error::Unauthorized { caller: who };
+        assert_eq!(e.create(2, who, vec![id(I2)], 10, 600, 0), Err(unauthorized()));
+        assert_eq!(e.release(1), Err(unauthorized()));
+        assert_eq!(e.claim(1, 800), Err(unauthorized()));
+        if caller != GOV {
+            assert_eq!(e.set_code([1u8; 32].into()), Err(unauthorized()));
+        }
+        let wire = e.wire(Wiring { governance: who, loan_manager: who });
+        assert_eq!(wire, Err(if caller == DEPLOYER { Error::AlreadyWired } else { unauthorized() }));
+        assert_eq!(events(), n);
+        assert_eq!(e.loan(1), rec);
+        assert_eq!(e.loan(2), None);
+        check_books(&e, &[1, 2]);
+    }
+}
