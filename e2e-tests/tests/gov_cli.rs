@@ -55,7 +55,7 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     let p1 = dcu.json("//Alice", &["gov", "propose", "--title", "MAX_CREDIT 4,000", "pool-params", "max_credit=4000"]);
     assert!(p1["summary"].as_str().unwrap().contains("max_credit: 10,000 DUSD → 4,000 DUSD"), "{p1}");
     let p2 = dcu.json("//Bob", &["gov", "propose", "--title", "no in-edges", "trust-params", "max_in_degree=0"]);
-    assert!(p2["summary"].as_str().unwrap().contains("max_in_degree: 300 → 0"), "{p2}");
+    assert!(p2["summary"].as_str().unwrap().contains("max_in_degree: 250 → 0"), "{p2}");
 
     // quadratic votes: 10 votes cost all 100 credits, 11 would cost 121
     dcu.json("//Alice", &["gov", "vote", "0", "for", "10"]);
@@ -91,7 +91,7 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     let s2 = dcu.json("//Alice", &["gov", "show", "2"]);
     assert_eq!(s2["state"], "Queued");
     assert!(s2["last_error"].as_str().unwrap().contains("InvalidParam"), "{s2}");
-    assert_eq!(s2["changes"][0]["from"], "300", "the graph's parameter is unchanged: {s2}");
+    assert_eq!(s2["changes"][0]["from"], "250", "the graph's parameter is unchanged: {s2}");
     let list = dcu.json("//Alice", &["gov", "list"]);
     let states: Vec<&str> = list["proposals"].as_array().unwrap().iter().map(|p| p["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["Queued", "Executed", "Executed"]);

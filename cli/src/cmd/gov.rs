@@ -375,13 +375,13 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
 fn check_offline(a: &ProposeAction) -> Result<()> {
     match a {
         ProposeAction::PoolParams { set } | ProposeAction::TrustParams { set } | ProposeAction::GovParams { set } => {
+            // Values of fields named in full are checked now; a short name
+            // (`lockout` for `lockout_ms`) is resolved against the contract's
+            // fields, and checked, before anything is submitted.
             for (k, v) in parse_changes(set)? {
-                for name in [k.clone(), format!("{k}_ms"), format!("{k}_bps")] {
-                    let kind = kind_of(&name);
-                    if kind != Kind::Count {
-                        parse_in(kind, &k, &v)?;
-                        break;
-                    }
+                let kind = kind_of(&k);
+                if kind != Kind::Count {
+                    parse_in(kind, &k, &v)?;
                 }
             }
             Ok(())
@@ -701,7 +701,8 @@ mod tests {
         let e = apply_changes(&cur, &parse_changes(&["lockout=soon".into()]).unwrap()).unwrap_err().to_string();
         assert!(e.contains("lockout_ms=soon"), "{e}");
         assert!(parse_changes(&["max_credit".into()]).unwrap_err().to_string().contains("FIELD=VALUE"));
-        assert!(check_offline(&ProposeAction::PoolParams { set: vec!["fee=ten".into()] }).is_err());
+        assert!(check_offline(&ProposeAction::PoolParams { set: vec!["fee_bps=ten".into()] }).is_err());
+        assert!(check_offline(&ProposeAction::TrustParams { set: vec!["max_in_degree=0".into()] }).is_ok());
         assert!(check_offline(&ProposeAction::Verifier { account: "nobody".into(), remove: false }).is_err());
     }
 

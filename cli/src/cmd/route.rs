@@ -113,9 +113,10 @@ impl Report for RouteReport {
             format!("One route carries {} DUSD from {} to {}:", format_amount(self.requested), label(&names, &self.from), label(&names, &self.to))
         } else {
             format!(
-                "No single route carries {} DUSD; {} routes together carry {} DUSD:",
+                "No single route carries {} DUSD; {} {} carry {} DUSD:",
                 format_amount(self.requested),
                 self.routes.len(),
+                if self.routes.len() == 1 { "route" } else { "routes together" },
                 format_amount(self.routable)
             )
         };
