@@ -33,7 +33,8 @@ try {
   fail(`cannot read the manifest ${manifestPath}: ${e.message}`);
 }
 const url = arg('url', manifest.url);
-const provider = new WsProvider(url, 0);
+setTimeout(() => fail(`no answer from the node at ${url} within 60 s`), 60_000).unref();
+const provider = new WsProvider(url, 1_000);
 const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true }).catch((e) => fail(`no node at ${url}: ${e.message}`));
 
 /** A contract handle from the manifest and its published metadata. */
@@ -52,7 +53,13 @@ async function query(c, message, ...args) {
   const { result, output } = await q(account, { gasLimit, storageDepositLimit: null }, ...args);
   if (result.isErr) fail(`${message} failed: ${result.asErr.toString()}`);
   if (!output.isOk) fail(`${message} returned ${output.toString()}`);
-  return output.asOk;
+  // Messages returning Result<T, Error> have a second Ok to unwrap.
+  const v = output.asOk;
+  if (v.isOk !== undefined && v.asOk !== undefined) {
+    if (v.isErr) fail(`${message} refused: ${v.asErr.toString()}`);
+    return v.asOk;
+  }
+  return v;
 }
 
 const pool = contract('credit_pool');
