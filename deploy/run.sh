@@ -72,6 +72,9 @@ say "Bob repays everything he owes (no interest within the 30-day grace period)"
 "$DCU" --suri //Bob pool repay all
 say "The pool's books: its token balance equals unlent stake + insurance + treasury"
 "$DCU" pool info
+say "Charlie will guarantee loans routed through him: warrants lock automatically at his trust-tier rates"
+"$DCU" --suri //Charlie warrant policy tier --allowance 200
+"$DCU" warrant show charlie
 say "Governance (SPEC §6): no one holds admin keys; members vote. Alice proposes MAX_CREDIT 8,000 DUSD and Charlie as a verifier"
 "$DCU" gov info alice
 first=$("$DCU" --output json gov info | sed -n 's/.*"proposals": *\([0-9]*\).*/\1/p')
