@@ -122,6 +122,8 @@ mod governance {
         CreditPool,
         /// This contract.
         Governance,
+        /// The warrant escrow.
+        WarrantEscrow,
     }
 
     /// What a proposal does when executed.
@@ -184,6 +186,8 @@ mod governance {
         pub trust_graph: AccountId,
         /// A target.
         pub credit_pool: AccountId,
+        /// A target (upgrades and raw calls).
+        pub warrant_escrow: AccountId,
     }
 
     /// A stored proposal.
@@ -748,6 +752,7 @@ mod governance {
                 Target::TrustGraph => w.trust_graph,
                 Target::CreditPool => w.credit_pool,
                 Target::Governance => self.env().account_id(),
+                Target::WarrantEscrow => w.warrant_escrow,
             })
         }
 

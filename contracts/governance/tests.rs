@@ -16,6 +16,7 @@ use ink::scale::Encode;
 const GRAPH: [u8; 32] = [0xA5; 32];
 const POOL: [u8; 32] = [0xA2; 32];
 const GOV: [u8; 32] = [0xA1; 32];
+const ESCROW: [u8; 32] = [0xA6; 32];
 
 fn id(n: u8) -> AccountId {
     AccountId::from([n; 32])
@@ -42,7 +43,7 @@ fn setup() -> Governance {
     set_now(0);
     as_caller(DEPLOYER);
     let mut g = Governance::new(GovParams::default(), Some(id(GUARDIAN))).expect("valid params");
-    assert_eq!(g.wire(Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL) }), Ok(()));
+    assert_eq!(g.wire(Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW) }), Ok(()));
     for m in [ALICE, BOB, CAROL] {
         mock::member(id(m), 500_000_000);
     }
@@ -266,6 +267,12 @@ fn typed_actions_call_the_right_message_with_their_arguments() {
             ink::selector_bytes!("set_code"),
             ink::primitives::Hash::from([7u8; 32]).encode(),
         ),
+        (
+            Action::Upgrade { target: Target::WarrantEscrow, code_hash: [8u8; 32].into() },
+            ESCROW,
+            ink::selector_bytes!("set_code"),
+            ink::primitives::Hash::from([8u8; 32]).encode(),
+        ),
         (Action::RawCall { target: Target::CreditPool, selector: [1, 2, 3, 4], input: vec![9, 9] }, POOL, [1, 2, 3, 4], vec![9, 9]),
     ];
     for (i, (action, to, selector, args)) in cases.into_iter().enumerate() {
@@ -324,7 +331,7 @@ fn wiring_and_construction_are_checked() {
     let mut g = Governance::new(GovParams::default(), None).unwrap();
     as_caller(ALICE);
     assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NotWired));
-    let w = Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL) };
+    let w = Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW) };
     assert_eq!(g.wire(w), Err(Error::Unauthorized { caller: id(ALICE) }));
     as_caller(DEPLOYER);
     assert_eq!(g.wire(w), Ok(()));

@@ -106,5 +106,11 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     dcu.fails("//Alice", &["gov", "guardian-pause"], "Unauthorized");
     dcu.json("//Ferdie", &["gov", "guardian-pause"]);
     assert_eq!(dcu.json("//Alice", &["pool", "info"])["paused"], true);
+
+    // every governed contract can be upgraded by a vote, the escrow included
+    let escrow_code = d["contracts"][3]["code_hash"].as_str().unwrap().to_string();
+    let up = dcu.json("//Bob", &["gov", "propose", "upgrade", "warrant_escrow", &escrow_code]);
+    assert!(up["summary"].as_str().unwrap().contains("replace warrant_escrow's code"), "{up}");
+    dcu.fails("//Bob", &["gov", "propose", "upgrade", "warrant_escrow", "0x1234"], "not a code hash");
     Ok(())
 }

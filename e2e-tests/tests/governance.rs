@@ -50,7 +50,7 @@ async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_
     let mut gc = ink_e2e::create_call_builder::<Governance>(gov);
     client.call(&alice(), &tg.wire(GraphWiring { governance: gov, credit_pool: pool, loan_manager: gov })).submit().await?;
     client.call(&alice(), &cp.wire(PoolWiring { governance: gov })).submit().await?;
-    client.call(&alice(), &gc.wire(GovWiring { trust_graph: graph, credit_pool: pool })).submit().await?;
+    client.call(&alice(), &gc.wire(GovWiring { trust_graph: graph, credit_pool: pool, warrant_escrow: gov /* not deployed here */ })).submit().await?;
 
     // the deployer has no remaining power
     let r = client.call(&alice(), &cp.set_params(PoolParams::default())).dry_run().await?.return_value();

@@ -75,7 +75,7 @@ const WIRING: &[(&str, &[&str])] = &[
     ("trust_graph", &["governance", "credit_pool", "loan_manager"]),
     ("credit_pool", &["governance"]),
     ("warrant_escrow", &["governance", "loan_manager"]),
-    ("governance", &["trust_graph", "credit_pool"]),
+    ("governance", &["trust_graph", "credit_pool", "warrant_escrow"]),
 ];
 
 /// What happened to one contract.

@@ -111,7 +111,7 @@ pub enum ProposeAction {
     SpendTreasury { to: String, amount: String },
     /// Replace a contract's code, keeping its storage.
     Upgrade {
-        /// trust_graph, credit_pool or governance.
+        /// trust_graph, credit_pool, warrant_escrow or governance.
         contract: String,
         /// The new code: its 0x code hash (already uploaded), or a .contract
         /// bundle that dcu uploads first.
@@ -272,6 +272,7 @@ fn target_name(v: &Value) -> Option<&'static str> {
         "TrustGraph" => Some(GRAPH),
         "CreditPool" => Some(POOL),
         "Governance" => Some(GOV),
+        "WarrantEscrow" => Some(super::warrant::ESCROW),
         _ => None,
     }
 }
@@ -348,7 +349,8 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
                 "trust_graph" => "TrustGraph",
                 "credit_pool" => "CreditPool",
                 "governance" => "Governance",
-                other => return Err(CliError::Other(format!("'{other}' cannot be upgraded by governance; choose trust_graph, credit_pool or governance"))),
+                "warrant_escrow" => "WarrantEscrow",
+                other => return Err(CliError::Other(format!("'{other}' cannot be upgraded by governance; choose trust_graph, credit_pool, warrant_escrow or governance"))),
             };
             let hash = if code.starts_with("0x") {
                 let bytes = hex::decode(&code[2..]).map_err(|_| CliError::Other(format!("'{code}' is not a 0x code hash")))?;

@@ -161,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut gv = ink_e2e::create_call_builder::<Governance>(gov);
     client.call(&alice(), &g2.wire(GraphWiring { governance: gov, credit_pool: pool2, loan_manager: gov })).submit().await?;
     client.call(&alice(), &p2.wire(PoolWiring { governance: gov })).submit().await?;
-    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2 })).submit().await?;
+    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2, warrant_escrow: a /* no escrow in this part */ })).submit().await?;
     for k in [alice(), bob()] {
         client.call(&k, &g2.register()).submit().await?;
     }
