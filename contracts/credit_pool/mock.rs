@@ -1,25 +1,25 @@
 //! Stand-ins for the pool's cross-contract calls in unit tests: the
 //! off-chain test environment cannot call other contracts, so `ext` resolves
 //! to these functions under `cfg(test)`. They behave like the real callees:
-//! a PSP22 ledger with balances and allowances (allowance checked before
+//! the shared PSP22 ledger of `dcu_common::ledger` (allowance checked before
 //! balance, as the `psp22` crate does), a set of trust edges, and the
 //! reputation events the trust graph recorded — or a refusal, when a test
 //! asks for one.
 
 use crate::credit_pool::{Error, Result};
 use dcu_common::iface::trust_graph::{self as tg, Reputation};
+use dcu_common::ledger::{Ledger, LedgerError};
 use ink::env::DefaultEnvironment as Env;
 use ink::primitives::AccountId;
 use psp22::PSP22Error;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 type Balance = u128;
 
 #[derive(Default)]
 struct State {
-    balances: BTreeMap<AccountId, Balance>,
-    allowances: BTreeMap<(AccountId, AccountId), Balance>,
+    ledger: Ledger<AccountId>,
     edges: BTreeSet<(AccountId, AccountId)>,
     records: Vec<(Reputation, AccountId)>,
     graph_refuses: Option<tg::Error>,
@@ -37,33 +37,24 @@ fn me() -> AccountId {
     ink::env::account_id::<Env>()
 }
 
-fn move_tokens(s: &mut State, from: AccountId, to: AccountId, amount: Balance) -> Result<()> {
-    let have = s.balances.get(&from).copied().unwrap_or(0);
-    let left = have.checked_sub(amount).ok_or(Error::Token(PSP22Error::InsufficientBalance))?;
-    s.balances.insert(from, left);
-    let to_balance = s.balances.entry(to).or_default();
-    *to_balance = to_balance.checked_add(amount).ok_or(Error::Overflow)?;
-    Ok(())
+fn token_error(e: LedgerError) -> Error {
+    match e {
+        LedgerError::InsufficientBalance => Error::Token(PSP22Error::InsufficientBalance),
+        LedgerError::InsufficientAllowance => Error::Token(PSP22Error::InsufficientAllowance),
+        LedgerError::Overflow => Error::Overflow,
+    }
 }
 
 // --- the `ext` interface ---------------------------------------------------
 
 pub fn pull(_token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
     let spender = me();
-    with(|s| {
-        let allowed = s.allowances.get(&(from, spender)).copied().unwrap_or(0);
-        if allowed < amount {
-            return Err(Error::Token(PSP22Error::InsufficientAllowance));
-        }
-        move_tokens(s, from, spender, amount)?;
-        s.allowances.insert((from, spender), allowed - amount);
-        Ok(())
-    })
+    with(|s| s.ledger.transfer_from(from, spender, spender, amount)).map_err(token_error)
 }
 
 pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
     let from = me();
-    with(|s| move_tokens(s, from, to, amount))
+    with(|s| s.ledger.transfer(from, to, amount)).map_err(token_error)
 }
 
 pub fn trust_of(_graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>> {
@@ -89,25 +80,22 @@ pub fn reset() {
 
 /// Gives `who` `amount` tokens and approves the pool `pool` for all of them.
 pub fn fund(who: AccountId, pool: AccountId, amount: Balance) {
-    with(|s| {
-        *s.balances.entry(who).or_default() += amount;
-        *s.allowances.entry((who, pool)).or_default() += amount;
-    });
+    with(|s| s.ledger.fund(who, pool, amount));
 }
 
 /// Sets `owner`'s allowance for `spender`.
 pub fn approve(owner: AccountId, spender: AccountId, amount: Balance) {
-    with(|s| s.allowances.insert((owner, spender), amount));
+    with(|s| s.ledger.approve(owner, spender, amount));
 }
 
 /// `who`'s token balance.
 pub fn balance(who: AccountId) -> Balance {
-    with(|s| s.balances.get(&who).copied().unwrap_or(0))
+    with(|s| s.ledger.balance(who))
 }
 
 /// Σ of all balances.
 pub fn supply() -> Balance {
-    with(|s| s.balances.values().sum())
+    with(|s| s.ledger.supply())
 }
 
 /// Adds the trust edge `from → to`.

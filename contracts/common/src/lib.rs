@@ -16,6 +16,8 @@
 pub mod fixed;
 #[cfg(feature = "ink")]
 pub mod iface;
+#[cfg(any(test, feature = "model"))]
+pub mod ledger;
 pub mod loan;
 pub mod pool;
 pub mod trust;
