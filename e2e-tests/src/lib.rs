@@ -25,6 +25,9 @@ pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "
 /// deploy/build-contracts.sh beside the contracts).
 pub const UPGRADES: &[&str] = &["trust_graph_v2"];
 
+/// Test-only contracts (never deployed by dcu): a PSP22 that re-enters its caller.
+pub const FIXTURES: &[&str] = &["hostile_token"];
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -55,7 +58,7 @@ pub async fn start() -> (Node, Client) {
         .spawn()
         .await
         .unwrap_or_else(|e| panic!("cannot start substrate-contracts-node (set CONTRACTS_NODE): {e}"));
-    let paths: Vec<PathBuf> = CONTRACTS.iter().chain(UPGRADES).map(|c| wasm(c)).collect();
+    let paths: Vec<PathBuf> = CONTRACTS.iter().chain(UPGRADES).chain(FIXTURES).map(|c| wasm(c)).collect();
     let client = Client::new(node.rpc(), paths).await.expect("client connects to the node");
     (node, client)
 }

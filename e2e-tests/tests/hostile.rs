@@ -1,0 +1,85 @@
+//! A hostile PSP22 (`contracts/hostile_token`) that calls back into the
+//! contract paying or pulling tokens, on a real node: the pool's `stake` and
+//! the escrow's `accept` and `release` are refused as a whole when the token
+//! tries to re-enter them (pallet-contracts denies the re-entry; no DCU
+//! contract allows it), nothing changes, and the same operations succeed
+//! once the token behaves. A control shows the token's call really fires:
+//! aimed at a contract that is not on the call stack, it goes through.
+
+use credit_pool::{CreditPool, CreditPoolRef, Error as PoolError, Wiring as PoolWiring};
+use dcu_e2e_tests::{start, TestResult, ONE};
+use hostile_token::{Attack, HostileToken, HostileTokenRef};
+use ink::primitives::AccountId;
+use ink::scale::Encode;
+use ink_e2e::{account_id, alice, bob, charlie, AccountKeyring, ContractsBackend};
+use psp22::PSP22;
+use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use warrant_escrow::{Error as EscrowError, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring as EscrowWiring};
+
+fn attack(target: AccountId, selector: [u8; 4], input: Vec<u8>) -> Option<Attack> {
+    Some(Attack { target, selector, input })
+}
+
+#[tokio::test]
+async fn a_token_that_re_enters_the_pool_or_the_escrow_is_refused_and_changes_nothing() -> TestResult {
+    let (_node, mut client) = start().await;
+    let (a, b, c, e) = (account_id(AccountKeyring::Alice), account_id(AccountKeyring::Bob), account_id(AccountKeyring::Charlie), account_id(AccountKeyring::Eve));
+    // given: the pool and the escrow on the hostile token
+    let mut h = HostileTokenRef::new(1_000_000 * ONE);
+    let token = client.instantiate("hostile_token", &alice(), &mut h).submit().await?.account_id;
+    let mut g = TrustGraphRef::new();
+    let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
+    let mut p = CreditPoolRef::new(token, graph);
+    let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
+    let mut w = WarrantEscrowRef::new(token);
+    let escrow = client.instantiate("warrant_escrow", &alice(), &mut w).submit().await?.account_id;
+    let mut ht = ink_e2e::create_call_builder::<HostileToken>(token);
+    let mut tg = ink_e2e::create_call_builder::<TrustGraph>(graph);
+    let mut cp = ink_e2e::create_call_builder::<CreditPool>(pool);
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
+    client.call(&alice(), &tg.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: a })).submit().await?;
+    client.call(&alice(), &cp.wire(PoolWiring { governance: a })).submit().await?;
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: b })).submit().await?;
+    client.call(&alice(), &ht.approve(pool, 1_000 * ONE)).submit().await?;
+
+    // control: aimed at the trust graph (not on the call stack) the token's call goes through
+    client.call(&alice(), &ht.set_attack(attack(graph, ink::selector_bytes!("member_count"), Vec::new()))).submit().await?;
+    client.call(&alice(), &cp.stake(100 * ONE)).submit().await?;
+    assert_eq!(client.call(&alice(), &ht.entered()).dry_run().await?.return_value(), 1);
+    assert_eq!(client.call(&alice(), &ht.balance_of(pool)).dry_run().await?.return_value(), 100 * ONE);
+
+    // when: the token re-enters the pool's `stake` while the pool pulls the tokens
+    client.call(&alice(), &ht.set_attack(attack(pool, ink::selector_bytes!("stake"), (1 * ONE).encode()))).submit().await?;
+    let r = client.call(&alice(), &cp.stake(50 * ONE)).dry_run().await?.return_value();
+    // then: the whole stake is refused (the denied re-entry makes the token
+    // fail) and nothing moved
+    assert!(matches!(r, Err(PoolError::TokenCallFailed) | Err(PoolError::Token(_))), "{r:?}");
+    assert_eq!(client.call(&alice(), &cp.grantor(a)).dry_run().await?.return_value().stake, 100 * ONE);
+    assert_eq!(client.call(&alice(), &ht.balance_of(pool)).dry_run().await?.return_value(), 100 * ONE);
+    assert_eq!(client.call(&alice(), &ht.entered()).dry_run().await?.return_value(), 1);
+
+    // the escrow: Charlie's warrant; the token re-enters `release` while Charlie locks it
+    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    client.call(&alice(), &ht.transfer(c, 1_000 * ONE, vec![])).submit().await?;
+    client.call(&charlie(), &ht.approve(escrow, 100 * ONE)).submit().await?;
+    client.call(&bob(), &es.create(1, e, vec![c], 100 * ONE, 600, 0)).submit().await?;
+    client.call(&alice(), &ht.set_attack(attack(escrow, ink::selector_bytes!("release"), 1u64.encode()))).submit().await?;
+    let r = client.call(&charlie(), &es.accept(1)).dry_run().await?.return_value();
+    assert!(matches!(r, Err(EscrowError::TokenCallFailed) | Err(EscrowError::Token(_))), "{r:?}");
+    let rec = client.call(&alice(), &es.loan(1)).dry_run().await?.return_value().expect("loan 1");
+    assert_eq!(rec.warrants[0].state, WarrantState::Pending);
+    assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 0);
+    // a behaving token: Charlie locks; then the token re-enters `claim` while the escrow releases
+    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    client.call(&charlie(), &es.accept(1)).submit().await?;
+    client.call(&alice(), &ht.set_attack(attack(escrow, ink::selector_bytes!("claim"), (1u64, 100 * ONE).encode()))).submit().await?;
+    let r = client.call(&bob(), &es.release(1)).dry_run().await?.return_value();
+    assert!(matches!(r, Err(EscrowError::TokenCallFailed) | Err(EscrowError::Token(_))), "{r:?}");
+    assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 100 * ONE);
+    assert_eq!(client.call(&alice(), &es.locked_total()).dry_run().await?.return_value(), 100 * ONE);
+    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    assert_eq!(client.call(&bob(), &es.release(1)).submit().await?.return_value(), Ok(100 * ONE));
+    assert_eq!(client.call(&alice(), &ht.balance_of(c)).dry_run().await?.return_value(), 1_000 * ONE);
+    assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 0);
+    Ok(())
+}
