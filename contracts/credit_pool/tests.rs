@@ -833,7 +833,7 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
 
     /// Random stake / extend / draw / repay / advance time / overdue /
     /// default / unstake sequences on the contract: after every step the

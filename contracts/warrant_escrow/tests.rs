@@ -282,7 +282,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
 
     /// Random sequences: whatever happens, the escrow holds exactly the
     /// locked warrants, no token is created or lost, a refused operation

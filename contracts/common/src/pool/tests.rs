@@ -198,7 +198,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
 
     /// After every step of a random sequence: the pool holds exactly the
     /// unlent stake + insurance + treasury, no money is created or lost,
