@@ -33,6 +33,16 @@ pub fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     }
 }
 
+/// The variant name of an enum value (`Some(..)`, `Locked`, `SetVerifier { .. }`).
+pub fn variant(v: &Value) -> Option<String> {
+    match v {
+        Value::Tuple(t) => t.ident(),
+        Value::Map(m) => m.ident(),
+        Value::Literal(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
 /// An unsigned integer.
 pub fn uint(v: &Value) -> Option<u128> {
     match v {

@@ -231,16 +231,6 @@ fn diff(current: Option<&Value>, proposed: &Value) -> Vec<Change> {
         .collect()
 }
 
-/// The variant name of an enum value.
-fn variant(v: &Value) -> Option<String> {
-    match v {
-        Value::Tuple(t) => t.ident(),
-        Value::Map(m) => m.ident(),
-        Value::Literal(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 fn first(v: &Value) -> Option<&Value> {
     val::tuple(v).into_iter().next()
 }
@@ -256,7 +246,7 @@ fn hex_of(v: &Value) -> String {
 
 /// The contract and message an action calls, for decoding a failed answer.
 fn callee(action: &Value) -> Option<(&'static str, &'static str)> {
-    match variant(action)?.as_str() {
+    match val::variant(action)?.as_str() {
         "SetPoolParams" => Some((POOL, "set_params")),
         "SetTrustParams" => Some((GRAPH, "set_params")),
         "SetVerifier" => Some((GRAPH, "set_verifier")),
@@ -268,7 +258,7 @@ fn callee(action: &Value) -> Option<(&'static str, &'static str)> {
 }
 
 fn target_name(v: &Value) -> Option<&'static str> {
-    match variant(v)?.as_str() {
+    match val::variant(v)?.as_str() {
         "TrustGraph" => Some(GRAPH),
         "CreditPool" => Some(POOL),
         "Governance" => Some(GOV),
@@ -277,24 +267,26 @@ fn target_name(v: &Value) -> Option<&'static str> {
     }
 }
 
+/// The current parameters of a governed contract.
+async fn params_of(s: &Session, contract: &str) -> Result<Value> {
+    let h = s.contract(contract)?;
+    s.query(&h, "params", &[]).await
+}
+
 /// What an action does, in words, against the chain's current state.
 async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Change>)> {
-    let name = variant(action).unwrap_or_default();
-    let params_of = |c: &'static str| async move {
-        let h = s.contract(c)?;
-        s.query(&h, "params", &[]).await
-    };
+    let name = val::variant(action).unwrap_or_default();
     Ok(match name.as_str() {
         "SetPoolParams" => {
-            let cur = params_of(POOL).await?;
+            let cur = params_of(s, POOL).await?;
             ("change the credit pool's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
         }
         "SetTrustParams" => {
-            let cur = params_of(GRAPH).await?;
+            let cur = params_of(s, GRAPH).await?;
             ("change the trust graph's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
         }
         "SetGovParams" => {
-            let cur = params_of(GOV).await?;
+            let cur = params_of(s, GOV).await?;
             ("change governance's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
         }
         "SetVerifier" => {
@@ -332,14 +324,10 @@ async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Cha
 
 /// Builds the action argument (transcoder syntax) and its description.
 async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<String> {
-    let params = |c: &'static str| async move {
-        let h = s.contract(c)?;
-        s.query(&h, "params", &[]).await
-    };
     Ok(match a {
-        ProposeAction::PoolParams { set } => format!("SetPoolParams({})", apply_changes(&params(POOL).await?, &parse_changes(set)?)?.0),
-        ProposeAction::TrustParams { set } => format!("SetTrustParams({})", apply_changes(&params(GRAPH).await?, &parse_changes(set)?)?.0),
-        ProposeAction::GovParams { set } => format!("SetGovParams({})", apply_changes(&params(GOV).await?, &parse_changes(set)?)?.0),
+        ProposeAction::PoolParams { set } => format!("SetPoolParams({})", apply_changes(&params_of(s, POOL).await?, &parse_changes(set)?)?.0),
+        ProposeAction::TrustParams { set } => format!("SetTrustParams({})", apply_changes(&params_of(s, GRAPH).await?, &parse_changes(set)?)?.0),
+        ProposeAction::GovParams { set } => format!("SetGovParams({})", apply_changes(&params_of(s, GOV).await?, &parse_changes(set)?)?.0),
         ProposeAction::Verifier { account, remove } => format!("SetVerifier {{ verifier: {}, appointed: {} }}", parse_account(account)?, !remove),
         ProposeAction::Pause => "SetPoolPaused(true)".into(),
         ProposeAction::Unpause => "SetPoolPaused(false)".into(),
@@ -406,6 +394,8 @@ pub struct ProposalView {
     pub action: String,
     /// Parameter changes, "from" being the chain's current value.
     pub changes: Vec<Change>,
+    /// The contract the action calls, when it calls one.
+    pub target: Option<String>,
     pub votes_for: u128,
     pub votes_against: u128,
     pub voters: u128,
@@ -474,11 +464,12 @@ async fn view(s: &Session, info: &Value) -> Result<ProposalView> {
     let quorum_bps = u("quorum_bps");
     Ok(ProposalView {
         id: uint_field(info, "id").unwrap_or(0) as u32,
-        state: field(info, "state").and_then(variant).unwrap_or_default(),
+        state: field(info, "state").and_then(val::variant).unwrap_or_default(),
         title: field(p, "title").and_then(val::text).unwrap_or_default(),
         proposer: field(p, "proposer").and_then(val::text).unwrap_or_default(),
         action: words,
         changes,
+        target: callee(&action).map(|(c, _)| c.to_string()),
         votes_for: u("votes_for"),
         votes_against: u("votes_against"),
         voters: u("voters"),
@@ -598,7 +589,7 @@ pub async fn run(g: &GlobalOpts, opts: &GovOpts, out: &mut impl Write) -> Result
                 // The call was refused: nothing changed; report it as a failure.
                 return Err(CliError::Other(format!(
                     "proposal #{id} was not executed: the call to {} was refused ({}); nothing changed and it stays queued",
-                    callee_name(&v),
+                    v.target.as_deref().unwrap_or("the target contract"),
                     v.last_error.clone().unwrap_or_default()
                 )));
             }
@@ -658,16 +649,6 @@ pub async fn run(g: &GlobalOpts, opts: &GovOpts, out: &mut impl Write) -> Result
                 },
             )
         }
-    }
-}
-
-fn callee_name(v: &ProposalView) -> String {
-    if v.action.contains("credit pool") {
-        POOL.into()
-    } else if v.action.contains("verifier") || v.action.contains("trust graph") {
-        GRAPH.into()
-    } else {
-        "the target contract".into()
     }
 }
 

@@ -140,16 +140,6 @@ impl Report for LoanReport {
     }
 }
 
-fn variant(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::Tuple(t)) => t.ident().unwrap_or_default(),
-        Some(Value::Map(m)) => m.ident().unwrap_or_default(),
-        Some(Value::Literal(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
-}
-
 /// Runs a warrant subcommand.
 pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Result<()> {
     match &opts.cmd {
@@ -215,7 +205,7 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
                 .map(|w| WarrantView {
                     holder: field(w, "holder").and_then(val::text).unwrap_or_default(),
                     amount: uint_field(w, "amount").unwrap_or(0),
-                    state: variant(field(w, "state")),
+                    state: field(w, "state").and_then(val::variant).unwrap_or_default(),
                     claimed: uint_field(w, "claimed").unwrap_or(0),
                 })
                 .collect();
@@ -224,7 +214,7 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
                 out,
                 &LoanReport {
                     loan_id: *loan_id,
-                    state: variant(field(rec, "state")),
+                    state: field(rec, "state").and_then(val::variant).unwrap_or_default(),
                     creditor: field(rec, "creditor").and_then(val::text).unwrap_or_default(),
                     rate_bps: uint_field(rec, "rate_bps").unwrap_or(0),
                     warrants,
