@@ -35,8 +35,20 @@
 //!   its credit limit and MAX_CREDIT at the time of each draw;
 //! - `totals()` equals the sums over all grantors.
 //!
+//! ## Term loans (SPEC §5)
+//! The wired `loan_manager` routes term loans over chains of lines
+//! (creditor → intermediaries → borrower): `loan_open` reserves the amount
+//! on every line of the path (reserved capacity can be neither drawn nor
+//! removed) and lends it from the creditor's stake to the borrower;
+//! `loan_return` books principal coming back (the creditor's stake is
+//! unlent again), the fee and the insurance share; `loan_settle` covers a
+//! defaulted loan from the insurance reserve and writes the rest off the
+//! creditor's stake (the warrant escrow pays the creditor its claims). The
+//! identities above hold with term-loan principal counted in `lent`.
+//!
 //! ## Access
 //! - `wire`: the deployer, once.
+//! - `loan_open`, `loan_return`, `loan_settle`: the wired loan manager only.
 //! - `set_params`, `set_paused`, `spend_treasury`: the wired governance only.
 //! - Pausing stops `stake`, new or raised lines and `draw`; `repay`,
 //!   `unstake`, lowering lines, `mark_overdue` and `declare_default` always
@@ -49,8 +61,8 @@
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 pub use self::credit_pool::{
-    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, Totals, Wiring, MAX_LINES_PER_BORROWER,
-    MAX_LINES_PER_GRANTOR,
+    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, PathInfo, Totals, Wiring,
+    MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
 };
 
 #[ink::contract]
@@ -77,6 +89,31 @@ mod credit_pool {
     pub struct Wiring {
         /// May change parameters, pause and spend the treasury.
         pub governance: AccountId,
+        /// May open, return and settle term loans over the pool's lines.
+        pub loan_manager: AccountId,
+    }
+
+    /// A term loan's hold on the pool: its path and the principal lent.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct LoanHold {
+        /// Creditor (who lends from its stake) → intermediaries → borrower.
+        pub path: Vec<AccountId>,
+        /// Principal lent and not yet returned or settled; reserved on every line of the path.
+        pub principal: Balance,
+    }
+
+    /// What a term loan's path can carry now.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct PathInfo {
+        /// Largest amount a loan over the path could have now (0 if a line is missing).
+        pub capacity: Balance,
+        /// Yearly rate of the first line (creditor → first hop), basis points.
+        pub first_rate_bps: u32,
+        /// Index of the first hop without a credit line, if any.
+        pub missing_hop: Option<u32>,
     }
 
     /// Pool-wide sums, kept current by every message.
@@ -141,6 +178,8 @@ mod credit_pool {
         pub rate_bps: u32,
         /// Principal drawn and not repaid.
         pub principal: Balance,
+        /// Held for term loans routed through the line.
+        pub reserved: Balance,
         /// Interest owed now.
         pub interest: Balance,
         /// How much more can be drawn on it now (limit and grantor's unlent stake).
@@ -204,6 +243,8 @@ mod credit_pool {
         totals: Totals,
         /// Creation counter of lines (orders equal rates, oldest first).
         next_seq: u64,
+        /// Open term loans' holds, by the loan manager's loan id.
+        holds: Mapping<u64, LoanHold>,
     }
 
     /// A grantor staked tokens.
@@ -292,6 +333,43 @@ mod credit_pool {
         pub written_off: Balance,
         pub interest_forgiven: Balance,
         pub by: AccountId,
+    }
+
+    /// A term loan was disbursed over a path of lines.
+    #[ink(event)]
+    pub struct LoanOpened {
+        #[ink(topic)]
+        pub loan_id: u64,
+        #[ink(topic)]
+        pub creditor: AccountId,
+        #[ink(topic)]
+        pub borrower: AccountId,
+        pub amount: Balance,
+        /// Lines on the path, each reserving the amount.
+        pub hops: u32,
+    }
+
+    /// Principal of a term loan came back, with the fee and insurance share of its interest.
+    #[ink(event)]
+    pub struct LoanReturned {
+        #[ink(topic)]
+        pub loan_id: u64,
+        pub principal: Balance,
+        pub fee: Balance,
+        pub insurance: Balance,
+        /// Principal still lent.
+        pub left: Balance,
+    }
+
+    /// A defaulted term loan was settled: insurance covered part, the creditor's stake lost the rest.
+    #[ink(event)]
+    pub struct LoanSettled {
+        #[ink(topic)]
+        pub loan_id: u64,
+        pub principal: Balance,
+        pub covered: Balance,
+        /// Taken off the creditor's stake (warrant claims paid to it are part of this).
+        pub written_off: Balance,
     }
 
     /// Governance changed the parameters.
@@ -385,6 +463,14 @@ mod credit_pool {
         Overflow,
         /// The code hash is not an uploaded contract code.
         UpgradeFailed,
+        /// A loan path needs 2..=7 distinct accounts (1..=6 lines).
+        BadPath,
+        /// The pool would hold fewer tokens than its books say it must.
+        Unpaid { held: Balance, owed: Balance },
+        /// The loan manager already opened a loan with this id.
+        LoanExists,
+        /// No open term loan has this id.
+        NoSuchLoan,
     }
 
     impl From<PoolError> for Error {
@@ -440,6 +526,12 @@ mod credit_pool {
             }
         }
 
+        /// `owner`'s token balance.
+        pub fn balance_of(token: AccountId, owner: AccountId) -> Result<Balance> {
+            let t: ink::contract_ref!(PSP22) = token.into();
+            t.call().balance_of(owner).try_invoke().map_err(|_| Error::TokenCallFailed)?.map_err(|_| Error::TokenCallFailed)
+        }
+
         /// The trust edge `from → to`, if any.
         pub fn trust_of(graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>> {
             tg::trust_of(graph, from, to).map_err(|_| Error::TrustGraphCallFailed)
@@ -489,6 +581,7 @@ mod credit_pool {
                 warned: Mapping::default(),
                 totals: Totals::default(),
                 next_seq: 0,
+                holds: Mapping::default(),
             }
         }
 
@@ -716,6 +809,124 @@ mod credit_pool {
         }
 
         // ---------------------------------------------------------------
+        // Term loans (the wired loan manager only)
+        // ---------------------------------------------------------------
+
+        /// Opens term loan `loan_id` of `amount` over `path` (creditor →
+        /// intermediaries → borrower): every line of the path reserves the
+        /// amount, the creditor lends it from its unlent stake, and the pool
+        /// pays it to the borrower. Refused while paused.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::Paused`],
+        /// [`Error::LoanExists`], [`Error::BadPath`], [`Error::NoSuchLine`],
+        /// [`Error::ZeroAmount`], [`Error::InsufficientCredit`] (what the
+        /// path can carry), [`Error::Token`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn loan_open(&mut self, loan_id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
+            self.ensure_loan_manager()?;
+            self.ensure_active()?;
+            if self.holds.contains(loan_id) {
+                return Err(Error::LoanExists);
+            }
+            let (mut lines, missing) = self.path_lines(&path)?;
+            if missing.is_some() {
+                return Err(Error::NoSuchLine);
+            }
+            let (creditor, borrower) = ends(&path)?;
+            let old = self.grantor_record(creditor);
+            let mut new = old;
+            let used = self.borrower_used(borrower)?;
+            acct::apply_loan_open(&mut lines, &mut new, amount, used, self.params.max_credit)?;
+            let totals = with_grantor(self.totals, &old, &new)?;
+            ext::push(self.token, borrower, amount)?;
+            for (pair, l) in path.windows(2).zip(&lines) {
+                self.lines.insert((pair[0], pair[1]), l);
+            }
+            self.save_grantor(creditor, &new);
+            self.totals = totals;
+            self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines) });
+            self.holds.insert(loan_id, &LoanHold { path, principal: amount });
+            Ok(())
+        }
+
+        /// Books `principal` of term loan `loan_id` coming back (its
+        /// reservation shrinks on every line still open and the creditor's
+        /// stake is unlent again), `fee` into the treasury and `insurance`
+        /// into the insurance reserve. The loan manager transfers
+        /// `principal + fee + insurance` to the pool before calling; the
+        /// pool checks that it holds every token its books say it must.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
+        /// [`Error::InsufficientCredit`] (more principal than lent),
+        /// [`Error::Unpaid`], [`Error::TokenCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn loan_return(&mut self, loan_id: u64, principal: Balance, fee: Balance, insurance: Balance) -> Result<()> {
+            self.ensure_loan_manager()?;
+            let mut hold = self.holds.get(loan_id).ok_or(Error::NoSuchLoan)?;
+            let left = hold
+                .principal
+                .checked_sub(principal)
+                .ok_or(Error::InsufficientCredit { available: hold.principal, requested: principal })?;
+            let (creditor, _) = ends(&hold.path)?;
+            let old = self.grantor_record(creditor);
+            let mut new = old;
+            new.lent = sub(new.lent, principal)?;
+            let mut totals = with_grantor(self.totals, &old, &new)?;
+            totals.treasury = add(totals.treasury, fee)?;
+            totals.insurance = add(totals.insurance, insurance)?;
+            let held = ext::balance_of(self.token, self.env().account_id())?;
+            let owed = totals.tokens_held().ok_or(Error::Overflow)?;
+            if held < owed {
+                return Err(Error::Unpaid { held, owed });
+            }
+            self.release_path(&hold.path, principal);
+            self.save_grantor(creditor, &new);
+            self.totals = totals;
+            hold.principal = left;
+            if left == 0 {
+                self.holds.remove(loan_id);
+            } else {
+                self.holds.insert(loan_id, &hold);
+            }
+            self.env().emit_event(LoanReturned { loan_id, principal, fee, insurance, left });
+            Ok(())
+        }
+
+        /// Settles defaulted term loan `loan_id`: the insurance reserve
+        /// covers its unreturned principal as far as it goes, the rest is
+        /// written off the creditor's stake (the warrant escrow then pays the
+        /// creditor its claims), and the path's reservations are released.
+        /// Returns the amount the insurance covered.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn loan_settle(&mut self, loan_id: u64) -> Result<Balance> {
+            self.ensure_loan_manager()?;
+            let hold = self.holds.get(loan_id).ok_or(Error::NoSuchLoan)?;
+            let (creditor, _) = ends(&hold.path)?;
+            let principal = hold.principal;
+            let covered = principal.min(self.totals.insurance);
+            let written_off = sub(principal, covered)?;
+            let old = self.grantor_record(creditor);
+            let mut new = old;
+            new.lent = sub(new.lent, principal)?;
+            new.stake = sub(new.stake, written_off)?;
+            let mut totals = with_grantor(self.totals, &old, &new)?;
+            totals.insurance = sub(totals.insurance, covered)?;
+            totals.written_off = add(totals.written_off, written_off)?;
+            self.release_path(&hold.path, principal);
+            self.save_grantor(creditor, &new);
+            self.totals = totals;
+            self.holds.remove(loan_id);
+            self.env().emit_event(LoanSettled { loan_id, principal, covered, written_off });
+            Ok(covered)
+        }
+
+        // ---------------------------------------------------------------
         // Wiring and governance
         // ---------------------------------------------------------------
 
@@ -899,6 +1110,31 @@ mod credit_pool {
             add(b.principal, b.interest)
         }
 
+        /// What a term loan over `path` (creditor → … → borrower) could
+        /// carry now, the first line's rate, and the first hop without a line.
+        ///
+        /// # Errors
+        /// [`Error::BadPath`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn path_capacity(&self, path: Vec<AccountId>) -> Result<PathInfo> {
+            let (lines, missing_hop) = self.path_lines(&path)?;
+            let (creditor, borrower) = ends(&path)?;
+            let first_rate_bps = lines.first().map(|l| l.rate_bps).unwrap_or(0);
+            let capacity = if missing_hop.is_some() {
+                0
+            } else {
+                let used = self.borrower_used(borrower)?;
+                acct::path_capacity(&lines, &self.grantor_record(creditor), used, self.params.max_credit)
+            };
+            Ok(PathInfo { capacity, first_rate_bps, missing_hop })
+        }
+
+        /// Term loan `loan_id`'s hold on the pool, if open.
+        #[ink(message)]
+        pub fn loan_hold(&self, loan_id: u64) -> Option<LoanHold> {
+            self.holds.get(loan_id)
+        }
+
         /// Pool-wide sums, insurance reserve and treasury.
         #[ink(message)]
         pub fn totals(&self) -> Totals {
@@ -1060,6 +1296,7 @@ mod credit_pool {
                 limit: l.limit,
                 rate_bps: l.rate_bps,
                 principal: l.principal,
+                reserved: l.reserved,
                 interest: l.interest,
                 available: acct::headroom(&l, &g),
                 grace_until: l.grace_until,
@@ -1073,6 +1310,56 @@ mod credit_pool {
                 Err(Error::Paused)
             } else {
                 Ok(())
+            }
+        }
+
+        /// The lines of a loan path (a missing line as an empty one) and
+        /// the index of the first missing hop.
+        fn path_lines(&self, path: &[AccountId]) -> Result<(Vec<Line>, Option<u32>)> {
+            if path.len() < 2 || path.len() > acct::MAX_PATH_LINES.saturating_add(1) {
+                return Err(Error::BadPath);
+            }
+            for (i, a) in path.iter().enumerate() {
+                if path.iter().skip(i.saturating_add(1)).any(|b| b == a) {
+                    return Err(Error::BadPath);
+                }
+            }
+            let mut lines = Vec::new();
+            let mut missing = None;
+            for (i, pair) in path.windows(2).enumerate() {
+                match self.lines.get((pair[0], pair[1])) {
+                    Some(l) => lines.push(l),
+                    None => {
+                        missing = missing.or(Some(u32::try_from(i).map_err(|_| Error::Overflow)?));
+                        lines.push(Line::default());
+                    }
+                }
+            }
+            Ok((lines, missing))
+        }
+
+        /// Σ principal and reservations on the lines to `borrower`.
+        fn borrower_used(&self, borrower: AccountId) -> Result<Balance> {
+            self.load(borrower).rows.iter().try_fold(0u128, |a, r| a.checked_add(acct::line_used(&r.line))).ok_or(Error::Overflow)
+        }
+
+        /// Releases `principal` of a loan's reservation on the lines of `path` still open.
+        fn release_path(&mut self, path: &[AccountId], principal: Balance) {
+            for pair in path.windows(2) {
+                if let Some(mut l) = self.lines.get((pair[0], pair[1])) {
+                    acct::release_reserved(core::slice::from_mut(&mut l), principal);
+                    self.lines.insert((pair[0], pair[1]), &l);
+                }
+            }
+        }
+
+        fn ensure_loan_manager(&self) -> Result<()> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller == w.loan_manager {
+                Ok(())
+            } else {
+                Err(Error::Unauthorized { caller })
             }
         }
 
@@ -1138,6 +1425,14 @@ mod credit_pool {
         t.allocated = add(sub(t.allocated, old.allocated)?, new.allocated)?;
         t.lent = add(sub(t.lent, old.lent)?, new.lent)?;
         Ok(t)
+    }
+
+    /// The creditor and the borrower of a loan path.
+    fn ends(path: &[AccountId]) -> Result<(AccountId, AccountId)> {
+        match (path.first(), path.last()) {
+            (Some(c), Some(b)) if path.len() >= 2 => Ok((*c, *b)),
+            _ => Err(Error::BadPath),
+        }
     }
 
     fn add(a: Balance, b: Balance) -> Result<Balance> {

@@ -57,6 +57,10 @@ pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
     with(|s| s.ledger.transfer(from, to, amount)).map_err(token_error)
 }
 
+pub fn balance_of(_token: AccountId, owner: AccountId) -> Result<Balance> {
+    Ok(with(|s| s.ledger.balance(owner)))
+}
+
 pub fn trust_of(_graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>> {
     Ok(with(|s| s.edges.contains(&(from, to)).then_some(100)))
 }
@@ -86,6 +90,11 @@ pub fn fund(who: AccountId, pool: AccountId, amount: Balance) {
 /// Sets `owner`'s allowance for `spender`.
 pub fn approve(owner: AccountId, spender: AccountId, amount: Balance) {
     with(|s| s.ledger.approve(owner, spender, amount));
+}
+
+/// Moves `amount` from `from` to `to` (a payment made outside the pool).
+pub fn transfer(from: AccountId, to: AccountId, amount: Balance) {
+    with(|s| s.ledger.transfer(from, to, amount)).expect("test transfer");
 }
 
 /// `who`'s token balance.

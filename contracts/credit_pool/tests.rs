@@ -32,6 +32,9 @@ fn pool_id() -> AccountId {
 fn gov() -> AccountId {
     AccountId::from(GOV)
 }
+fn lm() -> AccountId {
+    AccountId::from([0xB7; 32])
+}
 const ALICE: u8 = 1;
 const BOB: u8 = 2;
 const EVE: u8 = 3;
@@ -56,7 +59,7 @@ fn setup() -> CreditPool {
     set_now(0);
     as_caller(DEPLOYER);
     let mut p = CreditPool::new(AccountId::from(TOKEN), AccountId::from(GRAPH));
-    assert_eq!(p.wire(Wiring { governance: gov() }), Ok(()));
+    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm() }), Ok(()));
     for n in 1..=8 {
         mock::fund(id(n), pool_id(), 1_000_000 * T);
     }
@@ -91,7 +94,8 @@ fn check_books(p: &CreditPool, accounts: &[u8]) -> Result<(), String> {
     for &a in accounts {
         let g = p.grantor(id(a));
         let by = p.lines_by(id(a)).map_err(|e| format!("{e:?}"))?;
-        let (l, al) = by.iter().fold((0, 0), |(x, y), l| (x + l.principal, y + l.limit));
+        let (mut l, al) = by.iter().fold((0, 0), |(x, y), l| (x + l.principal, y + l.limit));
+        l += (0..16).filter_map(|i| p.loan_hold(i)).filter(|h| h.path[0] == id(a)).map(|h| h.principal).sum::<u128>();
         if l != g.lent || al != g.allocated {
             return Err(format!("grantor {a}: lent {} / allocated {} ≠ lines {l} / {al}", g.lent, g.allocated));
         }
@@ -99,7 +103,7 @@ fn check_books(p: &CreditPool, accounts: &[u8]) -> Result<(), String> {
             return Err(format!("grantor {a} lent {} > stake {}", g.lent, g.stake));
         }
         for li in &by {
-            if li.principal > li.limit {
+            if li.principal + li.reserved > li.limit {
                 return Err(format!("line {a}→{:?}: principal above limit", li.borrower));
             }
             let to = p.lines_to(li.borrower).map_err(|e| format!("{e:?}"))?;
@@ -116,6 +120,8 @@ fn check_books(p: &CreditPool, accounts: &[u8]) -> Result<(), String> {
     if (staked, allocated, lent, lines) != (t.staked, t.allocated, t.lent, t.lines) {
         return Err(format!("totals {t:?} ≠ sums staked {staked} allocated {allocated} lent {lent} lines {lines}"));
     }
+    let loans: u128 = (0..16).filter_map(|i| p.loan_hold(i)).map(|h| h.principal).sum();
+    principal += loans;
     if principal != lent {
         return Err(format!("borrowers owe {principal} ≠ grantors lent {lent}"));
     }
@@ -583,11 +589,11 @@ fn wiring_is_once_and_by_the_deployer_and_governance_spends_the_treasury() {
     assert_eq!(p.set_paused(true), Err(Error::NotWired));
     assert_eq!(p.spend_treasury(gov(), 1), Err(Error::NotWired));
     as_caller(ALICE);
-    assert_eq!(p.wire(Wiring { governance: id(ALICE) }), Err(Error::Unauthorized { caller: id(ALICE) }));
+    assert_eq!(p.wire(Wiring { governance: id(ALICE), loan_manager: lm() }), Err(Error::Unauthorized { caller: id(ALICE) }));
     as_caller(DEPLOYER);
-    assert_eq!(p.wire(Wiring { governance: gov() }), Ok(()));
-    assert_eq!(p.wire(Wiring { governance: id(DEPLOYER) }), Err(Error::AlreadyWired));
-    assert_eq!(p.wiring(), Some(Wiring { governance: gov() }));
+    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm() }), Ok(()));
+    assert_eq!(p.wire(Wiring { governance: id(DEPLOYER), loan_manager: lm() }), Err(Error::AlreadyWired));
+    assert_eq!(p.wiring(), Some(Wiring { governance: gov(), loan_manager: lm() }));
     assert_eq!(p.contracts(), (AccountId::from(TOKEN), AccountId::from(GRAPH)));
     // Fill the treasury with a year of interest on 3,650 at 10 %: 365 tokens, fee 36.5.
     for n in 1..=3 {
@@ -878,7 +884,10 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_but_governance() {
             p.set_paused(true),
             p.spend_treasury(who, 0),
             p.set_code([1u8; 32].into()),
-            p.wire(Wiring { governance: who }),
+            p.wire(Wiring { governance: who, loan_manager: lm() }),
+            p.loan_open(1, vec![id(ALICE), id(BOB)], T),
+            p.loan_return(1, 0, 0, 0),
+            p.loan_settle(1).map(|_| ()),
         ];
         for (i, a) in answers.into_iter().enumerate() {
             let expected = if i == 4 && caller == DEPLOYER { Err(Error::AlreadyWired) } else { Err(Error::Unauthorized { caller: who }) };
@@ -887,4 +896,148 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_but_governance() {
         assert_eq!(events(), n, "no event for a refused call");
         assert_eq!((p.params(), p.is_paused(), p.totals()), (params, paused, totals));
     }
+}
+
+// ---------------------------------------------------------------------------
+// Term loans over paths of lines (the loan manager's messages)
+// ---------------------------------------------------------------------------
+
+fn as_lm() {
+    test::set_caller::<Env>(lm());
+}
+
+/// Carol → Alice → Eve → Bob: lines of 500 @ 4 %, 300 @ 5 %, 200 @ 6 %.
+fn three_hop_pool() -> (CreditPool, Vec<AccountId>) {
+    let mut p = setup();
+    stake(&mut p, CAROL, 1_000 * T);
+    stake(&mut p, ALICE, 300 * T);
+    stake(&mut p, EVE, 200 * T);
+    line(&mut p, CAROL, ALICE, 500 * T, 400);
+    line(&mut p, ALICE, EVE, 300 * T, 500);
+    line(&mut p, EVE, BOB, 200 * T, 600);
+    (p, vec![id(CAROL), id(ALICE), id(EVE), id(BOB)])
+}
+
+#[ink::test]
+fn a_path_carries_the_least_free_line_and_refuses_bad_shapes() {
+    let (mut p, path) = three_hop_pool();
+    assert_eq!(p.path_capacity(path.clone()), Ok(PathInfo { capacity: 200 * T, first_rate_bps: 400, missing_hop: None }));
+    assert_eq!(
+        p.path_capacity(vec![id(CAROL), id(EVE), id(BOB)]),
+        Ok(PathInfo { capacity: 0, first_rate_bps: 0, missing_hop: Some(0) })
+    );
+    assert_eq!(p.path_capacity(vec![id(CAROL)]), Err(Error::BadPath));
+    assert_eq!(p.path_capacity(vec![id(CAROL), id(ALICE), id(CAROL), id(BOB)]), Err(Error::BadPath), "a cycle");
+    assert_eq!(p.path_capacity((1..=8).map(id).collect()), Err(Error::BadPath), "7 lines > MAX_PATH_LINES");
+    // The creditor's unlent stake bounds it too: Carol draws nothing but lends 900 elsewhere.
+    line(&mut p, CAROL, DAVE, 500 * T, 100);
+    as_caller(DAVE);
+    p.draw(450 * T).unwrap();
+    assert_eq!(p.path_capacity(path).unwrap().capacity, 200 * T, "550 unlent ≥ 200");
+    as_caller(DAVE);
+    p.repay(450 * T).unwrap();
+    books(&p);
+}
+
+#[ink::test]
+fn a_term_loan_reserves_every_hop_lends_from_the_creditor_and_comes_back() {
+    let (mut p, path) = three_hop_pool();
+    let bob0 = mock::balance(id(BOB));
+    // Only the loan manager.
+    as_caller(BOB);
+    assert_eq!(p.loan_open(1, path.clone(), 100 * T), Err(Error::Unauthorized { caller: id(BOB) }));
+    as_lm();
+    let n = events();
+    assert_eq!(p.loan_open(1, path.clone(), 201 * T), Err(Error::InsufficientCredit { available: 200 * T, requested: 201 * T }));
+    assert_eq!(p.loan_open(1, path.clone(), 0), Err(Error::ZeroAmount));
+    assert_eq!(p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], T), Err(Error::NoSuchLine));
+    assert_eq!(events(), n, "refusals emit nothing");
+    assert_eq!(p.loan_open(1, path.clone(), 150 * T), Ok(()));
+    assert_eq!(events(), n + 1);
+    assert_eq!(p.loan_open(1, path.clone(), T), Err(Error::LoanExists));
+    assert_eq!(mock::balance(id(BOB)), bob0 + 150 * T, "paid to the borrower");
+    assert_eq!(p.grantor(id(CAROL)).lent, 150 * T, "lent from the end creditor's stake");
+    assert_eq!(p.grantor(id(ALICE)).lent, 0, "intermediaries lend nothing");
+    for w in path.windows(2) {
+        let l = p.line(w[0], w[1]).unwrap().unwrap();
+        assert_eq!(l.reserved, 150 * T);
+        assert_eq!(l.principal, 0);
+    }
+    assert_eq!(p.loan_hold(1), Some(LoanHold { path: path.clone(), principal: 150 * T }));
+    books(&p);
+    // The reservation can be neither drawn nor removed.
+    assert_eq!(p.available(id(BOB)), Ok(50 * T));
+    assert_eq!(p.available(id(EVE)), Ok(150 * T));
+    set_now(100 * D);
+    as_caller(EVE);
+    assert_eq!(p.extend_credit(id(BOB), 149 * T, 600), Err(Error::BelowDrawn { drawn: 150 * T }));
+    assert_eq!(p.close_line(id(BOB)), Err(Error::BelowDrawn { drawn: 150 * T }));
+    // Return 100 with fee 2 and insurance 1: the manager pays first, the pool checks.
+    as_lm();
+    assert_eq!(p.loan_return(1, 100 * T, 2 * T, T), Err(Error::Unpaid { held: p.totals().tokens_held().unwrap(), owed: p.totals().tokens_held().unwrap() + 103 * T }));
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    mock::transfer(lm(), pool_id(), 103 * T);
+    assert_eq!(p.loan_return(1, 151 * T, 0, 0), Err(Error::InsufficientCredit { available: 150 * T, requested: 151 * T }));
+    assert_eq!(p.loan_return(2, 1, 0, 0), Err(Error::NoSuchLoan));
+    assert_eq!(p.loan_return(1, 100 * T, 2 * T, T), Ok(()));
+    assert_eq!((p.totals().treasury, p.totals().insurance), (2 * T, T));
+    assert_eq!(p.grantor(id(CAROL)).lent, 50 * T);
+    assert_eq!(p.line(id(ALICE), id(EVE)).unwrap().unwrap().reserved, 50 * T);
+    books(&p);
+    // The rest comes back: the hold and every reservation are gone.
+    mock::transfer(lm(), pool_id(), 50 * T);
+    assert_eq!(p.loan_return(1, 50 * T, 0, 0), Ok(()));
+    assert_eq!(p.loan_hold(1), None);
+    assert_eq!(p.line(id(EVE), id(BOB)).unwrap().unwrap().reserved, 0);
+    assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T);
+    books(&p);
+    as_caller(EVE);
+    assert_eq!(p.close_line(id(BOB)), Ok(()), "free again");
+}
+
+#[ink::test]
+fn a_defaulted_term_loan_is_covered_by_insurance_first_then_written_off() {
+    let (mut p, path) = three_hop_pool();
+    as_lm();
+    p.loan_open(7, path.clone(), 100 * T).unwrap();
+    // 4 of insurance in the reserve from an earlier interest payment.
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    mock::transfer(lm(), pool_id(), 10 * T + 4 * T);
+    p.loan_return(7, 10 * T, 0, 4 * T).unwrap();
+    as_caller(BOB);
+    assert_eq!(p.loan_settle(7), Err(Error::Unauthorized { caller: id(BOB) }));
+    as_lm();
+    let n = events();
+    assert_eq!(p.loan_settle(7), Ok(4 * T), "insurance covers 4 of the 90 unreturned");
+    assert_eq!(events(), n + 1);
+    let t = p.totals();
+    assert_eq!((t.insurance, t.written_off, t.lent), (0, 86 * T, 0));
+    assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T - 86 * T, "the creditor's stake bears the rest (the escrow pays it its claims)");
+    for w in path.windows(2) {
+        assert_eq!(p.line(w[0], w[1]).unwrap().unwrap().reserved, 0);
+    }
+    assert_eq!(p.loan_settle(7), Err(Error::NoSuchLoan));
+    books(&p);
+}
+
+#[ink::test]
+fn a_borrowers_pool_default_closing_a_reserved_line_leaves_the_loan_returnable() {
+    let (mut p, path) = three_hop_pool();
+    as_lm();
+    p.loan_open(3, path.clone(), 100 * T).unwrap();
+    // Bob also draws on the pool and defaults there: his lines close.
+    as_caller(BOB);
+    p.draw(50 * T).unwrap();
+    set_now(30 * D + 181 * D + D);
+    as_caller(DAVE);
+    p.declare_default(id(BOB)).unwrap();
+    assert_eq!(p.line(id(EVE), id(BOB)), Ok(None));
+    books(&p);
+    // The term loan still comes back over the lines that remain.
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    mock::transfer(lm(), pool_id(), 100 * T);
+    as_lm();
+    assert_eq!(p.loan_return(3, 100 * T, 0, 0), Ok(()));
+    assert_eq!(p.line(id(ALICE), id(EVE)).unwrap().unwrap().reserved, 0);
+    books(&p);
 }

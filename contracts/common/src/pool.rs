@@ -154,6 +154,9 @@ pub struct Line {
     pub locked_until: Timestamp,
     /// Creation order, for ties between equal rates (oldest first).
     pub seq: u64,
+    /// Capacity held for term loans routed through this line (SPEC §5):
+    /// neither drawable nor removable until the loans are repaid or settled.
+    pub reserved: Balance,
 }
 
 /// Why an operation was refused.
@@ -216,9 +219,57 @@ pub fn accrue(line: &mut Line, now: Timestamp) -> R<()> {
     Ok(())
 }
 
+/// What is used of `line`'s limit: principal drawn and capacity reserved
+/// for term loans.
+pub fn line_used(line: &Line) -> Balance {
+    line.principal.saturating_add(line.reserved)
+}
+
+/// How much more of `line`'s limit is free (neither drawn nor reserved).
+pub fn line_free(line: &Line) -> Balance {
+    line.limit.saturating_sub(line_used(line))
+}
+
 /// How much more `line` can lend, given its grantor's unlent stake.
 pub fn headroom(line: &Line, grantor: &Grantor) -> Balance {
-    line.limit.saturating_sub(line.principal).min(grantor.stake.saturating_sub(grantor.lent))
+    line_free(line).min(grantor.stake.saturating_sub(grantor.lent))
+}
+
+/// Most lines on a term loan's path (SPEC §5's MAX_HOPS can be set up to this).
+pub const MAX_PATH_LINES: usize = 6;
+
+/// What a term loan routed over `lines` (creditor → … → borrower, in order)
+/// can carry: the free limit of every line, the creditor's unlent stake (it
+/// lends the money) and what MAX_CREDIT leaves the borrower, who already
+/// uses `borrower_used` (principal and reservations on its lines).
+pub fn path_capacity(lines: &[Line], creditor: &Grantor, borrower_used: Balance, max_credit: Balance) -> Balance {
+    let unlent = creditor.stake.saturating_sub(creditor.lent);
+    lines.iter().fold(unlent.min(max_credit.saturating_sub(borrower_used)), |cap, l| cap.min(line_free(l)))
+}
+
+/// Reserves `amount` of a loan on every line of its path and lends it from
+/// the creditor's stake; refused unless the path can carry it.
+pub fn apply_loan_open(lines: &mut [Line], creditor: &mut Grantor, amount: Balance, borrower_used: Balance, max_credit: Balance) -> R<()> {
+    if amount == 0 {
+        return Err(PoolError::ZeroAmount);
+    }
+    let available = path_capacity(lines, creditor, borrower_used, max_credit);
+    if amount > available {
+        return Err(PoolError::InsufficientCredit { available, requested: amount });
+    }
+    for l in lines.iter_mut() {
+        l.reserved = add(l.reserved, amount)?;
+    }
+    creditor.lent = add(creditor.lent, amount)?;
+    Ok(())
+}
+
+/// Releases `principal` of a loan's reservation on every line still open
+/// (a line closed by its borrower's default holds nothing any more).
+pub fn release_reserved(lines: &mut [Line], principal: Balance) {
+    for l in lines.iter_mut() {
+        l.reserved = l.reserved.saturating_sub(principal);
+    }
 }
 
 /// Splits a draw of `amount` over lines given as `(rate, seq, headroom)`,
@@ -358,8 +409,8 @@ pub fn apply_extend(
             if limit < l.limit && now < l.locked_until {
                 return Err(PoolError::LockedUntil { until: l.locked_until });
             }
-            if limit < l.principal {
-                return Err(PoolError::BelowDrawn { drawn: l.principal });
+            if limit < line_used(&l) {
+                return Err(PoolError::BelowDrawn { drawn: line_used(&l) });
             }
             if rate_bps != l.rate_bps && (l.principal > 0 || l.interest > 0) {
                 return Err(PoolError::RateChangeWhileDrawn);
@@ -379,7 +430,7 @@ pub fn apply_extend(
     line.limit = limit;
     line.rate_bps = rate_bps;
     grantor.allocated = new_alloc;
-    if limit == 0 && line.principal == 0 && line.interest == 0 {
+    if limit == 0 && line.principal == 0 && line.interest == 0 && line.reserved == 0 {
         Ok(None)
     } else {
         Ok(Some(line))
