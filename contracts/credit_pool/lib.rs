@@ -60,15 +60,17 @@
 //! reads a bounded number of records.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
+pub use dcu_common::pool::PathInfo;
+
 pub use self::credit_pool::{
-    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, PathInfo, Totals, Wiring,
+    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, Totals, Wiring,
     MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
 };
 
 #[ink::contract]
 mod credit_pool {
     use dcu_common::iface::trust_graph::{self as tg, Reputation};
-    use dcu_common::pool::{self as acct, Grantor, Line, PoolError, PoolParams};
+    use dcu_common::pool::{self as acct, Grantor, Line, PathInfo, PoolError, PoolParams};
     use ink::prelude::vec::Vec;
     use ink::storage::traits::StorageKey;
     use ink::storage::Mapping;
@@ -104,17 +106,7 @@ mod credit_pool {
         pub principal: Balance,
     }
 
-    /// What a term loan's path can carry now.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    pub struct PathInfo {
-        /// Largest amount a loan over the path could have now (0 if a line is missing).
-        pub capacity: Balance,
-        /// Yearly rate of the first line (creditor → first hop), basis points.
-        pub first_rate_bps: u32,
-        /// Index of the first hop without a credit line, if any.
-        pub missing_hop: Option<u32>,
-    }
+
 
     /// Pool-wide sums, kept current by every message.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

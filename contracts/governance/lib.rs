@@ -26,6 +26,7 @@ pub use self::governance::{Action, Error, GovParams, Governance, GovernanceRef, 
 #[ink::contract]
 mod governance {
     use dcu_common::iface::trust_graph as tg;
+    use dcu_common::loan::LoanParams;
     use dcu_common::pool::PoolParams;
     use dcu_common::DAY_MS;
     use ink::prelude::{string::String, vec::Vec};
@@ -124,6 +125,8 @@ mod governance {
         Governance,
         /// The warrant escrow.
         WarrantEscrow,
+        /// The loan manager.
+        LoanManager,
     }
 
     /// What a proposal does when executed.
@@ -151,6 +154,8 @@ mod governance {
         SetGuardian(Option<AccountId>),
         /// Any message of a wired contract: selector and SCALE-encoded input.
         RawCall { target: Target, selector: [u8; 4], input: Vec<u8> },
+        /// The loan manager's parameters.
+        SetLoanParams(LoanParams),
     }
 
     /// A proposal's state.
@@ -188,6 +193,8 @@ mod governance {
         pub credit_pool: AccountId,
         /// A target (upgrades and raw calls).
         pub warrant_escrow: AccountId,
+        /// A target (loan parameters, upgrades and raw calls).
+        pub loan_manager: AccountId,
     }
 
     /// A stored proposal.
@@ -753,6 +760,7 @@ mod governance {
                 Target::CreditPool => w.credit_pool,
                 Target::Governance => self.env().account_id(),
                 Target::WarrantEscrow => w.warrant_escrow,
+                Target::LoanManager => w.loan_manager,
             })
         }
 
@@ -779,6 +787,7 @@ mod governance {
                 }
                 Action::SetPoolParams(p) => (Target::CreditPool, ink::selector_bytes!("set_params"), p.encode()),
                 Action::SetTrustParams(p) => (Target::TrustGraph, ink::selector_bytes!("set_params"), p.encode()),
+                Action::SetLoanParams(p) => (Target::LoanManager, ink::selector_bytes!("set_params"), p.encode()),
                 Action::SetVerifier { verifier, appointed } => {
                     (Target::TrustGraph, ink::selector_bytes!("set_verifier"), (verifier, appointed).encode())
                 }
@@ -807,6 +816,10 @@ mod governance {
                 None => Ok(()),
             },
             Action::SetGovParams(p) => match p.invalid() {
+                Some(name) => Err(Error::InvalidParam { name: name.into() }),
+                None => Ok(()),
+            },
+            Action::SetLoanParams(p) => match p.invalid() {
                 Some(name) => Err(Error::InvalidParam { name: name.into() }),
                 None => Ok(()),
             },

@@ -6,6 +6,7 @@
 
 use crate::governance::*;
 use crate::mock;
+use dcu_common::loan::LoanParams;
 use dcu_common::pool::PoolParams;
 use dcu_common::{DAY_MS as D, ONE_TOKEN as T};
 use ink::env::test;
@@ -17,6 +18,7 @@ const GRAPH: [u8; 32] = [0xA5; 32];
 const POOL: [u8; 32] = [0xA2; 32];
 const GOV: [u8; 32] = [0xA1; 32];
 const ESCROW: [u8; 32] = [0xA6; 32];
+const LOANS: [u8; 32] = [0xA7; 32];
 
 fn id(n: u8) -> AccountId {
     AccountId::from([n; 32])
@@ -43,7 +45,7 @@ fn setup() -> Governance {
     set_now(0);
     as_caller(DEPLOYER);
     let mut g = Governance::new(GovParams::default(), Some(id(GUARDIAN))).expect("valid params");
-    assert_eq!(g.wire(Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW) }), Ok(()));
+    assert_eq!(g.wire(Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW), loan_manager: AccountId::from(LOANS) }), Ok(()));
     for m in [ALICE, BOB, CAROL] {
         mock::member(id(m), 500_000_000);
     }
@@ -274,6 +276,18 @@ fn typed_actions_call_the_right_message_with_their_arguments() {
             ink::primitives::Hash::from([8u8; 32]).encode(),
         ),
         (Action::RawCall { target: Target::CreditPool, selector: [1, 2, 3, 4], input: vec![9, 9] }, POOL, [1, 2, 3, 4], vec![9, 9]),
+        (
+            Action::SetLoanParams(LoanParams { max_hops: 4, ..LoanParams::default() }),
+            LOANS,
+            ink::selector_bytes!("set_params"),
+            LoanParams { max_hops: 4, ..LoanParams::default() }.encode(),
+        ),
+        (
+            Action::Upgrade { target: Target::LoanManager, code_hash: [9u8; 32].into() },
+            LOANS,
+            ink::selector_bytes!("set_code"),
+            ink::primitives::Hash::from([9u8; 32]).encode(),
+        ),
     ];
     for (i, (action, to, selector, args)) in cases.into_iter().enumerate() {
         set_now(100 * D * i as u64);
@@ -309,6 +323,10 @@ fn governance_changes_its_own_parameters_within_their_ranges() {
         Err(Error::InvalidParam { name: "max_credit".into() })
     );
     assert_eq!(
+        g.propose(Action::SetLoanParams(LoanParams { max_hops: 0, ..LoanParams::default() }), String::new()),
+        Err(Error::InvalidParam { name: "max_hops".into() })
+    );
+    assert_eq!(
         g.propose(Action::RawCall { target: Target::CreditPool, selector: [0; 4], input: vec![0; 1_025] }, String::new()),
         Err(Error::InputTooLong { max: MAX_INPUT })
     );
@@ -331,7 +349,7 @@ fn wiring_and_construction_are_checked() {
     let mut g = Governance::new(GovParams::default(), None).unwrap();
     as_caller(ALICE);
     assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NotWired));
-    let w = Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW) };
+    let w = Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW), loan_manager: AccountId::from(LOANS) };
     assert_eq!(g.wire(w), Err(Error::Unauthorized { caller: id(ALICE) }));
     as_caller(DEPLOYER);
     assert_eq!(g.wire(w), Ok(()));

@@ -158,6 +158,11 @@ pub mod trust_graph {
         invoke(graph, ink::selector_bytes!("trust_score"), member)
     }
 
+    /// `confidence(member)`: CF at 10^9, or the graph's refusal (not a member).
+    pub fn confidence(graph: AccountId, member: AccountId) -> Result<Result<u128, Error>, CallFailed> {
+        invoke(graph, ink::selector_bytes!("confidence"), member)
+    }
+
     /// `is_verified(member)`.
     pub fn is_verified(graph: AccountId, member: AccountId) -> Result<bool, CallFailed> {
         invoke(graph, ink::selector_bytes!("is_verified"), member)
@@ -171,6 +176,93 @@ pub mod trust_graph {
     /// Records `event` for `member`; the graph accepts only its wired callers.
     pub fn record(graph: AccountId, event: Reputation, member: AccountId) -> Result<Result<(), Error>, CallFailed> {
         invoke(graph, event.selector(), member)
+    }
+}
+
+/// A callee's refusal, still SCALE-encoded as the callee's own `Error`
+/// (decode it with the callee's metadata).
+pub type Refusal = ink::prelude::vec::Vec<u8>;
+
+/// Calls a message returning `Result<T, E>` and keeps `E` encoded: for
+/// callers that pass a refusal on without depending on the callee's crate.
+pub fn invoke_result<A: ink::scale::Encode, T: ink::scale::Decode>(
+    contract: AccountId,
+    selector: [u8; 4],
+    args: A,
+) -> Result<Result<T, Refusal>, CallFailed> {
+    let bytes = raw::call(contract, selector, ink::scale::Encode::encode(&args))?;
+    match bytes.split_first() {
+        Some((0, mut rest)) => T::decode(&mut rest).map(Ok).map_err(|_| CallFailed),
+        Some((1, rest)) => Ok(Err(rest.into())),
+        _ => Err(CallFailed),
+    }
+}
+
+/// The credit pool's messages for the loan manager.
+pub mod credit_pool {
+    use super::*;
+    use crate::pool::{PathInfo, PoolParams};
+    use crate::Balance;
+    use ink::prelude::vec::Vec;
+
+    /// `path_capacity(path)`.
+    pub fn path_capacity(pool: AccountId, path: Vec<AccountId>) -> Result<Result<PathInfo, Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("path_capacity"), path)
+    }
+
+    /// `loan_open(loan_id, path, amount)`.
+    pub fn loan_open(pool: AccountId, loan_id: u64, path: Vec<AccountId>, amount: Balance) -> Result<Result<(), Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("loan_open"), (loan_id, path, amount))
+    }
+
+    /// `loan_return(loan_id, principal, fee, insurance)`.
+    pub fn loan_return(pool: AccountId, loan_id: u64, principal: Balance, fee: Balance, insurance: Balance) -> Result<Result<(), Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("loan_return"), (loan_id, principal, fee, insurance))
+    }
+
+    /// `loan_settle(loan_id)`: the amount the insurance covered.
+    pub fn loan_settle(pool: AccountId, loan_id: u64) -> Result<Result<Balance, Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("loan_settle"), loan_id)
+    }
+
+    /// `params()`.
+    pub fn params(pool: AccountId) -> Result<PoolParams, CallFailed> {
+        invoke(pool, ink::selector_bytes!("params"), ())
+    }
+}
+
+/// The warrant escrow's messages for the loan manager.
+pub mod warrant_escrow {
+    use super::*;
+    use crate::Balance;
+    use ink::prelude::vec::Vec;
+
+    /// `create(loan_id, creditor, holders, total, rate_bps, borrower_ts)`: warrants locked at once.
+    pub fn create(
+        escrow: AccountId,
+        loan_id: u64,
+        creditor: AccountId,
+        holders: Vec<AccountId>,
+        total: Balance,
+        rate_bps: u32,
+        borrower_ts: u128,
+    ) -> Result<Result<u32, Refusal>, CallFailed> {
+        invoke_result(escrow, ink::selector_bytes!("create"), (loan_id, creditor, holders, total, rate_bps, borrower_ts))
+    }
+
+    /// `fully_locked(loan_id)`.
+    pub fn fully_locked(escrow: AccountId, loan_id: u64) -> Result<bool, CallFailed> {
+        invoke(escrow, ink::selector_bytes!("fully_locked"), loan_id)
+    }
+
+    /// `release(loan_id)`: the amount returned to holders.
+    pub fn release(escrow: AccountId, loan_id: u64) -> Result<Result<Balance, Refusal>, CallFailed> {
+        invoke_result(escrow, ink::selector_bytes!("release"), loan_id)
+    }
+
+    /// `claim(loan_id, loss)`: the amount paid to the creditor.
+    pub fn claim(escrow: AccountId, loan_id: u64, loss: Balance) -> Result<Result<Balance, Refusal>, CallFailed> {
+        invoke_result(escrow, ink::selector_bytes!("claim"), (loan_id, loss))
     }
 }
 

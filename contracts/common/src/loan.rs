@@ -329,7 +329,7 @@ impl LoanState {
                 | (Approved, Active)
                 | (Active, Overdue | Repaid)
                 | (Overdue, Defaulted | Repaid)
-                | (Defaulted, Settled)
+                | (Defaulted, Settled | Repaid)
                 | (Repaid, Closed)
         )
     }
@@ -437,6 +437,7 @@ mod tests {
             (Overdue, Defaulted),
             (Overdue, Repaid),
             (Defaulted, Settled),
+            (Defaulted, Repaid),
             (Repaid, Closed),
         ];
         for a in all {

@@ -235,6 +235,18 @@ pub fn headroom(line: &Line, grantor: &Grantor) -> Balance {
     line_free(line).min(grantor.stake.saturating_sub(grantor.lent))
 }
 
+/// What a term loan's path can carry now (`credit_pool::path_capacity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+pub struct PathInfo {
+    /// Largest amount a loan over the path could have now (0 if a line is missing).
+    pub capacity: Balance,
+    /// Yearly rate of the first line (creditor → first hop), basis points.
+    pub first_rate_bps: Bps,
+    /// Index of the first hop without a credit line, if any.
+    pub missing_hop: Option<u32>,
+}
+
 /// Most lines on a term loan's path (SPEC §5's MAX_HOPS can be set up to this).
 pub const MAX_PATH_LINES: usize = 6;
 

@@ -1,0 +1,351 @@
+//! Stand-ins for the loan manager's cross-contract calls in unit tests (the
+//! off-chain environment cannot call contracts). They behave like the real
+//! callees in what the loan manager relies on: a PSP22 ledger
+//! (`dcu_common::ledger`), trust scores, a pool that reserves free line
+//! capacity and lends from the creditor's unlent stake (paying out of and
+//! back into the pool's own token balance), and an escrow that locks
+//! warrants from holders with a standing yes, releases them and pays claims
+//! (`dcu_common::loan::settle_default`). A refusal comes back encoded, as
+//! from the real callees (one byte: the refusing check).
+
+use crate::loan_manager::{Error, Result};
+use dcu_common::iface::trust_graph::{self as tg, Reputation};
+use dcu_common::ledger::{Ledger, LedgerError};
+use dcu_common::loan::settle_default;
+use dcu_common::pool::{PathInfo, PoolParams};
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+use psp22::PSP22Error;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+type Balance = u128;
+
+pub const POOL: [u8; 32] = [0xC0; 32];
+pub const ESCROW: [u8; 32] = [0xE5; 32];
+
+/// Pool refusal codes.
+pub const NO_LINE: u8 = 1;
+pub const NO_CAPACITY: u8 = 2;
+pub const NO_HOLD: u8 = 3;
+pub const UNPAID: u8 = 4;
+/// Escrow refusal codes.
+pub const NO_ESCROW_LOAN: u8 = 1;
+
+#[derive(Clone)]
+pub struct EscrowLoan {
+    pub creditor: AccountId,
+    /// (holder, amount, locked)
+    pub warrants: Vec<(AccountId, Balance, bool)>,
+    pub open: bool,
+}
+
+#[derive(Default)]
+struct State {
+    ledger: Ledger<AccountId>,
+    scores: BTreeMap<AccountId, (u128, u128)>,
+    /// (grantor, borrower) → (free capacity, rate)
+    lines: BTreeMap<(AccountId, AccountId), (Balance, u32)>,
+    unlent: BTreeMap<AccountId, Balance>,
+    insurance: Balance,
+    treasury: Balance,
+    written_off: Balance,
+    holds: BTreeMap<u64, (Vec<AccountId>, Balance)>,
+    escrow: BTreeMap<u64, EscrowLoan>,
+    auto: BTreeSet<AccountId>,
+    records: Vec<(Reputation, AccountId)>,
+    params: Option<PoolParams>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+fn me() -> AccountId {
+    ink::env::account_id::<Env>()
+}
+
+fn token_error(e: LedgerError) -> Error {
+    match e {
+        LedgerError::InsufficientBalance => Error::Token(PSP22Error::InsufficientBalance),
+        LedgerError::InsufficientAllowance => Error::Token(PSP22Error::InsufficientAllowance),
+        LedgerError::Overflow => Error::Overflow,
+    }
+}
+
+fn pool() -> AccountId {
+    AccountId::from(POOL)
+}
+fn escrow() -> AccountId {
+    AccountId::from(ESCROW)
+}
+
+// --- the `ext` interface ---------------------------------------------------
+
+pub fn pull(_token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
+    let spender = me();
+    with(|s| s.ledger.transfer_from(from, spender, spender, amount)).map_err(token_error)
+}
+
+pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
+    let from = me();
+    with(|s| s.ledger.transfer(from, to, amount)).map_err(token_error)
+}
+
+pub fn trust_score(_graph: AccountId, who: AccountId) -> Result<u128> {
+    with(|s| s.scores.get(&who).map(|x| x.0)).ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
+}
+
+pub fn confidence(_graph: AccountId, who: AccountId) -> Result<u128> {
+    with(|s| s.scores.get(&who).map(|x| x.1)).ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
+}
+
+pub fn record(_graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {
+    with(|s| s.records.push((event, who)));
+    Ok(())
+}
+
+pub fn pool_path(_p: AccountId, path: Vec<AccountId>) -> Result<PathInfo> {
+    with(|s| {
+        let mut capacity = s.unlent.get(&path[0]).copied().unwrap_or(0);
+        let mut missing_hop = None;
+        let mut first_rate_bps = 0;
+        for (i, w) in path.windows(2).enumerate() {
+            match s.lines.get(&(w[0], w[1])) {
+                Some((free, rate)) => {
+                    capacity = capacity.min(*free);
+                    if i == 0 {
+                        first_rate_bps = *rate;
+                    }
+                }
+                None => {
+                    missing_hop = missing_hop.or(Some(i as u32));
+                    capacity = 0;
+                }
+            }
+        }
+        Ok(PathInfo { capacity, first_rate_bps, missing_hop })
+    })
+}
+
+pub fn pool_params(_p: AccountId) -> Result<PoolParams> {
+    Ok(with(|s| s.params.unwrap_or_default()))
+}
+
+pub fn pool_open(p: AccountId, id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
+    let info = pool_path(p, path.clone())?;
+    if info.missing_hop.is_some() {
+        return Err(Error::Pool(vec![NO_LINE]));
+    }
+    if amount > info.capacity {
+        return Err(Error::Pool(vec![NO_CAPACITY]));
+    }
+    with(|s| {
+        for w in path.windows(2) {
+            s.lines.get_mut(&(w[0], w[1])).unwrap().0 -= amount;
+        }
+        *s.unlent.get_mut(&path[0]).unwrap() -= amount;
+        s.ledger.transfer(pool(), *path.last().unwrap(), amount).map_err(token_error)?;
+        s.holds.insert(id, (path, amount));
+        Ok(())
+    })
+}
+
+pub fn pool_return(_p: AccountId, id: u64, principal: Balance, fee: Balance, insurance: Balance) -> Result<()> {
+    with(|s| {
+        let Some((path, left)) = s.holds.get(&id).cloned() else { return Err(Error::Pool(vec![NO_HOLD])) };
+        for w in path.windows(2) {
+            s.lines.get_mut(&(w[0], w[1])).unwrap().0 += principal;
+        }
+        *s.unlent.get_mut(&path[0]).unwrap() += principal;
+        s.insurance += insurance;
+        s.treasury += fee;
+        if s.ledger.balance(pool()) < s.unlent.values().sum::<u128>() + s.insurance + s.treasury {
+            return Err(Error::Pool(vec![UNPAID]));
+        }
+        if left == principal {
+            s.holds.remove(&id);
+        } else {
+            s.holds.insert(id, (path, left - principal));
+        }
+        Ok(())
+    })
+}
+
+pub fn pool_settle(_p: AccountId, id: u64) -> Result<Balance> {
+    with(|s| {
+        let Some((path, principal)) = s.holds.remove(&id) else { return Err(Error::Pool(vec![NO_HOLD])) };
+        let covered = principal.min(s.insurance);
+        s.insurance -= covered;
+        *s.unlent.get_mut(&path[0]).unwrap() += covered;
+        s.written_off += principal - covered;
+        for w in path.windows(2) {
+            s.lines.get_mut(&(w[0], w[1])).unwrap().0 += principal;
+        }
+        Ok(covered)
+    })
+}
+
+pub fn escrow_create(_e: AccountId, id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, _rate: u32, _ts: u128) -> Result<u32> {
+    with(|s| {
+        let n = holders.len() as u128;
+        let mut warrants = Vec::new();
+        let mut locked = 0;
+        for (i, h) in holders.iter().enumerate() {
+            let amount = total / n + u128::from((i as u128) < total % n);
+            let lock = s.auto.contains(h) && s.ledger.transfer(*h, escrow(), amount).is_ok();
+            locked += u32::from(lock);
+            warrants.push((*h, amount, lock));
+        }
+        s.escrow.insert(id, EscrowLoan { creditor, warrants, open: true });
+        Ok(locked)
+    })
+}
+
+pub fn escrow_fully_locked(_e: AccountId, id: u64) -> Result<bool> {
+    Ok(with(|s| s.escrow.get(&id).is_some_and(|l| l.open && l.warrants.iter().all(|w| w.2))))
+}
+
+pub fn escrow_release(_e: AccountId, id: u64) -> Result<Balance> {
+    with(|s| {
+        let Some(mut l) = s.escrow.get(&id).cloned().filter(|l| l.open) else { return Err(Error::Escrow(vec![NO_ESCROW_LOAN])) };
+        let mut back = 0;
+        for w in l.warrants.iter_mut() {
+            if w.2 {
+                s.ledger.transfer(escrow(), w.0, w.1).map_err(token_error)?;
+                back += w.1;
+                w.2 = false;
+            }
+        }
+        l.open = false;
+        s.escrow.insert(id, l);
+        Ok(back)
+    })
+}
+
+pub fn escrow_claim(_e: AccountId, id: u64, loss: Balance) -> Result<Balance> {
+    with(|s| {
+        let Some(mut l) = s.escrow.get(&id).cloned().filter(|l| l.open) else { return Err(Error::Escrow(vec![NO_ESCROW_LOAN])) };
+        let locked: Vec<Balance> = l.warrants.iter().map(|w| if w.2 { w.1 } else { 0 }).collect();
+        let st = settle_default(loss, 0, &locked).ok_or(Error::Overflow)?;
+        let mut paid = 0;
+        for (i, w) in l.warrants.iter_mut().enumerate() {
+            if st.claims[i] > 0 {
+                s.ledger.transfer(escrow(), l.creditor, st.claims[i]).map_err(token_error)?;
+                paid += st.claims[i];
+            }
+            if st.released[i] > 0 {
+                s.ledger.transfer(escrow(), w.0, st.released[i]).map_err(token_error)?;
+            }
+            w.2 = false;
+        }
+        l.open = false;
+        s.escrow.insert(id, l);
+        Ok(paid)
+    })
+}
+
+// --- test controls ------------------------------------------------------------
+
+/// Forgets everything.
+pub fn reset() {
+    with(|s| *s = State::default());
+}
+
+/// Gives `who` `amount` tokens and approves `spender` for all of them.
+pub fn fund(who: AccountId, spender: AccountId, amount: Balance) {
+    with(|s| s.ledger.fund(who, spender, amount));
+}
+
+/// Sets `owner`'s allowance for `spender`.
+pub fn approve(owner: AccountId, spender: AccountId, amount: Balance) {
+    with(|s| s.ledger.approve(owner, spender, amount));
+}
+
+pub fn balance(who: AccountId) -> Balance {
+    with(|s| s.ledger.balance(who))
+}
+
+pub fn supply() -> Balance {
+    with(|s| s.ledger.supply())
+}
+
+/// A member with TS and CF (10^9).
+pub fn member(who: AccountId, ts: u128, cf: u128) {
+    with(|s| s.scores.insert(who, (ts, cf)));
+}
+
+/// `creditor` stakes `amount` in the pool (tokens move into the pool).
+pub fn stake(creditor: AccountId, amount: Balance) {
+    with(|s| {
+        s.ledger.fund(pool(), pool(), amount);
+        *s.unlent.entry(creditor).or_default() += amount;
+    });
+}
+
+/// A line `g → b` with `free` capacity at `rate` bps.
+pub fn line(g: AccountId, b: AccountId, free: Balance, rate: u32) {
+    with(|s| s.lines.insert((g, b), (free, rate)));
+}
+
+/// `h` locks warrants automatically (it must hold the tokens).
+pub fn auto_accept(h: AccountId) {
+    with(|s| s.auto.insert(h));
+}
+
+/// `h` locks its warrant of loan `id` by hand.
+pub fn accept(id: u64, h: AccountId) {
+    with(|s| {
+        let mut l = s.escrow.get(&id).cloned().unwrap();
+        for w in l.warrants.iter_mut().filter(|w| w.0 == h && !w.2) {
+            s.ledger.transfer(h, escrow(), w.1).unwrap();
+            w.2 = true;
+        }
+        s.escrow.insert(id, l);
+    });
+}
+
+pub fn escrow_loan(id: u64) -> Option<EscrowLoan> {
+    with(|s| s.escrow.get(&id).cloned())
+}
+
+pub fn records() -> Vec<(Reputation, AccountId)> {
+    with(|s| s.records.clone())
+}
+
+/// (insurance, treasury, written off) of the pool.
+pub fn pool_funds() -> (Balance, Balance, Balance) {
+    with(|s| (s.insurance, s.treasury, s.written_off))
+}
+
+pub fn free(g: AccountId, b: AccountId) -> Balance {
+    with(|s| s.lines[&(g, b)].0)
+}
+
+pub fn unlent(c: AccountId) -> Balance {
+    with(|s| s.unlent.get(&c).copied().unwrap_or(0))
+}
+
+pub fn hold(id: u64) -> Option<Balance> {
+    with(|s| s.holds.get(&id).map(|h| h.1))
+}
+
+/// The pool's books: it holds exactly unlent stake + insurance + treasury;
+/// the escrow holds exactly its locked warrants of open loans.
+pub fn books_ok() -> std::result::Result<(), String> {
+    with(|s| {
+        let pool_owes = s.unlent.values().sum::<u128>() + s.insurance + s.treasury;
+        if s.ledger.balance(pool()) != pool_owes {
+            return Err(format!("pool holds {} ≠ {pool_owes}", s.ledger.balance(pool())));
+        }
+        let locked: u128 = s.escrow.values().filter(|l| l.open).flat_map(|l| l.warrants.iter()).filter(|w| w.2).map(|w| w.1).sum();
+        if s.ledger.balance(escrow()) != locked {
+            return Err(format!("escrow holds {} ≠ locked {locked}", s.ledger.balance(escrow())));
+        }
+        Ok(())
+    })
+}
