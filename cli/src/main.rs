@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{deploy, gov, node, pool, route, token, trust, warrant};
+use dcu::cmd::{deploy, gov, loan, node, pool, route, token, trust, warrant};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -35,6 +35,8 @@ enum Command {
     Route(route::RouteOpts),
     /// Warrants: your standing policy, acceptance, what the escrow holds.
     Warrant(warrant::WarrantOpts),
+    /// Term loans over chains of credit lines: request, approve, accept, disburse, repay, settle, …
+    Loan(loan::LoanOpts),
     /// Governance: propose, vote (n votes cost n²), queue, execute, cancel.
     Gov(gov::GovOpts),
 }
@@ -50,6 +52,7 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Pool(o) => pool::run(&cli.global, o, &mut out).await,
         Command::Route(o) => route::run(&cli.global, o, &mut out).await,
         Command::Warrant(o) => warrant::run(&cli.global, o, &mut out).await,
+        Command::Loan(o) => loan::run(&cli.global, o, &mut out).await,
         Command::Gov(o) => gov::run(&cli.global, o, &mut out).await,
     }
 }

@@ -62,6 +62,7 @@ const SUITE: &[ContractSpec] = &[
     ContractSpec { name: "trust_graph", constructor: "new" },
     ContractSpec { name: "credit_pool", constructor: "new" },
     ContractSpec { name: "warrant_escrow", constructor: "new" },
+    ContractSpec { name: "loan_manager", constructor: "new" },
     ContractSpec { name: "governance", constructor: "new" },
 ];
 
@@ -73,9 +74,10 @@ const GOVERNANCE: &str = "governance";
 /// yet is held by governance (so the deployer keeps no power).
 const WIRING: &[(&str, &[&str])] = &[
     ("trust_graph", &["governance", "credit_pool", "loan_manager"]),
-    ("credit_pool", &["governance"]),
+    ("credit_pool", &["governance", "loan_manager"]),
     ("warrant_escrow", &["governance", "loan_manager"]),
-    ("governance", &["trust_graph", "credit_pool", "warrant_escrow"]),
+    ("loan_manager", &["governance"]),
+    ("governance", &["trust_graph", "credit_pool", "warrant_escrow", "loan_manager"]),
 ];
 
 /// What happened to one contract.
@@ -179,6 +181,7 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, m
         "trust_graph" => Ok(Vec::new()),
         "credit_pool" => Ok(vec![addr("stable_token")?, addr("trust_graph")?]),
         "warrant_escrow" => Ok(vec![addr("stable_token")?]),
+        "loan_manager" => Ok(vec![addr("stable_token")?, addr("trust_graph")?, addr("credit_pool")?, addr("warrant_escrow")?]),
         "governance" => Ok(profile.governance.values()?.constructor_args()),
         other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
     }

@@ -15,6 +15,7 @@ use clap::{Args, Subcommand};
 use contract_transcode::Value;
 use serde::Serialize;
 
+use super::loan::LOANS;
 use super::pool::POOL;
 use super::trust::{chain_now, TRUST as GRAPH};
 use super::{Session, TxReport};
@@ -97,6 +98,14 @@ pub enum ProposeAction {
         #[arg(required = true, value_name = "FIELD=VALUE")]
         set: Vec<String>,
     },
+    /// Change the loan manager's parameters: max_hops=4 warrant_ratio=80%
+    /// auto_approve_score=60 base_rate=3% risk_premium=5% hop_premium=1%
+    /// request_expiry=7d default_after=90d direct_share=50% end_share=30%
+    /// warrant_share=20%.
+    LoanParams {
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+    },
     /// Appoint a verifier (or remove one with --remove).
     Verifier {
         account: String,
@@ -111,7 +120,7 @@ pub enum ProposeAction {
     SpendTreasury { to: String, amount: String },
     /// Replace a contract's code, keeping its storage.
     Upgrade {
-        /// trust_graph, credit_pool, warrant_escrow or governance.
+        /// trust_graph, credit_pool, warrant_escrow, loan_manager or governance.
         contract: String,
         /// The new code: its 0x code hash (already uploaded), or a .contract
         /// bundle that dcu uploads first.
@@ -195,7 +204,9 @@ pub struct Change {
 fn apply_changes(current: &Value, changes: &[(String, String)]) -> Result<(String, Vec<Change>)> {
     let Value::Map(m) = current else { return Err(CliError::Other("the contract's parameters could not be read".into())) };
     let names: Vec<String> = m.iter().filter_map(|(k, _)| val::text(k)).collect();
-    let mut values: Vec<(String, u128)> = names.iter().map(|n| (n.clone(), uint_field(current, n).unwrap_or(0))).collect();
+    // Numbers can change; other fields (e.g. the purpose scores) are kept as they are.
+    let mut values: Vec<(String, Option<u128>, String)> =
+        names.iter().map(|n| (n.clone(), uint_field(current, n), field(current, n).map(|v| v.to_string()).unwrap_or_default())).collect();
     let mut out = Vec::new();
     for (k, raw) in changes {
         let name = [k.clone(), format!("{k}_ms"), format!("{k}_bps")]
@@ -204,13 +215,21 @@ fn apply_changes(current: &Value, changes: &[(String, String)]) -> Result<(Strin
             .ok_or_else(|| CliError::Other(format!("'{k}' is not a parameter here; the parameters are {}", names.join(", "))))?;
         let kind = kind_of(&name);
         let new = parse_in(kind, &name, raw)?;
-        if let Some(slot) = values.iter_mut().find(|(n, _)| *n == name) {
-            out.push(Change { field: name.clone(), from: format_in(kind, slot.1), to: format_in(kind, new) });
-            slot.1 = new;
+        if let Some(slot) = values.iter_mut().find(|(n, _, _)| *n == name) {
+            let Some(old) = slot.1 else { return Err(CliError::Other(format!("'{name}' is not a number and cannot be changed here"))) };
+            out.push(Change { field: name.clone(), from: format_in(kind, old), to: format_in(kind, new) });
+            slot.1 = Some(new);
         }
     }
     let ident = m.ident().unwrap_or_default();
-    let body = values.iter().map(|(n, v)| format!("{n}: {v}")).collect::<Vec<_>>().join(", ");
+    let body = values
+        .iter()
+        .map(|(n, v, text)| match v {
+            Some(x) => format!("{n}: {x}"),
+            None => format!("{n}: {text}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok((format!("{ident} {{ {body} }}"), out))
 }
 
@@ -248,6 +267,7 @@ fn hex_of(v: &Value) -> String {
 fn callee(action: &Value) -> Option<(&'static str, &'static str)> {
     match val::variant(action)?.as_str() {
         "SetPoolParams" => Some((POOL, "set_params")),
+        "SetLoanParams" => Some((LOANS, "set_params")),
         "SetTrustParams" => Some((GRAPH, "set_params")),
         "SetVerifier" => Some((GRAPH, "set_verifier")),
         "SetPoolPaused" => Some((POOL, "set_paused")),
@@ -263,6 +283,7 @@ fn target_name(v: &Value) -> Option<&'static str> {
         "CreditPool" => Some(POOL),
         "Governance" => Some(GOV),
         "WarrantEscrow" => Some(super::warrant::ESCROW),
+        "LoanManager" => Some(LOANS),
         _ => None,
     }
 }
@@ -284,6 +305,10 @@ async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Cha
         "SetTrustParams" => {
             let cur = params_of(s, GRAPH).await?;
             ("change the trust graph's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
+        }
+        "SetLoanParams" => {
+            let cur = params_of(s, LOANS).await?;
+            ("change the loan manager's parameters".into(), first(action).map(|p| diff(Some(&cur), p)).unwrap_or_default())
         }
         "SetGovParams" => {
             let cur = params_of(s, GOV).await?;
@@ -328,6 +353,7 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
         ProposeAction::PoolParams { set } => format!("SetPoolParams({})", apply_changes(&params_of(s, POOL).await?, &parse_changes(set)?)?.0),
         ProposeAction::TrustParams { set } => format!("SetTrustParams({})", apply_changes(&params_of(s, GRAPH).await?, &parse_changes(set)?)?.0),
         ProposeAction::GovParams { set } => format!("SetGovParams({})", apply_changes(&params_of(s, GOV).await?, &parse_changes(set)?)?.0),
+        ProposeAction::LoanParams { set } => format!("SetLoanParams({})", apply_changes(&params_of(s, LOANS).await?, &parse_changes(set)?)?.0),
         ProposeAction::Verifier { account, remove } => format!("SetVerifier {{ verifier: {}, appointed: {} }}", parse_account(account)?, !remove),
         ProposeAction::Pause => "SetPoolPaused(true)".into(),
         ProposeAction::Unpause => "SetPoolPaused(false)".into(),
@@ -338,7 +364,8 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
                 "credit_pool" => "CreditPool",
                 "governance" => "Governance",
                 "warrant_escrow" => "WarrantEscrow",
-                other => return Err(CliError::Other(format!("'{other}' cannot be upgraded by governance; choose trust_graph, credit_pool, warrant_escrow or governance"))),
+                "loan_manager" => "LoanManager",
+                other => return Err(CliError::Other(format!("'{other}' cannot be upgraded by governance; choose trust_graph, credit_pool, warrant_escrow, loan_manager or governance"))),
             };
             let hash = if code.starts_with("0x") {
                 let bytes = hex::decode(&code[2..]).map_err(|_| CliError::Other(format!("'{code}' is not a 0x code hash")))?;
@@ -364,7 +391,7 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
 /// Checks what can be checked without the network.
 fn check_offline(a: &ProposeAction) -> Result<()> {
     match a {
-        ProposeAction::PoolParams { set } | ProposeAction::TrustParams { set } | ProposeAction::GovParams { set } => {
+        ProposeAction::PoolParams { set } | ProposeAction::TrustParams { set } | ProposeAction::GovParams { set } | ProposeAction::LoanParams { set } => {
             // Values of fields named in full are checked now; a short name
             // (`lockout` for `lockout_ms`) is resolved against the contract's
             // fields, and checked, before anything is submitted.

@@ -1,6 +1,7 @@
 //! One module per command; each has `Opts` (clap) and `run(global, opts, out)`.
 pub mod deploy;
 pub mod gov;
+pub mod loan;
 pub mod node;
 pub mod pool;
 pub mod route;

@@ -143,7 +143,7 @@ pub struct PositionReport {
 }
 
 /// How far `at` (ms) is from `now`, in days.
-fn when(at: u128, now: u64) -> String {
+pub fn when(at: u128, now: u64) -> String {
     if at == 0 {
         return "—".into();
     }
@@ -280,14 +280,15 @@ fn line_view(v: &Value) -> LineView {
 
 /// Approves the pool for `units` when the signer's allowance is short;
 /// returns what was done, for the report.
-async fn ensure_allowance(g: &GlobalOpts, s: &Session, pool: &ContractHandle, units: u128) -> Result<Option<String>> {
-    let pool = pool.address.to_string();
-    let have = allowance_of(s, &s.me().to_string(), &pool).await?;
+pub async fn ensure_allowance(g: &GlobalOpts, s: &Session, spender: &ContractHandle, units: u128) -> Result<Option<String>> {
+    let who = if spender.name == POOL { "the pool".to_string() } else { format!("the {}", spender.name.replace('_', " ")) };
+    let spender = spender.address.to_string();
+    let have = allowance_of(s, &s.me().to_string(), &spender).await?;
     if have >= units {
         return Ok(None);
     }
-    s.submit(g, TOKEN, "PSP22::approve", &[pool, units.to_string()]).await?;
-    Ok(Some(format!(" (approved the pool for {} DUSD first)", format_amount(units))))
+    s.submit(g, TOKEN, "PSP22::approve", &[spender, units.to_string()]).await?;
+    Ok(Some(format!(" (approved {who} for {} DUSD first)", format_amount(units))))
 }
 
 /// The signer's current line to `friend`, if any.

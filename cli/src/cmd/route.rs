@@ -85,11 +85,11 @@ pub struct RouteReport {
 }
 
 /// A development account's name for an address, else the address.
-fn label(names: &BTreeMap<String, String>, address: &str) -> String {
+pub fn label(names: &BTreeMap<String, String>, address: &str) -> String {
     names.get(address).cloned().unwrap_or_else(|| address.to_string())
 }
 
-fn dev_names() -> BTreeMap<String, String> {
+pub fn dev_names() -> BTreeMap<String, String> {
     DEV_NAMES
         .iter()
         .filter_map(|n| {
@@ -191,8 +191,22 @@ pub async fn run(g: &GlobalOpts, opts: &RouteOpts, out: &mut impl Write) -> Resu
     }
     let premium = parse_rate(&opts.hop_premium)?;
     let s = Session::open(g).await?;
+    let report = find(&s, &from.to_string(), &to.to_string(), amount, opts.max_hops, premium).await?;
+    if report.routes.is_empty() {
+        return Err(CliError::Other(format!(
+            "no credit can reach {} from {} within {} hops ({} members' lines read)",
+            report.to, report.from, opts.max_hops, report.members_read
+        )));
+    }
+    emit(g, out, &report)
+}
+
+/// Routes `amount` from `from` to `to` over the pool's lines as they are at
+/// the best block: the cheapest single route, else aggregated routes, else
+/// what can be carried (possibly nothing).
+pub async fn find(s: &Session, from: &str, to: &str, amount: u128, max_hops: usize, premium: u32) -> Result<RouteReport> {
     let (from, to) = (from.to_string(), to.to_string());
-    let (lines, members_read) = read_lines(&s, &to, opts.max_hops).await?;
+    let (lines, members_read) = read_lines(s, &to, max_hops).await?;
 
     // Accounts to dense indices: the borrower 0, the creditor 1, others after.
     let mut index: BTreeMap<String, u32> = BTreeMap::new();
@@ -210,7 +224,7 @@ pub async fn run(g: &GlobalOpts, opts: &RouteOpts, out: &mut impl Write) -> Resu
         let (u, v) = (id(gr, &mut index), id(b, &mut index));
         graph.add_line(u, v, *avail, *rate);
     }
-    let params = Params { max_hops: opts.max_hops, hop_premium_bps: premium };
+    let params = Params { max_hops, hop_premium_bps: premium };
     let (routes, single) = match find_path(&graph, src, d, amount, &params) {
         Ok(r) => (vec![r], true),
         Err(RouteError::Shortfall { .. }) => match find_multipath(&graph, src, d, amount, &params) {
@@ -238,14 +252,7 @@ pub async fn run(g: &GlobalOpts, opts: &RouteOpts, out: &mut impl Write) -> Resu
         })
         .collect();
     let routable = views.iter().map(|r| r.amount).sum();
-    let report = RouteReport { from, to, requested: amount, routable, single_path: single, routes: views, members_read, lines_seen: lines.len() };
-    if report.routes.is_empty() {
-        return Err(CliError::Other(format!(
-            "no credit can reach {} from {} within {} hops ({} members' lines read)",
-            report.to, report.from, opts.max_hops, report.members_read
-        )));
-    }
-    emit(g, out, &report)
+    Ok(RouteReport { from, to, requested: amount, routable, single_path: single, routes: views, members_read, lines_seen: lines.len() })
 }
 
 /// The routes that carry what can be carried when the whole amount cannot:

@@ -140,6 +140,30 @@ impl Report for LoanReport {
     }
 }
 
+/// Locks the signer's warrant on `loan_id`, approving the escrow for it
+/// first when the allowance is short: (amount, what was approved, the tx).
+pub async fn accept(s: &Session, g: &GlobalOpts, loan_id: u64) -> Result<(u128, String, crate::contract::TxOutcome)> {
+    let escrow = s.contract(ESCROW)?;
+    let rec = s.query(&escrow, "loan", &[loan_id.to_string()]).await?;
+    let rec = val::some(&rec).ok_or_else(|| CliError::Other(format!("the escrow has no warrants for loan #{loan_id}")))?;
+    let me = s.me().to_string();
+    let mine = field(rec, "warrants")
+        .map(val::items)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|w| field(w, "holder").and_then(val::text).as_deref() == Some(me.as_str()))
+        .ok_or_else(|| CliError::Other(format!("{me} holds no warrant on loan #{loan_id}")))?;
+    let amount = uint_field(mine, "amount").unwrap_or(0);
+    let have = allowance_of(s, &me, &escrow.address.to_string()).await?;
+    let mut approved = String::new();
+    if have < amount {
+        s.submit(g, TOKEN, "PSP22::approve", &[escrow.address.to_string(), amount.to_string()]).await?;
+        approved = format!(" (approved the escrow for {} DUSD first)", format_amount(amount));
+    }
+    let tx = s.submit(g, ESCROW, "accept", &[loan_id.to_string()]).await?;
+    Ok((amount, approved, tx))
+}
+
 /// Runs a warrant subcommand.
 pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Result<()> {
     match &opts.cmd {
@@ -158,25 +182,8 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
         }
         WarrantCmd::Accept { loan_id } => {
             let s = Session::open(g).await?;
-            let escrow = s.contract(ESCROW)?;
-            let rec = s.query(&escrow, "loan", &[loan_id.to_string()]).await?;
-            let rec = val::some(&rec).ok_or_else(|| CliError::Other(format!("the escrow has no warrants for loan #{loan_id}")))?;
-            let me = s.me().to_string();
-            let mine = field(rec, "warrants")
-                .map(val::items)
-                .unwrap_or_default()
-                .into_iter()
-                .find(|w| field(w, "holder").and_then(val::text).as_deref() == Some(me.as_str()))
-                .ok_or_else(|| CliError::Other(format!("{me} holds no warrant on loan #{loan_id}")))?;
-            let amount = uint_field(mine, "amount").unwrap_or(0);
-            let have = allowance_of(&s, &me, &escrow.address.to_string()).await?;
-            let mut approved = String::new();
-            if have < amount {
-                s.submit(g, TOKEN, "PSP22::approve", &[escrow.address.to_string(), amount.to_string()]).await?;
-                approved = format!(" (approved the escrow for {} DUSD first)", format_amount(amount));
-            }
-            let tx = s.submit(g, ESCROW, "accept", &[loan_id.to_string()]).await?;
-            emit(g, out, &TxReport::new(format!("{me} locked a {} DUSD warrant on loan #{loan_id}{approved}", format_amount(amount)), Some(amount), tx))
+            let (amount, approved, tx) = accept(&s, g, *loan_id).await?;
+            emit(g, out, &TxReport::new(format!("{} locked a {} DUSD warrant on loan #{loan_id}{approved}", s.me(), format_amount(amount)), Some(amount), tx))
         }
         WarrantCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;

@@ -1,0 +1,610 @@
+//! `dcu loan …`: purpose-driven term loans routed over chains of credit
+//! lines (SPEC §5) — from the borrower's request (with the route found by
+//! `dcu route`'s path finder, `--auto-route`), the creditor's approval and the
+//! intermediaries' warrants, to disbursement, repayment, and overdue,
+//! default and settlement.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use contract_transcode::Value;
+use serde::Serialize;
+
+use super::pool::{ensure_allowance, when};
+use super::route::{dev_names, find, label};
+use super::trust::chain_now;
+use super::warrant::{accept as accept_warrant, ESCROW};
+use super::{Session, TxReport};
+use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
+use crate::contract::ContractHandle;
+use crate::opts::GlobalOpts;
+use crate::output::{emit, Report};
+use crate::value::{self as val, field, uint_field};
+use crate::{CliError, Result};
+
+/// Name of the contract in the manifest.
+pub const LOANS: &str = "loan_manager";
+
+/// `dcu loan` options.
+#[derive(Debug, Args)]
+pub struct LoanOpts {
+    #[command(subcommand)]
+    pub cmd: LoanCmd,
+}
+
+/// Loan subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LoanCmd {
+    /// Ask for a term loan (you are the borrower). Give the route with
+    /// `--path` or let dcu find the cheapest one from `--from` with `--auto-route`.
+    Request {
+        /// Amount in tokens.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+        /// community | ecological | productive | educational | creative
+        #[arg(long)]
+        purpose: String,
+        /// Term in days (e.g. 90 or 90d).
+        #[arg(long)]
+        term: String,
+        /// What the money is for; only its hash is stored on chain.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// The route: creditor,intermediary,…,you (accounts separated by commas).
+        #[arg(long, conflicts_with = "auto_route")]
+        path: Option<String>,
+        /// Find the cheapest route(s) from `--from` with the path finder; when
+        /// no single route carries the amount, one loan per route.
+        #[arg(long, requires = "from")]
+        auto_route: bool,
+        /// The creditor (with --auto-route).
+        #[arg(long)]
+        from: Option<String>,
+        /// Most lines on a route (with --auto-route).
+        #[arg(long, default_value_t = 6)]
+        max_hops: usize,
+        /// Only show the score, rate and warrants the request would get.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Approve a loan as its creditor (needed below the auto-approval score).
+    Approve { id: u64 },
+    /// Lock your warrant on a loan as an intermediary.
+    Accept { id: u64 },
+    /// Take the money of an approved loan (you are the borrower).
+    Disburse { id: u64 },
+    /// Pay interest, then principal, on a loan (approves the loan manager first if needed).
+    Repay {
+        id: u64,
+        /// Amount in tokens, or `all` for everything owed now.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// A loan's state, terms, debt, deadlines and warrants.
+    Status { id: u64 },
+    /// Unfinished loans of an account (default: you).
+    List { account: Option<String> },
+    /// Mark a loan past its due date as overdue (anyone).
+    Overdue { id: u64 },
+    /// Declare an overdue loan in default once the default delay has passed (anyone).
+    Default { id: u64 },
+    /// Settle a defaulted loan: insurance, then warrants, then the creditor (anyone).
+    /// Marks it overdue and declares the default first when those are due.
+    Settle { id: u64 },
+    /// Withdraw your request before disbursement; warrants return to their holders.
+    Cancel { id: u64 },
+    /// Expire a request not disbursed in time (anyone).
+    Expire { id: u64 },
+}
+
+/// A purpose as a transcoder argument.
+pub fn purpose_arg(s: &str) -> Result<&'static str> {
+    match s.trim().to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
+        "community" | "communityinfrastructure" => Ok("CommunityInfrastructure"),
+        "ecological" | "ecologicalrestoration" => Ok("EcologicalRestoration"),
+        "productive" | "productiveenterprise" => Ok("ProductiveEnterprise"),
+        "educational" | "educationalinitiative" => Ok("EducationalInitiative"),
+        "creative" | "creativeproject" => Ok("CreativeProject"),
+        _ => Err(CliError::Other(format!(
+            "'{s}' is not a purpose: write community, ecological, productive, educational or creative"
+        ))),
+    }
+}
+
+/// A term in whole days: `90` or `90d`.
+pub fn parse_term(s: &str) -> Result<u32> {
+    let t = s.trim().trim_end_matches(['d', 'D']).trim();
+    match t.parse::<u32>() {
+        Ok(d) if (1..=3_650).contains(&d) => Ok(d),
+        _ => Err(CliError::Other(format!("'{s}' is not a term: write whole days from 1 to 3650, e.g. 90d"))),
+    }
+}
+
+/// A comma-separated route.
+fn parse_path(s: &str) -> Result<Vec<String>> {
+    let p: Vec<String> = s.split(',').map(|a| parse_account(a.trim()).map(|x| x.to_string())).collect::<Result<_>>()?;
+    if p.len() < 2 {
+        return Err(CliError::Other("a path names the creditor, any intermediaries and you, separated by commas".into()));
+    }
+    Ok(p)
+}
+
+fn path_arg(p: &[String]) -> String {
+    format!("[{}]", p.join(", "))
+}
+
+/// The description's hash (BLAKE2-256), as stored on chain.
+fn description_hash(text: &str) -> String {
+    format!("0x{}", hex::encode(sp_core::hashing::blake2_256(text.as_bytes())))
+}
+
+/// A loan as `dcu` shows it.
+#[derive(Debug, Serialize)]
+pub struct LoanView {
+    pub id: u64,
+    pub state: String,
+    pub path: Vec<String>,
+    pub amount: u128,
+    pub purpose: String,
+    pub term_days: u128,
+    pub rate_bps: u128,
+    pub score: u128,
+    pub warrants: u128,
+    pub creditor_approved: bool,
+    pub principal: u128,
+    pub interest: u128,
+    pub owed: u128,
+    pub interest_paid: u128,
+    pub requested_at: u128,
+    pub due_at: u128,
+    pub expires_at: u128,
+    pub default_at: u128,
+    /// Block time (ms) the view is computed at.
+    pub now: u64,
+    /// (holder, amount, state) of each warrant.
+    pub warrant_holders: Vec<(String, u128, String)>,
+}
+
+impl LoanView {
+    fn from_value(v: &Value, now: u64) -> Option<LoanView> {
+        let loan = field(v, "loan")?;
+        let u = |x: &Value, k: &str| uint_field(x, k).unwrap_or(0);
+        Some(LoanView {
+            id: u64::try_from(u(v, "id")).unwrap_or(0),
+            state: field(loan, "state").and_then(val::variant).unwrap_or_default(),
+            path: field(loan, "path").map(val::items).unwrap_or_default().into_iter().filter_map(val::text).collect(),
+            amount: u(loan, "amount"),
+            purpose: field(loan, "purpose").and_then(val::variant).unwrap_or_default(),
+            term_days: u(loan, "term_days"),
+            rate_bps: u(loan, "rate_bps"),
+            score: u(loan, "score"),
+            warrants: u(loan, "warrants"),
+            creditor_approved: field(loan, "creditor_approved").and_then(val::boolean).unwrap_or(false),
+            principal: u(loan, "principal"),
+            interest: u(v, "interest_now"),
+            owed: u(v, "owed"),
+            interest_paid: u(loan, "interest_paid"),
+            requested_at: u(loan, "requested_at"),
+            due_at: u(loan, "due_at"),
+            expires_at: u(v, "expires_at"),
+            default_at: u(v, "default_at"),
+            now,
+            warrant_holders: Vec::new(),
+        })
+    }
+}
+
+impl Report for LoanView {
+    fn human(&self) -> String {
+        let names = dev_names();
+        let route: Vec<String> = self.path.iter().map(|a| label(&names, a)).collect();
+        let mut s = format!(
+            "Loan #{} — {}\n  {} DUSD for {} over {} days at {} a year; score {}{}\n  route: {} ({} hop{})",
+            self.id,
+            self.state,
+            format_amount(self.amount),
+            self.purpose,
+            self.term_days,
+            format_rate(self.rate_bps),
+            self.score,
+            if self.creditor_approved { ", approved for the creditor" } else { ", waiting for the creditor's approval" },
+            route.join(" → "),
+            self.path.len().saturating_sub(1),
+            if self.path.len() == 2 { "" } else { "s" },
+        );
+        if self.principal > 0 || self.interest > 0 {
+            s.push_str(&format!(
+                "\n  owes {} DUSD: principal {} + interest {} (paid so far {})",
+                format_amount(self.owed),
+                format_amount(self.principal),
+                format_amount(self.interest),
+                format_amount(self.interest_paid)
+            ));
+        }
+        if self.expires_at > 0 {
+            s.push_str(&format!("\n  expires {} unless disbursed", when(self.expires_at, self.now)));
+        }
+        if self.due_at > 0 {
+            s.push_str(&format!("\n  due {}; default possible {}", when(self.due_at, self.now), when(self.default_at, self.now)));
+        }
+        if self.warrants > 0 {
+            s.push_str(&format!("\n  warrants {} DUSD:", format_amount(self.warrants)));
+            for (h, a, st) in &self.warrant_holders {
+                s.push_str(&format!("\n    {}: {} DUSD, {st}", label(&names, h), format_amount(*a)));
+            }
+        }
+        s
+    }
+}
+
+/// What a request would get (or got).
+#[derive(Debug, Serialize)]
+pub struct QuoteView {
+    pub path: Vec<String>,
+    pub amount: u128,
+    pub score: u128,
+    pub rate_bps: u128,
+    pub auto_approved: bool,
+    pub capacity: u128,
+    pub warrants: u128,
+    pub warrant_each: u128,
+    /// The loan's id once requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// `dcu loan request`'s answer: one quote per route.
+#[derive(Debug, Serialize)]
+pub struct RequestReport {
+    pub requested: bool,
+    pub loans: Vec<QuoteView>,
+}
+
+impl Report for RequestReport {
+    fn human(&self) -> String {
+        let names = dev_names();
+        let mut s = String::new();
+        if self.loans.len() > 1 {
+            s.push_str(&format!("No single route carries the whole amount; {} loans over {} routes:\n", self.loans.len(), self.loans.len()));
+        }
+        for q in &self.loans {
+            let route: Vec<String> = q.path.iter().map(|a| label(&names, a)).collect();
+            let head = match (q.id, &q.state) {
+                (Some(id), Some(st)) => format!("Loan #{id} requested ({st})"),
+                _ => "Would request".to_string(),
+            };
+            s.push_str(&format!(
+                "{head}: {} DUSD over {} at {} a year, score {} ({})",
+                format_amount(q.amount),
+                route.join(" → "),
+                format_rate(q.rate_bps),
+                q.score,
+                if q.auto_approved { "approved without the creditor" } else { "the creditor must approve" }
+            ));
+            if q.warrants > 0 {
+                s.push_str(&format!(
+                    "\n  warrants: {} DUSD from each of {} intermediar{}",
+                    format_amount(q.warrant_each),
+                    q.path.len() - 2,
+                    if q.path.len() == 3 { "y" } else { "ies" }
+                ));
+            }
+            s.push('\n');
+        }
+        s.trim_end().to_string()
+    }
+}
+
+/// Rewrites a loan manager refusal that carries another contract's encoded
+/// error (`Pool(..)`, `Escrow(..)`) into that contract's words.
+fn explain(s: &Session, e: CliError) -> CliError {
+    let CliError::ContractRefused { contract, message, variant, description } = e else { return e };
+    let callee = if variant.starts_with("Pool(") {
+        Some((super::pool::POOL, "loan_open", "the credit pool"))
+    } else if variant.starts_with("Escrow(") {
+        Some((ESCROW, "release", "the warrant escrow"))
+    } else {
+        None
+    };
+    let Some((name, msg, words)) = callee else { return CliError::ContractRefused { contract, message, variant, description } };
+    let bytes = bytes_in(&variant);
+    let inner = s.contract(name).ok().and_then(|h: ContractHandle| {
+        let mut answer = vec![1u8];
+        answer.extend_from_slice(&bytes);
+        h.describe_answer(msg, &answer)
+    });
+    match inner {
+        Some((v, d)) => CliError::ContractRefused { contract, message, variant: v, description: format!("{words} refused: {d}") },
+        None => CliError::ContractRefused { contract, message, variant, description },
+    }
+}
+
+/// The bytes in a rendered `Pool(0x…)` or `Pool([1, 2])`.
+fn bytes_in(s: &str) -> Vec<u8> {
+    let inner = s.split_once('(').map(|x| x.1).unwrap_or("").trim_end_matches(')');
+    if let Some(h) = inner.trim().strip_prefix("0x") {
+        return hex::decode(h.trim()).unwrap_or_default();
+    }
+    inner.split(|c: char| !c.is_ascii_digit()).filter(|t| !t.is_empty()).filter_map(|t| t.parse::<u8>().ok()).collect()
+}
+
+async fn submit(s: &Session, g: &GlobalOpts, message: &str, args: &[String]) -> Result<crate::contract::TxOutcome> {
+    s.submit(g, LOANS, message, args).await.map_err(|e| explain(s, e))
+}
+
+/// The loan `id` now, with its warrants.
+pub async fn view(s: &Session, id: u64) -> Result<LoanView> {
+    let lm = s.contract(LOANS)?;
+    let v = s.query(&lm, "loan", &[id.to_string()]).await?;
+    let now = chain_now(s).await?;
+    let mut view = val::some(&v)
+        .and_then(|x| LoanView::from_value(x, now))
+        .ok_or_else(|| CliError::Other(format!("there is no loan #{id}")))?;
+    if view.warrants > 0 {
+        let escrow = s.contract(ESCROW)?;
+        let rec = s.query(&escrow, "loan", &[id.to_string()]).await?;
+        if let Some(rec) = val::some(&rec) {
+            view.warrant_holders = field(rec, "warrants")
+                .map(val::items)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| {
+                    (
+                        field(w, "holder").and_then(val::text).unwrap_or_default(),
+                        uint_field(w, "amount").unwrap_or(0),
+                        field(w, "state").and_then(val::variant).unwrap_or_default(),
+                    )
+                })
+                .collect();
+        }
+    }
+    Ok(view)
+}
+
+async fn quote(s: &Session, amount: u128, purpose: &str, term: u32, path: &[String]) -> Result<QuoteView> {
+    let lm = s.contract(LOANS)?;
+    let q = s
+        .query(&lm, "quote", &[amount.to_string(), purpose.to_string(), term.to_string(), path_arg(path)])
+        .await
+        .map_err(|e| explain(s, e))?;
+    let u = |k: &str| uint_field(&q, k).unwrap_or(0);
+    Ok(QuoteView {
+        path: path.to_vec(),
+        amount,
+        score: u("score"),
+        rate_bps: u("rate_bps"),
+        auto_approved: field(&q, "auto_approved").and_then(val::boolean).unwrap_or(false),
+        capacity: u("capacity"),
+        warrants: u("warrants"),
+        warrant_each: u("warrant_each"),
+        id: None,
+        state: None,
+    })
+}
+
+/// Runs a loan subcommand.
+pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Result<()> {
+    // Parse every argument before touching the network: bad input changes nothing.
+    match &opts.cmd {
+        LoanCmd::Request { amount, purpose, term, description, path, auto_route, from, max_hops, dry_run } => {
+            let units = parse_amount(amount)?;
+            if units == 0 {
+                return Err(CliError::BadAmount { value: amount.clone(), reason: "borrow a positive amount".into() });
+            }
+            let purpose = purpose_arg(purpose)?;
+            let term = parse_term(term)?;
+            let given = path.as_deref().map(parse_path).transpose()?;
+            let creditor = from.as_deref().map(parse_account).transpose()?;
+            if given.is_none() && !auto_route {
+                return Err(CliError::Other("give the route with --path CREDITOR,…,YOU or let dcu find it with --auto-route --from CREDITOR".into()));
+            }
+            if *max_hops == 0 || *max_hops > 6 {
+                return Err(CliError::Other(format!("--max-hops {max_hops} is outside 1..=6 (SPEC §5's MAX_HOPS)")));
+            }
+            let s = Session::open(g).await?;
+            let me = s.me().to_string();
+            // The routes and the amount each carries.
+            let routes: Vec<(Vec<String>, u128)> = match (given, creditor) {
+                (Some(p), _) => {
+                    if p.last() != Some(&me) {
+                        return Err(CliError::Other(format!("a path ends with the borrower, you ({me})")));
+                    }
+                    vec![(p, units)]
+                }
+                (None, Some(c)) => {
+                    let premium = parse_rate("1")?;
+                    let r = find(&s, &c.to_string(), &me, units, *max_hops, premium).await?;
+                    if r.routable < units {
+                        return Err(CliError::Other(format!(
+                            "only {} of {} DUSD can reach {me} from {c} within {max_hops} hops",
+                            format_amount(r.routable),
+                            format_amount(units)
+                        )));
+                    }
+                    r.routes
+                        .iter()
+                        .map(|rt| {
+                            let mut p = vec![rt.hops.first().map(|h| h.grantor.clone()).unwrap_or_default()];
+                            p.extend(rt.hops.iter().map(|h| h.borrower.clone()));
+                            (p, rt.amount)
+                        })
+                        .collect()
+                }
+                (None, None) => unreachable!("clap requires --from with --auto-route"),
+            };
+            let mut loans = Vec::new();
+            for (p, a) in &routes {
+                loans.push(quote(&s, *a, purpose, term, p).await?);
+            }
+            if !*dry_run {
+                let lm = s.contract(LOANS)?;
+                let hash = description_hash(description);
+                for q in loans.iter_mut() {
+                    let tx = submit(&s, g, "request", &[q.amount.to_string(), purpose.to_string(), hash.clone(), term.to_string(), path_arg(&q.path)]).await?;
+                    let id = val::uint(&tx.value).and_then(|x| u64::try_from(x).ok());
+                    if let Some(id) = id {
+                        let v = s.query(&lm, "loan", &[id.to_string()]).await?;
+                        q.state = val::some(&v).and_then(|x| field(x, "loan")).and_then(|l| field(l, "state")).and_then(val::variant);
+                    }
+                    q.id = id;
+                }
+            }
+            emit(g, out, &RequestReport { requested: !*dry_run, loans })
+        }
+        LoanCmd::Approve { id } => {
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "approve", &[id.to_string()]).await?;
+            let v = view(&s, *id).await?;
+            emit(g, out, &TxReport::new(format!("{} approved loan #{id} as its creditor; it is {}", s.me(), v.state), None, tx))
+        }
+        LoanCmd::Accept { id } => {
+            let s = Session::open(g).await?;
+            let (amount, approved, tx) = accept_warrant(&s, g, *id).await?;
+            let v = view(&s, *id).await?;
+            let summary = format!("{} locked a {} DUSD warrant on loan #{id}{approved}; the loan is {}", s.me(), format_amount(amount), v.state);
+            emit(g, out, &TxReport::new(summary, Some(amount), tx))
+        }
+        LoanCmd::Disburse { id } => {
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "disburse", &[id.to_string()]).await?;
+            let v = view(&s, *id).await?;
+            let summary = format!("{} received {} DUSD of loan #{id}; due {}", s.me(), format_amount(v.amount), when(v.due_at, v.now));
+            emit(g, out, &TxReport::new(summary, Some(v.amount), tx))
+        }
+        LoanCmd::Repay { id, amount } => {
+            let all = amount.trim().eq_ignore_ascii_case("all");
+            let asked = if all { None } else { Some(parse_amount(amount)?) };
+            let s = Session::open(g).await?;
+            let before = view(&s, *id).await?;
+            // A whole day may pass while the transaction waits; "all" adds a day's interest.
+            let units = match asked {
+                Some(x) => x,
+                None => before.owed.saturating_add(before.principal.saturating_mul(before.rate_bps) / (10_000 * 365) + 1),
+            };
+            if units == 0 {
+                return Err(CliError::BadAmount { value: amount.clone(), reason: "repay a positive amount".into() });
+            }
+            let lm = s.contract(LOANS)?;
+            let approved = ensure_allowance(g, &s, &lm, units).await?;
+            let tx = submit(&s, g, "repay", &[id.to_string(), units.to_string()]).await?;
+            let used = val::uint(&tx.value).unwrap_or(units);
+            let v = view(&s, *id).await?;
+            let summary = format!(
+                "{} paid {} DUSD on loan #{id}{}; {}",
+                s.me(),
+                format_amount(used),
+                approved.unwrap_or_default(),
+                if v.owed == 0 { format!("the loan is {} and its warrants are released", v.state) } else { format!("still owes {} DUSD", format_amount(v.owed)) }
+            );
+            emit(g, out, &TxReport::new(summary, Some(used), tx))
+        }
+        LoanCmd::Status { id } => {
+            let s = Session::open(g).await?;
+            emit(g, out, &view(&s, *id).await?)
+        }
+        LoanCmd::List { account } => {
+            let who = account.as_deref().map(parse_account).transpose()?;
+            let s = Session::open(g).await?;
+            let who = who.unwrap_or_else(|| s.me()).to_string();
+            let lm = s.contract(LOANS)?;
+            let ids: Vec<u64> = val::uints(&s.query(&lm, "open_loans", &[who.clone()]).await?).into_iter().filter_map(|x| u64::try_from(x).ok()).collect();
+            let mut loans = Vec::new();
+            for id in ids {
+                loans.push(view(&s, id).await?);
+            }
+            emit(g, out, &LoanList { account: who, loans })
+        }
+        LoanCmd::Overdue { id } => {
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "mark_overdue", &[id.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Loan #{id} is overdue; the trust graph recorded a warning for its borrower"), None, tx))
+        }
+        LoanCmd::Default { id } => {
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "declare_default", &[id.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Loan #{id} is in default; the trust graph recorded it"), None, tx))
+        }
+        LoanCmd::Settle { id } => {
+            let s = Session::open(g).await?;
+            let v = view(&s, *id).await?;
+            let mut steps = Vec::new();
+            if v.state == "Active" {
+                submit(&s, g, "mark_overdue", &[id.to_string()]).await?;
+                steps.push("marked overdue");
+            }
+            if v.state == "Active" || v.state == "Overdue" {
+                submit(&s, g, "declare_default", &[id.to_string()]).await?;
+                steps.push("declared in default");
+            }
+            let tx = submit(&s, g, "settle", &[id.to_string()]).await?;
+            let settled = tx.contract_events.iter().find(|e| e.name == "Settled").map(|e| e.fields.clone());
+            let mut summary = format!("Loan #{id} settled");
+            if !steps.is_empty() {
+                summary = format!("Loan #{id} {} and settled", steps.join(", "));
+            }
+            if let Some(e) = settled {
+                let n = |k: &str| uint_field(&e, k).unwrap_or(0);
+                summary.push_str(&format!(
+                    ": {} DUSD unpaid — insurance {}, warrants {}, written off by the creditor {}",
+                    format_amount(n("principal")),
+                    format_amount(n("from_insurance")),
+                    format_amount(n("from_warrants")),
+                    format_amount(n("written_off"))
+                ));
+            }
+            emit(g, out, &TxReport::new(summary, None, tx))
+        }
+        LoanCmd::Cancel { id } => {
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "cancel", &[id.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("{} withdrew loan #{id}; any warrants went back to their holders", s.me()), None, tx))
+        }
+        LoanCmd::Expire { id } => {
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "expire", &[id.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("Loan #{id} expired; any warrants went back to their holders"), None, tx))
+        }
+    }
+}
+
+/// An account's unfinished loans.
+#[derive(Debug, Serialize)]
+pub struct LoanList {
+    pub account: String,
+    pub loans: Vec<LoanView>,
+}
+
+impl Report for LoanList {
+    fn human(&self) -> String {
+        if self.loans.is_empty() {
+            return format!("{} has no unfinished loans", label(&dev_names(), &self.account));
+        }
+        self.loans.iter().map(|l| l.human()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_terms_and_paths_parse_or_say_why_not() {
+        assert_eq!(purpose_arg("community").unwrap(), "CommunityInfrastructure");
+        assert_eq!(purpose_arg("Ecological-Restoration").unwrap(), "EcologicalRestoration");
+        assert_eq!(purpose_arg("creative").unwrap(), "CreativeProject");
+        assert!(purpose_arg("holiday").unwrap_err().to_string().contains("not a purpose"));
+        assert_eq!(parse_term("90d").unwrap(), 90);
+        assert_eq!(parse_term("365").unwrap(), 365);
+        for bad in ["0", "3651", "soon", "-1"] {
+            assert!(parse_term(bad).unwrap_err().to_string().contains("not a term"), "{bad}");
+        }
+        assert_eq!(parse_path("alice,bob").unwrap().len(), 2);
+        assert!(parse_path("alice").is_err());
+        assert!(parse_path("alice,nobody-here").is_err());
+        assert_eq!(bytes_in("Pool(0x0b00)"), vec![0x0b, 0]);
+        assert_eq!(bytes_in("Escrow([3, 1])"), vec![3, 1]);
+        assert_eq!(description_hash("").len(), 66);
+    }
+}
