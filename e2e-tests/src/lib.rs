@@ -19,14 +19,15 @@ pub type Node = TestNodeProcess<PolkadotConfig>;
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Contracts of the suite, in deployment order.
-pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "warrant_escrow", "governance"];
+pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "warrant_escrow", "loan_manager", "governance"];
 
 /// Second code versions that tests upgrade to through governance (built by
 /// deploy/build-contracts.sh beside the contracts).
 pub const UPGRADES: &[&str] = &["trust_graph_v2"];
 
-/// Test-only contracts (never deployed by dcu): a PSP22 that re-enters its caller.
-pub const FIXTURES: &[&str] = &["hostile_token"];
+/// Test-only contracts (never deployed by dcu): a PSP22 that re-enters its
+/// caller; the loan manager on a fast clock (a second of block time is a day).
+pub const FIXTURES: &[&str] = &["hostile_token", "loan_manager_fast"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

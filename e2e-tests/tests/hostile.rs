@@ -38,7 +38,7 @@ async fn a_token_that_re_enters_the_pool_or_the_escrow_is_refused_and_changes_no
     let mut cp = ink_e2e::create_call_builder::<CreditPool>(pool);
     let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
     client.call(&alice(), &tg.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: a })).submit().await?;
-    client.call(&alice(), &cp.wire(PoolWiring { governance: a })).submit().await?;
+    client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: a })).submit().await?;
     client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: b })).submit().await?;
     client.call(&alice(), &ht.approve(pool, 1_000 * ONE)).submit().await?;
 

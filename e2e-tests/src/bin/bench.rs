@@ -18,6 +18,8 @@ use dcu_common::pool::PoolParams;
 use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
 use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 use warrant_escrow::{Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
+use dcu_common::loan::Purpose;
+use loan_manager::{LoanManager, LoanManagerRef, Wiring as LmWiring};
 
 /// One measured call.
 struct Row {
@@ -102,7 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool_id = pool.account_id;
     let mut p = pool.call_builder::<CreditPool>();
     client.call(&alice(), &g.wire(GraphWiring { governance: a, credit_pool: pool_id, loan_manager: a })).submit().await?;
-    client.call(&alice(), &p.wire(PoolWiring { governance: a })).submit().await?;
+    client.call(&alice(), &p.wire(PoolWiring { governance: a, loan_manager: a })).submit().await?;
     let mut borrowers = Vec::new();
     for _ in 0..3 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
@@ -160,8 +162,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut p2 = ink_e2e::create_call_builder::<CreditPool>(pool2);
     let mut gv = ink_e2e::create_call_builder::<Governance>(gov);
     client.call(&alice(), &g2.wire(GraphWiring { governance: gov, credit_pool: pool2, loan_manager: gov })).submit().await?;
-    client.call(&alice(), &p2.wire(PoolWiring { governance: gov })).submit().await?;
-    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2, warrant_escrow: a /* no escrow in this part */ })).submit().await?;
+    client.call(&alice(), &p2.wire(PoolWiring { governance: gov, loan_manager: gov })).submit().await?;
+    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2, warrant_escrow: a /* no escrow in this part */, loan_manager: a })).submit().await?;
     for k in [alice(), bob()] {
         client.call(&k, &g2.register()).submit().await?;
     }
@@ -226,6 +228,71 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     measure!(rows, client, &alice(), "warrant_escrow", "release, 2 warrants", es.release(1));
     measure!(rows, client, &alice(), "warrant_escrow", "claim, 2 warrants (partial loss)", es.claim(2, 3 * ONE));
 
+    eprintln!("bench: loan_manager by hops");
+    // loan_manager over its own graph, pool and escrow: a chain X0 → X1 → …
+    // → X6 of lines (500 at 5 %); a loan from X0 to Xh crosses h lines and
+    // asks h − 1 warrants, each locked by policy. For h = 1..=6: request,
+    // disburse and a full repayment (which releases the warrants).
+    let mut g3c = TrustGraphRef::new();
+    let graph3 = client.instantiate("trust_graph", &alice(), &mut g3c).submit().await?.account_id;
+    let mut p3c = CreditPoolRef::new(token.account_id, graph3);
+    let pool3 = client.instantiate("credit_pool", &alice(), &mut p3c).submit().await?.account_id;
+    let mut e3c = WarrantEscrowRef::new(token.account_id);
+    let escrow3 = client.instantiate("warrant_escrow", &alice(), &mut e3c).submit().await?.account_id;
+    let mut lmc = LoanManagerRef::new(token.account_id, graph3, pool3, escrow3);
+    let lm = client.instantiate("loan_manager", &alice(), &mut lmc).submit().await?.account_id;
+    let mut g3 = ink_e2e::create_call_builder::<TrustGraph>(graph3);
+    let mut p3 = ink_e2e::create_call_builder::<CreditPool>(pool3);
+    let mut e3 = ink_e2e::create_call_builder::<WarrantEscrow>(escrow3);
+    let mut l3 = ink_e2e::create_call_builder::<LoanManager>(lm);
+    client.call(&alice(), &g3.wire(GraphWiring { governance: a, credit_pool: pool3, loan_manager: lm })).submit().await?;
+    client.call(&alice(), &p3.wire(PoolWiring { governance: a, loan_manager: lm })).submit().await?;
+    client.call(&alice(), &e3.wire(EscrowWiring { governance: a, loan_manager: lm })).submit().await?;
+    client.call(&alice(), &l3.wire(LmWiring { governance: a })).submit().await?;
+    let mut chain = Vec::new();
+    for _ in 0..7 {
+        let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
+        let kid = ink::primitives::AccountId::from(k.public_key().0);
+        client.call(&alice(), &t.transfer(kid, 5_000 * ONE, vec![])).submit().await?;
+        client.call(&k, &g3.register()).submit().await?;
+        for spender in [pool3, escrow3, lm] {
+            client.call(&k, &t.approve(spender, 5_000 * ONE)).submit().await?;
+        }
+        client.call(&k, &e3.set_policy(EscrowPolicy::MinRate(0))).submit().await?;
+        client.call(&k, &p3.stake(1_000 * ONE)).submit().await?;
+        chain.push((k, kid));
+    }
+    for i in 0..6 {
+        let (k, _) = &chain[i];
+        let next = chain[i + 1].1;
+        client.call(k, &g3.set_trust(next, 800)).submit().await?;
+        client.call(k, &p3.extend_credit(next, 500 * ONE, 500)).submit().await?;
+    }
+    let mut hop_rows: Vec<(u32, u64, u64, u64, u64, u64, u64)> = Vec::new();
+    for h in 1..=6usize {
+        let path: Vec<_> = chain[..=h].iter().map(|c| c.1).collect();
+        let borrower = &chain[h].0;
+        let label = |what: &str| format!("{what}, {h} hop{}", if h == 1 { "" } else { "s" });
+        let req = l3.request(100 * ONE, Purpose::CommunityInfrastructure, [0u8; 32].into(), 30, path.clone());
+        let r = client.call(borrower, &req).dry_run().await?;
+        let (rq_r, rq_p) = (r.exec_result.gas_consumed.ref_time(), r.exec_result.gas_consumed.proof_size());
+        measure!(rows, client, borrower, "loan_manager", label("request"), req);
+        let id = client.call(borrower, &req).extra_gas_portion(50).submit().await?.return_value().expect("requested");
+        let v = client.call(borrower, &l3.loan(id)).dry_run().await?.return_value().expect("loan").expect("exists");
+        if !v.loan.creditor_approved {
+            client.call(&chain[0].0, &l3.approve(id)).extra_gas_portion(50).submit().await?;
+        }
+        let r = client.call(borrower, &l3.disburse(id)).dry_run().await?;
+        let (d_r, d_p) = (r.exec_result.gas_consumed.ref_time(), r.exec_result.gas_consumed.proof_size());
+        measure!(rows, client, borrower, "loan_manager", label("disburse"), l3.disburse(id));
+        client.call(borrower, &l3.disburse(id)).extra_gas_portion(50).submit().await?;
+        let r = client.call(borrower, &l3.repay(id, 100 * ONE)).dry_run().await?;
+        let (rp_r, rp_p) = (r.exec_result.gas_consumed.ref_time(), r.exec_result.gas_consumed.proof_size());
+        measure!(rows, client, borrower, "loan_manager", label("repay in full (releases warrants)"), l3.repay(id, 100 * ONE));
+        client.call(borrower, &l3.repay(id, 100 * ONE)).extra_gas_portion(50).submit().await?;
+        hop_rows.push((h as u32, rq_r, rq_p, d_r, d_p, rp_r, rp_p));
+    }
+
     let yard = &rows[0];
     let (yr, yp) = (yard.ref_time as f64, yard.proof_size as f64);
     let mut md = String::new();
@@ -245,6 +312,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(md, "| {} | {} | {} | {} | {:.2} | {:.2} | {} |", r.contract, r.call, r.ref_time, r.proof_size, r.ref_time as f64 / yr, r.proof_size as f64 / yp, r.deposit)?;
     }
     writeln!(md)?;
+    writeln!(md, "## Term loans by hops")?;
+    writeln!(md)?;
+    writeln!(md, "A loan from X0 to Xh over a chain of lines crosses h lines and asks h − 1 warrants, each")?;
+    writeln!(md, "locked by a standing policy at the request. Ratios to the same PSP22 transfer; the")?;
+    writeln!(md, "anchor is Trustlines, whose multi-hop transfer costs 0.42× its direct cost per extra hop.")?;
+    writeln!(md)?;
+    writeln!(md, "| hops | request ÷ transfer (ref / proof) | disburse ÷ transfer | repay in full ÷ transfer | disburse: per extra hop ÷ 1-hop disburse |")?;
+    writeln!(md, "|---:|---:|---:|---:|---:|")?;
+    let base = hop_rows.first().map(|r| r.3 as f64).unwrap_or(1.0);
+    for (h, rq_r, rq_p, d_r, d_p, rp_r, rp_p) in &hop_rows {
+        let per = if *h > 1 { format!("{:.2}", (*d_r as f64 / base - 1.0) / f64::from(*h - 1)) } else { "—".into() };
+        writeln!(
+            md,
+            "| {h} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {per} |",
+            *rq_r as f64 / yr, *rq_p as f64 / yp, *d_r as f64 / yr, *d_p as f64 / yp, *rp_r as f64 / yr, *rp_p as f64 / yp
+        )?;
+    }
+    writeln!(md)?;
+    writeln!(md, "![ref_time of request, disbursement and repayment by hops, as ratios to a PSP22 transfer](loan_hops.svg)")?;
+    writeln!(md)?;
+    let series: Vec<(&str, &str, Vec<f64>)> = vec![
+        ("request", "#1f77b4", hop_rows.iter().map(|r| r.1 as f64 / yr).collect()),
+        ("disburse", "#d62728", hop_rows.iter().map(|r| r.3 as f64 / yr).collect()),
+        ("repay in full", "#2ca02c", hop_rows.iter().map(|r| r.5 as f64 / yr).collect()),
+    ];
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("loan_hops.svg"), hops_svg(&series))?;
+    }
     writeln!(md, "## Code and metadata sizes")?;
     writeln!(md)?;
     writeln!(md, "| contract | optimized Wasm (B) | `.json` metadata (B) | `.contract` bundle (B) |")?;
@@ -270,6 +366,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "  `propose` and `vote`; `execute` rows include the governed contract's own message.")?;
     writeln!(md, "- `warrant_escrow` rows include the PSP22 `transfer_from` of each warrant locked by policy")?;
     writeln!(md, "  (create) or by hand (accept), and a `transfer` per holder on release and claim.")?;
+    writeln!(md, "- `loan_manager` rows include every cross-contract call: request reads TS and CF from the")?;
+    writeln!(md, "  trust graph and the path from the pool, and asks the escrow for the warrants (a PSP22")?;
+    writeln!(md, "  `transfer_from` per intermediary); disburse checks the warrants and lets the pool reserve")?;
+    writeln!(md, "  every line and pay the borrower; repay pulls from the payer, pays the pool and each party,")?;
+    writeln!(md, "  releases the warrants (a `transfer` each) and records the repayment in the trust graph.")?;
     writeln!(md, "- Storage deposits are charged to the caller and refunded when the storage is freed.")?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
@@ -278,4 +379,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{md}");
     eprintln!("benchmark report written to {}", out.display());
     Ok(())
+}
+
+/// A line chart of ratios by hops (1..=6), as SVG.
+fn hops_svg(series: &[(&str, &str, Vec<f64>)]) -> String {
+    let (w, h, left, bottom, top, right) = (640.0, 400.0, 60.0, 50.0, 30.0, 150.0);
+    let max = series.iter().flat_map(|s| s.2.iter().copied()).fold(1.0f64, f64::max);
+    let ymax = (max / 5.0).ceil() * 5.0;
+    let x = |i: usize| left + (i as f64) * (w - left - right) / 5.0;
+    let y = |v: f64| h - bottom - v / ymax * (h - bottom - top);
+    let mut svg = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#);
+    svg.push_str(&format!(r#"<text x="{}" y="18" text-anchor="middle" font-size="14">loan_manager ref_time ÷ PSP22 transfer, by hops</text>"#, w / 2.0));
+    for k in 0..=5 {
+        let v = ymax * k as f64 / 5.0;
+        svg.push_str(&format!(r##"<line x1="{left}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{v:.0}</text>"##, w - right, left - 6.0, y(v) + 4.0, y = y(v)));
+    }
+    for i in 0..6 {
+        svg.push_str(&format!(r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, x(i), h - bottom + 18.0, i + 1));
+    }
+    svg.push_str(&format!(r#"<text x="{}" y="{}" text-anchor="middle">hops (lines on the path)</text>"#, (left + w - right) / 2.0, h - 10.0));
+    for (n, (name, colour, vals)) in series.iter().enumerate() {
+        let pts: Vec<String> = vals.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect();
+        svg.push_str(&format!(r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#, pts.join(" ")));
+        for (i, v) in vals.iter().enumerate() {
+            svg.push_str(&format!(r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"/>"#, x(i), y(*v)));
+        }
+        let ly = top + 20.0 + 18.0 * n as f64;
+        svg.push_str(&format!(r#"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"/><text x="{}" y="{}">{name}</text>"#, w - right + 10.0, w - right + 30.0, w - right + 36.0, ly + 4.0));
+    }
+    svg.push_str("</svg>\n");
+    svg
 }

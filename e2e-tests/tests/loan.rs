@@ -1,0 +1,345 @@
+//! Term loans on a real node (SPEC §5), with every cross-contract call real:
+//! the loan manager validating the path in the credit pool, scoring the
+//! borrower from the trust graph, asking the warrant escrow for warrants
+//! that the intermediaries' standing policies lock in the PSP22
+//! stablecoin, the pool reserving every hop and paying from the end
+//! creditor's stake.
+//!
+//! - A 3-hop loan Alice → Bob → Charlie → Dave with both warrants locked
+//!   automatically, disbursed and repaid, every party's balance checked to
+//!   the unit (the release build of `loan_manager`).
+//! - On `loan_manager_fast` (the same contract built with `fast-clock`: a
+//!   second of block time is a day of the protocol's clock, so terms and
+//!   deadlines pass during a test): interest split 50/30/20 after fee and
+//!   insurance to the unit, then the loan overdue, in default and settled —
+//!   the insurance reserve first, then both warrants claimed pro rata for
+//!   the creditor, the rest written off its stake; a low-score loan that
+//!   waits for the creditor's approval; a request that expires.
+
+use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
+use dcu_common::loan::{loan_rate_bps, settle_default, split_interest, LoanParams, LoanState, Purpose};
+use dcu_common::pool::PoolParams;
+use dcu_e2e_tests::{start, Client, TestResult, ONE};
+use ink::primitives::{AccountId, Hash};
+use ink_e2e::{account_id, alice, bob, charlie, dave, eve, ferdie, AccountKeyring, ContractsBackend};
+use loan_manager::{Error, LoanManager, LoanManagerRef, Wiring as LmWiring};
+use psp22::PSP22;
+use stable_token::{StableToken, StableTokenRef};
+use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use warrant_escrow::{Policy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Suite {
+    token: AccountId,
+    graph: AccountId,
+    pool: AccountId,
+    escrow: AccountId,
+    lm: AccountId,
+}
+
+fn acc(k: AccountKeyring) -> AccountId {
+    account_id(k)
+}
+
+/// Every contract, wired to each other; Alice holds the supply and plays
+/// governance. `lm_code` is `loan_manager` or `loan_manager_fast`.
+async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
+    let a = acc(AccountKeyring::Alice);
+    let mut t = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 0, 0);
+    let token = client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id;
+    let mut g = TrustGraphRef::new();
+    let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
+    let mut p = CreditPoolRef::new(token, graph);
+    let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
+    let mut e = WarrantEscrowRef::new(token);
+    let escrow = client.instantiate("warrant_escrow", &alice(), &mut e).submit().await?.account_id;
+    let mut l = LoanManagerRef::new(token, graph, pool, escrow);
+    let lm = client.instantiate(lm_code, &alice(), &mut l).submit().await?.account_id;
+    let mut gc = ink_e2e::create_call_builder::<TrustGraph>(graph);
+    client.call(&alice(), &gc.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: lm })).extra_gas_portion(50).submit().await?;
+    let mut pc = ink_e2e::create_call_builder::<CreditPool>(pool);
+    client.call(&alice(), &pc.wire(PoolWiring { governance: a, loan_manager: lm })).extra_gas_portion(50).submit().await?;
+    let mut ec = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
+    client.call(&alice(), &ec.wire(EscrowWiring { governance: a, loan_manager: lm })).extra_gas_portion(50).submit().await?;
+    let mut lc = ink_e2e::create_call_builder::<LoanManager>(lm);
+    client.call(&alice(), &lc.wire(LmWiring { governance: a })).extra_gas_portion(50).submit().await?;
+    Ok(Suite { token, graph, pool, escrow, lm })
+}
+
+/// Alice (creditor), Bob and Charlie (intermediaries), Dave (borrower, well
+/// trusted: TS (4 · 800 + 0.3 · 500) / 8,000 ≈ 0.52), Eve (barely trusted), Ferdie. Lines Alice → Bob 2,000 @ 4 %,
+/// Bob → Charlie 2,000 @ 5 %, Charlie → Dave 2,000 @ 5 %, Charlie → Eve 500
+/// @ 5 %. Bob locks warrants by trust tier, Charlie from 4 %; both have
+/// approved the escrow; Dave and Eve approved the loan manager.
+async fn community(client: &mut Client, s: &Suite) -> TestResult {
+    let (a, b, c, d, e, f) = (
+        acc(AccountKeyring::Alice),
+        acc(AccountKeyring::Bob),
+        acc(AccountKeyring::Charlie),
+        acc(AccountKeyring::Dave),
+        acc(AccountKeyring::Eve),
+        acc(AccountKeyring::Ferdie),
+    );
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
+    for k in [alice(), bob(), charlie(), dave(), eve(), ferdie()] {
+        client.call(&k, &g.register()).extra_gas_portion(50).submit().await?;
+    }
+    for (from, to, w) in [(alice(), b, 500), (bob(), c, 500), (charlie(), d, 800), (alice(), d, 800), (bob(), d, 800), (ferdie(), d, 800), (eve(), d, 800), (charlie(), e, 10)] {
+        client.call(&from, &g.set_trust(to, w)).extra_gas_portion(50).submit().await?;
+    }
+    for who in [b, c, d, e, f] {
+        client.call(&alice(), &tk.transfer(who, 10_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
+    }
+    for (k, amount) in [(alice(), 5_000 * ONE), (bob(), 2_000 * ONE), (charlie(), 2_500 * ONE)] {
+        client.call(&k, &tk.approve(s.pool, amount)).extra_gas_portion(50).submit().await?;
+        client.call(&k, &pool.stake(amount)).extra_gas_portion(50).submit().await?;
+    }
+    for (k, to, limit, rate) in [(alice(), b, 2_000, 400), (bob(), c, 2_000, 500), (charlie(), d, 2_000, 500), (charlie(), e, 500, 500)] {
+        client.call(&k, &pool.extend_credit(to, limit * ONE, rate)).extra_gas_portion(50).submit().await?;
+    }
+    client.call(&bob(), &es.set_policy(Policy::ByTrustTier)).extra_gas_portion(50).submit().await?;
+    client.call(&charlie(), &es.set_policy(Policy::MinRate(400))).extra_gas_portion(50).submit().await?;
+    for k in [bob(), charlie()] {
+        client.call(&k, &tk.approve(s.escrow, 5_000 * ONE)).extra_gas_portion(50).submit().await?;
+    }
+    for k in [dave(), eve()] {
+        client.call(&k, &tk.approve(s.lm, 10_000 * ONE)).extra_gas_portion(50).submit().await?;
+    }
+    let _ = (a, f);
+    Ok(())
+}
+
+async fn bal(client: &mut Client, s: &Suite, who: AccountId) -> u128 {
+    let call = ink_e2e::create_call_builder::<StableToken>(s.token);
+    client.call(&alice(), &call.balance_of(who)).dry_run().await.expect("balance_of").return_value()
+}
+
+/// Balances of every account and contract of the test, in a fixed order.
+async fn all_balances(client: &mut Client, s: &Suite) -> Vec<u128> {
+    let mut out = Vec::new();
+    for who in [
+        acc(AccountKeyring::Alice),
+        acc(AccountKeyring::Bob),
+        acc(AccountKeyring::Charlie),
+        acc(AccountKeyring::Dave),
+        acc(AccountKeyring::Eve),
+        acc(AccountKeyring::Ferdie),
+        s.pool,
+        s.escrow,
+        s.lm,
+    ] {
+        out.push(bal(client, s, who).await);
+    }
+    out
+}
+
+async fn loan_state(client: &mut Client, s: &Suite, id: u64) -> LoanState {
+    let lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    client.call(&alice(), &lm.loan(id)).dry_run().await.expect("loan").return_value().expect("no overflow").expect("the loan exists").loan.state
+}
+
+fn path(keys: &[AccountKeyring]) -> Vec<AccountId> {
+    keys.iter().map(|k| acc(*k)).collect()
+}
+
+fn desc() -> Hash {
+    Hash::from([5u8; 32])
+}
+
+async fn pool_lent_and_reserved(client: &mut Client, s: &Suite, p: &[AccountId]) -> (u128, Vec<u128>) {
+    let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let lent = client.call(&alice(), &pool.grantor(p[0])).dry_run().await.expect("grantor").return_value().lent;
+    let mut reserved = Vec::new();
+    for w in p.windows(2) {
+        let l = client.call(&alice(), &pool.line(w[0], w[1])).dry_run().await.expect("line").return_value().expect("no overflow").expect("line exists");
+        reserved.push(l.reserved);
+    }
+    (lent, reserved)
+}
+
+#[tokio::test]
+async fn a_three_hop_loan_with_warrants_locked_by_policy_is_disbursed_and_repaid_to_the_unit() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = deploy(&mut client, "loan_manager").await?;
+    community(&mut client, &s).await?;
+    let (b, c, d) = (acc(AccountKeyring::Bob), acc(AccountKeyring::Charlie), acc(AccountKeyring::Dave));
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+
+    // The quote: seed 003's rate from Dave's trust score over 3 hops, 80 % of warrants split in two.
+    let ts = client.call(&alice(), &g.trust_score(d)).dry_run().await?.return_value().expect("Dave is a member");
+    let q = client.call(&dave(), &lm.quote(1_000 * ONE, Purpose::CommunityInfrastructure, 30, route.clone())).dry_run().await?.return_value().expect("quote");
+    assert_eq!(Some(q.rate_bps), loan_rate_bps(ts, 3, 400, &LoanParams::default()));
+    assert_eq!((q.warrants, q.warrant_each, q.capacity), (800 * ONE, 400 * ONE, 2_000 * ONE));
+    for h in [b, c] {
+        let th = client.call(&alice(), &es.threshold(h, ts)).dry_run().await?.return_value();
+        assert!(th.is_some_and(|t| t <= q.rate_bps), "holder {h:?} accepts {} automatically (threshold {th:?}, TS {ts})", q.rate_bps);
+    }
+    // Refusals that come from the other contracts, before anything is stored.
+    let r = client.call(&dave(), &lm.request(2_001 * ONE, Purpose::CommunityInfrastructure, desc(), 30, route.clone())).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::InsufficientCapacity { available: 2_000 * ONE, requested: 2_001 * ONE }));
+    let r = client.call(&dave(), &lm.request(ONE, Purpose::CommunityInfrastructure, desc(), 30, path(&[AccountKeyring::Alice, AccountKeyring::Charlie, AccountKeyring::Dave]))).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::NoLine { hop: 0 }));
+
+    let before = all_balances(&mut client, &s).await;
+    // Request: both warrants lock at once (400 each from Bob and Charlie).
+    let id = client.call(&dave(), &lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 30, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(id, 1);
+    assert_eq!(bal(&mut client, &s, b).await, before[1] - 400 * ONE);
+    assert_eq!(bal(&mut client, &s, c).await, before[2] - 400 * ONE);
+    assert_eq!(bal(&mut client, &s, s.escrow).await, 800 * ONE);
+    if !q.auto_approved {
+        assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Requested);
+        client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    }
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Approved);
+
+    // Disburse: Dave gets 1,000 from Alice's stake; every hop reserves 1,000.
+    let r = client.call(&bob(), &lm.disburse(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::Unauthorized { caller: b }));
+    client.call(&dave(), &lm.disburse(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Active);
+    assert_eq!(bal(&mut client, &s, d).await, before[3] + 1_000 * ONE);
+    assert_eq!(bal(&mut client, &s, s.pool).await, before[6] - 1_000 * ONE);
+    assert_eq!(pool_lent_and_reserved(&mut client, &s, &route).await, (1_000 * ONE, vec![1_000 * ONE; 3]));
+
+    // Partial, then full repayment (no whole day passes: no interest).
+    assert_eq!(client.call(&dave(), &lm.repay(id, 400 * ONE)).extra_gas_portion(50).submit().await?.return_value(), Ok(400 * ONE));
+    assert_eq!(pool_lent_and_reserved(&mut client, &s, &route).await, (600 * ONE, vec![600 * ONE; 3]));
+    assert_eq!(client.call(&dave(), &lm.repay(id, 5_000 * ONE)).extra_gas_portion(50).submit().await?.return_value(), Ok(600 * ONE));
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Closed);
+    assert_eq!(pool_lent_and_reserved(&mut client, &s, &route).await, (0, vec![0; 3]));
+    // Every balance is back where it was, to the unit; the escrow and the manager hold nothing.
+    assert_eq!(all_balances(&mut client, &s).await, before);
+    let r = client.call(&dave(), &lm.repay(id, ONE)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::WrongState { current: LoanState::Closed, wanted: LoanState::Repaid }));
+    assert!(client.call(&alice(), &lm.open_loans(d)).dry_run().await?.return_value().is_empty());
+    Ok(())
+}
+
+/// Waits until the fast clock (a second a day) has passed `days` more days,
+/// then has a block made (the node seals one per transaction, and queries
+/// see the time of the last block): Ferdie approves nobody in particular.
+async fn wait_days(client: &mut Client, s: &Suite, days: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(days * 1_000 + 200)).await;
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    client.call(&ferdie(), &tk.approve(acc(AccountKeyring::Ferdie), 1)).submit().await.expect("a block at the new time");
+}
+
+#[tokio::test]
+async fn interest_is_split_to_the_unit_then_a_default_is_settled_insurance_first_then_warrants_then_the_creditor() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = deploy(&mut client, "loan_manager_fast").await?;
+    community(&mut client, &s).await?;
+    let (a, b, c, d) = (acc(AccountKeyring::Alice), acc(AccountKeyring::Bob), acc(AccountKeyring::Charlie), acc(AccountKeyring::Dave));
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    // Governance (Alice here) shortens the default delay to one (fast) day.
+    client.call(&alice(), &lm.set_params(LoanParams { default_after_ms: dcu_common::DAY_MS, ..LoanParams::default() })).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let id = client.call(&dave(), &lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 2, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    if loan_state(&mut client, &s, id).await == LoanState::Requested {
+        client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    }
+    client.call(&dave(), &lm.disburse(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    wait_days(&mut client, &s, 3).await;
+
+    // Interest first: 100 pays the accrued interest and the rest of it principal.
+    let before = all_balances(&mut client, &s).await;
+    let t0 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value();
+    client.call(&dave(), &lm.repay(id, 100 * ONE)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
+    let interest = v.loan.interest_paid;
+    assert!(interest > 0, "three days of interest were paid");
+    let split = split_interest(interest, PoolParams::default().fee_bps, PoolParams::default().insurance_bps, &[400 * ONE, 400 * ONE], &LoanParams::default()).expect("split");
+    let after = all_balances(&mut client, &s).await;
+    assert_eq!(after[0] - before[0], split.end, "Alice, the end creditor: 30 %");
+    assert_eq!(after[1] - before[1], split.holders[0], "Bob, a warrant holder: 10 %");
+    assert_eq!(after[2] - before[2], split.direct + split.holders[1], "Charlie, direct creditor and holder: 50 % + 10 %");
+    assert_eq!(before[3] - after[3], 100 * ONE, "Dave paid 100");
+    assert_eq!(after[6] - before[6], 100 * ONE - interest + split.fee + split.insurance, "principal, fee and insurance to the pool");
+    let t1 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value();
+    assert_eq!((t1.treasury - t0.treasury, t1.insurance - t0.insurance), (split.fee, split.insurance));
+    assert_eq!(v.loan.principal, 1_000 * ONE - (100 * ONE - interest));
+
+    // Past due (2 days): overdue, then in default one day later.
+    let r = client.call(&ferdie(), &lm.declare_default(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::WrongState { current: LoanState::Active, wanted: LoanState::Defaulted }));
+    client.call(&ferdie(), &lm.mark_overdue(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    wait_days(&mut client, &s, 1).await;
+    client.call(&ferdie(), &lm.declare_default(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Defaulted);
+    let score = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score");
+    assert!(score.defaulted, "the trust graph recorded the default");
+
+    // Settlement: insurance, then the warrants pro rata to Alice, the rest off Alice's stake.
+    let principal = v.loan.principal;
+    let insurance = t1.insurance;
+    let expected = settle_default(principal, insurance, &[400 * ONE, 400 * ONE]).expect("settlement");
+    let before = all_balances(&mut client, &s).await;
+    let stake0 = client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().stake;
+    client.call(&ferdie(), &lm.settle(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let after = all_balances(&mut client, &s).await;
+    assert_eq!(after[0] - before[0], expected.claims[0] + expected.claims[1], "Alice receives both claims");
+    assert_eq!(after[1] - before[1], expected.released[0], "Bob gets back what was not claimed");
+    assert_eq!(after[2] - before[2], expected.released[1]);
+    assert_eq!(after[7], 0, "the escrow holds nothing");
+    let t2 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value();
+    assert_eq!(t2.insurance, t1.insurance - expected.from_insurance, "insurance first");
+    assert_eq!(t2.written_off - t1.written_off, principal - expected.from_insurance);
+    let stake1 = client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().stake;
+    assert_eq!(stake0 - stake1, principal - expected.from_insurance, "the claims (now in Alice's wallet) and the loss leave her stake");
+    assert_eq!(pool_lent_and_reserved(&mut client, &s, &route).await, (0, vec![0; 3]));
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Settled);
+    // The pool still holds exactly unlent stake + insurance + treasury.
+    assert_eq!(after[6], t2.tokens_held().expect("books"));
+    let _ = (b, c);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_low_score_loan_waits_for_its_creditor_and_an_unused_request_expires() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = deploy(&mut client, "loan_manager_fast").await?;
+    community(&mut client, &s).await?;
+    let (c, e) = (acc(AccountKeyring::Charlie), acc(AccountKeyring::Eve));
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let route = path(&[AccountKeyring::Charlie, AccountKeyring::Eve]);
+    // Eve is barely trusted: a creative project scores well below 60.
+    let id = client.call(&eve(), &lm.request(100 * ONE, Purpose::CreativeProject, desc(), 30, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
+    assert!(v.loan.score < 60, "score {}", v.loan.score);
+    assert_eq!((v.loan.state, v.loan.creditor_approved, v.loan.warrants), (LoanState::Requested, false, 0));
+    let r = client.call(&eve(), &lm.disburse(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::NeedsCreditorApproval));
+    let r = client.call(&bob(), &lm.approve(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::Unauthorized { caller: acc(AccountKeyring::Bob) }));
+    client.call(&charlie(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let e0 = bal(&mut client, &s, e).await;
+    client.call(&eve(), &lm.disburse(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(bal(&mut client, &s, e).await, e0 + 100 * ONE);
+    let owed = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan").owed;
+    client.call(&eve(), &lm.repay(id, owed + 10 * ONE)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Closed);
+
+    // A second request is never disbursed: after 7 (fast) days it expires.
+    let id2 = client.call(&eve(), &lm.request(50 * ONE, Purpose::CreativeProject, desc(), 30, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let r = client.call(&ferdie(), &lm.expire(id2)).dry_run().await?.return_value();
+    assert!(matches!(r, Err(Error::TooEarly { .. })), "{r:?}");
+    client.call(&charlie(), &lm.approve(id2)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    wait_days(&mut client, &s, 8).await;
+    let r = client.call(&eve(), &lm.disburse(id2)).dry_run().await?.return_value();
+    assert!(matches!(r, Err(Error::RequestExpired { .. })), "{r:?}");
+    client.call(&ferdie(), &lm.expire(id2)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id2).await, LoanState::Expired);
+    let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    assert_eq!(client.call(&alice(), &pool.grantor(c)).dry_run().await?.return_value().lent, 0);
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! `dcu loan` against a real node and a suite deployed by `dcu deploy`: a
+//! 3-hop loan found by `--auto-route`, warrants locked by the intermediaries'
+//! standing policies (`dcu warrant policy`), approved, disbursed and repaid
+//! with `repay all`; a warrant accepted by hand with `dcu loan accept`; a
+//! request cancelled with its warrants returned; and each subcommand's
+//! refusal in one sentence.
+
+use dcu_e2e_tests::cli::setup;
+use dcu_e2e_tests::{TestResult, ONE};
+
+#[tokio::test]
+async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
+    let (_node, dcu) = setup().await;
+    dcu.json("//Alice", &["deploy"]);
+    for m in ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"] {
+        dcu.json(m, &["member", "register"]);
+    }
+    for m in ["//Bob", "//Charlie", "//Dave", "//Eve"] {
+        dcu.json(m, &["token", "faucet"]);
+    }
+    for (from, to, w) in [("//Alice", "//Bob", "500"), ("//Bob", "//Charlie", "500"), ("//Charlie", "//Dave", "800"), ("//Alice", "//Dave", "800"), ("//Bob", "//Dave", "800"), ("//Eve", "//Dave", "800")] {
+        dcu.json(from, &["trust", "set", to, w]);
+    }
+    for (who, stake, to, rate) in [("//Alice", "500", "//Bob", "4"), ("//Bob", "300", "//Charlie", "5"), ("//Charlie", "300", "//Dave", "5")] {
+        dcu.json(who, &["pool", "stake", stake]);
+        dcu.json(who, &["pool", "extend", to, "300", "--rate", rate]);
+    }
+    dcu.json("//Bob", &["warrant", "policy", "tier", "--allowance", "1000"]);
+    dcu.json("//Charlie", &["warrant", "policy", "4%", "--allowance", "1000"]);
+
+    // Refusals before anything is sent.
+    let req = ["loan", "request", "100", "--purpose", "community", "--term", "30d", "--auto-route", "--from", "//Alice"];
+    dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "holiday", "--term", "30", "--path", "//Charlie,//Dave"], "not a purpose");
+    dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "0d", "--path", "//Charlie,//Dave"], "not a term");
+    dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "30"], "--auto-route");
+    dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "30", "--path", "//Dave,//Charlie"], "ends with the borrower");
+    dcu.fails("//Dave", &["loan", "request", "100000", "--purpose", "community", "--term", "30", "--auto-route", "--from", "//Alice"], "can reach");
+    dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "30", "--path", "//Alice,//Charlie,//Dave"], "NoLine");
+
+    // A dry run shows the route, the rate and the warrants.
+    let mut dry = req.to_vec();
+    dry.push("--dry-run");
+    let q = dcu.json("//Dave", &dry);
+    assert_eq!(q["requested"], false, "{q}");
+    assert_eq!(q["loans"][0]["path"].as_array().unwrap().len(), 4, "Alice → Bob → Charlie → Dave: {q}");
+    assert_eq!(q["loans"][0]["warrant_each"].as_u64(), Some(40 * ONE as u64));
+
+    // The loan: both warrants lock by policy; Alice approves if the score asks her to.
+    let dave0 = dcu.balance("dave");
+    let (bob0, charlie0) = (dcu.balance("bob"), dcu.balance("charlie"));
+    let r = dcu.json("//Dave", &req);
+    assert_eq!(r["loans"][0]["id"], 1, "{r}");
+    assert_eq!(dcu.balance("bob"), bob0 - 40 * ONE);
+    if r["loans"][0]["state"] == "Requested" {
+        dcu.fails("//Dave", &["loan", "disburse", "1"], "NeedsCreditorApproval");
+        dcu.fails("//Bob", &["loan", "approve", "1"], "Unauthorized");
+        dcu.json("//Alice", &["loan", "approve", "1"]);
+    }
+    let st = dcu.json("//Dave", &["loan", "status", "1"]);
+    assert_eq!(st["state"], "Approved", "{st}");
+    assert_eq!(st["warrant_holders"].as_array().unwrap().len(), 2);
+    dcu.fails("//Bob", &["loan", "disburse", "1"], "Unauthorized");
+    dcu.json("//Dave", &["loan", "disburse", "1"]);
+    assert_eq!(dcu.balance("dave"), dave0 + 100 * ONE);
+    let list = dcu.json("//Alice", &["loan", "list", "//Dave"]);
+    assert_eq!(list["loans"].as_array().unwrap().len(), 1);
+    dcu.fails("//Eve", &["loan", "overdue", "1"], "TooEarly");
+    dcu.fails("//Eve", &["loan", "default", "1"], "WrongState");
+    dcu.fails("//Eve", &["loan", "settle", "1"], "TooEarly");
+    let paid = dcu.json("//Dave", &["loan", "repay", "1", "all"]);
+    assert!(paid["summary"].as_str().unwrap().contains("Closed"), "{paid}");
+    assert_eq!(paid["units"].as_u64(), Some(100 * ONE as u64), "no whole day passed: principal only");
+    assert_eq!(dcu.balance("dave"), dave0);
+    assert_eq!((dcu.balance("bob"), dcu.balance("charlie")), (bob0, charlie0), "warrants released");
+    dcu.fails("//Dave", &["loan", "repay", "1", "1"], "WrongState");
+    dcu.fails("//Dave", &["loan", "status", "99"], "no loan #99");
+
+    // A warrant accepted by hand: Bob turns manual; the loan waits for him.
+    dcu.json("//Bob", &["warrant", "policy", "manual"]);
+    let r = dcu.json("//Dave", &["loan", "request", "20", "--purpose", "productive", "--term", "10", "--path", "//Alice,//Bob,//Charlie,//Dave"]);
+    let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
+    if r["loans"][0]["state"] == "Requested" && dcu.json("//Dave", &["loan", "status", &id])["creditor_approved"] == false {
+        dcu.json("//Alice", &["loan", "approve", &id]);
+    }
+    dcu.fails("//Dave", &["loan", "disburse", &id], "WarrantsPending");
+    dcu.fails("//Eve", &["loan", "accept", &id], "holds no warrant");
+    let acc = dcu.json("//Bob", &["loan", "accept", &id]);
+    assert!(acc["summary"].as_str().unwrap().contains("Approved"), "{acc}");
+    dcu.json("//Dave", &["loan", "disburse", &id]);
+    dcu.json("//Dave", &["loan", "repay", &id, "all"]);
+    assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Closed");
+
+    // A request withdrawn: its warrants go back.
+    dcu.json("//Bob", &["warrant", "policy", "tier"]);
+    let r = dcu.json("//Dave", &["loan", "request", "30", "--purpose", "educational", "--term", "10", "--path", "//Alice,//Bob,//Charlie,//Dave"]);
+    let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
+    assert_eq!(dcu.balance("bob"), bob0 - 12 * ONE);
+    dcu.fails("//Eve", &["loan", "cancel", &id], "Unauthorized");
+    dcu.fails("//Eve", &["loan", "expire", &id], "TooEarly");
+    dcu.json("//Dave", &["loan", "cancel", &id]);
+    assert_eq!(dcu.balance("bob"), bob0);
+    assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Cancelled");
+    assert!(dcu.json("//Dave", &["loan", "list"])["loans"].as_array().unwrap().is_empty());
+    let human = String::from_utf8_lossy(&dcu.run("//Dave", &["loan", "status", "1"]).stdout).to_string();
+    assert!(human.contains("alice → bob → charlie → dave"), "{human}");
+
+    // Governance can change the loan manager's parameters; a bad field is refused at once.
+    dcu.fails("//Alice", &["gov", "propose", "loan-params", "nonsense=1"], "not a parameter here");
+    Ok(())
+}
