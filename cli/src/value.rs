@@ -104,3 +104,21 @@ pub fn uints(v: &Value) -> Vec<u128> {
         _ => Vec::new(),
     }
 }
+
+/// An account: an SS58 literal, or the raw bytes contract-transcode gives
+/// for an account inside a sequence (its custom decoder only applies to
+/// accounts that are not sequence elements).
+pub fn account(v: &Value) -> Option<String> {
+    if let Some(t) = text(v) {
+        return Some(t);
+    }
+    let bytes: Vec<u8> = match v {
+        Value::Tuple(t) => return t.values().next().and_then(account),
+        Value::Map(m) => return m.iter().next().and_then(|(_, x)| account(x)),
+        Value::Seq(_) => uints(v).into_iter().map(|b| u8::try_from(b).ok()).collect::<Option<Vec<u8>>>()?,
+        Value::Hex(h) => hex::decode(format!("{h:?}").trim_start_matches("0x")).ok()?,
+        _ => return None,
+    };
+    let raw: [u8; 32] = bytes.try_into().ok()?;
+    Some(subxt::utils::AccountId32(raw).to_string())
+}

@@ -12,13 +12,14 @@ use dcu_e2e_tests::{TestResult, ONE};
 async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     let (_node, dcu) = setup().await;
     dcu.json("//Alice", &["deploy"]);
-    for m in ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"] {
+    for m in ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie"] {
         dcu.json(m, &["member", "register"]);
     }
     for m in ["//Bob", "//Charlie", "//Dave", "//Eve"] {
         dcu.json(m, &["token", "faucet"]);
     }
-    for (from, to, w) in [("//Alice", "//Bob", "500"), ("//Bob", "//Charlie", "500"), ("//Charlie", "//Dave", "800"), ("//Alice", "//Dave", "800"), ("//Bob", "//Dave", "800"), ("//Eve", "//Dave", "800")] {
+    for (from, to, w) in [("//Alice", "//Bob", "500"), ("//Bob", "//Charlie", "500"), ("//Charlie", "//Dave", "800"), ("//Alice", "//Dave", "800"), ("//Bob", "//Dave", "800"), ("//Eve", "//Dave", "800"), ("//Ferdie", "//Dave", "800")] {
+        // Dave's TS: (5 · 800 + 0.3 · 500) / 8,000 ≈ 0.52, so Bob's trust-tier policy accepts from 6 %.
         dcu.json(from, &["trust", "set", to, w]);
     }
     for (who, stake, to, rate) in [("//Alice", "500", "//Bob", "4"), ("//Bob", "300", "//Charlie", "5"), ("//Charlie", "300", "//Dave", "5")] {
@@ -85,7 +86,7 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     dcu.fails("//Dave", &["loan", "disburse", &id], "WarrantsPending");
     dcu.fails("//Eve", &["loan", "accept", &id], "holds no warrant");
     let acc = dcu.json("//Bob", &["loan", "accept", &id]);
-    assert!(acc["summary"].as_str().unwrap().contains("Approved"), "{acc}");
+    assert!(acc["summary"].as_str().unwrap().contains("2 of 2 warrants locked — the borrower can take the money"), "{acc}");
     dcu.json("//Dave", &["loan", "disburse", &id]);
     dcu.json("//Dave", &["loan", "repay", &id, "all"]);
     assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Closed");
@@ -101,6 +102,8 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     assert_eq!(dcu.balance("bob"), bob0);
     assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Cancelled");
     assert!(dcu.json("//Dave", &["loan", "list"])["loans"].as_array().unwrap().is_empty());
+    let st = dcu.json("//Dave", &["loan", "status", "1"]);
+    assert_eq!(st["path"].as_array().map(|p| p.len()), Some(4), "{st}");
     let human = String::from_utf8_lossy(&dcu.run("//Dave", &["loan", "status", "1"]).stdout).to_string();
     assert!(human.contains("alice → bob → charlie → dave"), "{human}");
 

@@ -172,7 +172,7 @@ impl LoanView {
         Some(LoanView {
             id: u64::try_from(u(v, "id")).unwrap_or(0),
             state: field(loan, "state").and_then(val::variant).unwrap_or_default(),
-            path: field(loan, "path").map(val::items).unwrap_or_default().into_iter().filter_map(val::text).collect(),
+            path: field(loan, "path").map(val::items).unwrap_or_default().into_iter().filter_map(val::account).collect(),
             amount: u(loan, "amount"),
             purpose: field(loan, "purpose").and_then(val::variant).unwrap_or_default(),
             term_days: u(loan, "term_days"),
@@ -463,7 +463,14 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             let s = Session::open(g).await?;
             let (amount, approved, tx) = accept_warrant(&s, g, *id).await?;
             let v = view(&s, *id).await?;
-            let summary = format!("{} locked a {} DUSD warrant on loan #{id}{approved}; the loan is {}", s.me(), format_amount(amount), v.state);
+            let locked = v.warrant_holders.iter().filter(|w| w.2 == "Locked").count();
+            let summary = format!(
+                "{} locked a {} DUSD warrant on loan #{id}{approved}; {locked} of {} warrants locked{}",
+                s.me(),
+                format_amount(amount),
+                v.warrant_holders.len(),
+                if locked == v.warrant_holders.len() && v.creditor_approved { " — the borrower can take the money" } else { "" }
+            );
             emit(g, out, &TxReport::new(summary, Some(amount), tx))
         }
         LoanCmd::Disburse { id } => {
