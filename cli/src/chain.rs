@@ -105,8 +105,8 @@ pub fn parse_account(s: &str) -> Result<AccountId32> {
     }
     let dev = if s.starts_with("//") {
         Some(s.to_string())
-    } else if is_dev_name(s) {
-        Some(format!("//{}", capitalise(s)))
+    } else if let Some(uri) = dev_uri(s) {
+        Some(uri.to_string())
     } else {
         None
     };
@@ -118,20 +118,24 @@ pub fn parse_account(s: &str) -> Result<AccountId32> {
     }
 }
 
-/// The development accounts a dev chain endows.
-pub const DEV_NAMES: [&str; 6] = ["alice", "bob", "charlie", "dave", "eve", "ferdie"];
+/// The development accounts a dev chain endows, by name: the six well-known
+/// ones, and two of their stash accounts (also endowed) that `dcu demo`
+/// calls Grace and Heidi.
+pub const DEV_ACCOUNTS: [(&str, &str); 8] = [
+    ("alice", "//Alice"),
+    ("bob", "//Bob"),
+    ("charlie", "//Charlie"),
+    ("dave", "//Dave"),
+    ("eve", "//Eve"),
+    ("ferdie", "//Ferdie"),
+    ("grace", "//Alice//stash"),
+    ("heidi", "//Bob//stash"),
+];
 
-fn is_dev_name(s: &str) -> bool {
-    DEV_NAMES.contains(&s.to_ascii_lowercase().as_str())
-}
-
-fn capitalise(s: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let mut c = lower.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
-    }
+/// The secret URI of a development account's name (`bob` → `//Bob`).
+pub fn dev_uri(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    DEV_ACCOUNTS.iter().find(|(n, _)| *n == lower).map(|(_, u)| *u)
 }
 
 /// Parses a token amount written in whole tokens with up to [`DECIMALS`]

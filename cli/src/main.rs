@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{deploy, gov, loan, node, pool, route, token, trust, warrant};
+use dcu::cmd::{demo, deploy, gov, loan, node, pool, route, token, trust, warrant};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -23,6 +23,8 @@ enum Command {
     Node(node::NodeOpts),
     /// Upload, instantiate and wire the suite; write deploy/<network>.json.
     Deploy(deploy::DeployOpts),
+    /// Play the seeds' stories with eight members on a fresh suite on the local node.
+    Demo(demo::DemoOpts),
     /// The PSP22 stablecoin: balance, transfer, approve, faucet, …
     Token(token::TokenOpts),
     /// Membership of the trust graph.
@@ -46,6 +48,7 @@ async fn run(cli: Cli) -> dcu::Result<()> {
     match &cli.cmd {
         Command::Node(o) => node::run(&cli.global, o, &mut out).await,
         Command::Deploy(o) => deploy::run(&cli.global, o, &mut out).await,
+        Command::Demo(o) => demo::run(&cli.global, o, &mut out).await,
         Command::Token(o) => token::run(&cli.global, o, &mut out).await,
         Command::Member(o) => trust::run_member(&cli.global, o, &mut out).await,
         Command::Trust(o) => trust::run(&cli.global, o, &mut out).await,

@@ -31,6 +31,23 @@ pub struct Profile {
     /// Governance's parameters.
     #[serde(default)]
     pub governance: GovProfile,
+    /// The loan manager's clock: "real" (block time, the default) or "fast"
+    /// (the `loan_manager_fast` build, a second of block time is a day: for
+    /// local development networks only, so terms and defaults play out in
+    /// minutes).
+    #[serde(default)]
+    pub loan_clock: Option<String>,
+}
+
+impl Profile {
+    /// Whether the loan manager runs on the fast clock.
+    pub fn fast_loans(&self) -> Result<bool> {
+        match self.loan_clock.as_deref().map(str::trim) {
+            None | Some("real") => Ok(false),
+            Some("fast") => Ok(true),
+            Some(other) => Err(CliError::Other(format!("loan_clock = \"{other}\" is not a clock: write \"real\" or \"fast\""))),
+        }
+    }
 }
 
 /// Governance parameters, in human units; absent fields take SPEC §6's defaults.
@@ -223,6 +240,7 @@ mod tests {
         assert_eq!(v.voting_period_ms, 60_000);
         assert_eq!(v.timelock_ms, 0);
         assert!(p.stablecoin.is_none());
+        assert_eq!(p.fast_loans().unwrap(), true, "local loans run on the fast clock");
     }
 
     #[test]
@@ -233,6 +251,7 @@ mod tests {
         let v = p.governance.values().unwrap();
         assert_eq!((v.voting_delay_ms, v.voting_period_ms, v.timelock_ms), (DAY, 7 * DAY, 2 * DAY));
         assert_eq!((v.quorum_bps, v.voice_credits, v.min_trust_score), (1_000, 100, 100_000_000));
+        assert_eq!(p.fast_loans().unwrap(), false, "a public network runs loans on block time");
     }
 
     #[test]
@@ -255,5 +274,7 @@ mod tests {
         let e = Profile::parse("colour = \"red\"\n", "t").unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");
         assert!(Profile::parse("stablecoin = \"nobody\"\n", "t").is_err());
+        let e = Profile::parse("loan_clock = \"slow\"\n", "t").unwrap().fast_loans().unwrap_err().to_string();
+        assert!(e.contains("not a clock"), "{e}");
     }
 }

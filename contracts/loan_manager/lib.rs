@@ -888,6 +888,19 @@ mod loan_manager {
             self.wiring
         }
 
+        /// Protocol milliseconds per millisecond of block time: 1, or 86,400
+        /// in the `fast-clock` build (a second is a day) that local
+        /// development networks may deploy. Every time the loan manager
+        /// stores or reports is on this clock.
+        #[ink(message)]
+        pub fn clock_rate(&self) -> u64 {
+            if cfg!(feature = "fast-clock") {
+                DAY_MS / 1_000
+            } else {
+                1
+            }
+        }
+
         /// (stablecoin, trust graph, credit pool, warrant escrow).
         #[ink(message)]
         pub fn contracts(&self) -> (AccountId, AccountId, AccountId, AccountId) {
@@ -948,12 +961,7 @@ mod loan_manager {
         /// build (never deployed by dcu) a clock where a second is a day, so
         /// that terms, expiry and defaults can be played on a real node.
         fn now(&self) -> Timestamp {
-            let t = self.env().block_timestamp();
-            if cfg!(feature = "fast-clock") {
-                t.saturating_mul(DAY_MS / 1_000)
-            } else {
-                t
-            }
+            self.env().block_timestamp().saturating_mul(self.clock_rate())
         }
 
         fn get(&self, id: u64) -> Result<Loan> {

@@ -456,6 +456,7 @@ fn access_matrix_and_governed_parameters() {
     assert_eq!(m.set_params(LoanParams { max_hops: 2, ..LoanParams::default() }), Ok(()));
     assert_eq!(request(&mut m, T, Purpose::ProductiveEnterprise, path3()), Err(Error::TooManyHops { max: 2 }));
     assert_eq!(m.wiring(), Some(Wiring { governance: id(GOV) }));
+    assert_eq!(m.clock_rate(), 1, "the release build runs on block time");
     // Unwired: governance messages say so.
     as_caller(DEPLOYER);
     let mut fresh = LoanManager::new(id(0xA4), id(0xA5), AccountId::from(POOL), AccountId::from(ESCROW));

@@ -28,8 +28,13 @@ async fn cli_deploy_then_every_token_command() -> TestResult {
     assert_eq!(again["contracts"][0]["action"], "reused");
     assert_eq!(again["contracts"][0]["address"], address.as_str());
 
-    // the whole suite so far (token, graph, pool, warrant escrow, governance), wired to each other and read back
-    assert_eq!(d["contracts"].as_array().unwrap().len(), 5, "{d}");
+    // the whole suite (token, graph, pool, warrant escrow, loan manager, governance), wired to each other and read back
+    assert_eq!(d["contracts"].as_array().unwrap().len(), 6, "{d}");
+    for w in d["wiring"].as_array().unwrap() {
+        assert!(w["interim_roles"].as_array().unwrap().is_empty(), "every role is held by the contract of its name: {w}");
+    }
+    let lm = manifest["contracts"]["loan_manager"]["address"].as_str().unwrap();
+    assert!(d["wiring"][1]["roles"].as_array().unwrap().iter().any(|r| r[0] == "loan_manager" && r[1] == lm), "the pool knows the loan manager: {d}");
     let pool = manifest["contracts"]["credit_pool"]["address"].as_str().unwrap();
     let graph = &d["wiring"][0];
     assert_eq!(graph["contract"], "trust_graph");

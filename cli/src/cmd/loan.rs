@@ -334,11 +334,18 @@ async fn submit(s: &Session, g: &GlobalOpts, message: &str, args: &[String]) -> 
     s.submit(g, LOANS, message, args).await.map_err(|e| explain(s, e))
 }
 
+/// The loan manager's time now: the last block's time on its clock (a fast
+/// clock on local development networks, where a second is a day).
+pub async fn protocol_now(s: &Session, lm: &ContractHandle) -> Result<u64> {
+    let rate = val::uint(&s.query(lm, "clock_rate", &[]).await?).and_then(|r| u64::try_from(r).ok()).unwrap_or(1);
+    Ok(chain_now(s).await?.saturating_mul(rate.max(1)))
+}
+
 /// The loan `id` now, with its warrants.
 pub async fn view(s: &Session, id: u64) -> Result<LoanView> {
     let lm = s.contract(LOANS)?;
     let v = s.query(&lm, "loan", &[id.to_string()]).await?;
-    let now = chain_now(s).await?;
+    let now = protocol_now(s, &lm).await?;
     let mut view = val::some(&v)
         .and_then(|x| LoanView::from_value(x, now))
         .ok_or_else(|| CliError::Other(format!("there is no loan #{id}")))?;

@@ -1,4 +1,5 @@
 //! One module per command; each has `Opts` (clap) and `run(global, opts, out)`.
+pub mod demo;
 pub mod deploy;
 pub mod gov;
 pub mod loan;

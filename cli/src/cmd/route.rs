@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::pool::POOL;
 use super::Session;
-use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate, signer_from_suri, DEV_NAMES};
+use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate, signer_from_suri, DEV_ACCOUNTS};
 use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
@@ -90,12 +90,9 @@ pub fn label(names: &BTreeMap<String, String>, address: &str) -> String {
 }
 
 pub fn dev_names() -> BTreeMap<String, String> {
-    DEV_NAMES
+    DEV_ACCOUNTS
         .iter()
-        .filter_map(|n| {
-            let uri = format!("//{}{}", n[..1].to_ascii_uppercase(), &n[1..]);
-            signer_from_suri(&uri).ok().map(|k| (k.public_key().to_account_id().to_string(), n.to_string()))
-        })
+        .filter_map(|(n, uri)| signer_from_suri(uri).ok().map(|k| (k.public_key().to_account_id().to_string(), n.to_string())))
         .collect()
 }
 

@@ -1,0 +1,354 @@
+//! `dcu demo`: a community of eight development accounts plays the seeds'
+//! stories on the live local node, through `dcu` itself — every step is a
+//! `dcu` command run as a member (the same binary, so what the demo shows is
+//! exactly what a member types), told in plain words, and the demo ends with
+//! a table of every member's position.
+//!
+//! 1. A fresh suite is deployed under its own manifest (`deploy/demo.json`),
+//!    so the demo never disturbs `deploy/local.json`; with the local
+//!    profile, governance votes last a minute and the loan manager runs on
+//!    the fast clock (a second is a day).
+//! 2. Everyone joins the trust graph, gets DUSD from the faucet and states
+//!    whom they trust.
+//! 3. A governance vote starts: shorten the loan manager's default delay.
+//! 4. Seed 004: Alice, Bob and Eve stake, extend lines (limits 200 / 100 /
+//!    100), Bob draws 75 cheapest line first, Alice's attempt to close her
+//!    line within the lock-out is refused, the revolving interest Bob would
+//!    owe after the grace period is projected, and Bob repays.
+//! 5. A warranted 3-hop loan Ferdie → Charlie → Dave → Grace found by the
+//!    path finder, warrants locked by policy, repaid with interest split.
+//! 6. The vote passes and is executed.
+//! 7. A second loan, Ferdie → Charlie → Dave → Heidi, defaults and is
+//!    settled: insurance first, then the warrants, then the creditor.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde_json::Value;
+
+use crate::chain::{format_amount, format_rate};
+use crate::opts::GlobalOpts;
+use crate::{CliError, Result};
+
+/// `dcu demo` options.
+#[derive(Debug, Args)]
+pub struct DemoOpts {
+    /// Manifest of the demo's own deployment (default: deploy/demo.json).
+    #[arg(long)]
+    pub demo_manifest: Option<PathBuf>,
+}
+
+/// The eight members: (name, secret URI).
+const MEMBERS: [(&str, &str); 8] = crate::chain::DEV_ACCOUNTS;
+
+struct Demo {
+    exe: PathBuf,
+    url: String,
+    manifest: PathBuf,
+    t0: Instant,
+    steps: u32,
+}
+
+fn uri(name: &str) -> &'static str {
+    crate::chain::dev_uri(name).unwrap_or("//Alice")
+}
+
+fn title(name: &str) -> String {
+    let mut c = name.chars();
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
+impl Demo {
+    fn command(&self, who: &str, args: &[&str], json: bool) -> Command {
+        let mut c = Command::new(&self.exe);
+        c.args(["--url", &self.url, "--network", "local", "--manifest"]).arg(&self.manifest).args(["--suri", uri(who)]);
+        if json {
+            c.args(["--output", "json"]);
+        }
+        c.args(args).env_remove("DCU_SURI").env_remove("DCU_MANIFEST").env_remove("DCU_NETWORK");
+        c
+    }
+
+    /// Runs `dcu ARGS` as `who`; its JSON answer, or its one-sentence error.
+    fn try_json(&mut self, who: &str, args: &[&str]) -> Result<std::result::Result<Value, String>> {
+        self.steps += 1;
+        let out = self.command(who, args, true).output().map_err(|e| CliError::Other(format!("cannot run {}: {e}", self.exe.display())))?;
+        if out.status.success() {
+            let v = serde_json::from_slice(&out.stdout).map_err(|e| CliError::Other(format!("dcu {} printed no JSON: {e}", args.join(" "))))?;
+            Ok(Ok(v))
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr).lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim_start_matches("error: ").to_string();
+            Ok(Err(err))
+        }
+    }
+
+    /// Runs a step that must succeed; returns its JSON.
+    fn json(&mut self, who: &str, args: &[&str]) -> Result<Value> {
+        match self.try_json(who, args)? {
+            Ok(v) => Ok(v),
+            Err(e) => Err(CliError::Other(format!("the demo's step `dcu {}` as {} failed: {e}", args.join(" "), title(who)))),
+        }
+    }
+
+    /// A step that must succeed, with its summary told.
+    fn step(&mut self, out: &mut impl Write, who: &str, args: &[&str]) -> Result<Value> {
+        let v = self.json(who, args)?;
+        if let Some(s) = v.get("summary").and_then(Value::as_str) {
+            writeln!(out, "    {}", names(s).lines().next().unwrap_or(""))?;
+        }
+        Ok(v)
+    }
+
+    /// A step the protocol must refuse; the refusal is told.
+    fn refused(&mut self, out: &mut impl Write, who: &str, args: &[&str], needle: &str) -> Result<()> {
+        match self.try_json(who, args)? {
+            Ok(_) => Err(CliError::Other(format!("the demo expected `dcu {}` as {} to be refused, and it was not", args.join(" "), title(who)))),
+            Err(e) if e.contains(needle) => {
+                writeln!(out, "    refused, nothing changed: {}", names(&e))?;
+                Ok(())
+            }
+            Err(e) => Err(CliError::Other(format!("`dcu {}` as {} was refused for another reason: {e}", args.join(" "), title(who)))),
+        }
+    }
+
+    fn balance(&mut self, who: &str) -> Result<u128> {
+        Ok(uint(&self.json("alice", &["token", "balance", who])?["units"]))
+    }
+}
+
+fn say(out: &mut impl Write, text: &str) -> Result<()> {
+    writeln!(out, "\n▶ {text}")?;
+    Ok(())
+}
+
+fn uint(v: &Value) -> u128 {
+    v.as_u64().map(u128::from).or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(0)
+}
+
+/// Replaces development addresses by their names, for reading.
+fn names(text: &str) -> String {
+    let mut s = text.to_string();
+    for (addr, name) in super::route::dev_names() {
+        s = s.replace(&addr, &title(&name));
+    }
+    s
+}
+
+fn wait(out: &mut impl Write, secs: u64, why: &str) -> Result<()> {
+    writeln!(out, "    … {why} ({secs} s)")?;
+    out.flush()?;
+    std::thread::sleep(Duration::from_secs(secs));
+    Ok(())
+}
+
+/// Runs `dcu demo`.
+pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Result<()> {
+    let exe = std::env::current_exe().map_err(|e| CliError::Other(format!("cannot find the dcu binary: {e}")))?;
+    let manifest = opts.demo_manifest.clone().unwrap_or_else(|| crate::manifest::default_dir().join("demo.json"));
+    crate::chain::check_url(&g.url)?;
+    let mut d = Demo { exe, url: g.url.clone(), manifest, t0: Instant::now(), steps: 0 };
+    let o = out;
+
+    writeln!(o, "DCU demo — a community of eight members on {}", g.url)?;
+    say(o, "A fresh DCU suite is deployed for the demo (its own manifest; governance holds every admin role)")?;
+    let t = Instant::now();
+    let dep = d.json("alice", &["deploy", "--fresh"])?;
+    let deploy_secs = t.elapsed().as_secs_f64();
+    let n = dep["contracts"].as_array().map(|a| a.len()).unwrap_or(0);
+    writeln!(o, "    {n} contracts deployed and wired in {deploy_secs:.1} s (manifest {})", d.manifest.display())?;
+
+    say(o, "Alice, Bob, Charlie, Dave, Eve, Ferdie, Grace and Heidi join the trust graph; each but Alice (who holds the supply) takes 10,000 DUSD from the faucet")?;
+    for (m, _) in MEMBERS {
+        d.json(m, &["member", "register"])?;
+        if m != "alice" {
+            d.json(m, &["token", "faucet"])?;
+        }
+    }
+    writeln!(o, "    8 members, each with DUSD to stake, lend and repay")?;
+
+    say(o, "They state whom they trust (weights 1..800): the seed-004 friends trust each other; Ferdie trusts Charlie, who trusts Dave, who trusts Grace and Heidi; Grace is well known, Heidi barely")?;
+    let edges: [(&str, &str, &str); 15] = [
+        ("alice", "bob", "500"),
+        ("alice", "eve", "500"),
+        ("bob", "alice", "500"),
+        ("bob", "eve", "500"),
+        ("eve", "alice", "500"),
+        ("eve", "bob", "500"),
+        ("ferdie", "charlie", "600"),
+        ("charlie", "dave", "600"),
+        ("dave", "grace", "700"),
+        ("dave", "heidi", "300"),
+        ("alice", "grace", "800"),
+        ("bob", "grace", "800"),
+        ("eve", "grace", "800"),
+        ("charlie", "grace", "800"),
+        ("ferdie", "grace", "800"),
+    ];
+    for (a, b, w) in edges {
+        d.json(a, &["trust", "set", b, w])?;
+    }
+    let ts = |v: &Value| format!("{:.2}", uint(&v["on_chain"]["trust_score"]) as f64 / 1e9);
+    let grace = d.json("alice", &["trust", "show", "grace"])?;
+    let heidi = d.json("alice", &["trust", "show", "heidi"])?;
+    writeln!(o, "    Grace's trust score {}, Heidi's {} (computed on chain, re-checked off chain by dcu)", ts(&grace), ts(&heidi))?;
+    d.refused(o, "dave", &["trust", "set", "dave", "10"], "")?;
+
+    say(o, "Governance (SPEC §6): Alice proposes that a loan may be declared in default 3 days past due instead of 90; Alice and Bob vote (n votes cost n² voice credits)")?;
+    let p = d.step(o, "alice", &["gov", "propose", "--title", "Defaults after 3 days", "loan-params", "default_after=3d"])?;
+    let _ = p;
+    let list = d.json("alice", &["gov", "list"])?;
+    let pid = list["proposals"].as_array().and_then(|a| a.iter().filter_map(|p| p["id"].as_u64()).max()).unwrap_or(0).to_string();
+    let vote_started = Instant::now();
+    d.step(o, "alice", &["gov", "vote", &pid, "for", "7"])?;
+    d.step(o, "bob", &["gov", "vote", &pid, "for", "5"])?;
+    d.refused(o, "heidi", &["gov", "vote", &pid, "for", "1"], "")?;
+    writeln!(o, "    the vote lasts one minute on the local profile (7 days and a 2-day timelock by default); the community carries on meanwhile")?;
+
+    say(o, "Seed 004: Alice stakes 100 DUSD and extends 50 to Bob (5 %) and Eve (6 %); Bob stakes 200, extends 150 to Alice (4 %) and 50 to Eve (5 %); Eve stakes 100, extends 50 to Alice (7 %) and Bob (3 %)")?;
+    for (who, stake, lines) in [
+        ("alice", "100", [("bob", "50", "5"), ("eve", "50", "6")]),
+        ("bob", "200", [("alice", "150", "4"), ("eve", "50", "5")]),
+        ("eve", "100", [("alice", "50", "7"), ("bob", "50", "3")]),
+    ] {
+        d.json(who, &["pool", "stake", stake])?;
+        for (to, limit, rate) in lines {
+            d.json(who, &["pool", "extend", to, limit, "--rate", rate])?;
+        }
+    }
+    for who in ["alice", "bob", "eve"] {
+        let s = d.json("alice", &["pool", "show", who])?;
+        writeln!(o, "    {}'s credit limit: {} DUSD", title(who), format_amount(uint(&s["credit_limit"])))?;
+    }
+    say(o, "Bob draws 75 DUSD: Eve's 3 % line first, then Alice's 5 % line")?;
+    d.step(o, "bob", &["pool", "draw", "75"])?;
+    let bob = d.json("alice", &["pool", "show", "bob"])?;
+    let mut projected = 0f64;
+    for l in bob["lines_received"].as_array().cloned().unwrap_or_default() {
+        let (p, r) = (uint(&l["principal"]) as f64, uint(&l["rate_bps"]) as f64);
+        if p > 0.0 {
+            writeln!(o, "    {} DUSD on {}'s line at {}", format_amount(p as u128), names(l["grantor"].as_str().unwrap_or("")), format_rate(r as u128))?;
+            projected += p * r / 10_000.0 * 30.0 / 365.0;
+        }
+    }
+    writeln!(
+        o,
+        "    revolving interest: nothing during the 30-day grace; kept 30 days longer, Bob would owe about {:.2} DUSD (each line's rate, daily, on what is drawn)",
+        projected / 1e6
+    )?;
+    say(o, "Alice wants her line to Bob back within the 90-day lock-out")?;
+    d.refused(o, "alice", &["pool", "close", "bob"], "LockedUntil")?;
+    say(o, "Bob repays everything (within the grace period: no interest)")?;
+    d.step(o, "bob", &["pool", "repay", "all"])?;
+
+    say(o, "A warranted 3-hop loan: Ferdie stakes 1,000 and lends to Charlie (4 %), Charlie to Dave (5 %), Dave to Grace and Heidi (5 %, 6 %); Charlie and Dave guarantee loans routed through them automatically")?;
+    for (who, stake, to, limit, rate) in
+        [("ferdie", "1000", "charlie", "600", "4"), ("charlie", "600", "dave", "600", "5"), ("dave", "600", "grace", "400", "5")]
+    {
+        d.json(who, &["pool", "stake", stake])?;
+        d.json(who, &["pool", "extend", to, limit, "--rate", rate])?;
+    }
+    d.json("dave", &["pool", "extend", "heidi", "200", "--rate", "6"])?;
+    d.step(o, "charlie", &["warrant", "policy", "tier", "--allowance", "500"])?;
+    d.step(o, "dave", &["warrant", "policy", "4%", "--allowance", "500"])?;
+    say(o, "Grace asks for 300 DUSD for a community project over 30 days; dcu's path finder routes it from Ferdie")?;
+    let r = d.json("grace", &["loan", "request", "300", "--purpose", "community", "--term", "30", "--description", "a shared tool library", "--auto-route", "--from", "ferdie"])?;
+    let q = &r["loans"][0];
+    let id = q["id"].as_u64().unwrap_or(0).to_string();
+    writeln!(
+        o,
+        "    loan #{id}: route {}, rate {}, score {}, warrants {} DUSD from each intermediary — {}",
+        q["path"].as_array().map(|p| p.iter().map(|a| names(a.as_str().unwrap_or(""))).collect::<Vec<_>>().join(" → ")).unwrap_or_default(),
+        format_rate(uint(&q["rate_bps"])),
+        uint(&q["score"]),
+        format_amount(uint(&q["warrant_each"])),
+        q["state"].as_str().unwrap_or("")
+    )?;
+    if q["state"] == "Requested" {
+        writeln!(o, "    the score is below 60: Ferdie, the creditor, approves it himself")?;
+        d.step(o, "ferdie", &["loan", "approve", &id])?;
+    }
+    let before: Vec<u128> = ["ferdie", "charlie", "dave"].iter().map(|w| d.balance(w)).collect::<Result<_>>()?;
+    d.step(o, "grace", &["loan", "disburse", &id])?;
+    wait(o, 5, "five days pass on the local loan clock")?;
+    let st = d.json("grace", &["loan", "status", &id])?;
+    writeln!(o, "    Grace owes {} DUSD: {} principal + {} interest", format_amount(uint(&st["owed"])), format_amount(uint(&st["principal"])), format_amount(uint(&st["interest"])))?;
+    d.step(o, "grace", &["loan", "repay", &id, "all"])?;
+    let after: Vec<u128> = ["ferdie", "charlie", "dave"].iter().map(|w| d.balance(w)).collect::<Result<_>>()?;
+    writeln!(
+        o,
+        "    interest after the 10 % fee and 5 % insurance: Dave (direct creditor and guarantor) +{}, Ferdie (end creditor) +{}, Charlie (guarantor) +{} DUSD; warrants released",
+        format_amount(after[2].saturating_sub(before[2])),
+        format_amount(after[0].saturating_sub(before[0])),
+        format_amount(after[1].saturating_sub(before[1]))
+    )?;
+
+    say(o, "Heidi, barely known, asks for 150 DUSD over the same chain for 2 days; Ferdie approves")?;
+    let r = d.json("heidi", &["loan", "request", "150", "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
+    let id2 = r["loans"][0]["id"].as_u64().unwrap_or(0).to_string();
+    if r["loans"][0]["state"] == "Requested" {
+        d.step(o, "ferdie", &["loan", "approve", &id2])?;
+    }
+    d.step(o, "heidi", &["loan", "disburse", &id2])?;
+
+    say(o, "The vote ends: anyone queues and executes the passed proposal")?;
+    let left = 63u64.saturating_sub(vote_started.elapsed().as_secs());
+    if left > 0 {
+        wait(o, left, "waiting for the one-minute vote to end")?;
+    }
+    d.json("alice", &["token", "transfer", "ferdie", "0.000001"])?; // a block at the new time
+    d.step(o, "charlie", &["gov", "queue", &pid])?;
+    d.step(o, "charlie", &["gov", "execute", &pid])?;
+
+    say(o, "Heidi does not repay. Past due she is overdue; 3 days later anyone may declare the default and settle it")?;
+    let st = d.json("heidi", &["loan", "status", &id2])?;
+    let wait_s = (uint(&st["default_at"]).saturating_sub(uint(&st["now"])) / 86_400_000) as u64 + 2;
+    wait(o, wait_s.min(120), "days pass on the local loan clock")?;
+    d.json("alice", &["token", "transfer", "ferdie", "0.000001"])?;
+    let (c0, d0, f0) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
+    d.step(o, "eve", &["loan", "settle", &id2])?;
+    let (c1, d1, f1) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
+    writeln!(
+        o,
+        "    Ferdie received {} DUSD of warrant claims; Charlie and Dave got back {} and {} DUSD of their warrants; Heidi's default is recorded in the trust graph",
+        format_amount(f1.saturating_sub(f0)),
+        format_amount(c1.saturating_sub(c0)),
+        format_amount(d1.saturating_sub(d0))
+    )?;
+    let heidi = d.json("alice", &["trust", "show", "heidi"])?;
+    writeln!(o, "    Heidi: {} default(s) on record, trust score now {}", uint(&heidi["defaults"]), ts(&heidi))?;
+
+    say(o, "Every member's position")?;
+    writeln!(o, "    {:<8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>6} {:>6}", "member", "DUSD", "staked", "lent", "credit limit", "owes pool", "TS", "loans")?;
+    for (m, _) in MEMBERS {
+        let bal = d.balance(m)?;
+        let p = d.json("alice", &["pool", "show", m])?;
+        let t = d.json("alice", &["trust", "show", m])?;
+        let l = d.json("alice", &["loan", "list", m])?;
+        writeln!(
+            o,
+            "    {:<8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>6} {:>6}",
+            title(m),
+            format_amount(bal),
+            format_amount(uint(&p["stake"])),
+            format_amount(uint(&p["lent"])),
+            format_amount(uint(&p["credit_limit"])),
+            format_amount(uint(&p["principal"])),
+            ts(&t),
+            l["loans"].as_array().map(|a| a.len()).unwrap_or(0)
+        )?;
+    }
+    let info = d.json("alice", &["pool", "info"])?;
+    writeln!(
+        o,
+        "    pool: insurance {} DUSD, treasury {} DUSD, written off {} DUSD; its books balance: {}",
+        format_amount(uint(&info["insurance"])),
+        format_amount(uint(&info["treasury"])),
+        format_amount(uint(&info["written_off"])),
+        info["books_balance"]
+    )?;
+    writeln!(o, "\nDemo done: {} dcu commands in {:.0} s (deploy {:.1} s).", d.steps, d.t0.elapsed().as_secs_f64(), deploy_secs)?;
+    Ok(())
+}
