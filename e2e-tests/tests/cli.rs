@@ -142,3 +142,38 @@ async fn cli_node_starts_detached_serves_rpc_and_stops() -> TestResult {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("does not exist"));
     Ok(())
 }
+
+/// `dcu demo` (the README's first command after set-up) on a fresh node:
+/// eight members, seed 004, a warranted loan repaid, a vote, a default
+/// settled, and the table of positions; and its failure on a node that is
+/// not there, in one sentence.
+#[tokio::test]
+async fn cli_demo_plays_the_stories_and_ends_with_every_position() {
+    let (_node, dcu) = setup().await;
+    let out = dcu.run("//Alice", &["demo", "--demo-manifest", dcu.dir.path().join("demo.json").to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "dcu demo failed: {}\n{text}", String::from_utf8_lossy(&out.stderr));
+    for needle in [
+        "6 contracts deployed and wired",
+        "Alice's credit limit: 200 DUSD",
+        "Bob's credit limit: 100 DUSD",
+        "Eve's credit limit: 100 DUSD",
+        "LockedUntil",
+        "route Ferdie → Charlie → Dave → Grace",
+        "the loan is Closed and its warrants are released",
+        "Executed proposal",
+        "declared in default and settled",
+        "its books balance: true",
+    ] {
+        assert!(text.contains(needle), "the demo should tell '{needle}':\n{text}");
+    }
+    let table = text.split("Every member's position").nth(1).unwrap_or("");
+    for m in ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie", "Grace", "Heidi"] {
+        assert!(table.contains(m), "{m} in the table:\n{table}");
+    }
+    let out = Command::new(dcu_bin()).args(["--url", "ws://127.0.0.1:1", "demo"]).env("DCU_DEPLOY_DIR", dcu.dir.path()).output().expect("dcu runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.lines().filter(|l| !l.trim().is_empty()).count(), 1, "one sentence: {err}");
+    assert!(err.contains("no node is answering"), "{err}");
+}

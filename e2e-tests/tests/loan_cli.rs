@@ -30,7 +30,7 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     dcu.json("//Charlie", &["warrant", "policy", "4%", "--allowance", "1000"]);
 
     // Refusals before anything is sent.
-    let req = ["loan", "request", "100", "--purpose", "community", "--term", "30d", "--auto-route", "--from", "//Alice"];
+    let req = ["loan", "request", "100", "--purpose", "community", "--term", "300d", "--auto-route", "--from", "//Alice"];
     dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "holiday", "--term", "30", "--path", "//Charlie,//Dave"], "not a purpose");
     dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "0d", "--path", "//Charlie,//Dave"], "not a term");
     dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "30"], "--auto-route");
@@ -65,14 +65,19 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     assert_eq!(dcu.balance("dave"), dave0 + 100 * ONE);
     let list = dcu.json("//Alice", &["loan", "list", "//Dave"]);
     assert_eq!(list["loans"].as_array().unwrap().len(), 1);
-    dcu.fails("//Eve", &["loan", "overdue", "1"], "TooEarly");
+    dcu.fails("//Eve", &["loan", "overdue", "1"], "TooEarly"); // due in 30 days (30 s on the fast clock)
     dcu.fails("//Eve", &["loan", "default", "1"], "WrongState");
     dcu.fails("//Eve", &["loan", "settle", "1"], "TooEarly");
+    // The local profile runs loans on the fast clock (a second is a day): some interest is due.
     let paid = dcu.json("//Dave", &["loan", "repay", "1", "all"]);
     assert!(paid["summary"].as_str().unwrap().contains("Closed"), "{paid}");
-    assert_eq!(paid["units"].as_u64(), Some(100 * ONE as u64), "no whole day passed: principal only");
-    assert_eq!(dcu.balance("dave"), dave0);
-    assert_eq!((dcu.balance("bob"), dcu.balance("charlie")), (bob0, charlie0), "warrants released");
+    let units = u128::from(paid["units"].as_u64().unwrap());
+    let interest = units - 100 * ONE;
+    assert!(interest > 0 && interest < ONE, "days of interest at ~7.4 % on 100: {interest}");
+    assert_eq!(dcu.balance("dave"), dave0 - interest);
+    assert_eq!(dcu.json("//Dave", &["loan", "status", "1"])["interest_paid"].as_u64(), Some(interest as u64));
+    // Warrants released, with the holders' interest shares on top.
+    assert!(dcu.balance("bob") > bob0 && dcu.balance("charlie") > charlie0, "warrants released with interest");
     dcu.fails("//Dave", &["loan", "repay", "1", "1"], "WrongState");
     dcu.fails("//Dave", &["loan", "status", "99"], "no loan #99");
 
@@ -95,11 +100,11 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     dcu.json("//Bob", &["warrant", "policy", "tier"]);
     let r = dcu.json("//Dave", &["loan", "request", "30", "--purpose", "educational", "--term", "10", "--path", "//Alice,//Bob,//Charlie,//Dave"]);
     let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
-    assert_eq!(dcu.balance("bob"), bob0 - 12 * ONE);
-    dcu.fails("//Eve", &["loan", "cancel", &id], "Unauthorized");
     dcu.fails("//Eve", &["loan", "expire", &id], "TooEarly");
+    let bob1 = dcu.balance("bob");
+    dcu.fails("//Eve", &["loan", "cancel", &id], "Unauthorized");
     dcu.json("//Dave", &["loan", "cancel", &id]);
-    assert_eq!(dcu.balance("bob"), bob0);
+    assert_eq!(dcu.balance("bob"), bob1 + 12 * ONE, "Bob's 12 DUSD warrant came back");
     assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Cancelled");
     assert!(dcu.json("//Dave", &["loan", "list"])["loans"].as_array().unwrap().is_empty());
     let st = dcu.json("//Dave", &["loan", "status", "1"]);

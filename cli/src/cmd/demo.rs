@@ -137,11 +137,16 @@ fn names(text: &str) -> String {
     s
 }
 
-fn wait(out: &mut impl Write, secs: u64, why: &str) -> Result<()> {
-    writeln!(out, "    … {why} ({secs} s)")?;
-    out.flush()?;
-    std::thread::sleep(Duration::from_secs(secs));
-    Ok(())
+impl Demo {
+    /// Lets `secs` seconds pass, then has a block made at the new time (the
+    /// local node seals a block per transaction; queries see the last one).
+    fn wait(&mut self, out: &mut impl Write, secs: u64, why: &str) -> Result<()> {
+        writeln!(out, "    … {why} ({secs} s)")?;
+        out.flush()?;
+        std::thread::sleep(Duration::from_secs(secs));
+        self.json("alice", &["token", "approve", "alice", "0"])?;
+        Ok(())
+    }
 }
 
 /// Runs `dcu demo`.
@@ -272,47 +277,49 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
     }
     let before: Vec<u128> = ["ferdie", "charlie", "dave"].iter().map(|w| d.balance(w)).collect::<Result<_>>()?;
     d.step(o, "grace", &["loan", "disburse", &id])?;
-    wait(o, 5, "five days pass on the local loan clock")?;
+    d.wait(o, 5, "five days pass on the local loan clock")?;
     let st = d.json("grace", &["loan", "status", &id])?;
     writeln!(o, "    Grace owes {} DUSD: {} principal + {} interest", format_amount(uint(&st["owed"])), format_amount(uint(&st["principal"])), format_amount(uint(&st["interest"])))?;
     d.step(o, "grace", &["loan", "repay", &id, "all"])?;
     let after: Vec<u128> = ["ferdie", "charlie", "dave"].iter().map(|w| d.balance(w)).collect::<Result<_>>()?;
+    // Charlie and Dave also got their warrants back.
+    let warrant = uint(&q["warrant_each"]);
     writeln!(
         o,
-        "    interest after the 10 % fee and 5 % insurance: Dave (direct creditor and guarantor) +{}, Ferdie (end creditor) +{}, Charlie (guarantor) +{} DUSD; warrants released",
-        format_amount(after[2].saturating_sub(before[2])),
+        "    the interest, after the 10 % fee and 5 % insurance share: Dave (direct creditor, and guarantor) +{}, Ferdie (end creditor) +{}, Charlie (guarantor) +{} DUSD; both warrants ({} DUSD each) went back",
+        format_amount(after[2].saturating_sub(before[2]).saturating_sub(warrant)),
         format_amount(after[0].saturating_sub(before[0])),
-        format_amount(after[1].saturating_sub(before[1]))
+        format_amount(after[1].saturating_sub(before[1]).saturating_sub(warrant)),
+        format_amount(warrant)
     )?;
 
-    say(o, "Heidi, barely known, asks for 150 DUSD over the same chain for 2 days; Ferdie approves")?;
+    say(o, "Heidi, barely known, asks for 150 DUSD over the same chain for 2 days. Her score is low: Ferdie approves after talking to her; Dave's policy guarantees it, Charlie's trust-tier policy does not (Heidi's TS is below 0.3), so Charlie accepts his warrant by hand")?;
     let r = d.json("heidi", &["loan", "request", "150", "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
     let id2 = r["loans"][0]["id"].as_u64().unwrap_or(0).to_string();
-    if r["loans"][0]["state"] == "Requested" {
-        d.step(o, "ferdie", &["loan", "approve", &id2])?;
-    }
+    writeln!(o, "    loan #{id2}: score {}, rate {}", uint(&r["loans"][0]["score"]), format_rate(uint(&r["loans"][0]["rate_bps"])))?;
+    d.refused(o, "heidi", &["loan", "disburse", &id2], "")?;
+    d.step(o, "ferdie", &["loan", "approve", &id2])?;
+    d.step(o, "charlie", &["loan", "accept", &id2])?;
     d.step(o, "heidi", &["loan", "disburse", &id2])?;
 
     say(o, "The vote ends: anyone queues and executes the passed proposal")?;
     let left = 63u64.saturating_sub(vote_started.elapsed().as_secs());
     if left > 0 {
-        wait(o, left, "waiting for the one-minute vote to end")?;
+        d.wait(o, left, "waiting for the one-minute vote to end")?;
     }
-    d.json("alice", &["token", "transfer", "ferdie", "0.000001"])?; // a block at the new time
     d.step(o, "charlie", &["gov", "queue", &pid])?;
     d.step(o, "charlie", &["gov", "execute", &pid])?;
 
     say(o, "Heidi does not repay. Past due she is overdue; 3 days later anyone may declare the default and settle it")?;
     let st = d.json("heidi", &["loan", "status", &id2])?;
     let wait_s = (uint(&st["default_at"]).saturating_sub(uint(&st["now"])) / 86_400_000) as u64 + 2;
-    wait(o, wait_s.min(120), "days pass on the local loan clock")?;
-    d.json("alice", &["token", "transfer", "ferdie", "0.000001"])?;
+    d.wait(o, wait_s.min(120), "days pass on the local loan clock")?;
     let (c0, d0, f0) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
     d.step(o, "eve", &["loan", "settle", &id2])?;
     let (c1, d1, f1) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
     writeln!(
         o,
-        "    Ferdie received {} DUSD of warrant claims; Charlie and Dave got back {} and {} DUSD of their warrants; Heidi's default is recorded in the trust graph",
+        "    Ferdie's stake bore the unpaid principal less the insurance; he received {} DUSD of warrant claims in return; Charlie and Dave got back {} and {} DUSD of their warrants; the trust graph records Heidi's default",
         format_amount(f1.saturating_sub(f0)),
         format_amount(c1.saturating_sub(c0)),
         format_amount(d1.saturating_sub(d0))

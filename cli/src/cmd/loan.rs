@@ -492,10 +492,23 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             let asked = if all { None } else { Some(parse_amount(amount)?) };
             let s = Session::open(g).await?;
             let before = view(&s, *id).await?;
-            // A whole day may pass while the transaction waits; "all" adds a day's interest.
             let units = match asked {
                 Some(x) => x,
-                None => before.owed.saturating_add(before.principal.saturating_mul(before.rate_bps) / (10_000 * 365) + 1),
+                None => {
+                    // The view is at the last block's time; the repayment runs in a
+                    // later block. "all" covers the interest of the time between (on
+                    // the loan manager's clock) and some slack; the loan manager
+                    // takes only what is owed.
+                    let lm = s.contract(LOANS)?;
+                    let rate = val::uint(&s.query(&lm, "clock_rate", &[]).await?).unwrap_or(1).max(1);
+                    let real = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+                    let gap = real.saturating_sub(u128::from(chain_now(&s).await?)).saturating_mul(rate);
+                    // On a fast clock (a second a day) the approval and the repayment
+                    // themselves take days: a minute of slack.
+                    let slack = if rate > 1 { 60 } else { 2 };
+                    let days = gap / u128::from(dcu_common::DAY_MS) + slack;
+                    before.owed.saturating_add(before.principal.saturating_mul(before.rate_bps).saturating_mul(days) / (10_000 * 365) + 1)
+                }
             };
             if units == 0 {
                 return Err(CliError::BadAmount { value: amount.clone(), reason: "repay a positive amount".into() });
@@ -503,7 +516,14 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             let lm = s.contract(LOANS)?;
             let approved = ensure_allowance(g, &s, &lm, units).await?;
             let tx = submit(&s, g, "repay", &[id.to_string(), units.to_string()]).await?;
-            let used = val::uint(&tx.value).unwrap_or(units);
+            // What the block took (the dry run's answer is at the previous block's time).
+            let used = tx
+                .contract_events
+                .iter()
+                .find(|e| e.name == "Repayment")
+                .map(|e| uint_field(&e.fields, "interest").unwrap_or(0).saturating_add(uint_field(&e.fields, "principal").unwrap_or(0)))
+                .or_else(|| val::uint(&tx.value))
+                .unwrap_or(units);
             let v = view(&s, *id).await?;
             let summary = format!(
                 "{} paid {} DUSD on loan #{id}{}; {}",
