@@ -10,7 +10,7 @@ use core::result::Result;
 use crate::mock;
 use dcu_common::iface::trust_graph::{self as tg, Reputation};
 use dcu_common::pool::model::{Acc, Pool};
-use dcu_common::pool::{PoolParams, MAX_RATE_BPS};
+use dcu_common::pool::{PathInfo, PoolParams, MAX_RATE_BPS};
 use dcu_common::{DAY_MS as D, ONE_TOKEN as T};
 use ink::env::test;
 use ink::env::DefaultEnvironment as Env;

@@ -177,3 +177,38 @@ async fn cli_demo_plays_the_stories_and_ends_with_every_position() {
     assert_eq!(err.lines().filter(|l| !l.trim().is_empty()).count(), 1, "one sentence: {err}");
     assert!(err.contains("no node is answering"), "{err}");
 }
+
+/// The node disappears while `dcu deploy` is uploading and instantiating:
+/// dcu exits non-zero with one sentence, and the manifest it leaves names
+/// exactly the contracts that were deployed before the loss (it is written
+/// after each one), so a re-run knows what happened.
+#[tokio::test]
+async fn cli_node_vanishing_mid_deploy_fails_in_one_sentence_and_the_manifest_tells_what_was_done() {
+    let (node, dcu) = setup().await;
+    let child = Command::new(dcu_bin())
+        .args(["--url", &dcu.url, "--suri", "//Alice", "deploy"])
+        .env("DCU_DEPLOY_DIR", dcu.dir.path())
+        .env("DCU_ARTIFACTS", dcu_e2e_tests::artifacts_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dcu runs");
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    drop(node); // kills the node mid-deployment
+    let out = child.wait_with_output().expect("dcu ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "dcu deploy cannot succeed without its node: {}", String::from_utf8_lossy(&out.stdout));
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty() && !l.contains('⠁') && !l.contains("instantiating") && !l.contains("uploading")).collect();
+    assert_eq!(lines.len(), 1, "one sentence: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let manifest = dcu.dir.path().join("local.json");
+    if manifest.exists() {
+        let m: Value = serde_json::from_str(&std::fs::read_to_string(&manifest).expect("readable")).expect("the manifest is whole JSON");
+        let deployed = m["contracts"].as_object().map(|c| c.len()).unwrap_or(0);
+        assert!(deployed < 6, "the deployment stopped part way: {m}");
+        for (name, c) in m["contracts"].as_object().into_iter().flatten() {
+            assert!(c["address"].as_str().is_some_and(|a| !a.is_empty()), "{name} has an address");
+        }
+    }
+}
