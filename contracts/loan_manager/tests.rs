@@ -58,6 +58,12 @@ fn path3() -> Vec<AccountId> {
 /// warrants automatically; B holds 10,000; everyone approved the contract
 /// that pulls from them.
 fn setup() -> LoanManager {
+    community(true)
+}
+
+/// The same community; the intermediaries lock warrants automatically or
+/// only by hand.
+fn community(auto: bool) -> LoanManager {
     mock::reset();
     test::set_callee::<Env>(lm());
     set_now(1_000);
@@ -71,7 +77,9 @@ fn setup() -> LoanManager {
     mock::line(id(I2), id(B), 1_000 * T, 500);
     for h in [I1, I2] {
         mock::fund(id(h), AccountId::from(ESCROW), 1_000 * T);
-        mock::auto_accept(id(h));
+        if auto {
+            mock::auto_accept(id(h));
+        }
     }
     mock::fund(id(B), lm(), 10_000 * T);
     m
@@ -182,7 +190,7 @@ fn below_the_score_the_creditor_must_approve() {
 #[ink::test]
 fn warrants_accepted_by_hand_let_the_borrower_take_the_money() {
     // Neither intermediary has a standing policy this time.
-    let mut m = setup_manual();
+    let mut m = community(false);
     let id1 = request(&mut m, 1_000 * T, Purpose::EcologicalRestoration, path3()).unwrap();
     assert_eq!(state(&m, id1), LoanState::Requested);
     as_caller(B);
@@ -202,25 +210,6 @@ fn warrants_accepted_by_hand_let_the_borrower_take_the_money() {
     assert_eq!(mock::unlent(id(C)), 9_000 * T, "lent from the end creditor's stake");
     assert_eq!(m.disburse(id1), Err(Error::WrongState { current: LoanState::Active, wanted: LoanState::Active }));
     books();
-}
-
-fn setup_manual() -> LoanManager {
-    mock::reset();
-    test::set_callee::<Env>(lm());
-    set_now(1_000);
-    as_caller(DEPLOYER);
-    let mut m = LoanManager::new(id(0xA4), id(0xA5), AccountId::from(POOL), AccountId::from(ESCROW));
-    m.wire(Wiring { governance: id(GOV) }).unwrap();
-    mock::member(id(B), TS08, CF09);
-    mock::stake(id(C), 10_000 * T);
-    mock::line(id(C), id(I1), 1_000 * T, 400);
-    mock::line(id(I1), id(I2), 1_000 * T, 500);
-    mock::line(id(I2), id(B), 1_000 * T, 500);
-    for h in [I1, I2] {
-        mock::fund(id(h), AccountId::from(ESCROW), 1_000 * T);
-    }
-    mock::fund(id(B), lm(), 10_000 * T);
-    m
 }
 
 /// A disbursed 3-hop loan of 1,000 at 6 % for a year.
