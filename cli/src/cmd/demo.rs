@@ -94,7 +94,7 @@ impl Demo {
     }
 
     /// A step that must succeed, with its summary told.
-    fn step(&mut self, out: &mut impl Write, who: &str, args: &[&str]) -> Result<Value> {
+    fn step(&mut self, out: &mut dyn Write, who: &str, args: &[&str]) -> Result<Value> {
         let v = self.json(who, args)?;
         if let Some(s) = v.get("summary").and_then(Value::as_str) {
             writeln!(out, "    {}", names(s).lines().next().unwrap_or(""))?;
@@ -103,7 +103,7 @@ impl Demo {
     }
 
     /// A step the protocol must refuse; the refusal is told.
-    fn refused(&mut self, out: &mut impl Write, who: &str, args: &[&str], needle: &str) -> Result<()> {
+    fn refused(&mut self, out: &mut dyn Write, who: &str, args: &[&str], needle: &str) -> Result<()> {
         match self.try_json(who, args)? {
             Ok(_) => Err(CliError::Other(format!("the demo expected `dcu {}` as {} to be refused, and it was not", args.join(" "), title(who)))),
             Err(e) if e.contains(needle) => {
@@ -119,7 +119,7 @@ impl Demo {
     }
 }
 
-fn say(out: &mut impl Write, text: &str) -> Result<()> {
+fn say(out: &mut dyn Write, text: &str) -> Result<()> {
     writeln!(out, "\n▶ {text}")?;
     Ok(())
 }
@@ -140,7 +140,7 @@ fn names(text: &str) -> String {
 impl Demo {
     /// Lets `secs` seconds pass, then has a block made at the new time (the
     /// local node seals a block per transaction; queries see the last one).
-    fn wait(&mut self, out: &mut impl Write, secs: u64, why: &str) -> Result<()> {
+    fn wait(&mut self, out: &mut dyn Write, secs: u64, why: &str) -> Result<()> {
         writeln!(out, "    … {why} ({secs} s)")?;
         out.flush()?;
         std::thread::sleep(Duration::from_secs(secs));
@@ -155,7 +155,25 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
     let manifest = opts.demo_manifest.clone().unwrap_or_else(|| crate::manifest::default_dir().join("demo.json"));
     crate::chain::check_url(&g.url)?;
     let mut d = Demo { exe, url: g.url.clone(), manifest, t0: Instant::now(), steps: 0 };
-    let o = out;
+    // With --output json the story goes to stderr and stdout gets one JSON
+    // document: the positions at the end.
+    if !g.json() {
+        tell(&mut d, g, out).await?;
+    } else {
+        let positions = tell(&mut d, g, &mut std::io::stderr()).await?;
+        let v = serde_json::json!({
+            "commands": d.steps,
+            "seconds": d.t0.elapsed().as_secs_f64(),
+            "manifest": d.manifest.display().to_string(),
+            "members": positions,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// Plays the stories, telling them to `o`; returns every member's position.
+async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Value>> {
 
     writeln!(o, "DCU demo — a community of eight members on {}", g.url)?;
     say(o, "A fresh DCU suite is deployed for the demo (its own manifest; governance holds every admin role)")?;
@@ -329,6 +347,7 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
 
     say(o, "Every member's position")?;
     writeln!(o, "    {:<8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>6} {:>6}", "member", "DUSD", "staked", "lent", "credit limit", "owes pool", "TS", "loans")?;
+    let mut positions = Vec::new();
     for (m, _) in MEMBERS {
         let bal = d.balance(m)?;
         let p = d.json("alice", &["pool", "show", m])?;
@@ -346,6 +365,16 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
             ts(&t),
             l["loans"].as_array().map(|a| a.len()).unwrap_or(0)
         )?;
+        positions.push(serde_json::json!({
+            "member": title(m),
+            "dusd": bal,
+            "staked": uint(&p["stake"]),
+            "lent": uint(&p["lent"]),
+            "credit_limit": uint(&p["credit_limit"]),
+            "owes_pool": uint(&p["principal"]),
+            "trust_score": uint(&t["on_chain"]["trust_score"]),
+            "open_loans": l["loans"].as_array().map(|a| a.len()).unwrap_or(0),
+        }));
     }
     let info = d.json("alice", &["pool", "info"])?;
     writeln!(
@@ -357,5 +386,5 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
         info["books_balance"]
     )?;
     writeln!(o, "\nDemo done: {} dcu commands in {:.0} s (deploy {:.1} s).", d.steps, d.t0.elapsed().as_secs_f64(), deploy_secs)?;
-    Ok(())
+    Ok(positions)
 }

@@ -22,6 +22,9 @@ pub mod loan;
 pub mod pool;
 pub mod trust;
 pub mod units;
+/// The whole suite as one model for property tests (pool, term loans, warrants).
+#[cfg(any(test, feature = "model"))]
+pub mod world;
 
 pub use fixed::{mul_div, Rounding};
 pub use units::*;
