@@ -26,7 +26,7 @@ step "dcu binary"
 cargo "+$DCU_TOOLCHAIN" build --locked -p dcu
 
 step "e2e tests on the node"
-cargo "+$DCU_TOOLCHAIN" test --locked -p dcu-e2e-tests -- --test-threads=2
+cargo "+$DCU_TOOLCHAIN" test --locked -p dcu-e2e-tests --no-fail-fast -- --test-threads=2
 
 step "benchmark report (docs/BENCHMARKS.md)"
 cargo "+$DCU_TOOLCHAIN" run --locked -q -p dcu-e2e-tests --bin bench > /dev/null

@@ -298,7 +298,7 @@ async fn free_balance(url: &str, who: &AccountId32) -> Option<u128> {
     }
 }
 
-fn looks_disconnected(text: &str) -> bool {
+pub fn looks_disconnected(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
     ["connection", "restart", "background task closed", "transport", "broken pipe", "reset by peer"]
         .iter()

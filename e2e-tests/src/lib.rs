@@ -64,6 +64,9 @@ pub async fn start() -> (Node, Client) {
     (node, client)
 }
 
+/// The suite and a community on a test node (term loans, random sequences).
+pub mod suite;
+
 /// One whole token in smallest units.
 pub const ONE: u128 = dcu_common::ONE_TOKEN;
 

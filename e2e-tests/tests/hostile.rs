@@ -83,3 +83,74 @@ async fn a_token_that_re_enters_the_pool_or_the_escrow_is_refused_and_changes_no
     assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 0);
     Ok(())
 }
+
+/// The same hostile token under the loan manager: it re-enters `disburse`
+/// while the pool pays the borrower, and `repay` while the loan manager pulls
+/// the repayment. Both are refused as a whole — the loan stays where it was,
+/// no token moves — and both succeed once the token behaves.
+#[tokio::test]
+async fn a_token_that_re_enters_the_loan_manager_is_refused_and_changes_nothing() -> TestResult {
+    use dcu_common::loan::{LoanState, Purpose};
+    use loan_manager::{LoanManager, LoanManagerRef, Wiring as LmWiring};
+    let (_node, mut client) = start().await;
+    let (a, b) = (account_id(AccountKeyring::Alice), account_id(AccountKeyring::Bob));
+    let mut h = HostileTokenRef::new(1_000_000 * ONE);
+    let token = client.instantiate("hostile_token", &alice(), &mut h).submit().await?.account_id;
+    let mut g = TrustGraphRef::new();
+    let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
+    let mut p = CreditPoolRef::new(token, graph);
+    let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
+    let mut w = WarrantEscrowRef::new(token);
+    let escrow = client.instantiate("warrant_escrow", &alice(), &mut w).submit().await?.account_id;
+    let mut l = LoanManagerRef::new(token, graph, pool, escrow);
+    let lmid = client.instantiate("loan_manager", &alice(), &mut l).submit().await?.account_id;
+    let mut ht = ink_e2e::create_call_builder::<HostileToken>(token);
+    let mut tg = ink_e2e::create_call_builder::<TrustGraph>(graph);
+    let mut cp = ink_e2e::create_call_builder::<CreditPool>(pool);
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(lmid);
+    client.call(&alice(), &tg.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: lmid })).submit().await?;
+    client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: lmid })).submit().await?;
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: lmid })).submit().await?;
+    client.call(&alice(), &lm.wire(LmWiring { governance: a })).submit().await?;
+    for k in [alice(), bob()] {
+        client.call(&k, &tg.register()).submit().await?;
+    }
+    client.call(&alice(), &tg.set_trust(b, 800)).submit().await?;
+    client.call(&alice(), &ht.approve(pool, 500 * ONE)).submit().await?;
+    client.call(&alice(), &cp.stake(500 * ONE)).submit().await?;
+    client.call(&alice(), &cp.extend_credit(b, 300 * ONE, 500)).submit().await?;
+    let id = client.call(&bob(), &lm.request(100 * ONE, Purpose::ProductiveEnterprise, [1u8; 32].into(), 30, vec![a, b])).extra_gas_portion(50).submit().await?.return_value().expect("requested");
+    let state = |v: Option<loan_manager::LoanView>| v.expect("the loan").loan.state;
+    if state(client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().expect("view")) == LoanState::Requested {
+        client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?;
+    }
+
+    // when: the token re-enters `disburse` while the pool pays Bob
+    client.call(&alice(), &ht.set_attack(attack(lmid, ink::selector_bytes!("disburse"), id.encode()))).submit().await?;
+    let r = client.call(&bob(), &lm.disburse(id)).dry_run().await?.return_value();
+    assert!(r.is_err(), "{r:?}");
+    assert_eq!(state(client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().expect("view")), LoanState::Approved);
+    assert_eq!(client.call(&alice(), &ht.balance_of(b)).dry_run().await?.return_value(), 0);
+    assert_eq!(client.call(&alice(), &cp.grantor(a)).dry_run().await?.return_value().lent, 0);
+    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    client.call(&bob(), &lm.disburse(id)).extra_gas_portion(50).submit().await?;
+    assert_eq!(client.call(&alice(), &ht.balance_of(b)).dry_run().await?.return_value(), 100 * ONE);
+
+    // when: the token re-enters `repay` while the loan manager pulls Bob's repayment
+    client.call(&bob(), &ht.approve(lmid, 200 * ONE)).submit().await?;
+    client.call(&alice(), &ht.set_attack(attack(lmid, ink::selector_bytes!("repay"), (id, ONE).encode()))).submit().await?;
+    let r = client.call(&bob(), &lm.repay(id, 100 * ONE)).dry_run().await?.return_value();
+    assert!(matches!(r, Err(loan_manager::Error::TokenCallFailed) | Err(loan_manager::Error::Token(_))), "{r:?}");
+    let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().expect("view").expect("loan");
+    assert_eq!((v.loan.state, v.loan.principal), (LoanState::Active, 100 * ONE));
+    assert_eq!(client.call(&alice(), &ht.balance_of(b)).dry_run().await?.return_value(), 100 * ONE);
+    assert_eq!(client.call(&alice(), &ht.balance_of(lmid)).dry_run().await?.return_value(), 0);
+    // then, behaving: repaid in full and closed
+    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    client.call(&bob(), &lm.repay(id, 100 * ONE)).extra_gas_portion(50).submit().await?;
+    assert_eq!(state(client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().expect("view")), LoanState::Closed);
+    assert_eq!(client.call(&alice(), &ht.balance_of(b)).dry_run().await?.return_value(), 0);
+    assert_eq!(client.call(&alice(), &cp.grantor(a)).dry_run().await?.return_value().lent, 0);
+    Ok(())
+}

@@ -16,150 +16,15 @@
 //!   the creditor, the rest written off its stake; a low-score loan that
 //!   waits for the creditor's approval; a request that expires.
 
-use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
+use credit_pool::CreditPool;
 use dcu_common::loan::{loan_rate_bps, settle_default, split_interest, LoanParams, LoanState, Purpose};
 use dcu_common::pool::PoolParams;
-use dcu_e2e_tests::{start, Client, TestResult, ONE};
-use ink::primitives::{AccountId, Hash};
-use ink_e2e::{account_id, alice, bob, charlie, dave, eve, ferdie, AccountKeyring, ContractsBackend};
-use loan_manager::{Error, LoanManager, LoanManagerRef, Wiring as LmWiring};
-use psp22::PSP22;
-use stable_token::{StableToken, StableTokenRef};
-use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
-use warrant_escrow::{Policy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-struct Suite {
-    token: AccountId,
-    graph: AccountId,
-    pool: AccountId,
-    escrow: AccountId,
-    lm: AccountId,
-}
-
-fn acc(k: AccountKeyring) -> AccountId {
-    account_id(k)
-}
-
-/// Every contract, wired to each other; Alice holds the supply and plays
-/// governance. `lm_code` is `loan_manager` or `loan_manager_fast`.
-async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
-    let a = acc(AccountKeyring::Alice);
-    let mut t = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 0, 0);
-    let token = client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id;
-    let mut g = TrustGraphRef::new();
-    let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
-    let mut p = CreditPoolRef::new(token, graph);
-    let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
-    let mut e = WarrantEscrowRef::new(token);
-    let escrow = client.instantiate("warrant_escrow", &alice(), &mut e).submit().await?.account_id;
-    let mut l = LoanManagerRef::new(token, graph, pool, escrow);
-    let lm = client.instantiate(lm_code, &alice(), &mut l).submit().await?.account_id;
-    let mut gc = ink_e2e::create_call_builder::<TrustGraph>(graph);
-    client.call(&alice(), &gc.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: lm })).extra_gas_portion(50).submit().await?;
-    let mut pc = ink_e2e::create_call_builder::<CreditPool>(pool);
-    client.call(&alice(), &pc.wire(PoolWiring { governance: a, loan_manager: lm })).extra_gas_portion(50).submit().await?;
-    let mut ec = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
-    client.call(&alice(), &ec.wire(EscrowWiring { governance: a, loan_manager: lm })).extra_gas_portion(50).submit().await?;
-    let mut lc = ink_e2e::create_call_builder::<LoanManager>(lm);
-    client.call(&alice(), &lc.wire(LmWiring { governance: a })).extra_gas_portion(50).submit().await?;
-    Ok(Suite { token, graph, pool, escrow, lm })
-}
-
-/// Alice (creditor), Bob and Charlie (intermediaries), Dave (borrower, well
-/// trusted: TS (4 · 800 + 0.3 · 500) / 8,000 ≈ 0.52), Eve (barely trusted), Ferdie. Lines Alice → Bob 2,000 @ 4 %,
-/// Bob → Charlie 2,000 @ 5 %, Charlie → Dave 2,000 @ 5 %, Charlie → Eve 500
-/// @ 5 %. Bob locks warrants by trust tier, Charlie from 4 %; both have
-/// approved the escrow; Dave and Eve approved the loan manager.
-async fn community(client: &mut Client, s: &Suite) -> TestResult {
-    let (a, b, c, d, e, f) = (
-        acc(AccountKeyring::Alice),
-        acc(AccountKeyring::Bob),
-        acc(AccountKeyring::Charlie),
-        acc(AccountKeyring::Dave),
-        acc(AccountKeyring::Eve),
-        acc(AccountKeyring::Ferdie),
-    );
-    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
-    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
-    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
-    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
-    for k in [alice(), bob(), charlie(), dave(), eve(), ferdie()] {
-        client.call(&k, &g.register()).extra_gas_portion(50).submit().await?;
-    }
-    for (from, to, w) in [(alice(), b, 500), (bob(), c, 500), (charlie(), d, 800), (alice(), d, 800), (bob(), d, 800), (ferdie(), d, 800), (eve(), d, 800), (charlie(), e, 10)] {
-        client.call(&from, &g.set_trust(to, w)).extra_gas_portion(50).submit().await?;
-    }
-    for who in [b, c, d, e, f] {
-        client.call(&alice(), &tk.transfer(who, 10_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
-    }
-    for (k, amount) in [(alice(), 5_000 * ONE), (bob(), 2_000 * ONE), (charlie(), 2_500 * ONE)] {
-        client.call(&k, &tk.approve(s.pool, amount)).extra_gas_portion(50).submit().await?;
-        client.call(&k, &pool.stake(amount)).extra_gas_portion(50).submit().await?;
-    }
-    for (k, to, limit, rate) in [(alice(), b, 2_000, 400), (bob(), c, 2_000, 500), (charlie(), d, 2_000, 500), (charlie(), e, 500, 500)] {
-        client.call(&k, &pool.extend_credit(to, limit * ONE, rate)).extra_gas_portion(50).submit().await?;
-    }
-    client.call(&bob(), &es.set_policy(Policy::ByTrustTier)).extra_gas_portion(50).submit().await?;
-    client.call(&charlie(), &es.set_policy(Policy::MinRate(400))).extra_gas_portion(50).submit().await?;
-    for k in [bob(), charlie()] {
-        client.call(&k, &tk.approve(s.escrow, 5_000 * ONE)).extra_gas_portion(50).submit().await?;
-    }
-    for k in [dave(), eve()] {
-        client.call(&k, &tk.approve(s.lm, 10_000 * ONE)).extra_gas_portion(50).submit().await?;
-    }
-    let _ = (a, f);
-    Ok(())
-}
-
-async fn bal(client: &mut Client, s: &Suite, who: AccountId) -> u128 {
-    let call = ink_e2e::create_call_builder::<StableToken>(s.token);
-    client.call(&alice(), &call.balance_of(who)).dry_run().await.expect("balance_of").return_value()
-}
-
-/// Balances of every account and contract of the test, in a fixed order.
-async fn all_balances(client: &mut Client, s: &Suite) -> Vec<u128> {
-    let mut out = Vec::new();
-    for who in [
-        acc(AccountKeyring::Alice),
-        acc(AccountKeyring::Bob),
-        acc(AccountKeyring::Charlie),
-        acc(AccountKeyring::Dave),
-        acc(AccountKeyring::Eve),
-        acc(AccountKeyring::Ferdie),
-        s.pool,
-        s.escrow,
-        s.lm,
-    ] {
-        out.push(bal(client, s, who).await);
-    }
-    out
-}
-
-async fn loan_state(client: &mut Client, s: &Suite, id: u64) -> LoanState {
-    let lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
-    client.call(&alice(), &lm.loan(id)).dry_run().await.expect("loan").return_value().expect("no overflow").expect("the loan exists").loan.state
-}
-
-fn path(keys: &[AccountKeyring]) -> Vec<AccountId> {
-    keys.iter().map(|k| acc(*k)).collect()
-}
-
-fn desc() -> Hash {
-    Hash::from([5u8; 32])
-}
-
-async fn pool_lent_and_reserved(client: &mut Client, s: &Suite, p: &[AccountId]) -> (u128, Vec<u128>) {
-    let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
-    let lent = client.call(&alice(), &pool.grantor(p[0])).dry_run().await.expect("grantor").return_value().lent;
-    let mut reserved = Vec::new();
-    for w in p.windows(2) {
-        let l = client.call(&alice(), &pool.line(w[0], w[1])).dry_run().await.expect("line").return_value().expect("no overflow").expect("line exists");
-        reserved.push(l.reserved);
-    }
-    (lent, reserved)
-}
+use dcu_e2e_tests::suite::*;
+use dcu_e2e_tests::{start, TestResult, ONE};
+use ink_e2e::{alice, bob, charlie, dave, eve, ferdie, AccountKeyring, ContractsBackend};
+use loan_manager::{Error, LoanManager};
+use trust_graph::TrustGraph;
+use warrant_escrow::WarrantEscrow;
 
 #[tokio::test]
 async fn a_three_hop_loan_with_warrants_locked_by_policy_is_disbursed_and_repaid_to_the_unit() -> TestResult {
@@ -221,15 +86,6 @@ async fn a_three_hop_loan_with_warrants_locked_by_policy_is_disbursed_and_repaid
     assert_eq!(r, Err(Error::WrongState { current: LoanState::Closed, wanted: LoanState::Repaid }));
     assert!(client.call(&alice(), &lm.open_loans(d)).dry_run().await?.return_value().is_empty());
     Ok(())
-}
-
-/// Waits until the fast clock (a second a day) has passed `days` more days,
-/// then has a block made (the node seals one per transaction, and queries
-/// see the time of the last block): Ferdie approves nobody in particular.
-async fn wait_days(client: &mut Client, s: &Suite, days: u64) {
-    tokio::time::sleep(std::time::Duration::from_millis(days * 1_000 + 200)).await;
-    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
-    client.call(&ferdie(), &tk.approve(acc(AccountKeyring::Ferdie), 1)).submit().await.expect("a block at the new time");
 }
 
 #[tokio::test]

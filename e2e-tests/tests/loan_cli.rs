@@ -112,6 +112,37 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     let human = String::from_utf8_lossy(&dcu.run("//Dave", &["loan", "status", "1"]).stdout).to_string();
     assert!(human.contains("alice → bob → charlie → dave"), "{human}");
 
+    // On the local fast clock (a second is a day) a 1-day loan is overdue two
+    // seconds after it is paid out, and an unused request expires after 7.
+    let one_day = |dcu: &dcu_e2e_tests::cli::Dcu| -> String {
+        let r = dcu.json("//Dave", &["loan", "request", "5", "--purpose", "creative", "--term", "1", "--path", "//Charlie,//Dave"]);
+        let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
+        if r["loans"][0]["state"] == "Requested" {
+            dcu.json("//Charlie", &["loan", "approve", &id]);
+        }
+        id
+    };
+    let block = |dcu: &dcu_e2e_tests::cli::Dcu| {
+        dcu.json("//Ferdie", &["token", "approve", "ferdie", "0"]); // a block at the new time
+    };
+    let id = one_day(&dcu);
+    dcu.json("//Dave", &["loan", "disburse", &id]);
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    block(&dcu);
+    let o = dcu.json("//Eve", &["loan", "overdue", &id]);
+    assert!(o["summary"].as_str().unwrap().contains("overdue"), "{o}");
+    dcu.fails("//Eve", &["loan", "default", &id], "TooEarly");
+    dcu.json("//Dave", &["loan", "repay", &id, "all"]);
+    assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Closed");
+    let id = one_day(&dcu);
+    std::thread::sleep(std::time::Duration::from_millis(7_500));
+    block(&dcu);
+    dcu.fails("//Dave", &["loan", "disburse", &id], "RequestExpired");
+    let e = dcu.json("//Eve", &["loan", "expire", &id]);
+    assert!(e["summary"].as_str().unwrap().contains("expired"), "{e}");
+    assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Expired");
+    dcu.fails("//Alice", &["loan", "list", "nobody"], "is not an account");
+
     // Governance can change the loan manager's parameters; a bad field is refused at once.
     dcu.fails("//Alice", &["gov", "propose", "loan-params", "nonsense=1"], "not a parameter here");
     Ok(())

@@ -187,6 +187,16 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, m
     }
 }
 
+/// A lost connection to the node as such (the deployment stops part way; the
+/// manifest holds what was done), any other failure as `other`.
+fn lost_or(doing: &str, text: &str, other: impl FnOnce(String) -> CliError) -> CliError {
+    if crate::contract::looks_disconnected(text) {
+        CliError::ConnectionLost { doing: doing.to_string(), reason: short_reason(text) }
+    } else {
+        other(short_reason(text))
+    }
+}
+
 /// Code hash and Wasm size of a bundle.
 fn bundle_info(bundle: &Path) -> Result<(String, usize)> {
     let meta = contract_metadata::ContractMetadata::load(bundle)
@@ -211,10 +221,10 @@ async fn upload_code(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, co
     let ex = UploadCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(bundle.to_path_buf())).url(url).done())
         .done()
         .await
-        .map_err(|e| CliError::Other(format!("preparing the upload of {name}: {}", short_reason(&e.to_string()))))?;
+        .map_err(|e| lost_or(&format!("preparing the upload of {name}"), &e.to_string(), |r| CliError::Other(format!("preparing the upload of {name}: {r}"))))?;
     let res = ex.upload_code().await;
     pb.finish_and_clear();
-    res.map_err(|e| CliError::ChainRefused { message: format!("upload {name}"), reason: short_reason(&e.to_string()) })?;
+    res.map_err(|e| lost_or(&format!("uploading {name}"), &e.to_string(), |r| CliError::ChainRefused { message: format!("upload {name}"), reason: r }))?;
     Ok(true)
 }
 
@@ -334,9 +344,12 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
             .done()
             .await
-            .map_err(|e| CliError::Other(format!("preparing {}: {}", spec.name, short_reason(&e.to_string()))))?;
+            .map_err(|e| lost_or(&format!("preparing {}", spec.name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", spec.name))))?;
         let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
-        let decoded = ex.decode_instantiate_dry_run(&dry).await.map_err(|e| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: short_reason(&e.to_string()) })?;
+        let decoded = ex
+            .decode_instantiate_dry_run(&dry)
+            .await
+            .map_err(|e| lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r }))?;
         if decoded.reverted {
             pb.finish_and_clear();
             return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
@@ -344,7 +357,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         let res = ex.instantiate(None).await;
         let block = conn.best_block().await?.1;
         finish(g, &pb, format!("{} instantiated", spec.name));
-        let res = res.map_err(|e| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: short_reason(&e.to_string()) })?;
+        let res = res.map_err(|e| lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r }))?;
         let address = res.contract_address.to_string();
         manifest.contracts.insert(
             spec.name.into(),

@@ -293,6 +293,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         hop_rows.push((h as u32, rq_r, rq_p, d_r, d_p, rp_r, rp_p));
     }
 
+    eprintln!("bench: dcu deploy and dcu demo");
+    // The dcu binary against this node: one token transfer (the reference),
+    // a whole-suite deployment, and the demo (which deploys its own suite).
+    let dir = tempfile::tempdir()?;
+    let url = _node.url().to_string();
+    let dcu = |args: &[&str]| -> Result<(f64, std::process::Output), Box<dyn std::error::Error>> {
+        let t = std::time::Instant::now();
+        let out = std::process::Command::new(dcu_e2e_tests::cli::dcu_bin())
+            .args(["--url", &url, "--suri", "//Alice"])
+            .args(args)
+            .env("DCU_DEPLOY_DIR", dir.path())
+            .env("DCU_ARTIFACTS", artifacts_dir())
+            .env_remove("DCU_SURI")
+            .output()?;
+        if !out.status.success() {
+            return Err(format!("dcu {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        Ok((t.elapsed().as_secs_f64(), out))
+    };
+    let load = || std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into());
+    let load_before = load();
+    let (deploy_s, _) = dcu(&["deploy", "--fresh"])?;
+    let (transfer_s, _) = dcu(&["token", "transfer", "//Bob", "1"])?;
+    let (redeploy_s, _) = dcu(&["deploy"])?;
+    let demo_manifest = dir.path().join("demo.json");
+    let (demo_s, demo_out) = dcu(&["demo", "--demo-manifest", demo_manifest.to_str().unwrap_or("demo.json")])?;
+    let demo_cmds = String::from_utf8_lossy(&demo_out.stdout)
+        .lines()
+        .find(|l| l.starts_with("Demo done:"))
+        .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .unwrap_or_else(|| "?".into());
+    let load_after = load();
+
     let yard = &rows[0];
     let (yr, yp) = (yard.ref_time as f64, yard.proof_size as f64);
     let mut md = String::new();
@@ -341,6 +374,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("loan_hops.svg"), hops_svg(&series))?;
     }
+    writeln!(md, "## `dcu deploy` and `dcu demo` (wall clock, this run)")?;
+    writeln!(md)?;
+    writeln!(md, "The `dcu` binary against the same node. Reference: one `dcu token transfer` — a whole")?;
+    writeln!(md, "invocation (connect, read the manifest, dry run, submit, wait for the block) — took")?;
+    writeln!(md, "{transfer_s:.2} s. Load average (1 min) before / after: {load_before} / {load_after}, on {} cores.", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0))?;
+    writeln!(md)?;
+    writeln!(md, "| what | seconds | ÷ one `dcu token transfer` |")?;
+    writeln!(md, "|---|---:|---:|")?;
+    writeln!(md, "| `dcu deploy --fresh`: 6 contracts uploaded, instantiated, wired, read back | {deploy_s:.1} | {:.1} |", deploy_s / transfer_s)?;
+    writeln!(md, "| `dcu deploy` again: everything reused | {redeploy_s:.1} | {:.1} |", redeploy_s / transfer_s)?;
+    writeln!(md, "| `dcu demo`: {demo_cmds} dcu commands, a one-minute vote and waits on the fast loan clock | {demo_s:.1} | {:.1} |", demo_s / transfer_s)?;
+    writeln!(md)?;
     writeln!(md, "## Code and metadata sizes")?;
     writeln!(md)?;
     writeln!(md, "| contract | optimized Wasm (B) | `.json` metadata (B) | `.contract` bundle (B) |")?;
