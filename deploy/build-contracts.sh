@@ -36,31 +36,26 @@ for c in "${CONTRACTS[@]}"; do
   echo "[build] $c: $(stat -c %s "$wasm") bytes of optimized Wasm in $(( $(date +%s) - t0 ))s"
 done
 
-# loan_manager_fast: loan_manager with its `fast-clock` feature (a second of
-# block time is a day of the protocol's clock), so that e2e tests can play
-# terms, expiry and defaults on a real node. Never deployed by dcu.
-if [ "$ALL" = 1 ] || [[ " ${CONTRACTS[*]} " == *" loan_manager_fast "* ]]; then
-  t0=$(date +%s)
-  echo "[build] loan_manager_fast (loan_manager --features fast-clock) ..."
-  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fast" cargo "+$DCU_TOOLCHAIN" contract build --quiet --release \
-    --features fast-clock --manifest-path "$ROOT/contracts/loan_manager/Cargo.toml"
-  out="$CARGO_TARGET_DIR/ink/loan_manager_fast"
-  mkdir -p "$out"
-  for ext in wasm contract json; do
-    cp "$CARGO_TARGET_DIR/fast/ink/loan_manager/loan_manager.$ext" "$out/loan_manager_fast.$ext"
-  done
-  echo "[build] loan_manager_fast: $(stat -c %s "$out/loan_manager_fast.wasm") bytes of optimized Wasm in $(( $(date +%s) - t0 ))s"
-fi
-
-if [ "$ALL" = 1 ] || [[ " ${CONTRACTS[*]} " == *" trust_graph_v2 "* ]]; then
-  t0=$(date +%s)
-  echo "[build] trust_graph_v2 (trust_graph --features v2) ..."
-  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/v2" cargo "+$DCU_TOOLCHAIN" contract build --quiet --release \
-    --features v2 --manifest-path "$ROOT/contracts/trust_graph/Cargo.toml"
-  out="$CARGO_TARGET_DIR/ink/trust_graph_v2"
-  mkdir -p "$out"
-  for ext in wasm contract json; do
-    cp "$CARGO_TARGET_DIR/v2/ink/trust_graph/trust_graph.$ext" "$out/trust_graph_v2.$ext"
-  done
-  echo "[build] trust_graph_v2: $(stat -c %s "$out/trust_graph_v2.wasm") bytes of optimized Wasm in $(( $(date +%s) - t0 ))s"
-fi
+# Test-only code versions: a contract built with one feature, in its own target
+# folder (so neither build undoes the other), copied to ink/<name>/.
+#   trust_graph_v2: trust_graph with `v2` (same storage, `version()` answers 2),
+#     the code the upgrade test installs by a governance vote;
+#   loan_manager_fast: loan_manager with `fast-clock` (a second of block time
+#     is a day of the protocol's clock), for local networks and the e2e tests.
+variant() { # crate feature name
+  local crate=$1 feature=$2 name=$3 t0
+  if [ "$ALL" = 1 ] || [[ " ${CONTRACTS[*]} " == *" $name "* ]]; then
+    t0=$(date +%s)
+    echo "[build] $name ($crate --features $feature) ..."
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR/$feature" cargo "+$DCU_TOOLCHAIN" contract build --quiet --release \
+      --features "$feature" --manifest-path "$ROOT/contracts/$crate/Cargo.toml"
+    local out="$CARGO_TARGET_DIR/ink/$name"
+    mkdir -p "$out"
+    for ext in wasm contract json; do
+      cp "$CARGO_TARGET_DIR/$feature/ink/$crate/$crate.$ext" "$out/$name.$ext"
+    done
+    echo "[build] $name: $(stat -c %s "$out/$name.wasm") bytes of optimized Wasm in $(( $(date +%s) - t0 ))s"
+  fi
+}
+variant loan_manager fast-clock loan_manager_fast
+variant trust_graph v2 trust_graph_v2
