@@ -649,3 +649,27 @@ proptest! {
         }
     }
 }
+
+/// Amounts at their edges: 1 unit borrows and repays to the unit; the largest
+/// amount is refused by the path's capacity; a repayment of u128::MAX takes
+/// only what is owed; the term at 3,650 days and one past.
+#[ink::test]
+fn amounts_and_terms_at_their_boundaries() {
+    let mut m = setup();
+    assert_eq!(
+        request(&mut m, u128::MAX, Purpose::ProductiveEnterprise, path3()),
+        Err(Error::InsufficientCapacity { available: 1_000 * T, requested: u128::MAX })
+    );
+    as_caller(B);
+    assert_eq!(m.request(1, Purpose::ProductiveEnterprise, desc(), MAX_TERM_DAYS + 1, path3()), Err(Error::BadTerm { max: MAX_TERM_DAYS }));
+    let id1 = m.request(1, Purpose::ProductiveEnterprise, desc(), MAX_TERM_DAYS, path3()).unwrap();
+    assert_eq!(m.disburse(id1), Ok(()));
+    set_now(1_000 + 400 * D);
+    // 1 unit at 6 % for 400 days rounds up to 1 unit of interest.
+    assert_eq!(m.loan(id1).unwrap().unwrap().owed, 2);
+    let b0 = mock::balance(id(B));
+    assert_eq!(m.repay(id1, u128::MAX), Ok(2), "takes only what is owed");
+    assert_eq!(mock::balance(id(B)), b0 - 2);
+    assert_eq!(state(&m, id1), LoanState::Closed);
+    books();
+}
