@@ -132,8 +132,17 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     let o = dcu.json("//Eve", &["loan", "overdue", &id]);
     assert!(o["summary"].as_str().unwrap().contains("overdue"), "{o}");
     dcu.fails("//Eve", &["loan", "default", &id], "TooEarly");
-    dcu.json("//Dave", &["loan", "repay", &id, "all"]);
-    assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Closed");
+    // 90 (fast) days past due anyone may declare the default, then settle it.
+    let st = dcu.json("//Eve", &["loan", "status", &id]);
+    let wait_ms = st["default_at"].as_u64().unwrap().saturating_sub(st["now"].as_u64().unwrap()) / 86_400 + 1_500;
+    std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+    block(&dcu);
+    let d = dcu.json("//Eve", &["loan", "default", &id]);
+    assert!(d["summary"].as_str().unwrap().contains("in default"), "{d}");
+    let s = dcu.json("//Eve", &["loan", "settle", &id]);
+    assert!(s["summary"].as_str().unwrap().contains("settled"), "{s}");
+    assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Settled");
+    dcu.fails("//Dave", &["loan", "repay", &id, "1"], "WrongState");
     let id = one_day(&dcu);
     std::thread::sleep(std::time::Duration::from_millis(7_500));
     block(&dcu);
