@@ -220,8 +220,7 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     d.refused(o, "dave", &["trust", "set", "dave", "10"], "")?;
 
     say(o, "Governance (SPEC §6): Alice proposes that a loan may be declared in default 3 days past due instead of 90; Alice and Bob vote (n votes cost n² voice credits)")?;
-    let p = d.step(o, "alice", &["gov", "propose", "--title", "Defaults after 3 days", "loan-params", "default_after=3d"])?;
-    let _ = p;
+    d.step(o, "alice", &["gov", "propose", "--title", "Defaults after 3 days", "loan-params", "default_after=3d"])?;
     let list = d.json("alice", &["gov", "list"])?;
     let pid = list["proposals"].as_array().and_then(|a| a.iter().filter_map(|p| p["id"].as_u64()).max()).unwrap_or(0).to_string();
     let vote_started = Instant::now();
