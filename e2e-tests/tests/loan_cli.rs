@@ -112,8 +112,8 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     let human = String::from_utf8_lossy(&dcu.run("//Dave", &["loan", "status", "1"]).stdout).to_string();
     assert!(human.contains("alice → bob → charlie → dave"), "{human}");
 
-    // On the local fast clock (a second is a day) a 1-day loan is overdue two
-    // seconds after it is paid out, and an unused request expires after 7.
+    // On the local fast clock (a second is a day) a 1-day loan is overdue a
+    // second after it is paid out, and an unused request expires after 7.
     let one_day = |dcu: &dcu_e2e_tests::cli::Dcu| -> String {
         let r = dcu.json("//Dave", &["loan", "request", "5", "--purpose", "creative", "--term", "1", "--path", "//Charlie,//Dave"]);
         let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
@@ -122,21 +122,31 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
         }
         id
     };
-    let block = |dcu: &dcu_e2e_tests::cli::Dcu| {
-        dcu.json("//Ferdie", &["token", "approve", "ferdie", "0"]); // a block at the new time
+    // Waits until the loan's own clock, read from the chain, has reached the
+    // moment `field` names (due_at, default_at, expires_at): a block at the
+    // new time is made and the loan read again until it has, at most three
+    // minutes. No fixed sleep stands for "late enough".
+    let wait_past = |dcu: &dcu_e2e_tests::cli::Dcu, id: &str, field: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        loop {
+            dcu.json("//Ferdie", &["token", "approve", "ferdie", "0"]); // a block at the new time
+            let st = dcu.json("//Eve", &["loan", "status", id]);
+            let (now, at) = (st["now"].as_u64().unwrap(), st[field].as_u64().unwrap_or_else(|| panic!("{field} in {st}")));
+            if now >= at {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "the chain never reached {field} of loan {id}: {st}");
+            std::thread::sleep(std::time::Duration::from_millis(((at - now) / 86_400).clamp(100, 2_000)));
+        }
     };
     let id = one_day(&dcu);
     dcu.json("//Dave", &["loan", "disburse", &id]);
-    std::thread::sleep(std::time::Duration::from_millis(2_500));
-    block(&dcu);
+    wait_past(&dcu, &id, "due_at");
     let o = dcu.json("//Eve", &["loan", "overdue", &id]);
     assert!(o["summary"].as_str().unwrap().contains("overdue"), "{o}");
     dcu.fails("//Eve", &["loan", "default", &id], "TooEarly");
     // 90 (fast) days past due anyone may declare the default, then settle it.
-    let st = dcu.json("//Eve", &["loan", "status", &id]);
-    let wait_ms = st["default_at"].as_u64().unwrap().saturating_sub(st["now"].as_u64().unwrap()) / 86_400 + 1_500;
-    std::thread::sleep(std::time::Duration::from_millis(wait_ms));
-    block(&dcu);
+    wait_past(&dcu, &id, "default_at");
     let d = dcu.json("//Eve", &["loan", "default", &id]);
     assert!(d["summary"].as_str().unwrap().contains("in default"), "{d}");
     let s = dcu.json("//Eve", &["loan", "settle", &id]);
@@ -144,8 +154,7 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     assert_eq!(dcu.json("//Dave", &["loan", "status", &id])["state"], "Settled");
     dcu.fails("//Dave", &["loan", "repay", &id, "1"], "WrongState");
     let id = one_day(&dcu);
-    std::thread::sleep(std::time::Duration::from_millis(7_500));
-    block(&dcu);
+    wait_past(&dcu, &id, "expires_at");
     dcu.fails("//Dave", &["loan", "disburse", &id], "RequestExpired");
     let e = dcu.json("//Eve", &["loan", "expire", &id]);
     assert!(e["summary"].as_str().unwrap().contains("expired"), "{e}");

@@ -355,9 +355,11 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
         }
         let res = ex.instantiate(None).await;
+        let res = res.map_err(|e| {
+            pb.finish_and_clear();
+            lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r })
+        })?;
         let block = conn.best_block().await?.1;
-        finish(g, &pb, format!("{} instantiated", spec.name));
-        let res = res.map_err(|e| lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r }))?;
         let address = res.contract_address.to_string();
         manifest.contracts.insert(
             spec.name.into(),
@@ -374,6 +376,9 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         );
         manifest.block = block;
         manifest.save(&manifest_path)?;
+        // Said only once the manifest names it: a reader of this line (a
+        // person, a script) can rely on the manifest holding the contract.
+        finish(g, &pb, format!("{} instantiated", spec.name));
         outcomes.push(ContractOutcome {
             name: spec.name.into(),
             address,
