@@ -2,6 +2,11 @@
 //! its URL — whether to deploy the development stablecoin or use an existing
 //! PSP22, and governance's parameters and guardian.
 //!
+//! It also names the founding verifiers (appointed in the trust graph at
+//! instantiation; from then on only governance appoints verifiers), the
+//! trust graph's anchoring thresholds, and whether the deployment is a
+//! development one (governance's development mode: no one-day floors).
+//!
 //! A profile is a TOML file, `deploy/networks/<network>.toml` (or
 //! `--profile PATH`). The `local` profile is built in (a copy of
 //! `deploy/networks/local.toml`), so `dcu deploy` works from any folder;
@@ -28,6 +33,16 @@ pub struct Profile {
     /// development `stable_token` is deployed.
     #[serde(default)]
     pub stablecoin: Option<String>,
+    /// A development deployment: governance in development mode (votes and
+    /// timelocks shorter than a day). Never on a live chain.
+    #[serde(default)]
+    pub development: bool,
+    /// Founding verifiers, appointed at instantiation ("//Alice" or SS58).
+    #[serde(default)]
+    pub founding_verifiers: Vec<String>,
+    /// The trust graph's anchoring thresholds.
+    #[serde(default)]
+    pub trust: TrustProfile,
     /// Governance's parameters.
     #[serde(default)]
     pub governance: GovProfile,
@@ -50,6 +65,50 @@ impl Profile {
     }
 }
 
+/// The trust graph's anchoring thresholds, in human units; absent fields
+/// take SPEC §2's defaults (100 tokens, 30 days).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustProfile {
+    /// MIN_ANCHOR_STAKE in whole tokens, e.g. "100".
+    pub min_anchor_stake: Option<String>,
+    /// MIN_ANCHOR_AGE, whole days: "30d" (a development network may say "0d").
+    pub min_anchor_age: Option<String>,
+}
+
+impl Profile {
+    /// The founding verifiers as SS58 addresses.
+    pub fn verifiers(&self) -> Result<Vec<String>> {
+        self.founding_verifiers.iter().map(|v| parse_account(v).map(|a| a.to_string())).collect()
+    }
+
+    /// The trust graph's constructor arguments, `with_config(params, founding)`.
+    pub fn trust_args(&self) -> Result<Vec<String>> {
+        let d = dcu_common::iface::trust_graph::Params::default();
+        let stake = match &self.trust.min_anchor_stake {
+            Some(v) => crate::chain::parse_amount(v).map_err(|e| CliError::Other(format!("the network profile's trust.min_anchor_stake '{v}' is not valid: {e}")))?,
+            None => d.min_anchor_stake,
+        };
+        let age_days = match &self.trust.min_anchor_age {
+            Some(v) => {
+                let ms = parse_duration(v).map_err(|r| CliError::Other(format!("the network profile's trust.min_anchor_age '{v}' is not valid: {r}")))?;
+                if ms % DAY != 0 {
+                    return Err(CliError::Other(format!("the network profile's trust.min_anchor_age '{v}' is not valid: write whole days, such as 30d")));
+                }
+                ms / DAY
+            }
+            None => u64::from(d.min_anchor_age_days),
+        };
+        Ok(vec![
+            format!(
+                "Params {{ max_trust: {}, base_capacity: {}, max_out_degree: {}, max_in_degree: {}, default_penalty_days: {}, inactivity_days: {}, min_anchor_stake: {stake}, min_anchor_age_days: {age_days} }}",
+                d.max_trust, d.base_capacity, d.max_out_degree, d.max_in_degree, d.default_penalty_days, d.inactivity_days
+            ),
+            format!("[{}]", self.verifiers()?.join(", ")),
+        ])
+    }
+}
+
 /// Governance parameters, in human units; absent fields take SPEC §6's defaults.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -62,8 +121,6 @@ pub struct GovProfile {
     pub timelock: Option<String>,
     pub execution_window: Option<String>,
     pub voice_credits: Option<u32>,
-    /// Trust score from 0 to 1, e.g. "0.1".
-    pub min_trust_score: Option<String>,
     /// Account that may pause the pool and cancel proposals (a development
     /// name such as "//Alice" or an SS58 address); absent: no guardian.
     pub guardian: Option<String>,
@@ -78,7 +135,6 @@ pub struct GovValues {
     pub timelock_ms: u64,
     pub execution_window_ms: u64,
     pub voice_credits: u32,
-    pub min_trust_score: u128,
     pub guardian: Option<String>,
 }
 
@@ -95,10 +151,6 @@ impl GovProfile {
             Some(q) => parse_rate(q).map_err(|_| bad("quorum", q, "write a share of the members such as 10%"))?,
             None => 1_000,
         };
-        let min_trust_score = match &self.min_trust_score {
-            Some(s) => parse_score(s).map_err(|r| bad("min_trust_score", s, &r))?,
-            None => 100_000_000,
-        };
         let guardian = self.guardian.as_deref().map(|g| parse_account(g).map(|a| a.to_string())).transpose()?;
         Ok(GovValues {
             voting_delay_ms: dur(&self.voting_delay, DAY, "voting_delay")?,
@@ -107,24 +159,24 @@ impl GovProfile {
             timelock_ms: dur(&self.timelock, 2 * DAY, "timelock")?,
             execution_window_ms: dur(&self.execution_window, 14 * DAY, "execution_window")?,
             voice_credits: self.voice_credits.unwrap_or(100),
-            min_trust_score,
             guardian,
         })
     }
 }
 
 impl GovValues {
-    /// The constructor arguments of `governance::new(params, guardian)`.
-    pub fn constructor_args(&self) -> Vec<String> {
+    /// The constructor arguments of `governance::new(params, guardian, dev_mode)`.
+    pub fn constructor_args(&self, dev_mode: bool) -> Vec<String> {
         vec![
             format!(
-                "GovParams {{ voting_delay_ms: {}, voting_period_ms: {}, quorum_bps: {}, timelock_ms: {}, execution_window_ms: {}, voice_credits: {}, min_trust_score: {} }}",
-                self.voting_delay_ms, self.voting_period_ms, self.quorum_bps, self.timelock_ms, self.execution_window_ms, self.voice_credits, self.min_trust_score
+                "GovParams {{ voting_delay_ms: {}, voting_period_ms: {}, quorum_bps: {}, timelock_ms: {}, execution_window_ms: {}, voice_credits: {} }}",
+                self.voting_delay_ms, self.voting_period_ms, self.quorum_bps, self.timelock_ms, self.execution_window_ms, self.voice_credits
             ),
             match &self.guardian {
                 Some(g) => format!("Some({g})"),
                 None => "None".into(),
             },
+            dev_mode.to_string(),
         ]
     }
 }
@@ -165,32 +217,6 @@ pub fn format_duration(ms: u128) -> String {
     format!("{ms}ms")
 }
 
-/// Parses a trust score between 0 and 1 ("0.1", "0.25", "1") into 10^9 units.
-pub fn parse_score(s: &str) -> std::result::Result<u128, String> {
-    let t = s.trim();
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    let ok = !(whole.is_empty() && frac.is_empty())
-        && whole.chars().all(|c| c.is_ascii_digit())
-        && frac.chars().all(|c| c.is_ascii_digit())
-        && frac.len() <= 9;
-    if !ok {
-        return Err("write a trust score between 0 and 1, such as 0.1".into());
-    }
-    let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| "it is too large".to_string())? };
-    let frac: u128 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().map_err(|_| "it is not a number".to_string())? };
-    let v = whole.checked_mul(1_000_000_000).and_then(|w| w.checked_add(frac)).ok_or("it is too large")?;
-    if v > 1_000_000_000 {
-        return Err("a trust score is at most 1".into());
-    }
-    Ok(v)
-}
-
-/// A 10^9-scaled score as a decimal ("0.1").
-pub fn format_score(v: u128) -> String {
-    let s = format!("{}.{:09}", v / 1_000_000_000, v % 1_000_000_000);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 impl Profile {
     /// Parses a profile's text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Profile> {
@@ -198,7 +224,16 @@ impl Profile {
         if let Some(a) = &p.stablecoin {
             parse_account(a)?;
         }
-        p.governance.values()?;
+        let v = p.governance.values()?;
+        if !p.development && (v.voting_period_ms < DAY || v.timelock_ms < DAY) {
+            return Err(CliError::Other(format!(
+                "the network profile {origin} asks for a voting period of {} and a timelock of {}: outside development (development = true, for local chains only) both must be at least 1d",
+                format_duration(u128::from(v.voting_period_ms)),
+                format_duration(u128::from(v.timelock_ms))
+            )));
+        }
+        p.verifiers()?;
+        p.trust_args()?;
         Ok(p)
     }
 
@@ -241,6 +276,9 @@ mod tests {
         assert_eq!(v.timelock_ms, 0);
         assert!(p.stablecoin.is_none());
         assert_eq!(p.fast_loans().unwrap(), true, "local loans run on the fast clock");
+        assert!(p.development);
+        assert_eq!(p.verifiers().unwrap().len(), 1, "one founding verifier");
+        assert!(p.trust_args().unwrap()[0].contains("min_anchor_age_days: 0"));
     }
 
     #[test]
@@ -250,7 +288,8 @@ mod tests {
         assert!(p.stablecoin.is_some());
         let v = p.governance.values().unwrap();
         assert_eq!((v.voting_delay_ms, v.voting_period_ms, v.timelock_ms), (DAY, 7 * DAY, 2 * DAY));
-        assert_eq!((v.quorum_bps, v.voice_credits, v.min_trust_score), (1_000, 100, 100_000_000));
+        assert_eq!((v.quorum_bps, v.voice_credits), (1_000, 100));
+        assert!(!p.development);
         assert_eq!(p.fast_loans().unwrap(), false, "a public network runs loans on block time");
     }
 
@@ -264,11 +303,10 @@ mod tests {
         assert!(parse_duration("-1d").is_err());
         assert_eq!(format_duration(7 * u128::from(DAY)), "7d");
         assert_eq!(format_duration(90_000), "90s");
-        assert_eq!(parse_score("0.1"), Ok(100_000_000));
-        assert_eq!(parse_score("1"), Ok(1_000_000_000));
-        assert!(parse_score("1.5").is_err());
-        assert_eq!(format_score(100_000_000), "0.1");
-        assert_eq!(format_score(1_000_000_000), "1");
+        let e = Profile::parse("[governance]\nvoting_period = \"60s\"\n", "t").unwrap_err().to_string();
+        assert!(e.contains("at least 1d"), "one-minute votes only in development: {e}");
+        let e = Profile::parse("[trust]\nmin_anchor_age = \"12h\"\n", "t").unwrap_err().to_string();
+        assert!(e.contains("whole days"), "{e}");
         let e = Profile::parse("[governance]\nvoting_period = \"soon\"\n", "t").unwrap_err().to_string();
         assert!(e.contains("voting_period"), "{e}");
         let e = Profile::parse("colour = \"red\"\n", "t").unwrap_err().to_string();

@@ -463,6 +463,10 @@ mod credit_pool {
         LoanExists,
         /// No open term loan has this id.
         NoSuchLoan,
+        /// The borrower has `open` warnings in the trust graph (overdue pool
+        /// interest or an overdue term loan): no draws and no new or raised
+        /// lines until its source clears them.
+        OpenWarning { open: u32 },
     }
 
     impl From<PoolError> for Error {
@@ -537,6 +541,20 @@ mod credit_pool {
                 Err(_) => Err(Error::TrustGraphCallFailed),
             }
         }
+
+        /// Open warnings of `member` in the trust graph, from every source.
+        pub fn warnings_of(graph: AccountId, member: AccountId) -> Result<u32> {
+            tg::warnings_of(graph, member).map_err(|_| Error::TrustGraphCallFailed)
+        }
+
+        /// Reports `member`'s stake to the trust graph (which anchors members).
+        pub fn stake_changed(graph: AccountId, member: AccountId, stake: Balance) -> Result<()> {
+            match tg::stake_changed(graph, member, stake) {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(Error::TrustGraph(e)),
+                Err(_) => Err(Error::TrustGraphCallFailed),
+            }
+        }
     }
 
     /// A borrower's lines loaded for one message.
@@ -597,6 +615,7 @@ mod credit_pool {
             acct::apply_stake(&mut new, amount, now, &self.params)?;
             let totals = with_grantor(self.totals, &old, &new)?;
             ext::pull(self.token, grantor, amount)?;
+            ext::stake_changed(self.trust_graph, grantor, new.stake)?;
             self.grantors.insert(grantor, &new);
             self.totals = totals;
             self.env().emit_event(Staked { grantor, amount, stake: new.stake, locked_until: new.locked_until });
@@ -618,6 +637,8 @@ mod credit_pool {
             acct::apply_unstake(&mut new, amount, now)?;
             let totals = with_grantor(self.totals, &old, &new)?;
             ext::push(self.token, grantor, amount)?;
+            // An unstake below MIN_ANCHOR_STAKE ends the anchoring at once.
+            ext::stake_changed(self.trust_graph, grantor, new.stake)?;
             self.save_grantor(grantor, &new);
             self.totals = totals;
             self.env().emit_event(Unstaked { grantor, amount, stake: new.stake });
@@ -658,15 +679,17 @@ mod credit_pool {
         // ---------------------------------------------------------------
 
         /// Draws `amount` from the caller's lines, lowest rate first (oldest
-        /// first on ties), and pays it to the caller.
+        /// first on ties), and pays it to the caller. Refused while the caller
+        /// has an open warning (SPEC §2, v2).
         ///
         /// # Errors
-        /// [`Error::Paused`], [`Error::ZeroAmount`],
+        /// [`Error::Paused`], [`Error::OpenWarning`], [`Error::ZeroAmount`],
         /// [`Error::InsufficientCredit`], [`Error::Token`], [`Error::Overflow`].
         #[ink(message)]
         pub fn draw(&mut self, amount: Balance) -> Result<()> {
             self.ensure_active()?;
             let borrower = self.env().caller();
+            self.ensure_no_warning(borrower)?;
             let now = self.env().block_timestamp();
             let mut loaded = self.load(borrower);
             let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
@@ -702,6 +725,14 @@ mod credit_pool {
             let views: Vec<(u32, u64, Balance, Balance)> =
                 loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, r.line.interest, r.line.principal)).collect();
             let (plan, used) = acct::plan_repay(&views, amount)?;
+            // Whether this repayment earns reputation (SPEC §2, v2): it pays
+            // all the interest due, or — within the grace, when none is due —
+            // at least a day's worth of the principal (1/30 of it, the grace
+            // period's days; at least one unit). At most one a day counts
+            // (the trust graph keeps that rule).
+            let due: Balance = views.iter().try_fold(0u128, |a, v| a.checked_add(v.2)).ok_or(Error::Overflow)?;
+            let owed_principal: Balance = views.iter().try_fold(0u128, |a, v| a.checked_add(v.3)).ok_or(Error::Overflow)?;
+            let qualifies = if due > 0 { used >= due } else { used >= owed_principal.div_ceil(30).max(1) };
             let (mut interest, mut principal, mut fee, mut insurance) = (0u128, 0u128, 0u128, 0u128);
             for (i, pay) in plan {
                 let r = loaded.rows.get_mut(i).ok_or(Error::Overflow)?;
@@ -718,11 +749,17 @@ mod credit_pool {
             ext::pull(self.token, borrower, used)?;
             self.store(&loaded);
             self.totals = totals;
-            if loaded.rows.iter().all(|r| r.line.interest == 0) {
-                self.warned.remove(borrower);
-            }
             // Reputation is best effort: a repayment is never blocked.
-            let reputation_recorded = ext::record(self.trust_graph, Reputation::Repayment, borrower).is_ok();
+            let mut reputation_recorded = true;
+            if loaded.rows.iter().all(|r| r.line.interest == 0) && self.warned.contains(borrower) {
+                // The pool's own warning is cleared by the pool, once its
+                // debt is current: never by another source's repayment.
+                self.warned.remove(borrower);
+                reputation_recorded &= ext::record(self.trust_graph, Reputation::WarningCleared, borrower).is_ok();
+            }
+            if qualifies {
+                reputation_recorded &= ext::record(self.trust_graph, Reputation::Repayment, borrower).is_ok();
+            }
             self.env().emit_event(Repaid { borrower, amount: used, interest, principal, fee, insurance, reputation_recorded });
             Ok(used)
         }
@@ -782,6 +819,9 @@ mod credit_pool {
             totals.lines = totals.lines.checked_sub(n).ok_or(Error::Overflow)?;
             ext::record(self.trust_graph, Reputation::Default, borrower)?;
             for r in &loaded.rows {
+                if r.after.stake != r.before.stake {
+                    ext::stake_changed(self.trust_graph, r.grantor, r.after.stake)?;
+                }
                 self.lines.remove((r.grantor, borrower));
                 unlist(&mut self.lines_by, r.grantor, borrower);
                 self.save_grantor(r.grantor, &r.after);
@@ -910,6 +950,9 @@ mod credit_pool {
             let mut totals = with_grantor(self.totals, &old, &new)?;
             totals.insurance = sub(totals.insurance, covered)?;
             totals.written_off = add(totals.written_off, written_off)?;
+            if written_off > 0 {
+                ext::stake_changed(self.trust_graph, creditor, new.stake)?;
+            }
             self.release_path(&hold.path, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1173,6 +1216,8 @@ mod credit_pool {
                 if ext::trust_of(self.trust_graph, grantor, borrower)?.is_none() {
                     return Err(Error::NoTrustEdge);
                 }
+                // A warned member receives no new or larger line (SPEC §2, v2).
+                self.ensure_no_warning(borrower)?;
             }
             if existing.is_none() {
                 let to = len(&self.lines_to.get(borrower).unwrap_or_default());
@@ -1228,6 +1273,13 @@ mod credit_pool {
         }
 
         /// Stores a grantor's record, or removes it once it holds nothing.
+        fn ensure_no_warning(&self, borrower: AccountId) -> Result<()> {
+            match ext::warnings_of(self.trust_graph, borrower)? {
+                0 => Ok(()),
+                open => Err(Error::OpenWarning { open }),
+            }
+        }
+
         fn save_grantor(&mut self, account: AccountId, g: &Grantor) {
             if g.stake == 0 && g.allocated == 0 && g.lent == 0 && g.locked_until <= self.env().block_timestamp() {
                 self.grantors.remove(account);

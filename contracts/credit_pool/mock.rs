@@ -23,6 +23,8 @@ struct State {
     edges: BTreeSet<(AccountId, AccountId)>,
     records: Vec<(Reputation, AccountId)>,
     graph_refuses: Option<tg::Error>,
+    stakes: std::collections::BTreeMap<AccountId, Balance>,
+    warnings: std::collections::BTreeMap<AccountId, u32>,
 }
 
 thread_local! {
@@ -63,6 +65,27 @@ pub fn balance_of(_token: AccountId, owner: AccountId) -> Result<Balance> {
 
 pub fn trust_of(_graph: AccountId, from: AccountId, to: AccountId) -> Result<Option<u16>> {
     Ok(with(|s| s.edges.contains(&(from, to)).then_some(100)))
+}
+
+/// Open warnings the trust graph reports for `member` (set by the tests).
+pub fn warnings_of(_graph: AccountId, member: AccountId) -> Result<u32> {
+    Ok(with(|s| s.warnings.get(&member).copied().unwrap_or(0)))
+}
+
+/// Makes the trust graph report `n` open warnings for `member`.
+pub fn set_warnings(member: AccountId, n: u32) {
+    with(|s| s.warnings.insert(member, n));
+}
+
+/// The stakes reported to the trust graph, last report per member.
+pub fn stake_changed(_graph: AccountId, member: AccountId, stake: Balance) -> Result<()> {
+    with(|s| s.stakes.insert(member, stake));
+    Ok(())
+}
+
+/// The stake last reported for `member`.
+pub fn reported_stake(member: AccountId) -> Option<Balance> {
+    with(|s| s.stakes.get(&member).copied())
 }
 
 pub fn record(_graph: AccountId, event: Reputation, member: AccountId) -> Result<()> {

@@ -164,6 +164,93 @@ fn seed_004_limits_alice_200_bob_100_eve_100() {
     books(&p);
 }
 
+/// SPEC §2 (v2): the trust graph anchors members by their pool stake, so
+/// the pool reports every stake change it makes: a stake, an unstake (the
+/// anchoring ends at once when the stake falls below the minimum).
+#[ink::test]
+fn every_stake_change_is_reported_to_the_trust_graph() {
+    let mut p = setup();
+    assert_eq!(mock::reported_stake(id(ALICE)), None);
+    stake(&mut p, ALICE, 150 * T);
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(150 * T));
+    stake(&mut p, ALICE, 50 * T);
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(200 * T));
+    set_now(p.grantor(id(ALICE)).locked_until);
+    as_caller(ALICE);
+    assert_eq!(p.unstake(150 * T), Ok(()));
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(50 * T));
+    // A refused unstake reports nothing.
+    assert_eq!(p.unstake(51 * T).is_err(), true);
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(50 * T));
+}
+
+/// SPEC §2 (v2): while a warning is open — from the pool or from an overdue
+/// term loan, as the trust graph reports it — the member may not draw and
+/// receives no new or larger line; it may still repay, and its grantors may
+/// still lower or close lines.
+#[ink::test]
+fn a_warned_member_may_not_draw_or_receive_new_lines() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 300 * T, 500);
+    as_caller(BOB);
+    p.draw(100 * T).unwrap();
+    mock::set_warnings(id(BOB), 1);
+    let before = (p.borrower(id(BOB)).unwrap(), p.totals(), events());
+    assert_eq!(p.draw(1), Err(Error::OpenWarning { open: 1 }));
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(BOB), 301 * T, 500), Err(Error::OpenWarning { open: 1 }));
+    mock::trust(id(EVE), id(BOB));
+    stake(&mut p, EVE, 100 * T);
+    as_caller(EVE);
+    assert_eq!(p.extend_credit(id(BOB), 10 * T, 500), Err(Error::OpenWarning { open: 1 }));
+    assert_eq!((p.borrower(id(BOB)).unwrap(), p.totals(), events()), (before.0, p.totals(), before.2 + 1), "only Eve's stake happened");
+    assert_eq!(p.line(id(EVE), id(BOB)), Ok(None));
+    as_caller(BOB);
+    assert_eq!(p.repay(10 * T), Ok(10 * T));
+    mock::set_warnings(id(BOB), 0);
+    assert_eq!(p.draw(1), Ok(()));
+    books(&p);
+}
+
+/// SPEC §2 (v2), stated directly: no repayment that pays less than the
+/// interest due — or, within the grace, less than a day's worth (1/30) of
+/// the principal — counts as history or clears a warning; one that does,
+/// counts; and the pool's warning is cleared by the pool once its interest
+/// is paid, never by a repayment that leaves interest unpaid.
+#[ink::test]
+fn dust_repayments_earn_no_reputation_and_clear_no_warning() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 10_000 * T);
+    line(&mut p, ALICE, BOB, 3_000 * T, 1_000);
+    as_caller(BOB);
+    p.draw(3_000 * T).unwrap();
+    // In the grace: 1 unit, and 99.99 of 3,000 (< 1/30 = 100), earn nothing.
+    assert_eq!(p.repay(1), Ok(1));
+    assert_eq!(p.repay(99_990_000), Ok(99_990_000));
+    assert!(mock::records().is_empty());
+    // 1/30 of what is owed now (2,900.01 / 30, rounded up) counts.
+    let owed = p.borrower(id(BOB)).unwrap().principal;
+    assert_eq!(p.repay(owed.div_ceil(30)), Ok(owed.div_ceil(30)));
+    assert_eq!(mock::records(), vec![(Reputation::Repayment, id(BOB))]);
+    // Past the grace and 60 days of unpaid interest: the pool warns.
+    set_now(30 * D + 61 * D);
+    as_caller(DAVE);
+    p.mark_overdue(id(BOB)).unwrap();
+    let due = p.borrower(id(BOB)).unwrap().interest;
+    assert!(due > 1);
+    as_caller(BOB);
+    assert_eq!(p.repay(due - 1), Ok(due - 1));
+    assert_eq!(mock::records().len(), 2, "a repayment short of the interest due neither counts nor clears: {:?}", mock::records());
+    assert_eq!(p.repay(1), Ok(1));
+    assert_eq!(
+        mock::records()[2..].to_vec(),
+        vec![(Reputation::WarningCleared, id(BOB)), (Reputation::Repayment, id(BOB))],
+        "the pool clears its own warning once the interest is paid"
+    );
+    books(&p);
+}
+
 #[ink::test]
 fn seed_004_granted_20000_may_use_10000() {
     let mut p = setup();
@@ -283,9 +370,11 @@ fn repay_pays_interest_then_principal_highest_rate_first_with_fee_and_insurance(
     assert_eq!((t.treasury, t.insurance, t.interest_earned), (2_500_000, 1_250_000, 21_250_000));
     assert_eq!(p.grantor(id(EVE)).stake, 10_017 * T);
     assert_eq!(p.grantor(id(ALICE)).stake, 10_004_250_000);
-    assert_eq!(mock::records(), vec![(Reputation::Repayment, id(BOB))]);
+    // 25 of the 30 of interest due: not a repayment that earns reputation.
+    assert!(mock::records().is_empty());
     // 3,655 more: Alice's 5 of interest, then Eve's principal (20 %) in full.
     assert_eq!(p.repay(3_655 * T), Ok(3_655 * T));
+    assert_eq!(mock::records(), vec![(Reputation::Repayment, id(BOB))]);
     assert_eq!(p.line(id(EVE), id(BOB)).unwrap().unwrap().principal, 0);
     assert_eq!(p.line(id(ALICE), id(BOB)).unwrap().unwrap().principal, 3_650 * T);
     // Overpaying takes only what is owed.
@@ -333,6 +422,9 @@ fn default_is_covered_by_insurance_only_partly_and_written_off_pro_rata() {
     let (ca, ce) = (reserve * 3 / 4, reserve / 4);
     assert_eq!(a0 - p.grantor(id(ALICE)).stake, 300 * T - ca);
     assert_eq!(e0 - p.grantor(id(EVE)).stake, 100 * T - ce);
+    // The trust graph hears of every grantor's smaller stake (anchoring).
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(p.grantor(id(ALICE)).stake));
+    assert_eq!(mock::reported_stake(id(EVE)), Some(p.grantor(id(EVE)).stake));
     let t = p.totals();
     assert_eq!((t.insurance, t.written_off), (reserve - ca - ce, 400 * T - ca - ce));
     assert_eq!(p.lines_to(id(BOB)), Ok(vec![]));

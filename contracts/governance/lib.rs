@@ -1,24 +1,35 @@
 //! # `governance` — quadratic voting and timelocked execution (SPEC §6)
 //!
-//! Members propose typed actions; members with a trust score of at least
-//! `min_trust_score` (or verified) receive `voice_credits` per proposal and
-//! cast n votes for or against at a cost of n² credits. A proposal that
+//! Members propose typed actions. One person, one voice (SPEC §6, v2):
+//! only **verified** members — verified by a verifier that governance (or
+//! the network profile, at deployment) appointed — receive `voice_credits`
+//! per proposal, and on a proposal only those verified **before it was
+//! made** (a snapshot: registering, trusting or verifying accounts after a
+//! proposal exists adds no voter to it). n votes for or against cost n²
+//! credits. A proposal that
 //! reaches the quorum and has more votes for than against is queued behind a
 //! timelock, then anyone may execute it within the execution window: the
 //! contract performs the cross-contract call. A failing call changes nothing
 //! (the callee reverts), leaves the proposal Queued and records the error.
 //!
 //! States: Pending → Active → (Defeated | Succeeded → Queued → (Executed |
-//! Expired)); Pending, Active, Succeeded or Queued → Canceled (proposer or
-//! guardian). Every transition is checked by [`Governance::expect`], whose
-//! error names the current and the expected state.
+//! Expired)); Succeeded → Expired when nobody queues it within the
+//! execution window after the vote; Pending, Active, Succeeded or Queued →
+//! Canceled (proposer), Queued → Canceled (guardian). Every transition is
+//! checked by [`Governance::expect`], whose error names the current and the
+//! expected state.
 //!
-//! The guardian (set at deployment) may pause the credit pool and cancel
-//! proposals, never unpause; governance may replace or remove it.
+//! The guardian (set at deployment) may pause the credit pool, never
+//! unpause. It may cancel a proposal only while it is Queued (in its
+//! timelock), and never one that removes or replaces the guardian, unpauses
+//! the pool or changes governance's own parameters: it can stop an attack
+//! in flight but cannot make itself irremovable or freeze the pool for good.
 //!
-//! Quorum: voters ≥ `quorum_bps` of the trust graph's members at proposal
-//! time (counting only eligible members would need a scan of all members;
-//! members are an upper bound, so the quorum is never easier than specified).
+//! Quorum: voters ≥ `quorum_bps` of the members verified when the proposal
+//! was made — registering accounts can never make quorum unreachable.
+//!
+//! Floors: outside development mode (a flag fixed at instantiation) the
+//! voting period and the timelock are at least one day each.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 pub use self::governance::{Action, Error, GovParams, Governance, GovernanceRef, ProposalInfo, State, Target, Wiring};
@@ -43,8 +54,8 @@ mod governance {
     /// Most proposals one member may have in voting (Pending or Active) at
     /// once: a cap on storage growth and on flooding the members' attention.
     pub const MAX_OPEN_PROPOSALS: u32 = 4;
-    /// 10^9: TS 1.0.
-    pub const SCALE: u128 = 1_000_000_000;
+    /// The floor of the voting period and the timelock outside development mode.
+    pub const PRODUCTION_FLOOR_MS: Timestamp = DAY_MS;
 
     /// Governance parameters (times in ms).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +74,6 @@ mod governance {
         pub execution_window_ms: Timestamp,
         /// Voice credits per eligible member and proposal (1..=10,000).
         pub voice_credits: u32,
-        /// Trust score (10^9 = 1.0) that makes a member eligible (0..=10^9).
-        pub min_trust_score: u128,
     }
 
     impl Default for GovParams {
@@ -76,15 +85,22 @@ mod governance {
                 timelock_ms: 2 * DAY_MS,
                 execution_window_ms: 14 * DAY_MS,
                 voice_credits: 100,
-                min_trust_score: SCALE / 10,
             }
         }
     }
 
     impl GovParams {
-        /// The name of the first parameter outside its range, if any.
-        pub fn invalid(&self) -> Option<&'static str> {
+        /// The name of the first parameter outside its range, if any;
+        /// outside development mode the voting period and the timelock are
+        /// at least [`PRODUCTION_FLOOR_MS`].
+        pub fn invalid(&self, dev_mode: bool) -> Option<&'static str> {
             const MINUTE: Timestamp = 60_000;
+            if !dev_mode && self.voting_period_ms < PRODUCTION_FLOOR_MS {
+                return Some("voting_period_ms");
+            }
+            if !dev_mode && self.timelock_ms < PRODUCTION_FLOOR_MS {
+                return Some("timelock_ms");
+            }
             if self.voting_delay_ms > 30 * DAY_MS {
                 return Some("voting_delay_ms");
             }
@@ -102,9 +118,6 @@ mod governance {
             }
             if !(1..=10_000).contains(&self.voice_credits) {
                 return Some("voice_credits");
-            }
-            if self.min_trust_score > SCALE {
-                return Some("min_trust_score");
             }
             None
         }
@@ -168,7 +181,7 @@ mod governance {
         Pending,
         /// Voting is open.
         Active,
-        /// Canceled by its proposer or the guardian.
+        /// Canceled by its proposer, or by the guardian while queued.
         Canceled,
         /// Voting ended without quorum or majority.
         Defeated,
@@ -176,7 +189,8 @@ mod governance {
         Succeeded,
         /// Queued behind the timelock (or its execution failed; it may be retried).
         Queued,
-        /// Queued but not executed within the window.
+        /// Queued but not executed within the window, or passed but not
+        /// queued within the window after the vote.
         Expired,
         /// Executed.
         Executed,
@@ -211,9 +225,12 @@ mod governance {
         pub votes_for: u64,
         pub votes_against: u64,
         pub voters: u32,
-        /// Members of the trust graph at proposal time.
+        /// Verified members of the trust graph when the proposal was made:
+        /// the most voters it can have.
         pub electorate: u32,
         pub quorum_bps: u32,
+        /// Voice credits of each eligible voter (the parameter when it was made).
+        pub voice_credits: u32,
         /// Earliest execution (0: not queued).
         pub eta: Timestamp,
         pub execution_window_ms: Timestamp,
@@ -254,6 +271,9 @@ mod governance {
         /// Each proposer's proposals that were in voting at its last proposal
         /// (at most [`MAX_OPEN_PROPOSALS`]).
         open_by: Mapping<AccountId, Vec<u32>>,
+        /// Development mode (fixed at instantiation): no floor on the voting
+        /// period and the timelock. `dcu` refuses it on a live chain.
+        dev_mode: bool,
     }
 
     /// A proposal was made.
@@ -346,7 +366,7 @@ mod governance {
         NoSuchProposal,
         /// The proposal is in `current`, the operation needs `expected`.
         WrongState { current: State, expected: State },
-        /// The caller has no voice credits (not a member, or trust below the threshold and not verified).
+        /// The caller has no voice: it is not a verified member.
         NoVoiceCredits,
         /// The caller already voted on this proposal.
         AlreadyVoted,
@@ -380,6 +400,13 @@ mod governance {
         Overflow,
         /// The proposer already has `max` proposals in voting.
         TooManyProposals { max: u32 },
+        /// The caller was verified at `verified_at`, not before the proposal
+        /// was made at `created_at`: it has no voice on this one.
+        VerifiedAfterProposal { verified_at: Timestamp, created_at: Timestamp },
+        /// The guardian may cancel only a Queued proposal, and never one that
+        /// removes or replaces the guardian, unpauses the pool or changes
+        /// governance's own parameters.
+        GuardianMayNotCancel,
     }
 
     /// Result of governance's messages.
@@ -391,20 +418,12 @@ mod governance {
         use super::*;
         use dcu_common::iface::raw;
 
-        pub fn trust_score(graph: AccountId, member: AccountId) -> Result<u128> {
-            match tg::trust_score(graph, member) {
-                Ok(Ok(ts)) => Ok(ts),
-                Ok(Err(e)) => Err(Error::TrustGraph(e)),
-                Err(_) => Err(Error::CallFailed),
-            }
+        pub fn verified_at(graph: AccountId, member: AccountId) -> Result<Option<Timestamp>> {
+            tg::verified_at(graph, member).map_err(|_| Error::CallFailed)
         }
 
-        pub fn is_verified(graph: AccountId, member: AccountId) -> Result<bool> {
-            tg::is_verified(graph, member).map_err(|_| Error::CallFailed)
-        }
-
-        pub fn member_count(graph: AccountId) -> Result<u32> {
-            tg::member_count(graph).map_err(|_| Error::CallFailed)
+        pub fn verified_count(graph: AccountId) -> Result<u32> {
+            tg::verified_count(graph).map_err(|_| Error::CallFailed)
         }
 
         pub fn call(contract: AccountId, selector: [u8; 4], args: Vec<u8>) -> core::result::Result<Vec<u8>, ()> {
@@ -414,13 +433,15 @@ mod governance {
 
     impl Governance {
         /// Governance with `params` and an optional `guardian`; the caller
-        /// may `wire` it once.
+        /// may `wire` it once. `dev_mode` (fixed for good) lifts the one-day
+        /// floors of the voting period and the timelock: for development
+        /// chains only.
         ///
         /// # Errors
         /// [`Error::InvalidParam`].
         #[ink(constructor)]
-        pub fn new(params: GovParams, guardian: Option<AccountId>) -> Result<Self> {
-            if let Some(name) = params.invalid() {
+        pub fn new(params: GovParams, guardian: Option<AccountId>, dev_mode: bool) -> Result<Self> {
+            if let Some(name) = params.invalid(dev_mode) {
                 return Err(Error::InvalidParam { name: name.into() });
             }
             Ok(Self {
@@ -432,6 +453,7 @@ mod governance {
                 ballots: Mapping::default(),
                 next_id: 0,
                 open_by: Mapping::default(),
+                dev_mode,
             })
         }
 
@@ -453,7 +475,7 @@ mod governance {
             Ok(())
         }
 
-        /// Proposes `action`; the caller must have voice credits. Returns the id.
+        /// Proposes `action`; the caller must be a verified member. Returns the id.
         ///
         /// # Errors
         /// [`Error::NotWired`], [`Error::NoVoiceCredits`], [`Error::TitleTooLong`],
@@ -466,8 +488,8 @@ mod governance {
             if u32::try_from(title.len()).map_or(true, |n| n > MAX_TITLE) {
                 return Err(Error::TitleTooLong { max: MAX_TITLE });
             }
-            check_action(&action)?;
-            if self.credits_of(proposer)? == 0 {
+            check_action(&action, self.dev_mode)?;
+            if ext::verified_at(w.trust_graph, proposer)?.is_none() {
                 return Err(Error::NoVoiceCredits);
             }
             let mut open: Vec<u32> = self
@@ -483,7 +505,9 @@ mod governance {
             let now = self.env().block_timestamp();
             let voting_starts = now.checked_add(self.params.voting_delay_ms).ok_or(Error::Overflow)?;
             let voting_ends = voting_starts.checked_add(self.params.voting_period_ms).ok_or(Error::Overflow)?;
-            let electorate = ext::member_count(w.trust_graph)?;
+            // The snapshot: members verified now; only those verified before
+            // `now` may vote, so the electorate is never smaller than the voters.
+            let electorate = ext::verified_count(w.trust_graph)?;
             let id = self.next_id;
             self.next_id = id.checked_add(1).ok_or(Error::Overflow)?;
             open.push(id);
@@ -502,6 +526,7 @@ mod governance {
                     voters: 0,
                     electorate,
                     quorum_bps: self.params.quorum_bps,
+                    voice_credits: self.params.voice_credits,
                     eta: 0,
                     execution_window_ms: self.params.execution_window_ms,
                     canceled: false,
@@ -519,7 +544,8 @@ mod governance {
         /// # Errors
         /// [`Error::NoSuchProposal`], [`Error::WrongState`] (not Active),
         /// [`Error::AlreadyVoted`], [`Error::ZeroVotes`],
-        /// [`Error::NoVoiceCredits`], [`Error::InsufficientCredits`].
+        /// [`Error::NoVoiceCredits`], [`Error::VerifiedAfterProposal`],
+        /// [`Error::InsufficientCredits`].
         #[ink(message)]
         pub fn vote(&mut self, id: u32, support: bool, votes: u32) -> Result<()> {
             let mut p = self.get(id)?;
@@ -531,10 +557,7 @@ mod governance {
             if votes == 0 {
                 return Err(Error::ZeroVotes);
             }
-            let credits = self.credits_of(voter)?;
-            if credits == 0 {
-                return Err(Error::NoVoiceCredits);
-            }
+            let credits = self.credits_on(&p, voter)?;
             let cost = u64::from(votes).checked_mul(u64::from(votes)).ok_or(Error::Overflow)?;
             if cost > u64::from(credits) {
                 return Err(Error::InsufficientCredits { credits, cost });
@@ -600,20 +623,32 @@ mod governance {
             }
         }
 
-        /// Cancels a proposal that is not finished (its proposer or the guardian).
+        /// Cancels a proposal: its proposer while it is not finished; the
+        /// guardian only while it is Queued and only if it does not remove or
+        /// replace the guardian, unpause the pool or change governance's
+        /// parameters.
         ///
         /// # Errors
-        /// [`Error::NoSuchProposal`], [`Error::Unauthorized`], [`Error::WrongState`].
+        /// [`Error::NoSuchProposal`], [`Error::Unauthorized`], [`Error::WrongState`],
+        /// [`Error::GuardianMayNotCancel`].
         #[ink(message)]
         pub fn cancel(&mut self, id: u32) -> Result<()> {
             let mut p = self.get(id)?;
             let caller = self.env().caller();
-            if caller != p.proposer && Some(caller) != self.guardian {
-                return Err(Error::Unauthorized { caller });
-            }
             let current = self.state_of(&p);
-            if !matches!(current, State::Pending | State::Active | State::Succeeded | State::Queued) {
-                return Err(Error::WrongState { current, expected: State::Active });
+            if caller == p.proposer {
+                if !matches!(current, State::Pending | State::Active | State::Succeeded | State::Queued) {
+                    return Err(Error::WrongState { current, expected: State::Active });
+                }
+            } else if Some(caller) == self.guardian {
+                if current != State::Queued {
+                    return Err(Error::WrongState { current, expected: State::Queued });
+                }
+                if !guardian_may_cancel(&p.action) {
+                    return Err(Error::GuardianMayNotCancel);
+                }
+            } else {
+                return Err(Error::Unauthorized { caller });
             }
             p.canceled = true;
             self.proposals.insert(id, &p);
@@ -668,13 +703,34 @@ mod governance {
             self.ballots.get((id, voter))
         }
 
-        /// Voice credits `account` receives per proposal (0: not eligible).
+        /// Voice credits `account` would receive on a proposal made now (0:
+        /// not a verified member).
         ///
         /// # Errors
         /// [`Error::NotWired`], [`Error::CallFailed`].
         #[ink(message)]
         pub fn voice_credits(&self, account: AccountId) -> Result<u32> {
-            self.credits_of(account)
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            Ok(if ext::verified_at(w.trust_graph, account)?.is_some() { self.params.voice_credits } else { 0 })
+        }
+
+        /// Voice credits `account` has on proposal `id`: the proposal's
+        /// snapshot decides (verified before it was made), or the typed
+        /// reason it has none.
+        ///
+        /// # Errors
+        /// [`Error::NoSuchProposal`], [`Error::NotWired`], [`Error::CallFailed`],
+        /// [`Error::NoVoiceCredits`], [`Error::VerifiedAfterProposal`].
+        #[ink(message)]
+        pub fn voice_credits_on(&self, id: u32, account: AccountId) -> Result<u32> {
+            let p = self.get(id)?;
+            self.credits_on(&p, account)
+        }
+
+        /// Whether governance runs in development mode (no one-day floors).
+        #[ink(message)]
+        pub fn dev_mode(&self) -> bool {
+            self.dev_mode
         }
 
         /// The parameters.
@@ -731,6 +787,10 @@ mod governance {
                 return State::Defeated;
             }
             if p.eta == 0 {
+                // Passed but never queued: stale after the execution window.
+                if now > p.voting_ends.saturating_add(p.execution_window_ms) {
+                    return State::Expired;
+                }
                 return State::Succeeded;
             }
             if now > p.eta.saturating_add(p.execution_window_ms) {
@@ -739,17 +799,14 @@ mod governance {
             State::Queued
         }
 
-        fn credits_of(&self, account: AccountId) -> Result<u32> {
+        /// The voice credits of `account` on proposal `p`: the proposal's
+        /// credits if `account` was verified before `p` was made.
+        fn credits_on(&self, p: &Proposal, account: AccountId) -> Result<u32> {
             let w = self.wiring.ok_or(Error::NotWired)?;
-            let ts = match ext::trust_score(w.trust_graph, account) {
-                Ok(ts) => ts,
-                Err(Error::TrustGraph(tg::Error::NotMember(_))) => return Ok(0),
-                Err(e) => return Err(e),
-            };
-            if ts >= self.params.min_trust_score || ext::is_verified(w.trust_graph, account)? {
-                Ok(self.params.voice_credits)
-            } else {
-                Ok(0)
+            match ext::verified_at(w.trust_graph, account)? {
+                None => Err(Error::NoVoiceCredits),
+                Some(at) if at >= p.created_at => Err(Error::VerifiedAfterProposal { verified_at: at, created_at: p.created_at }),
+                Some(_) => Ok(p.voice_credits),
             }
         }
 
@@ -769,7 +826,7 @@ mod governance {
         fn perform(&mut self, action: &Action) -> Result<core::result::Result<(), Option<Vec<u8>>>> {
             let (target, selector, args) = match action {
                 Action::SetGovParams(params) => {
-                    if let Some(name) = params.invalid() {
+                    if let Some(name) = params.invalid(self.dev_mode) {
                         return Ok(Err(Some(Error::InvalidParam { name: name.into() }.encode())));
                     }
                     let old = self.params;
@@ -808,14 +865,22 @@ mod governance {
         }
     }
 
+    /// Whether the guardian may cancel a proposal doing `action`: never one
+    /// that removes or replaces the guardian, unpauses the pool or changes
+    /// governance's own parameters. (It may cancel upgrades, governance's
+    /// included: stopping a malicious upgrade in its timelock is its job.)
+    fn guardian_may_cancel(action: &Action) -> bool {
+        !matches!(action, Action::SetGuardian(_) | Action::SetPoolPaused(false) | Action::SetGovParams(_))
+    }
+
     /// Refuses actions that can never succeed, before anyone votes on them.
-    fn check_action(action: &Action) -> Result<()> {
+    fn check_action(action: &Action, dev_mode: bool) -> Result<()> {
         match action {
             Action::SetPoolParams(p) => match p.invalid() {
                 Some(name) => Err(Error::InvalidParam { name: name.into() }),
                 None => Ok(()),
             },
-            Action::SetGovParams(p) => match p.invalid() {
+            Action::SetGovParams(p) => match p.invalid(dev_mode) {
                 Some(name) => Err(Error::InvalidParam { name: name.into() }),
                 None => Ok(()),
             },

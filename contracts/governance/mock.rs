@@ -1,19 +1,17 @@
 //! Stand-ins for governance's cross-contract calls in unit tests (the
-//! off-chain environment cannot call contracts): trust scores, verification
-//! and the member count of a trust graph, and the calls governance makes,
-//! recorded, each answered with a configurable answer (`[0]` = `Ok(())`).
+//! off-chain environment cannot call contracts): the verification times and
+//! the verified-member count of a trust graph, and the calls governance
+//! makes, recorded, each answered with a configurable answer (`[0]` = `Ok(())`).
 
-use crate::governance::{Error, Result};
-use dcu_common::iface::trust_graph as tg;
+use crate::governance::Result;
 use ink::primitives::AccountId;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 #[derive(Default)]
 struct State {
-    scores: BTreeMap<AccountId, u128>,
-    verified: BTreeSet<AccountId>,
-    members: u32,
+    verified: BTreeMap<AccountId, u64>,
+    verified_count: u32,
     calls: Vec<(AccountId, [u8; 4], Vec<u8>)>,
     answer: Option<core::result::Result<Vec<u8>, ()>>,
 }
@@ -26,16 +24,12 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
-pub fn trust_score(_graph: AccountId, member: AccountId) -> Result<u128> {
-    with(|s| s.scores.get(&member).copied().ok_or(Error::TrustGraph(tg::Error::NotMember(member))))
+pub fn verified_at(_graph: AccountId, member: AccountId) -> Result<Option<u64>> {
+    Ok(with(|s| s.verified.get(&member).copied()))
 }
 
-pub fn is_verified(_graph: AccountId, member: AccountId) -> Result<bool> {
-    Ok(with(|s| s.verified.contains(&member)))
-}
-
-pub fn member_count(_graph: AccountId) -> Result<u32> {
-    Ok(with(|s| s.members))
+pub fn verified_count(_graph: AccountId) -> Result<u32> {
+    Ok(with(|s| s.verified_count))
 }
 
 pub fn call(contract: AccountId, selector: [u8; 4], args: Vec<u8>) -> core::result::Result<Vec<u8>, ()> {
@@ -50,22 +44,23 @@ pub fn reset() {
     with(|s| *s = State::default());
 }
 
-/// Makes `who` a member with trust score `ts` (10^9 = 1.0).
-pub fn member(who: AccountId, ts: u128) {
+/// Marks `who` verified at time 0 (before every test's first proposal).
+pub fn verify(who: AccountId) {
+    verify_at(who, 0);
+}
+
+/// Marks `who` verified at `at` (ms) and counts it.
+pub fn verify_at(who: AccountId, at: u64) {
     with(|s| {
-        s.scores.insert(who, ts);
-        s.members += 1;
+        if s.verified.insert(who, at).is_none() {
+            s.verified_count += 1;
+        }
     });
 }
 
-/// Marks `who` verified.
-pub fn verify(who: AccountId) {
-    with(|s| s.verified.insert(who));
-}
-
-/// Sets the number of members the trust graph reports.
-pub fn set_members(n: u32) {
-    with(|s| s.members = n);
+/// Sets the number of verified members the trust graph reports.
+pub fn set_verified_count(n: u32) {
+    with(|s| s.verified_count = n);
 }
 
 /// The calls made so far.

@@ -26,31 +26,34 @@ fn id(n: u8) -> AccountId {
 fn as_caller(n: u8) {
     test::set_caller::<Env>(id(n));
 }
+/// The tests' clock starts 1 ms after the setup's verifications (at 0), so
+/// that the members verified by `setup` predate every proposal.
+const EPOCH: u64 = 1;
 fn set_now(ms: u64) {
-    test::set_block_timestamp::<Env>(ms);
+    test::set_block_timestamp::<Env>(ms + EPOCH);
 }
 const DEPLOYER: u8 = 9;
 const GUARDIAN: u8 = 8;
 const ALICE: u8 = 1;
 const BOB: u8 = 2;
 const CAROL: u8 = 3;
-const LOW: u8 = 4; // a member below the trust threshold
+const LOW: u8 = 4; // a member who is not verified
 const STRANGER: u8 = 7;
 
-/// Governance with default parameters, wired; members Alice, Bob, Carol
-/// (TS 0.5) and LOW (TS 0.05), ten members in all.
+/// Governance with default parameters (production floors), wired; Alice,
+/// Bob and Carol verified before anything is proposed, ten verified members
+/// in all; LOW is a member who is not verified.
 fn setup() -> Governance {
     mock::reset();
     test::set_callee::<Env>(AccountId::from(GOV));
     set_now(0);
     as_caller(DEPLOYER);
-    let mut g = Governance::new(GovParams::default(), Some(id(GUARDIAN))).expect("valid params");
+    let mut g = Governance::new(GovParams::default(), Some(id(GUARDIAN)), false).expect("valid params");
     assert_eq!(g.wire(Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW), loan_manager: AccountId::from(LOANS) }), Ok(()));
     for m in [ALICE, BOB, CAROL] {
-        mock::member(id(m), 500_000_000);
+        mock::verify(id(m));
     }
-    mock::member(id(LOW), 50_000_000);
-    mock::set_members(10);
+    mock::set_verified_count(10);
     g
 }
 
@@ -95,10 +98,10 @@ fn a_proposal_passes_waits_out_the_timelock_and_executes_the_call() {
     set_now(8 * D);
     assert_eq!(g.state(pid), Ok(State::Succeeded));
     assert_eq!(g.execute(pid), Err(Error::WrongState { current: State::Succeeded, expected: State::Queued }));
-    assert_eq!(g.queue(pid), Ok(10 * D));
+    assert_eq!(g.queue(pid), Ok(10 * D + EPOCH));
     assert_eq!(g.state(pid), Ok(State::Queued));
     set_now(10 * D - 1);
-    assert_eq!(g.execute(pid), Err(Error::Timelocked { eta: 10 * D }));
+    assert_eq!(g.execute(pid), Err(Error::Timelocked { eta: 10 * D + EPOCH }));
     assert!(mock::calls().is_empty());
     set_now(10 * D);
     as_caller(STRANGER);
@@ -132,35 +135,60 @@ fn quadratic_cost_at_its_boundaries() {
 }
 
 #[ink::test]
-fn only_trusted_or_verified_members_get_voice_credits() {
+fn only_members_verified_before_a_proposal_have_a_voice_on_it() {
     let mut g = setup();
-    let threshold = GovParams::default().min_trust_score;
-    mock::member(id(5), threshold);
-    mock::member(id(6), threshold - 1);
-    assert_eq!(g.voice_credits(id(5)), Ok(100));
-    assert_eq!(g.voice_credits(id(6)), Ok(0));
-    assert_eq!(g.voice_credits(id(STRANGER)), Ok(0));
+    // LOW is a member but not verified; a stranger is nothing: no voice.
+    assert_eq!(g.voice_credits(id(ALICE)), Ok(100));
     assert_eq!(g.voice_credits(id(LOW)), Ok(0));
-    mock::verify(id(LOW));
-    assert_eq!(g.voice_credits(id(LOW)), Ok(100));
+    assert_eq!(g.voice_credits(id(STRANGER)), Ok(0));
     as_caller(STRANGER);
     assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NoVoiceCredits));
-    as_caller(6);
+    as_caller(LOW);
     assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NoVoiceCredits));
     as_caller(ALICE);
     let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    let created_at = g.proposal(pid).unwrap().proposal.created_at;
+    // LOW is verified after the proposal was made: a voice on the next one only.
+    mock::verify_at(id(LOW), created_at);
+    assert_eq!(g.voice_credits(id(LOW)), Ok(100));
     set_now(D);
     as_caller(STRANGER);
     assert_eq!(g.vote(pid, true, 1), Err(Error::NoVoiceCredits));
-    as_caller(6);
-    assert_eq!(g.vote(pid, true, 1), Err(Error::NoVoiceCredits));
+    as_caller(LOW);
+    assert_eq!(g.voice_credits_on(pid, id(LOW)), Err(Error::VerifiedAfterProposal { verified_at: created_at, created_at }));
+    assert_eq!(g.vote(pid, true, 1), Err(Error::VerifiedAfterProposal { verified_at: created_at, created_at }));
     assert_eq!(g.proposal(pid).unwrap().proposal.voters, 0);
+    assert_eq!(g.voice_credits_on(pid, id(ALICE)), Ok(100));
+    let next = g.propose(raise_max_credit(), String::new()).unwrap();
+    set_now(2 * D);
+    assert_eq!(g.vote(next, true, 1), Ok(()));
+}
+
+#[ink::test]
+fn a_proposal_keeps_the_voice_credits_and_electorate_of_its_snapshot() {
+    let mut g = setup();
+    as_caller(ALICE);
+    let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    assert_eq!(g.proposal(pid).unwrap().proposal.electorate, 10);
+    // A thousand verifications later the proposal's quorum is unchanged.
+    for n in 100..=200u8 {
+        mock::verify_at(id(n), D / 2);
+    }
+    mock::set_verified_count(1_010);
+    assert_eq!(g.proposal(pid).unwrap().proposal.electorate, 10);
+    set_now(D);
+    for who in [ALICE, BOB] {
+        as_caller(who);
+        g.vote(pid, true, 10).unwrap();
+    }
+    set_now(8 * D);
+    assert_eq!(g.state(pid), Ok(State::Succeeded), "2 of the 10 eligible voted: the quorum of 10 % was met");
 }
 
 #[ink::test]
 fn without_quorum_or_majority_a_proposal_is_defeated() {
     let mut g = setup();
-    mock::set_members(30); // 10 % quorum: 3 voters
+    mock::set_verified_count(30); // 10 % quorum: 3 voters
     as_caller(ALICE);
     let a = g.propose(raise_max_credit(), String::new()).unwrap();
     let b = g.propose(raise_max_credit(), String::new()).unwrap();
@@ -230,12 +258,88 @@ fn proposer_or_guardian_cancel_unfinished_proposals() {
     assert_eq!(g.state(pid), Ok(State::Canceled));
     assert_eq!(g.cancel(pid), Err(Error::WrongState { current: State::Canceled, expected: State::Active }));
     set_now(0);
-    let q = passed(&mut g, raise_max_credit());
-    g.queue(q).unwrap();
+    // The guardian may not cancel a proposal in its vote, nor one that has
+    // passed but is not queued: only in the timelock.
+    as_caller(ALICE);
+    let active = g.propose(raise_max_credit(), String::new()).unwrap();
     as_caller(GUARDIAN);
+    assert_eq!(g.cancel(active), Err(Error::WrongState { current: State::Pending, expected: State::Queued }));
+    set_now(0);
+    let q = passed(&mut g, raise_max_credit());
+    as_caller(GUARDIAN);
+    assert_eq!(g.cancel(q), Err(Error::WrongState { current: State::Succeeded, expected: State::Queued }));
+    g.queue(q).unwrap();
     assert_eq!(g.cancel(q), Ok(()));
     set_now(10 * D);
     assert_eq!(g.execute(q), Err(Error::WrongState { current: State::Canceled, expected: State::Queued }));
+}
+
+#[ink::test]
+fn the_guardian_cannot_cancel_its_removal_an_unpause_or_governance_changes() {
+    // The attack (security review M2): a rogue guardian pauses the pool and
+    // cancels every proposal that would unpause it or remove the guardian.
+    let mut g = setup();
+    as_caller(GUARDIAN);
+    assert_eq!(g.guardian_pause(), Ok(()));
+    let actions = [
+        Action::SetPoolPaused(false),
+        Action::SetGovParams(GovParams { voting_period_ms: 3 * D, ..GovParams::default() }),
+        Action::SetGuardian(Some(id(CAROL))),
+        Action::SetGuardian(None),
+    ];
+    as_caller(ALICE);
+    let ids: Vec<u32> = actions.iter().map(|a| g.propose(a.clone(), String::new()).unwrap()).collect();
+    set_now(D);
+    for &pid in &ids {
+        for who in [ALICE, BOB] {
+            as_caller(who);
+            g.vote(pid, true, 10).unwrap();
+        }
+    }
+    set_now(8 * D);
+    for (&pid, action) in ids.iter().zip(&actions) {
+        g.queue(pid).unwrap();
+        as_caller(GUARDIAN);
+        assert_eq!(g.cancel(pid), Err(Error::GuardianMayNotCancel), "{action:?}");
+        assert_eq!(g.state(pid), Ok(State::Queued));
+    }
+    set_now(10 * D);
+    for (&pid, action) in ids.iter().zip(&actions) {
+        assert_eq!(g.execute(pid), Ok(true), "{action:?} executes despite the guardian");
+    }
+    assert_eq!(g.guardian(), None, "the guardian was removed");
+    // A guardian may still stop an upgrade in flight.
+    as_caller(ALICE);
+    let pid = g.propose(Action::SetGuardian(Some(id(GUARDIAN))), String::new()).unwrap();
+    set_now(11 * D);
+    g.vote(pid, true, 10).unwrap();
+    set_now(18 * D);
+    g.queue(pid).unwrap();
+    set_now(20 * D);
+    g.execute(pid).unwrap();
+    as_caller(ALICE);
+    let up = g.propose(Action::Upgrade { target: Target::CreditPool, code_hash: [7; 32].into() }, String::new()).unwrap();
+    set_now(21 * D);
+    g.vote(up, true, 10).unwrap();
+    set_now(28 * D);
+    g.queue(up).unwrap();
+    as_caller(GUARDIAN);
+    assert_eq!(g.cancel(up), Ok(()));
+}
+
+#[ink::test]
+fn a_passed_proposal_nobody_queues_goes_stale() {
+    // The attack (security review M6): a proposal passed long ago is queued
+    // months later, when circumstances have changed.
+    let mut g = setup();
+    let pid = passed(&mut g, Action::SpendTreasury { to: id(STRANGER), amount: 1_000 * T });
+    let ends = g.proposal(pid).unwrap().proposal.voting_ends;
+    test::set_block_timestamp::<Env>(ends + 14 * D);
+    assert_eq!(g.state(pid), Ok(State::Succeeded));
+    test::set_block_timestamp::<Env>(ends + 14 * D + 1);
+    assert_eq!(g.state(pid), Ok(State::Expired));
+    assert_eq!(g.queue(pid), Err(Error::WrongState { current: State::Expired, expected: State::Succeeded }));
+    assert!(mock::calls().is_empty());
 }
 
 #[ink::test]
@@ -312,12 +416,16 @@ fn typed_actions_call_the_right_message_with_their_arguments() {
 #[ink::test]
 fn governance_changes_its_own_parameters_within_their_ranges() {
     let mut g = setup();
+    // Production floors (security review M6): a vote shorter than a day or a
+    // timelock shorter than a day is refused before anyone votes on it.
     let fast = GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() };
     as_caller(ALICE);
+    assert_eq!(g.propose(Action::SetGovParams(fast), String::new()), Err(Error::InvalidParam { name: "voting_period_ms".into() }));
     assert_eq!(
-        g.propose(Action::SetGovParams(GovParams { voting_period_ms: 59_999, ..fast }), String::new()),
-        Err(Error::InvalidParam { name: "voting_period_ms".into() })
+        g.propose(Action::SetGovParams(GovParams { timelock_ms: D - 1, ..GovParams::default() }), String::new()),
+        Err(Error::InvalidParam { name: "timelock_ms".into() })
     );
+    let faster = GovParams { voting_delay_ms: 0, voting_period_ms: D, timelock_ms: D, ..GovParams::default() };
     assert_eq!(
         g.propose(Action::SetPoolParams(PoolParams { max_credit: 1, ..PoolParams::default() }), String::new()),
         Err(Error::InvalidParam { name: "max_credit".into() })
@@ -332,12 +440,27 @@ fn governance_changes_its_own_parameters_within_their_ranges() {
     );
     assert_eq!(g.propose(raise_max_credit(), "x".repeat(201)), Err(Error::TitleTooLong { max: MAX_TITLE }));
     set_now(0);
-    let pid = passed(&mut g, Action::SetGovParams(fast));
+    let pid = passed(&mut g, Action::SetGovParams(faster));
     g.queue(pid).unwrap();
     set_now(10 * D);
     assert_eq!(g.execute(pid), Ok(true));
-    assert_eq!(g.params(), fast);
+    assert_eq!(g.params(), faster);
     assert!(mock::calls().is_empty());
+}
+
+#[ink::test]
+fn one_minute_votes_and_no_timelock_exist_only_in_development_mode() {
+    mock::reset();
+    as_caller(DEPLOYER);
+    let fast = GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() };
+    assert_eq!(Governance::new(fast, None, false).err(), Some(Error::InvalidParam { name: "voting_period_ms".into() }));
+    let g = Governance::new(fast, None, true).expect("development mode");
+    assert!(g.dev_mode());
+    assert_eq!(g.params(), fast);
+    assert!(!Governance::new(GovParams::default(), None, false).unwrap().dev_mode());
+    // Even in development mode a vote lasts at least a minute.
+    let silly = GovParams { voting_period_ms: 59_999, ..fast };
+    assert_eq!(Governance::new(silly, None, true).err(), Some(Error::InvalidParam { name: "voting_period_ms".into() }));
 }
 
 #[ink::test]
@@ -345,8 +468,8 @@ fn wiring_and_construction_are_checked() {
     mock::reset();
     as_caller(DEPLOYER);
     let bad = GovParams { quorum_bps: 10_001, ..GovParams::default() };
-    assert_eq!(Governance::new(bad, None).err(), Some(Error::InvalidParam { name: "quorum_bps".into() }));
-    let mut g = Governance::new(GovParams::default(), None).unwrap();
+    assert_eq!(Governance::new(bad, None, false).err(), Some(Error::InvalidParam { name: "quorum_bps".into() }));
+    let mut g = Governance::new(GovParams::default(), None, false).unwrap();
     as_caller(ALICE);
     assert_eq!(g.propose(raise_max_credit(), String::new()), Err(Error::NotWired));
     let w = Wiring { trust_graph: AccountId::from(GRAPH), credit_pool: AccountId::from(POOL), warrant_escrow: AccountId::from(ESCROW), loan_manager: AccountId::from(LOANS) };

@@ -7,14 +7,25 @@
 //! line with enough free capacity, at most MAX_HOPS lines.
 //!
 //! - `request` scores the loan (seed 000 §2.1: (100·TS + purpose + 100·CF) / 3,
-//!   TS and CF read from `trust_graph`), prices it (seed 003 §7.1: 3 % +
-//!   (1 − TS)·5 % + (hops − 1)·1 %, never below the first line's rate) and asks
-//!   every intermediary for a warrant in `warrant_escrow` (WARRANT_RATIO of the
-//!   amount, split equally; standing policies lock at once).
-//! - A score ≥ AUTO_APPROVE_SCORE approves on the creditor's behalf; below it
-//!   the creditor must `approve`. With every warrant locked the loan is
-//!   Approved, and the borrower may `disburse`: the pool reserves the amount
-//!   on every line of the path and pays it from the creditor's stake.
+//!   TS, CF and the borrower's capacity C(v) read from `trust_graph` in one
+//!   `score` call), prices it (seed 003 §7.1: 3 % + (1 − TS)·5 % + (hops −
+//!   1)·1 %, never below the first line's rate) and asks every intermediary
+//!   for a warrant in `warrant_escrow` (WARRANT_RATIO of the amount, split
+//!   equally; standing policies lock at once when they accept the loan's
+//!   rate, amount and term).
+//! - Capacity bounds routed credit (SPEC §2, v2): the borrower's outstanding
+//!   term-loan principal — the amount of each of its loans not yet
+//!   disbursed (Requested, Approved), the unpaid principal of each running
+//!   one (Active, Overdue, Defaulted) — plus the new amount never exceeds
+//!   C(v), checked at `request` and again at `disburse`.
+//! - The score is advice, not consent (SPEC §5, v2): the creditor approves
+//!   every loan with `approve`, unless it has set a standing
+//!   [`ApprovalPolicy`] (minimum score, maximum amount, maximum term,
+//!   minimum rate) that the loan meets in full at its request; the
+//!   [`Approval`] verdict is kept in the loan and shown in its quote. With
+//!   the creditor's approval and every warrant locked the loan is Approved,
+//!   and the borrower may `disburse`: the pool reserves the amount on every
+//!   line of the path and pays it from the creditor's stake.
 //! - `repay` (partial allowed): interest accrued daily at the loan's rate
 //!   first, then principal. Principal, the protocol fee and the insurance
 //!   share go to the pool; of the rest the direct creditor (last hop's
@@ -36,12 +47,18 @@
 //! ## Access
 //! `wire`: the deployer, once. `set_params`, `set_code`: the wired
 //! governance. `request`, `disburse`, `cancel`: the borrower; `approve`: the
-//! creditor; everything else anyone. The pool, the escrow and the trust
+//! creditor; `set_approval_policy`: any account, for loans it is the
+//! creditor of; everything else anyone. The pool, the escrow and the trust
 //! graph accept this contract's calls because they are wired to it.
 //!
 //! ## Caps
 //! At most [`MAX_OPEN_LOANS`] loans per borrower that are not finished
 //! (Requested … Defaulted), so every borrower's list stays bounded.
+//!
+//! ## Invariant
+//! For every borrower, `outstanding_of(borrower)` = Σ over its unfinished
+//! loans of the amount (before disbursement) or the unpaid principal
+//! (after); finished loans count nothing.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[cfg(test)]
@@ -50,14 +67,15 @@ mod mock;
 mod tests;
 
 pub use self::loan_manager::{Error, Loan, LoanManager, LoanManagerRef, LoanView, Quote, Wiring, MAX_OPEN_LOANS, MAX_TERM_DAYS};
-pub use dcu_common::loan::{LoanParams, LoanState, Purpose};
+pub use dcu_common::loan::{Approval, ApprovalPolicy, LoanParams, LoanState, Purpose};
 
 #[ink::contract]
 mod loan_manager {
     use dcu_common::iface::trust_graph::{self as tg, Reputation};
+    use dcu_common::iface::warrant_escrow::LoanTerms;
     use dcu_common::iface::Refusal;
     use dcu_common::loan::{
-        accrued_interest, assessment_score, loan_rate_bps, split_interest, warrant_sizes, LoanParams, LoanState, Purpose,
+        accrued_interest, assessment_score, loan_rate_bps, split_interest, warrant_sizes, Approval, ApprovalPolicy, LoanParams, LoanState, Purpose,
     };
     #[cfg(not(test))]
     use dcu_common::pool::PathInfo;
@@ -72,7 +90,7 @@ mod loan_manager {
     /// Most unfinished loans one borrower may have.
     pub const MAX_OPEN_LOANS: u32 = 8;
     /// Longest term: ten years.
-    pub const MAX_TERM_DAYS: u32 = 3_650;
+    pub const MAX_TERM_DAYS: u32 = dcu_common::loan::MAX_TERM_DAYS;
 
     /// The contract allowed to change this one.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +121,11 @@ mod loan_manager {
         pub borrower_ts: u128,
         /// Warrants asked of the intermediaries, in total.
         pub warrants: Balance,
-        /// The creditor approved (by hand or by the score).
+        /// The creditor approved: by hand, or by its standing policy.
         pub creditor_approved: bool,
+        /// The creditor's standing policy's verdict at the request: met (the
+        /// policy approved it), the first bound it missed, or no policy.
+        pub approval: Approval,
         pub state: LoanState,
         pub requested_at: Timestamp,
         /// 0 until disbursed.
@@ -170,10 +191,15 @@ mod loan_manager {
     pub struct Quote {
         pub score: u32,
         pub rate_bps: u32,
-        /// Approved on the creditor's behalf (score ≥ AUTO_APPROVE_SCORE).
-        pub auto_approved: bool,
+        /// The creditor's standing policy's verdict: `PolicyMet` approves the
+        /// loan at its request; otherwise the creditor must `approve`.
+        pub approval: Approval,
         /// What the path can carry now.
         pub capacity: Balance,
+        /// The borrower's capacity C(v), which bounds its routed credit.
+        pub borrower_capacity: Balance,
+        /// The borrower's outstanding term-loan principal before this loan.
+        pub outstanding: Balance,
         /// Warrants in total, and each intermediary's.
         pub warrants: Balance,
         pub warrant_each: Balance,
@@ -195,6 +221,10 @@ mod loan_manager {
         open_by: Mapping<AccountId, Vec<u64>>,
         /// Ids handed out so far (the next id is this + 1).
         last_id: u64,
+        /// Each creditor's standing approval policy, if it set one.
+        approval_policies: Mapping<AccountId, ApprovalPolicy>,
+        /// Each borrower's outstanding term-loan principal (see the invariant).
+        outstanding: Mapping<AccountId, Balance>,
     }
 
     /// A borrower asked for a loan.
@@ -211,7 +241,8 @@ mod loan_manager {
         pub hops: u32,
         pub rate_bps: u32,
         pub score: u32,
-        pub auto_approved: bool,
+        /// The creditor's standing policy's verdict (`PolicyMet`: approved).
+        pub approval: Approval,
         /// Warrants locked at once by the holders' standing policies.
         pub warrants_locked: u32,
     }
@@ -226,12 +257,20 @@ mod loan_manager {
         pub by: AccountId,
     }
 
-    /// The creditor approved a loan scored below AUTO_APPROVE_SCORE.
+    /// The creditor approved a loan by hand.
     #[ink(event)]
     pub struct CreditorApproved {
         #[ink(topic)]
         pub id: u64,
         pub creditor: AccountId,
+    }
+
+    /// A creditor set (or, with `None`, removed) its standing approval policy.
+    #[ink(event)]
+    pub struct ApprovalPolicySet {
+        #[ink(topic)]
+        pub creditor: AccountId,
+        pub policy: Option<ApprovalPolicy>,
     }
 
     /// A loan was paid out to its borrower.
@@ -314,8 +353,14 @@ mod loan_manager {
         NoSuchLoan,
         /// The loan is in state `current`; it cannot become `wanted` from there.
         WrongState { current: LoanState, wanted: LoanState },
-        /// Scored below AUTO_APPROVE_SCORE: the creditor must approve first.
+        /// The creditor has not approved (by hand or by its policy) yet.
         NeedsCreditorApproval,
+        /// The borrower's outstanding term-loan principal plus `amount`
+        /// would exceed its capacity C(v).
+        CapacityExceeded { capacity: Balance, outstanding: Balance, amount: Balance },
+        /// An approval policy field is outside its range (`min_score` ≤ 100,
+        /// `max_amount` > 0, `max_term_days` 1..=3,650, `min_rate_bps` ≤ 10,000).
+        InvalidPolicy { name: ink::prelude::string::String },
         /// Not every intermediary has locked its warrant yet.
         WarrantsPending,
         /// The request expired at this time.
@@ -397,12 +442,8 @@ mod loan_manager {
             }
         }
 
-        pub fn trust_score(graph: AccountId, who: AccountId) -> Result<u128> {
-            graph_answer(tg::trust_score(graph, who))
-        }
-
-        pub fn confidence(graph: AccountId, who: AccountId) -> Result<u128> {
-            graph_answer(tg::confidence(graph, who))
+        pub fn score(graph: AccountId, who: AccountId) -> Result<tg::ScoreInfo> {
+            graph_answer(tg::score(graph, who))
         }
 
         pub fn record(graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {
@@ -429,9 +470,8 @@ mod loan_manager {
             pool_answer(pool::loan_settle(p, id))
         }
 
-        #[allow(clippy::too_many_arguments)]
-        pub fn escrow_create(e: AccountId, id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, rate: u32, ts: u128) -> Result<u32> {
-            escrow_answer(escrow::create(e, id, creditor, holders, total, rate, ts))
+        pub fn escrow_create(e: AccountId, id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, terms: LoanTerms) -> Result<u32> {
+            escrow_answer(escrow::create(e, id, creditor, holders, total, terms))
         }
 
         pub fn escrow_fully_locked(e: AccountId, id: u64) -> Result<bool> {
@@ -463,6 +503,8 @@ mod loan_manager {
                 loans: Mapping::default(),
                 open_by: Mapping::default(),
                 last_id: 0,
+                approval_policies: Mapping::default(),
+                outstanding: Mapping::default(),
             }
         }
 
@@ -477,7 +519,8 @@ mod loan_manager {
         /// # Errors
         /// [`Error::ZeroAmount`], [`Error::BadTerm`], [`Error::BadPath`],
         /// [`Error::TooManyHops`], [`Error::NoLine`],
-        /// [`Error::InsufficientCapacity`], [`Error::TooManyLoans`],
+        /// [`Error::InsufficientCapacity`], [`Error::CapacityExceeded`]
+        /// (the borrower's C(v)), [`Error::TooManyLoans`],
         /// [`Error::TrustGraph`] (not a member), [`Error::Escrow`] (e.g. a
         /// holder with too many open warrants), the callees' call failures,
         /// [`Error::Overflow`].
@@ -493,6 +536,7 @@ mod loan_manager {
                 return Err(Error::TooManyLoans { cap: MAX_OPEN_LOANS });
             }
             let id = self.last_id.checked_add(1).ok_or(Error::Overflow)?;
+            let outstanding = add(q.outstanding, amount)?;
             let now = self.now();
             let mut loan = Loan {
                 path,
@@ -504,7 +548,8 @@ mod loan_manager {
                 score: q.score,
                 borrower_ts: q.trust_score,
                 warrants: q.warrants,
-                creditor_approved: q.auto_approved,
+                creditor_approved: q.approval.approves(),
+                approval: q.approval,
                 state: LoanState::Requested,
                 requested_at: now,
                 disbursed_at: 0,
@@ -517,14 +562,15 @@ mod loan_manager {
             let holders = loan.holders();
             let mut warrants_locked = 0;
             if !holders.is_empty() {
-                warrants_locked =
-                    ext::escrow_create(self.warrant_escrow, id, loan.creditor(), holders, q.warrants, q.rate_bps, q.trust_score)?;
+                let terms = LoanTerms { amount, term_days, rate_bps: q.rate_bps, borrower_ts: q.trust_score };
+                warrants_locked = ext::escrow_create(self.warrant_escrow, id, loan.creditor(), holders, q.warrants, terms)?;
             }
             let approved = self.ready(id, &loan)?;
             self.last_id = id;
             let mut open = open;
             open.push(id);
             self.open_by.insert(borrower, &open);
+            self.outstanding.insert(borrower, &outstanding);
             self.env().emit_event(LoanRequested {
                 id,
                 borrower,
@@ -534,7 +580,7 @@ mod loan_manager {
                 hops: len(&loan.path).saturating_sub(1),
                 rate_bps: q.rate_bps,
                 score: q.score,
-                auto_approved: q.auto_approved,
+                approval: q.approval,
                 warrants_locked,
             });
             if approved {
@@ -544,7 +590,8 @@ mod loan_manager {
             Ok(id)
         }
 
-        /// The creditor approves loan `id` (needed below AUTO_APPROVE_SCORE).
+        /// The creditor approves loan `id` (needed unless its standing
+        /// policy approved the loan at its request).
         ///
         /// # Errors
         /// [`Error::NoSuchLoan`], [`Error::Unauthorized`] (not the creditor),
@@ -569,17 +616,20 @@ mod loan_manager {
             Ok(())
         }
 
-        /// The borrower takes loan `id`'s money: approved (by score or
-        /// creditor) and every warrant locked; the pool reserves the amount
-        /// on every line of the path and pays it from the creditor's stake.
-        /// Interest accrues from now; the loan is due in `term_days`.
+        /// The borrower takes loan `id`'s money: approved (by the creditor
+        /// or its policy) and every warrant locked, and the borrower's
+        /// outstanding principal still within its capacity C(v) now; the
+        /// pool reserves the amount on every line of the path and pays it
+        /// from the creditor's stake. Interest accrues from now; the loan is
+        /// due in `term_days`.
         ///
         /// # Errors
         /// [`Error::NoSuchLoan`], [`Error::Unauthorized`] (not the borrower),
         /// [`Error::WrongState`], [`Error::RequestExpired`],
         /// [`Error::NeedsCreditorApproval`], [`Error::WarrantsPending`],
-        /// [`Error::Pool`] (e.g. the path's capacity is gone, or paused),
-        /// [`Error::Overflow`].
+        /// [`Error::CapacityExceeded`] (C(v) fell since the request),
+        /// [`Error::TrustGraph`], [`Error::Pool`] (e.g. the path's capacity
+        /// is gone, or paused), [`Error::Overflow`].
         #[ink(message)]
         pub fn disburse(&mut self, id: u64) -> Result<()> {
             let mut loan = self.get(id)?;
@@ -599,6 +649,14 @@ mod loan_manager {
             } else {
                 ensure_state(&loan, LoanState::Approved, LoanState::Active)?;
                 self.ensure_fresh(&loan)?;
+            }
+            // The loan is already counted in the borrower's outstanding
+            // principal (since its request); C(v) may have fallen since.
+            let borrower = loan.borrower();
+            let outstanding = self.outstanding_of(borrower);
+            let capacity = ext::score(self.trust_graph, borrower)?.capacity;
+            if outstanding > capacity {
+                return Err(Error::CapacityExceeded { capacity, outstanding: outstanding.saturating_sub(loan.amount), amount: loan.amount });
             }
             let now = self.now();
             let term = u64::from(loan.term_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?;
@@ -669,6 +727,7 @@ mod loan_manager {
             loan.interest = sub(loan.interest, interest)?;
             loan.principal = sub(loan.principal, principal)?;
             loan.interest_paid = add(loan.interest_paid, interest)?;
+            self.reduce_outstanding(loan.borrower(), principal);
             let left = loan.principal;
             self.env().emit_event(Repayment { id, payer, interest, principal, fee: split.fee, insurance: split.insurance, shares, left });
             if loan.principal == 0 && loan.interest == 0 {
@@ -775,12 +834,37 @@ mod loan_manager {
                 if loan.holders().is_empty() { 0 } else { ext::escrow_claim(self.warrant_escrow, id, loss)? };
             let written_off = loss.saturating_sub(from_warrants);
             let interest_forgiven = loan.interest;
+            self.reduce_outstanding(loan.borrower(), principal);
             loan.principal = 0;
             loan.interest = 0;
             self.change(id, &mut loan, LoanState::Settled)?;
             self.finish(&loan, id);
             self.loans.insert(id, &loan);
             self.env().emit_event(Settled { id, principal, from_insurance, from_warrants, written_off, interest_forgiven });
+            Ok(())
+        }
+
+        /// Sets the caller's standing approval policy as a creditor: a loan
+        /// it is the creditor of is approved at its request when it meets
+        /// every bound (score ≥ `min_score`, amount ≤ `max_amount`, term ≤
+        /// `max_term_days`, rate ≥ `min_rate_bps`); `None` removes the
+        /// policy, so every loan waits for `approve`. Loans already
+        /// requested keep the verdict they got.
+        ///
+        /// # Errors
+        /// [`Error::InvalidPolicy`] naming the first field outside its range.
+        #[ink(message)]
+        pub fn set_approval_policy(&mut self, policy: Option<ApprovalPolicy>) -> Result<()> {
+            if let Some(name) = policy.as_ref().and_then(ApprovalPolicy::invalid) {
+                return Err(Error::InvalidPolicy { name: name.into() });
+            }
+            let creditor = self.env().caller();
+            if let Some(p) = &policy {
+                self.approval_policies.insert(creditor, p);
+            } else {
+                self.approval_policies.remove(creditor);
+            }
+            self.env().emit_event(ApprovalPolicySet { creditor, policy });
             Ok(())
         }
 
@@ -864,6 +948,20 @@ mod loan_manager {
             Ok(Some(LoanView { id, loan, interest_now, owed, expires_at, default_at }))
         }
 
+        /// `creditor`'s standing approval policy, `None` if it approves by hand.
+        #[ink(message)]
+        pub fn approval_policy(&self, creditor: AccountId) -> Option<ApprovalPolicy> {
+            self.approval_policies.get(creditor)
+        }
+
+        /// `borrower`'s outstanding term-loan principal: the amount of its
+        /// loans not yet disbursed plus the unpaid principal of its running
+        /// ones; with a new amount it may not exceed C(borrower).
+        #[ink(message)]
+        pub fn outstanding_of(&self, borrower: AccountId) -> Balance {
+            self.outstanding.get(borrower).unwrap_or(0)
+        }
+
         /// Unfinished loans of `borrower` (Requested … Defaulted).
         #[ink(message)]
         pub fn open_loans(&self, borrower: AccountId) -> Vec<u64> {
@@ -911,7 +1009,8 @@ mod loan_manager {
         // Internals
         // ---------------------------------------------------------------
 
-        /// Validates a request and scores it (reads the trust graph and the pool).
+        /// Validates a request and scores it: one `score` read of the trust
+        /// graph (TS, CF and C(v) together) and one path read of the pool.
         fn assess(&self, amount: Balance, purpose: Purpose, term_days: u32, path: &[AccountId]) -> Result<Quote> {
             if amount == 0 {
                 return Err(Error::ZeroAmount);
@@ -932,8 +1031,9 @@ mod loan_manager {
                 return Err(Error::TooManyHops { max: self.params.max_hops });
             }
             let borrower = *path.last().ok_or(Error::BadPath)?;
-            let ts = ext::trust_score(self.trust_graph, borrower)?;
-            let cf = ext::confidence(self.trust_graph, borrower)?;
+            let creditor = *path.first().ok_or(Error::BadPath)?;
+            let graph = ext::score(self.trust_graph, borrower)?;
+            let (ts, cf) = (graph.trust_score, graph.confidence);
             let info = ext::pool_path(self.credit_pool, path.to_vec())?;
             if let Some(hop) = info.missing_hop {
                 return Err(Error::NoLine { hop });
@@ -941,15 +1041,23 @@ mod loan_manager {
             if amount > info.capacity {
                 return Err(Error::InsufficientCapacity { available: info.capacity, requested: amount });
             }
+            let outstanding = self.outstanding_of(borrower);
+            // Saturating: a sum past u128::MAX exceeds any capacity anyway.
+            if outstanding.saturating_add(amount) > graph.capacity {
+                return Err(Error::CapacityExceeded { capacity: graph.capacity, outstanding, amount });
+            }
             let rate_bps = loan_rate_bps(ts, hops, info.first_rate_bps, &self.params).ok_or(Error::Overflow)?;
             let score = assessment_score(ts, cf, purpose, &self.params);
+            let approval = Approval::of(self.approval_policies.get(creditor).as_ref(), score, amount, term_days, rate_bps);
             let holders = path.len().saturating_sub(2);
             let (sizes, warrants) = warrant_sizes(amount, holders, self.params.warrant_ratio_bps).ok_or(Error::Overflow)?;
             Ok(Quote {
                 score,
                 rate_bps,
-                auto_approved: score >= self.params.auto_approve_score,
+                approval,
                 capacity: info.capacity,
+                borrower_capacity: graph.capacity,
+                outstanding,
                 warrants,
                 warrant_each: sizes[0],
                 trust_score: ts,
@@ -995,9 +1103,22 @@ mod loan_manager {
                 ext::escrow_release(self.warrant_escrow, id)?;
             }
             self.change(id, loan, to)?;
+            self.reduce_outstanding(loan.borrower(), loan.amount);
             self.finish(loan, id);
             self.loans.insert(id, loan);
             Ok(())
+        }
+
+        /// Lowers `borrower`'s outstanding principal by `by` (a repayment, a
+        /// settlement, or a request that ended undisbursed).
+        fn reduce_outstanding(&mut self, borrower: AccountId, by: Balance) {
+            // Saturating: the invariant keeps the stored sum ≥ every loan's part.
+            let left = self.outstanding_of(borrower).saturating_sub(by);
+            if left == 0 {
+                self.outstanding.remove(borrower);
+            } else {
+                self.outstanding.insert(borrower, &left);
+            }
         }
 
         /// Takes a finished loan off its borrower's open list.

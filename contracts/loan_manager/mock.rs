@@ -1,7 +1,8 @@
 //! Stand-ins for the loan manager's cross-contract calls in unit tests (the
 //! off-chain environment cannot call contracts). They behave like the real
 //! callees in what the loan manager relies on: a PSP22 ledger
-//! (`dcu_common::ledger`), trust scores, a pool that reserves free line
+//! (`dcu_common::ledger`), trust scores and capacities (counting the
+//! `score` reads), a pool that reserves free line
 //! capacity and lends from the creditor's unlent stake (paying out of and
 //! back into the pool's own token balance), and an escrow that locks
 //! warrants from holders with a standing yes, releases them and pays claims
@@ -9,7 +10,8 @@
 //! from the real callees (one byte: the refusing check).
 
 use crate::loan_manager::{Error, Result};
-use dcu_common::iface::trust_graph::{self as tg, Reputation};
+use dcu_common::iface::trust_graph::{self as tg, Reputation, ScoreInfo};
+use dcu_common::iface::warrant_escrow::LoanTerms;
 use dcu_common::ledger::{Ledger, LedgerError};
 use dcu_common::loan::settle_default;
 use dcu_common::pool::{PathInfo, PoolParams};
@@ -35,6 +37,8 @@ pub const NO_ESCROW_LOAN: u8 = 1;
 #[derive(Clone)]
 pub struct EscrowLoan {
     pub creditor: AccountId,
+    /// The loan's terms as the loan manager passed them.
+    pub terms: LoanTerms,
     /// (holder, amount, locked)
     pub warrants: Vec<(AccountId, Balance, bool)>,
     pub open: bool,
@@ -43,7 +47,10 @@ pub struct EscrowLoan {
 #[derive(Default)]
 struct State {
     ledger: Ledger<AccountId>,
-    scores: BTreeMap<AccountId, (u128, u128)>,
+    /// TS, CF, C(v).
+    scores: BTreeMap<AccountId, (u128, u128, Balance)>,
+    /// `score` calls so far.
+    score_reads: u32,
     /// (grantor, borrower) → (free capacity, rate)
     lines: BTreeMap<(AccountId, AccountId), (Balance, u32)>,
     unlent: BTreeMap<AccountId, Balance>,
@@ -96,12 +103,22 @@ pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
     with(|s| s.ledger.transfer(from, to, amount)).map_err(token_error)
 }
 
-pub fn trust_score(_graph: AccountId, who: AccountId) -> Result<u128> {
-    with(|s| s.scores.get(&who).map(|x| x.0)).ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
-}
-
-pub fn confidence(_graph: AccountId, who: AccountId) -> Result<u128> {
-    with(|s| s.scores.get(&who).map(|x| x.1)).ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
+pub fn score(_graph: AccountId, who: AccountId) -> Result<ScoreInfo> {
+    with(|s| {
+        s.score_reads += 1;
+        s.scores.get(&who).map(|&(trust_score, confidence, capacity)| ScoreInfo {
+            direct_trust: 0,
+            network_trust: 0,
+            trust_score,
+            confidence,
+            capacity,
+            neighbours: 0,
+            components: [0; 5],
+            inactive: false,
+            defaulted: false,
+        })
+    })
+    .ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
 }
 
 pub fn record(_graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {
@@ -190,7 +207,7 @@ pub fn pool_settle(_p: AccountId, id: u64) -> Result<Balance> {
     })
 }
 
-pub fn escrow_create(_e: AccountId, id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, _rate: u32, _ts: u128) -> Result<u32> {
+pub fn escrow_create(_e: AccountId, id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, terms: LoanTerms) -> Result<u32> {
     with(|s| {
         let n = holders.len() as u128;
         let mut warrants = Vec::new();
@@ -201,7 +218,7 @@ pub fn escrow_create(_e: AccountId, id: u64, creditor: AccountId, holders: Vec<A
             locked += u32::from(lock);
             warrants.push((*h, amount, lock));
         }
-        s.escrow.insert(id, EscrowLoan { creditor, warrants, open: true });
+        s.escrow.insert(id, EscrowLoan { creditor, terms, warrants, open: true });
         Ok(locked)
     })
 }
@@ -274,9 +291,20 @@ pub fn supply() -> Balance {
     with(|s| s.ledger.supply())
 }
 
-/// A member with TS and CF (10^9).
+/// A member with TS and CF (10^9) and a capacity (1,000,000 tokens) that
+/// bounds nothing in tests about other rules.
 pub fn member(who: AccountId, ts: u128, cf: u128) {
-    with(|s| s.scores.insert(who, (ts, cf)));
+    with(|s| s.scores.insert(who, (ts, cf, 1_000_000 * dcu_common::ONE_TOKEN)));
+}
+
+/// Sets a member's capacity C(v).
+pub fn set_capacity(who: AccountId, capacity: Balance) {
+    with(|s| s.scores.get_mut(&who).unwrap().2 = capacity);
+}
+
+/// How many `score` reads the trust graph answered so far.
+pub fn score_reads() -> u32 {
+    with(|s| s.score_reads)
 }
 
 /// `creditor` stakes `amount` in the pool (tokens move into the pool).

@@ -1,7 +1,9 @@
 //! Unit tests of `loan_manager` in the off-chain environment (the pool, the
 //! escrow, the trust graph and the token are `crate::mock`): seed 000's
 //! assessment and seed 003's rate on a 3-hop loan, warrants locked by
-//! policy and by hand, the creditor's approval below the score, the
+//! policy and by hand, the creditor's consent (by hand, or by a standing
+//! approval policy met in full; never by the score alone), capacity
+//! bounding routed credit, one trust-graph read per request, the
 //! interest split to the unit, full repayment closing the loan, overdue →
 //! default → settlement with insurance first, cancel and expiry at the
 //! millisecond, every error with nothing changed, every state transition
@@ -12,13 +14,15 @@ use crate::loan_manager::*;
 use core::result::Result;
 use crate::mock::{self, ESCROW, POOL};
 use dcu_common::iface::trust_graph::{self as tg, Reputation};
-use dcu_common::loan::{LoanParams, LoanState, Purpose};
+use dcu_common::iface::warrant_escrow::LoanTerms;
+use dcu_common::loan::{Approval, ApprovalPolicy, LoanParams, LoanState, Purpose};
 use dcu_common::{DAY_MS as D, ONE_TOKEN as T};
 use ink::env::test;
 use ink::env::DefaultEnvironment as Env;
 use ink::primitives::{AccountId, Hash};
 use proptest::prelude::*;
 use psp22::PSP22Error;
+use std::collections::{BTreeMap, BTreeSet};
 
 const LM: [u8; 32] = [0x10; 32];
 const GOV: u8 = 0xA1;
@@ -56,13 +60,19 @@ fn path3() -> Vec<AccountId> {
 /// C stakes 10,000 and lends over C → I1 → I2 → B (lines of 1,000 at 4 %,
 /// 5 %, 5 %); B has TS 0.8 and CF 0.9; I1 and I2 hold 1,000 each and lock
 /// warrants automatically; B holds 10,000; everyone approved the contract
-/// that pulls from them.
+/// that pulls from them. C approves by its standing policy [`c_policy`]
+/// (score ≥ 60, up to 1,000 for up to ten years at any rate).
 fn setup() -> LoanManager {
     community(true)
 }
 
 /// The same community; the intermediaries lock warrants automatically or
 /// only by hand.
+/// C's standing approval policy in [`community`].
+fn c_policy() -> ApprovalPolicy {
+    ApprovalPolicy { min_score: 60, max_amount: 1_000 * T, max_term_days: MAX_TERM_DAYS, min_rate_bps: 0 }
+}
+
 fn community(auto: bool) -> LoanManager {
     mock::reset();
     test::set_callee::<Env>(lm());
@@ -82,6 +92,8 @@ fn community(auto: bool) -> LoanManager {
         }
     }
     mock::fund(id(B), lm(), 10_000 * T);
+    as_caller(C);
+    assert_eq!(m.set_approval_policy(Some(c_policy())), Ok(()));
     m
 }
 
@@ -104,7 +116,7 @@ fn a_three_hop_request_is_scored_priced_and_warranted_by_policy() {
     let n = events();
     let q = m.quote(1_000 * T, Purpose::CommunityInfrastructure, 365, path3()).unwrap();
     // seed 000: (80 + 95 + 90) / 3 = 88; seed 003: 3 % + 0.2 · 5 % + 2 · 1 % = 6 %.
-    assert_eq!((q.score, q.rate_bps, q.auto_approved, q.capacity), (88, 600, true, 1_000 * T));
+    assert_eq!((q.score, q.rate_bps, q.approval, q.capacity), (88, 600, Approval::PolicyMet, 1_000 * T));
     assert_eq!((q.warrants, q.warrant_each), (800 * T, 400 * T), "80 % split over two intermediaries");
     let id1 = request(&mut m, 1_000 * T, Purpose::CommunityInfrastructure, path3()).unwrap();
     assert_eq!(id1, 1);
@@ -112,7 +124,10 @@ fn a_three_hop_request_is_scored_priced_and_warranted_by_policy() {
     assert_eq!(events(), n + 2);
     let v = m.loan(id1).unwrap().unwrap();
     assert_eq!(v.loan.state, LoanState::Approved);
+    assert_eq!((v.loan.creditor_approved, v.loan.approval), (true, Approval::PolicyMet), "approved by C's own policy");
     assert_eq!((v.loan.rate_bps, v.loan.score, v.loan.warrants), (600, 88, 800 * T));
+    let terms = mock::escrow_loan(id1).unwrap().terms;
+    assert_eq!(terms, LoanTerms { amount: 1_000 * T, term_days: 365, rate_bps: 600, borrower_ts: TS08 }, "the escrow sees the loan's amount and term");
     assert_eq!(v.expires_at, 1_000 + 7 * D);
     assert_eq!(mock::balance(id(I1)), 600 * T, "400 locked in the escrow");
     assert_eq!(m.open_loans(id(B)), vec![1]);
@@ -163,13 +178,14 @@ fn the_open_loan_cap_holds_at_eight_and_refuses_the_ninth() {
 }
 
 #[ink::test]
-fn below_the_score_the_creditor_must_approve() {
+fn below_the_policys_score_the_creditor_must_approve() {
     let mut m = setup();
-    // TS 0.1, CF 0.1, creative project: (10 + 75 + 10) / 3 = 31 < 60.
+    // TS 0.1, CF 0.1, creative project: (10 + 75 + 10) / 3 = 31 < C's 60.
     mock::member(id(B), 100_000_000, 100_000_000);
     let id1 = request(&mut m, 500 * T, Purpose::CreativeProject, path3()).unwrap();
     let v = m.loan(id1).unwrap().unwrap();
     assert_eq!((v.loan.score, v.loan.creditor_approved, v.loan.state), (31, false, LoanState::Requested));
+    assert_eq!(v.loan.approval, Approval::ScoreBelow { score: 31, min: 60 });
     as_caller(B);
     assert_eq!(m.disburse(id1), Err(Error::NeedsCreditorApproval));
     for who in [B, I1, X] {
@@ -454,13 +470,227 @@ fn access_matrix_and_governed_parameters() {
 }
 
 // ---------------------------------------------------------------------------
+// Creditor consent (SPEC §5 v2, review H2)
+// ---------------------------------------------------------------------------
+
+#[ink::test]
+fn request_without_a_policy_waits_for_the_creditor_whatever_the_score() {
+    let mut m = setup();
+    as_caller(C);
+    assert_eq!(m.set_approval_policy(None), Ok(()));
+    // The best score there is: TS 1, CF 1, community infrastructure → 98.
+    mock::member(id(B), 1_000_000_000, 1_000_000_000);
+    let q = m.quote(1_000 * T, Purpose::CommunityInfrastructure, 365, path3()).unwrap();
+    assert_eq!((q.score, q.approval), (98, Approval::NoPolicy));
+    let id1 = request(&mut m, 1_000 * T, Purpose::CommunityInfrastructure, path3()).unwrap();
+    let v = m.loan(id1).unwrap().unwrap();
+    assert_eq!((v.loan.state, v.loan.creditor_approved, v.loan.approval), (LoanState::Requested, false, Approval::NoPolicy));
+    as_caller(B);
+    let n = events();
+    assert_eq!(m.disburse(id1), Err(Error::NeedsCreditorApproval));
+    assert_eq!((events(), state(&m, id1), mock::hold(id1)), (n, LoanState::Requested, None), "a refusal changes nothing");
+    as_caller(C);
+    assert_eq!(m.approve(id1), Ok(()));
+    assert_eq!(state(&m, id1), LoanState::Approved);
+    as_caller(B);
+    assert_eq!(m.disburse(id1), Ok(()));
+    books();
+}
+
+#[ink::test]
+fn set_approval_policy_sets_and_removes_the_callers_policy_with_an_event() {
+    let mut m = setup();
+    assert_eq!(m.approval_policy(id(C)), Some(c_policy()));
+    assert_eq!(m.approval_policy(id(X)), None);
+    let p = ApprovalPolicy { min_score: 0, max_amount: 1, max_term_days: 1, min_rate_bps: 10_000 };
+    as_caller(X);
+    let n = events();
+    assert_eq!(m.set_approval_policy(Some(p)), Ok(()));
+    assert_eq!(events(), n + 1, "ApprovalPolicySet");
+    assert_eq!((m.approval_policy(id(X)), m.approval_policy(id(C))), (Some(p), Some(c_policy())), "only the caller's own");
+    assert_eq!(m.set_approval_policy(None), Ok(()));
+    assert_eq!(events(), n + 2);
+    assert_eq!(m.approval_policy(id(X)), None);
+    // Removing twice is harmless (and still says so).
+    assert_eq!(m.set_approval_policy(None), Ok(()));
+    assert_eq!(events(), n + 3);
+}
+
+#[ink::test]
+fn set_approval_policy_refuses_each_field_out_of_range_and_changes_nothing() {
+    let mut m = setup();
+    let ok = c_policy();
+    let cases = [
+        (ApprovalPolicy { min_score: 101, ..ok }, "min_score"),
+        (ApprovalPolicy { max_amount: 0, ..ok }, "max_amount"),
+        (ApprovalPolicy { max_term_days: 0, ..ok }, "max_term_days"),
+        (ApprovalPolicy { max_term_days: MAX_TERM_DAYS + 1, ..ok }, "max_term_days"),
+        (ApprovalPolicy { min_rate_bps: 10_001, ..ok }, "min_rate_bps"),
+    ];
+    as_caller(C);
+    let n = events();
+    for (p, name) in cases {
+        assert_eq!(m.set_approval_policy(Some(p)), Err(Error::InvalidPolicy { name: name.into() }), "{p:?}");
+    }
+    assert_eq!((events(), m.approval_policy(id(C))), (n, Some(ok)), "no event, the old policy stands");
+}
+
+#[ink::test]
+fn a_policy_approves_only_a_loan_inside_every_bound_and_names_the_one_missed() {
+    let mut m = setup();
+    // B (TS 0.8, CF 0.9) over C → I1 → I2 → B: productive enterprise scores 85, the rate is 6 %.
+    let strict = ApprovalPolicy { min_score: 85, max_amount: 200 * T, max_term_days: 90, min_rate_bps: 600 };
+    as_caller(C);
+    m.set_approval_policy(Some(strict)).unwrap();
+    let cases: [(ApprovalPolicy, u128, u32, Approval); 5] = [
+        (strict, 200 * T, 90, Approval::PolicyMet),
+        (ApprovalPolicy { min_score: 86, ..strict }, 200 * T, 90, Approval::ScoreBelow { score: 85, min: 86 }),
+        (strict, 200 * T + 1, 90, Approval::AmountAbove { amount: 200 * T + 1, max: 200 * T }),
+        (strict, 200 * T, 91, Approval::TermAbove { term_days: 91, max: 90 }),
+        (ApprovalPolicy { min_rate_bps: 601, ..strict }, 10 * T, 30, Approval::RateBelow { rate_bps: 600, min: 601 }),
+    ];
+    for (policy, amount, term, verdict) in cases {
+        as_caller(C);
+        m.set_approval_policy(Some(policy)).unwrap();
+        let q = m.quote(amount, Purpose::ProductiveEnterprise, term, path3()).unwrap();
+        assert_eq!((q.score, q.rate_bps, q.approval), (85, 600, verdict));
+        as_caller(B);
+        let i = m.request(amount, Purpose::ProductiveEnterprise, desc(), term, path3()).unwrap();
+        let v = m.loan(i).unwrap().unwrap();
+        let met = verdict == Approval::PolicyMet;
+        assert_eq!((v.loan.approval, v.loan.creditor_approved), (verdict, met));
+        assert_eq!(v.loan.state, if met { LoanState::Approved } else { LoanState::Requested }, "{verdict:?}");
+        m.cancel(i).unwrap();
+    }
+    // Another account's policy never approves C's loans: not an intermediary's, not the borrower's.
+    as_caller(C);
+    m.set_approval_policy(None).unwrap();
+    for who in [I1, I2, B] {
+        as_caller(who);
+        m.set_approval_policy(Some(ApprovalPolicy { min_score: 0, max_amount: u128::MAX, max_term_days: MAX_TERM_DAYS, min_rate_bps: 0 })).unwrap();
+    }
+    let i = request(&mut m, T, Purpose::ProductiveEnterprise, path3()).unwrap();
+    assert_eq!((state(&m, i), m.loan(i).unwrap().unwrap().loan.approval), (LoanState::Requested, Approval::NoPolicy));
+    // A policy set after a request does not approve it: the creditor's approve does.
+    as_caller(C);
+    m.set_approval_policy(Some(c_policy())).unwrap();
+    assert_eq!(state(&m, i), LoanState::Requested);
+    assert_eq!(m.approve(i), Ok(()));
+    assert_eq!(state(&m, i), LoanState::Approved);
+    books();
+}
+
+// ---------------------------------------------------------------------------
+// Capacity bounds routed credit (SPEC §2 v2) and one score read (review L6)
+// ---------------------------------------------------------------------------
+
+#[ink::test]
+fn request_beyond_the_borrowers_capacity_is_refused_and_changes_nothing() {
+    let mut m = setup();
+    mock::set_capacity(id(B), 1_500 * T);
+    mock::line(id(C), id(B), 1_000 * T, 400);
+    let direct = || vec![id(C), id(B)];
+    let a = request(&mut m, 1_000 * T, Purpose::ProductiveEnterprise, path3()).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 1_000 * T, "counted from the request");
+    let q = m.quote(500 * T, Purpose::ProductiveEnterprise, 365, direct()).unwrap();
+    assert_eq!((q.borrower_capacity, q.outstanding), (1_500 * T, 1_000 * T));
+    let exceeded = || Error::CapacityExceeded { capacity: 1_500 * T, outstanding: 1_000 * T, amount: 500 * T + 1 };
+    assert_eq!(m.quote(500 * T + 1, Purpose::ProductiveEnterprise, 365, direct()), Err(exceeded()));
+    let n = events();
+    assert_eq!(request(&mut m, 500 * T + 1, Purpose::ProductiveEnterprise, direct()), Err(exceeded()));
+    assert_eq!((events(), m.last_id(), m.open_loans(id(B)), m.outstanding_of(id(B))), (n, 1, vec![a], 1_000 * T));
+    // Exactly up to C(v) is allowed.
+    let b = request(&mut m, 500 * T, Purpose::ProductiveEnterprise, direct()).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 1_500 * T);
+    assert_eq!(
+        request(&mut m, 1, Purpose::ProductiveEnterprise, direct()),
+        Err(Error::CapacityExceeded { capacity: 1_500 * T, outstanding: 1_500 * T, amount: 1 })
+    );
+    // Finishing a request frees its part.
+    as_caller(B);
+    m.cancel(b).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 1_000 * T);
+    books();
+}
+
+#[ink::test]
+fn outstanding_principal_follows_every_step_of_a_loans_life() {
+    let mut m = setup();
+    let a = request(&mut m, 1_000 * T, Purpose::CommunityInfrastructure, path3()).unwrap();
+    as_caller(B);
+    m.disburse(a).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 1_000 * T, "disbursing changes nothing: the amount became principal");
+    set_now(1_000 + 73 * D);
+    // 12 of interest first, then 100 of principal.
+    m.repay(a, 112 * T).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 900 * T);
+    // Expiry of a second request frees its amount.
+    mock::line(id(C), id(B), 100 * T, 400);
+    let b = request(&mut m, 50 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 950 * T);
+    set_now(1_000 + 73 * D + 7 * D);
+    as_caller(X);
+    m.expire(b).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 900 * T);
+    // Default and settlement: the unpaid principal leaves the borrower's count.
+    set_now(1_000 + 455 * D);
+    m.mark_overdue(a).unwrap();
+    m.declare_default(a).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 900 * T, "a defaulted loan is still owed");
+    m.settle(a).unwrap();
+    assert_eq!(m.outstanding_of(id(B)), 0);
+    // Full repayment closes to zero too.
+    let c = request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).unwrap();
+    as_caller(B);
+    m.disburse(c).unwrap();
+    m.repay(c, 20 * T).unwrap();
+    assert_eq!((state(&m, c), m.outstanding_of(id(B))), (LoanState::Closed, 0));
+    books();
+}
+
+#[ink::test]
+fn disburse_rechecks_the_borrowers_capacity_and_changes_nothing_when_it_fell() {
+    let mut m = setup();
+    let a = request(&mut m, 1_000 * T, Purpose::CommunityInfrastructure, path3()).unwrap();
+    // C(v) fell since the request (e.g. TS fell): 900 < 1,000.
+    mock::set_capacity(id(B), 900 * T);
+    as_caller(B);
+    let (n, b0) = (events(), mock::balance(id(B)));
+    assert_eq!(m.disburse(a), Err(Error::CapacityExceeded { capacity: 900 * T, outstanding: 0, amount: 1_000 * T }));
+    assert_eq!((events(), state(&m, a), mock::hold(a), mock::balance(id(B))), (n, LoanState::Approved, None, b0));
+    assert_eq!(m.outstanding_of(id(B)), 1_000 * T);
+    mock::set_capacity(id(B), 1_000 * T);
+    assert_eq!(m.disburse(a), Ok(()));
+    assert_eq!(mock::balance(id(B)), b0 + 1_000 * T);
+    books();
+}
+
+#[ink::test]
+fn request_and_quote_read_the_trust_graph_once() {
+    let mut m = setup();
+    let r0 = mock::score_reads();
+    m.quote(100 * T, Purpose::CreativeProject, 30, path3()).unwrap();
+    assert_eq!(mock::score_reads(), r0 + 1, "quote: one score() call for TS, CF and C(v)");
+    let a = request(&mut m, 100 * T, Purpose::CreativeProject, path3()).unwrap();
+    assert_eq!(mock::score_reads(), r0 + 2, "request: one score() call");
+    as_caller(B);
+    m.disburse(a).unwrap();
+    assert_eq!(mock::score_reads(), r0 + 3, "disburse: one score() call to recheck C(v)");
+}
+
+// ---------------------------------------------------------------------------
 // Random operation sequences
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
 enum Op {
-    Request { amount: u16, hops: u8, auto: bool },
-    Approve(u8),
+    Request { amount: u16, hops: u8, auto: bool, purpose: u8, term: u16 },
+    /// Creditor `20 + creditor % 4` sets a policy (some out of range) or removes it.
+    Policy { creditor: u8, policy: Option<(u8, u16, u16, u16)> },
+    /// The loan's creditor approves, or (`by_creditor` false) someone else tries.
+    Approve { loan: u8, by_creditor: bool },
+    /// The borrower's capacity C(v) changes (in whole tokens).
+    Capacity(u16),
     Accept(u8),
     Disburse(u8),
     Repay { loan: u8, amount: u16 },
@@ -474,8 +704,12 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (1u16..600, 1u8..=4, any::<bool>()).prop_map(|(amount, hops, auto)| Op::Request { amount, hops, auto }),
-        1 => (0u8..8).prop_map(Op::Approve),
+        3 => (1u16..600, 1u8..=4, any::<bool>(), 0u8..5, prop_oneof![Just(30u16), Just(90), Just(400), 1u16..=3_651])
+            .prop_map(|(amount, hops, auto, purpose, term)| Op::Request { amount, hops, auto, purpose, term }),
+        1 => (0u8..4, proptest::option::of((55u8..=102, 0u16..=700, 0u16..=500, 400u16..=900)))
+            .prop_map(|(creditor, policy)| Op::Policy { creditor, policy }),
+        2 => (0u8..8, any::<bool>()).prop_map(|(loan, by_creditor)| Op::Approve { loan, by_creditor }),
+        1 => (0u16..3_000).prop_map(Op::Capacity),
         2 => (0u8..8).prop_map(Op::Accept),
         3 => (0u8..8).prop_map(Op::Disburse),
         3 => ((0u8..8), (1u16..150)).prop_map(|(loan, amount)| Op::Repay { loan, amount }),
@@ -488,8 +722,19 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A policy as the test sets it, and the test's own reading of its bounds
+/// (independent of `ApprovalPolicy::check`).
+fn policy_of(p: (u8, u16, u16, u16)) -> ApprovalPolicy {
+    ApprovalPolicy { min_score: p.0, max_amount: u128::from(p.1) * T, max_term_days: u32::from(p.2), min_rate_bps: u32::from(p.3) }
+}
+
+fn inside(p: &ApprovalPolicy, l: &Loan) -> bool {
+    l.score >= u32::from(p.min_score) && l.amount <= p.max_amount && l.term_days <= p.max_term_days && l.rate_bps >= p.min_rate_bps
+}
+
 /// Members 20..=24 form a chain 20 → 21 → 22 → 23 → 24 (lines of 2,000 at
-/// 5 %); the borrower 24 has TS 0.6; intermediaries hold 5,000 each.
+/// 5 %); the borrower 24 has TS 0.6; intermediaries hold 5,000 each. No
+/// creditor has a policy until an `Op::Policy` sets one.
 fn run_sequence(ops: &[Op]) -> Result<(), String> {
     mock::reset();
     test::set_callee::<Env>(lm());
@@ -510,6 +755,13 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
     mock::fund(id(24), lm(), 100_000 * T);
     let supply = mock::supply();
     let mut now = 1u64;
+    // The test's own record: each creditor's policy in force, the policy
+    // in force at each loan's request, the loans its creditor approved by
+    // hand, and the capacity C(24) now.
+    let mut policies: BTreeMap<AccountId, ApprovalPolicy> = BTreeMap::new();
+    let mut policy_at_request: BTreeMap<u64, Option<ApprovalPolicy>> = BTreeMap::new();
+    let mut by_hand: BTreeSet<u64> = BTreeSet::new();
+    let mut capacity = 1_000_000 * T;
     for (step, op) in ops.iter().enumerate() {
         let last = m.last_id();
         let pick = |k: u8| if last == 0 { 1 } else { u64::from(k) % last + 1 };
@@ -519,8 +771,11 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
             if fit.is_empty() || k % 5 == 0 { pick(k) } else { fit[usize::from(k) % fit.len()] }
         };
         let before: Vec<_> = (1..=last).map(|i| m.loan(i).unwrap()).collect();
+        let outstanding_before = m.outstanding_of(id(24));
+        let policies_before: Vec<_> = (20..=23).map(|c| m.approval_policy(id(c))).collect();
+        let events_before = events();
         let res: Result<(), Error> = match op {
-            Op::Request { amount, hops, auto } => {
+            Op::Request { amount, hops, auto, purpose, term } => {
                 let start = 4 - usize::from(*hops);
                 let path = chain[start..].to_vec();
                 let holders: Vec<AccountId> = path[1..path.len() - 1].to_vec();
@@ -528,18 +783,46 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
                 for h in holders.iter().filter(|_| *auto) {
                     mock::auto_accept(*h);
                 }
+                let creditor = path[0];
                 as_caller(24);
-                m.request(u128::from(*amount) * T, Purpose::ProductiveEnterprise, desc(), 30, path).map(|_| ())
+                let r = m.request(u128::from(*amount) * T, Purpose::ALL[usize::from(*purpose)], desc(), u32::from(*term), path);
+                if let Ok(i) = r {
+                    policy_at_request.insert(i, policies.get(&creditor).copied());
+                }
+                r.map(|_| ())
             }
-            Op::Approve(k) => {
-                let i = pick(*k);
+            Op::Policy { creditor, policy } => {
+                let c = id(20 + creditor % 4);
+                let p = policy.map(policy_of);
+                test::set_caller::<Env>(c);
+                let r = m.set_approval_policy(p);
+                if r.is_ok() {
+                    match p {
+                        Some(p) => policies.insert(c, p),
+                        None => policies.remove(&c),
+                    };
+                }
+                r
+            }
+            Op::Approve { loan, by_creditor } => {
+                let i = in_state(*loan, &[LoanState::Requested]);
                 match m.loan(i).unwrap() {
                     Some(v) => {
-                        test::set_caller::<Env>(v.loan.creditor());
-                        m.approve(i)
+                        let who = if *by_creditor { v.loan.creditor() } else { v.loan.path[1] };
+                        test::set_caller::<Env>(who);
+                        let r = m.approve(i);
+                        if r.is_ok() {
+                            by_hand.insert(i);
+                        }
+                        r
                     }
                     None => Err(Error::NoSuchLoan),
                 }
+            }
+            Op::Capacity(c) => {
+                capacity = u128::from(*c) * T;
+                mock::set_capacity(id(24), capacity);
+                Ok(())
             }
             Op::Accept(k) => {
                 let i = pick(*k);
@@ -584,11 +867,50 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
                 m.expire(pick(*k))
             }
         };
-        // A refusal changes nothing.
+        // A refusal changes nothing and says nothing.
         if res.is_err() {
             let after: Vec<_> = (1..=last).map(|i| m.loan(i).unwrap()).collect();
             if after != before || m.last_id() != last {
                 return Err(format!("step {step} {op:?} refused ({res:?}) but changed loans"));
+            }
+            let policies_after: Vec<_> = (20..=23).map(|c| m.approval_policy(id(c))).collect();
+            if m.outstanding_of(id(24)) != outstanding_before || policies_after != policies_before {
+                return Err(format!("step {step} {op:?} refused ({res:?}) but changed the outstanding principal or a policy"));
+            }
+            if events() != events_before {
+                return Err(format!("step {step} {op:?} refused ({res:?}) but emitted an event"));
+            }
+        }
+        // Capacity bounds routed credit: a request or disbursement that went
+        // through leaves the outstanding principal within C(v) now.
+        if res.is_ok() && matches!(op, Op::Request { .. } | Op::Disburse(_)) && m.outstanding_of(id(24)) > capacity {
+            return Err(format!("step {step} {op:?}: outstanding {} above capacity {capacity}", m.outstanding_of(id(24))));
+        }
+        // The stored outstanding principal is the sum over unfinished loans.
+        let mut owed = 0u128;
+        for i in 1..=m.last_id() {
+            let l = m.loan(i).unwrap().unwrap().loan;
+            owed += match l.state {
+                LoanState::Requested | LoanState::Approved => l.amount,
+                LoanState::Active | LoanState::Overdue | LoanState::Defaulted => l.principal,
+                _ => 0,
+            };
+        }
+        if m.outstanding_of(id(24)) != owed {
+            return Err(format!("step {step} {op:?}: outstanding {} ≠ Σ unfinished loans {owed}", m.outstanding_of(id(24))));
+        }
+        // Consent: no loan is approved without its creditor's approve or a
+        // policy, in force at the request, that it meets in full.
+        for i in 1..=m.last_id() {
+            let l = m.loan(i).unwrap().unwrap().loan;
+            let reached_approved = l.creditor_approved
+                || matches!(
+                    l.state,
+                    LoanState::Approved | LoanState::Active | LoanState::Overdue | LoanState::Defaulted | LoanState::Settled | LoanState::Repaid | LoanState::Closed
+                );
+            let consent = by_hand.contains(&i) || policy_at_request.get(&i).copied().flatten().is_some_and(|p| inside(&p, &l));
+            if reached_approved && !consent {
+                return Err(format!("step {step} {op:?}: loan {i} ({:?}) approved without the creditor's consent", l.state));
             }
         }
         mock::books_ok().map_err(|e| format!("step {step} {op:?}: {e}"))?;
@@ -629,13 +951,19 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1_000))]
 
-    /// Random sequences of requests, approvals, acceptances, disbursements,
-    /// repayments, waits, overdue, default, settlement, cancel and expiry:
-    /// after every step the pool holds exactly its unlent stake + insurance
-    /// + treasury, the escrow exactly its locked warrants, no token is
-    /// created or lost, a refused operation changes no loan, every open
-    /// loan's principal is what the pool holds for it, and at the end every
-    /// loan still owing can be repaid in full.
+    /// Random sequences of requests (any purpose and term), creditors'
+    /// approval policies (valid, out of range, removed), approvals by the
+    /// creditor and by others, capacity changes, acceptances,
+    /// disbursements, repayments, waits, overdue, default, settlement,
+    /// cancel and expiry: after every step the pool holds exactly its
+    /// unlent stake + insurance + treasury, the escrow exactly its locked
+    /// warrants, no token is created or lost, a refused operation changes
+    /// no loan, policy or outstanding principal and emits no event, every
+    /// open loan's principal is what the pool holds for it, **no loan
+    /// reaches Approved without its creditor's `approve` or a policy it
+    /// fully met at its request**, **the outstanding routed principal
+    /// never exceeds C(v) after a request or disbursement**, and at the
+    /// end every loan still owing can be repaid in full.
     #[test]
     fn random_sequences_keep_every_balance(ops in proptest::collection::vec(op(), 1..50)) {
         let mut outcome = Err(String::from("not run"));

@@ -15,18 +15,36 @@
 //! The maths is `dcu_common::trust`, shared with the `dcu` CLI, so scores
 //! computed off chain equal these to the unit.
 //!
+//! ## Trust costs something (SPEC §2, v2)
+//! A member is **anchored** when it is verified, or when it has staked at
+//! least MIN_ANCHOR_STAKE in the pool (reported by the wired pool through
+//! `stake_changed`) and its membership is at least MIN_ANCHOR_AGE old. Only
+//! edges from anchored trusters **count**: in DT, NT, the diversity share
+//! and |N|. An edge from an unanchored member is stored (and counts against
+//! the degree caps) but weighs nothing until its truster is anchored; so a
+//! fresh account, or any number of them, adds nothing to anyone's score.
+//! Vouching needs an anchored voucher. The target of trust may
+//! `reject_trust(truster)`: the edge goes and the truster is blocked until
+//! the target `unblock`s it.
+//!
 //! ## Invariants (checked by `assert_invariants` in the unit tests)
-//! - `DT(v)` = Σ of the stored weights of v's in-edges;
-//! - `in_edges(v)` and `out_edges(v)` mirror the weight map exactly;
-//! - `neighbours(v)` = |{x : x→v or v→x}|, `mutual_in(v)` = |{x : x→v and v→x}|;
-//! - out-degree ≤ `max_out_degree`, in-degree ≤ `max_in_degree`.
+//! - `DT(v)` = Σ of the weights of v's in-edges from anchored trusters,
+//!   `trusters(v)` their number;
+//! - `in_edges(v)` and `out_edges(v)` mirror the weight map exactly, and
+//!   `in_degree`/`out_degree` count them (anchored or not);
+//! - `neighbours(v)` = |{x : (x→v and x anchored) or (v→x and v anchored)}|,
+//!   `mutual_in(v)` = |{x : x→v, x anchored, and v→x}|;
+//! - out-degree ≤ `max_out_degree`, in-degree ≤ `max_in_degree`;
+//! - a member's `anchored` flag is what the rule said at its last refresh.
 //!
 //! ## Access
 //! - `wire`: the deployer, once.
 //! - `set_params`, `set_verifier`: the wired governance contract only.
 //! - `verify`: an appointed verifier.
 //! - `record_repayment`, `record_warning`, `record_default`: the wired
-//!   `credit_pool` or `loan_manager` only.
+//!   `credit_pool` or `loan_manager` only; `stake_changed`: the wired pool.
+//! - `reject_trust`, `unblock`: the target of the trust.
+//! - `refresh_anchor`: anyone.
 //! - Everything else: any registered member.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
@@ -68,28 +86,48 @@ mod trust_graph {
         pub registered_at: Timestamp,
         /// Verified by an appointed verifier.
         pub verified: bool,
-        /// DT: sum of incoming weights.
+        /// DT: sum of the weights of counting in-edges (from anchored trusters).
         pub direct_trust: u32,
-        /// Number of trust edges received.
+        /// Trust edges received and stored, counting or not (the in-degree cap).
         pub in_degree: u32,
-        /// Number of trust edges given.
+        /// Trust edges given and stored (the out-degree cap).
         pub out_degree: u32,
-        /// Trusters this member trusts back.
+        /// Counting in-edges: anchored trusters.
+        pub trusters: u32,
+        /// Anchored trusters this member trusts back.
         pub mutual_in: u32,
-        /// |N(v)|: distinct accounts with an edge to or from this member.
+        /// |N(v)|: distinct accounts with a counting edge to or from this member.
         pub neighbours: u32,
+        /// Anchored (SPEC §2, v2): verified, or staked MIN_ANCHOR_STAKE with a
+        /// membership MIN_ANCHOR_AGE old. Only an anchored member's edges
+        /// count. Kept current by `verify`, the pool's `stake_changed` and
+        /// `refresh_anchor` (anyone, e.g. once the age is reached).
+        pub anchored: bool,
         /// Vouches received.
         pub vouches: u32,
         /// Repayments recorded.
         pub tx_count: u64,
         /// Last repayment or registration (ms).
         pub last_activity: Timestamp,
-        /// Open warnings (cleared by the next repayment).
+        /// Open warnings from every source (the pool's and the loan
+        /// manager's below): while any is open the member may not draw,
+        /// request a term loan or receive new lines.
         pub open_warnings: u32,
         /// Defaults recorded.
         pub defaults: u32,
         /// CF is halved until this time (ms).
         pub default_until: Timestamp,
+        /// Open warnings raised by the pool (overdue pool interest).
+        pub pool_warnings: u32,
+        /// Open warnings raised by the loan manager (overdue term loans).
+        pub loan_warnings: u32,
+        /// The day (block time / 1 day) of the last repayment counted in
+        /// `tx_count`: at most one a day counts.
+        pub last_counted_day: u64,
+        /// When a verifier attested this member (ms; 0: not verified).
+        /// Governance gives a voice on a proposal only to members verified
+        /// before it was made.
+        pub verified_at: Timestamp,
     }
 
     impl MemberInfo {
@@ -101,7 +139,7 @@ mod trust_graph {
                 default_until: self.default_until,
                 dt: u128::from(self.direct_trust),
                 tx_count: self.tx_count,
-                trusters: self.in_degree,
+                trusters: self.trusters,
                 trusted_back: self.mutual_in,
                 verified: self.verified,
                 vouches: self.vouches,
@@ -158,6 +196,13 @@ mod trust_graph {
         vouched: Mapping<(AccountId, AccountId), ()>,
         /// Appointed verifiers.
         verifiers: Mapping<AccountId, ()>,
+        /// Verified members (governance's electorate at a proposal).
+        verified_count: u32,
+        /// (target, truster) pairs the target has rejected: the truster may
+        /// not trust the target again until the target lifts the block.
+        blocked: Mapping<(AccountId, AccountId), ()>,
+        /// Stakes in the credit pool, as the wired pool last reported them.
+        stakes: Mapping<AccountId, Balance>,
     }
 
     /// A member registered.
@@ -208,6 +253,44 @@ mod trust_graph {
         pub member: AccountId,
     }
 
+    /// The target rejected a truster's trust: the edge (if any) is gone and
+    /// the truster may not re-add it until the target lifts the block.
+    #[ink(event)]
+    pub struct TrustRejected {
+        #[ink(topic)]
+        pub target: AccountId,
+        #[ink(topic)]
+        pub truster: AccountId,
+        /// The weight of the removed edge, `None` if there was none.
+        pub previous: Option<u16>,
+    }
+
+    /// A member became anchored (its edges count from now on) or stopped
+    /// being anchored (they weigh nothing until it is again).
+    #[ink(event)]
+    pub struct AnchorChanged {
+        #[ink(topic)]
+        pub member: AccountId,
+        pub anchored: bool,
+    }
+
+    /// The pool reported a member's stake.
+    #[ink(event)]
+    pub struct StakeReported {
+        #[ink(topic)]
+        pub member: AccountId,
+        pub stake: Balance,
+    }
+
+    /// The target lifted its block on a truster.
+    #[ink(event)]
+    pub struct TrustUnblocked {
+        #[ink(topic)]
+        pub target: AccountId,
+        #[ink(topic)]
+        pub truster: AccountId,
+    }
+
     /// Governance appointed or removed a verifier.
     #[ink(event)]
     pub struct VerifierSet {
@@ -235,12 +318,24 @@ mod trust_graph {
         pub wiring: Wiring,
     }
 
-    /// A repayment was recorded (clears open warnings and inactivity).
+    /// A qualifying repayment was reported: activity now; it counts in the
+    /// transaction history (`counted`) if none counted yet today.
     #[ink(event)]
     pub struct RepaymentRecorded {
         #[ink(topic)]
         pub member: AccountId,
         pub tx_count: u64,
+        pub counted: bool,
+    }
+
+    /// The source of a warning cleared it: that debt is current again.
+    #[ink(event)]
+    pub struct WarningCleared {
+        #[ink(topic)]
+        pub member: AccountId,
+        /// The wired contract that raised and cleared it.
+        pub source: AccountId,
+        pub open_warnings: u32,
     }
 
     /// A warning was recorded and is visible to everyone.
@@ -273,9 +368,39 @@ mod trust_graph {
     }
 
     impl TrustGraph {
-        /// An empty graph with default parameters; the caller may `wire` it once.
+        /// An empty graph with default parameters and no verifier; the
+        /// caller may `wire` it once.
         #[ink(constructor)]
         pub fn new() -> Self {
+            Self::with_verifiers(Vec::new())
+        }
+
+        /// An empty graph with `params` (checked) and founding verifiers:
+        /// what `dcu deploy` instantiates from a network profile (a
+        /// development profile may set MIN_ANCHOR_AGE to 0).
+        ///
+        /// # Errors
+        /// [`Error::InvalidParam`].
+        #[ink(constructor)]
+        pub fn with_config(params: Params, founding: Vec<AccountId>) -> Result<Self> {
+            validate(&params)?;
+            let mut g = Self::with_verifiers(founding);
+            g.params = params;
+            Ok(g)
+        }
+
+        /// An empty graph whose founding verifiers (named by the network
+        /// profile) are appointed at once; from then on only governance
+        /// appoints or removes verifiers (SPEC §6, v2).
+        #[ink(constructor)]
+        pub fn with_verifiers(founding: Vec<AccountId>) -> Self {
+            let mut verifiers = Mapping::default();
+            for v in &founding {
+                verifiers.insert(*v, &());
+            }
+            for v in founding {
+                Self::env().emit_event(VerifierSet { verifier: v, appointed: true });
+            }
             Self {
                 deployer: Self::env().caller(),
                 wiring: None,
@@ -286,7 +411,10 @@ mod trust_graph {
                 out_edges: Mapping::default(),
                 in_edges: Mapping::default(),
                 vouched: Mapping::default(),
-                verifiers: Mapping::default(),
+                verifiers,
+                verified_count: 0,
+                blocked: Mapping::default(),
+                stakes: Mapping::default(),
             }
         }
 
@@ -306,11 +434,16 @@ mod trust_graph {
             }
             let now = self.env().block_timestamp();
             self.member_count = self.member_count.checked_add(1).ok_or(Error::Overflow)?;
-            self.members.insert(
-                caller,
-                &MemberInfo { registered_at: now, last_activity: now, ..Default::default() },
-            );
+            let mut m = MemberInfo { registered_at: now, last_activity: now, ..Default::default() };
+            self.members.insert(caller, &m);
             self.env().emit_event(MemberRegistered { member: caller, at: now });
+            // A pool stake made before registering anchors at once when no
+            // minimum age applies (a member has no edges yet: nothing to count).
+            if self.anchored_now(&m, self.stakes.get(caller).unwrap_or(0)) {
+                m.anchored = true;
+                self.members.insert(caller, &m);
+                self.env().emit_event(AnchorChanged { member: caller, anchored: true });
+            }
             Ok(())
         }
 
@@ -330,20 +463,17 @@ mod trust_graph {
             if from == to {
                 return Err(Error::SelfTrust);
             }
+            if self.blocked.contains((to, from)) {
+                return Err(Error::Blocked { target: to });
+            }
             let mut f = self.member(from)?;
             let mut t = self.member(to)?;
             // Cannot truncate: weight ≤ 800.
             let w = u16::try_from(weight).map_err(|_| Error::WeightOutOfRange { weight })?;
             let previous = self.weights.get((from, to));
+            let reverse = self.weights.get((to, from));
             match previous {
-                Some(old) => {
-                    // Cannot underflow: DT includes the old weight.
-                    t.direct_trust = t
-                        .direct_trust
-                        .checked_sub(u32::from(old))
-                        .and_then(|d| d.checked_add(weight))
-                        .ok_or(Error::Overflow)?;
-                    self.members.insert(to, &t);
+                Some(_) => {
                     let mut ins = self.in_edges.get(to).unwrap_or_default();
                     if let Some(e) = ins.iter_mut().find(|(x, _)| *x == from) {
                         e.1 = w;
@@ -357,29 +487,24 @@ mod trust_graph {
                     if t.in_degree >= self.params.max_in_degree {
                         return Err(Error::InDegreeCap { cap: self.params.max_in_degree });
                     }
-                    let reverse = self.weights.contains((to, from));
                     f.out_degree = inc(f.out_degree)?;
                     t.in_degree = inc(t.in_degree)?;
-                    t.direct_trust = t.direct_trust.checked_add(weight).ok_or(Error::Overflow)?;
-                    if reverse {
-                        // `to` now trusts a truster back, and so does `from`.
-                        t.mutual_in = inc(t.mutual_in)?;
-                        f.mutual_in = inc(f.mutual_in)?;
-                    } else {
-                        // A new pair of neighbours.
-                        t.neighbours = inc(t.neighbours)?;
-                        f.neighbours = inc(f.neighbours)?;
-                    }
                     let mut outs = self.out_edges.get(from).unwrap_or_default();
                     outs.push(to);
                     self.out_edges.insert(from, &outs);
                     let mut ins = self.in_edges.get(to).unwrap_or_default();
                     ins.push((from, w));
                     self.in_edges.insert(to, &ins);
-                    self.members.insert(from, &f);
-                    self.members.insert(to, &t);
                 }
             }
+            // The pair's share of every counter, before and after.
+            let (fa, anc_t) = (f.anchored, t.anchored);
+            let before = trust::pair_shares(previous, reverse, fa, anc_t);
+            let after = trust::pair_shares(Some(w), reverse, fa, anc_t);
+            shift(&mut f, before.0, after.0)?;
+            shift(&mut t, before.1, after.1)?;
+            self.members.insert(from, &f);
+            self.members.insert(to, &t);
             self.weights.insert((from, to), &w);
             self.env().emit_event(TrustSet { from, to, weight: w, previous });
             Ok(())
@@ -393,40 +518,154 @@ mod trust_graph {
         pub fn revoke_trust(&mut self, to: AccountId) -> Result<()> {
             let from = self.env().caller();
             let old = self.weights.get((from, to)).ok_or(Error::NoSuchEdge)?;
+            self.remove_edge(from, to, old)?;
+            self.env().emit_event(TrustRevoked { from, to, previous: old });
+            Ok(())
+        }
+
+        /// The caller refuses `truster`'s trust: the edge `truster → caller`
+        /// is removed if there is one, and `truster` may not trust the caller
+        /// again until the caller calls [`Self::unblock`]. So nobody can fill
+        /// a member's in-degree, or lend it their name, against its will.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`] (the caller), [`Error::SelfTrust`].
+        #[ink(message)]
+        pub fn reject_trust(&mut self, truster: AccountId) -> Result<()> {
+            let target = self.env().caller();
+            self.member(target)?;
+            if truster == target {
+                return Err(Error::SelfTrust);
+            }
+            let previous = self.weights.get((truster, target));
+            if let Some(old) = previous {
+                self.remove_edge(truster, target, old)?;
+            }
+            self.blocked.insert((target, truster), &());
+            self.env().emit_event(TrustRejected { target, truster, previous });
+            Ok(())
+        }
+
+        /// The caller lifts its block on `truster` (who may then trust it again).
+        ///
+        /// # Errors
+        /// [`Error::NotBlocked`].
+        #[ink(message)]
+        pub fn unblock(&mut self, truster: AccountId) -> Result<()> {
+            let target = self.env().caller();
+            if !self.blocked.contains((target, truster)) {
+                return Err(Error::NotBlocked);
+            }
+            self.blocked.remove((target, truster));
+            self.env().emit_event(TrustUnblocked { target, truster });
+            Ok(())
+        }
+
+        /// Removes the edge `from → to` of weight `old` and every counter it feeds.
+        fn remove_edge(&mut self, from: AccountId, to: AccountId, old: u16) -> Result<()> {
             // Both are members: an edge exists only between members.
             let mut f = self.member(from)?;
             let mut t = self.member(to)?;
-            let reverse = self.weights.contains((to, from));
+            let reverse = self.weights.get((to, from));
             f.out_degree = dec(f.out_degree)?;
             t.in_degree = dec(t.in_degree)?;
-            t.direct_trust = t.direct_trust.checked_sub(u32::from(old)).ok_or(Error::Overflow)?;
-            if reverse {
-                t.mutual_in = dec(t.mutual_in)?;
-                f.mutual_in = dec(f.mutual_in)?;
-            } else {
-                t.neighbours = dec(t.neighbours)?;
-                f.neighbours = dec(f.neighbours)?;
-            }
+            let before = trust::pair_shares(Some(old), reverse, f.anchored, t.anchored);
+            let after = trust::pair_shares(None, reverse, f.anchored, t.anchored);
+            shift(&mut f, before.0, after.0)?;
+            shift(&mut t, before.1, after.1)?;
             self.weights.remove((from, to));
             remove_from(&mut self.out_edges, from, |x| *x == to);
             remove_from(&mut self.in_edges, to, |(x, _)| *x == from);
             self.members.insert(from, &f);
             self.members.insert(to, &t);
-            self.env().emit_event(TrustRevoked { from, to, previous: old });
             Ok(())
         }
 
-        /// The caller vouches for `member` (once per pair).
+        /// Whether a member with record `m` and pool stake `stake` is
+        /// anchored now, by the rule (not its stored flag).
+        fn anchored_now(&self, m: &MemberInfo, stake: Balance) -> bool {
+            let age = u64::from(self.params.min_anchor_age_days).saturating_mul(DAY_MS);
+            trust::anchored(m.verified, stake, self.params.min_anchor_stake, m.registered_at, age, self.env().block_timestamp())
+        }
+
+        /// Sets `member`'s anchored flag to what the rule says now; when it
+        /// changes, every edge the member gives starts or stops counting.
+        /// Returns the flag. O(out-degree).
+        fn reanchor(&mut self, member: AccountId) -> Result<bool> {
+            let mut m = self.member(member)?;
+            let now_anchored = self.anchored_now(&m, self.stakes.get(member).unwrap_or(0));
+            if now_anchored == m.anchored {
+                return Ok(now_anchored);
+            }
+            for x in self.out_edges.get(member).unwrap_or_default() {
+                let mut xm = self.member(x)?;
+                let (w_mx, w_xm) = (self.weights.get((member, x)), self.weights.get((x, member)));
+                let before = trust::pair_shares(w_mx, w_xm, m.anchored, xm.anchored);
+                let after = trust::pair_shares(w_mx, w_xm, now_anchored, xm.anchored);
+                shift(&mut m, before.0, after.0)?;
+                shift(&mut xm, before.1, after.1)?;
+                self.members.insert(x, &xm);
+            }
+            m.anchored = now_anchored;
+            self.members.insert(member, &m);
+            self.env().emit_event(AnchorChanged { member, anchored: now_anchored });
+            Ok(now_anchored)
+        }
+
+        /// Anyone re-evaluates whether `member` is anchored (e.g. once its
+        /// membership has reached MIN_ANCHOR_AGE, or after governance
+        /// changed the thresholds). Returns whether it is.
         ///
         /// # Errors
-        /// [`Error::NotMember`], [`Error::SelfTrust`], [`Error::AlreadyVouched`].
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn refresh_anchor(&mut self, member: AccountId) -> Result<bool> {
+            self.reanchor(member)
+        }
+
+        /// The wired pool reports `member`'s stake (after every stake,
+        /// unstake or loss); it may anchor the member or end its anchoring.
+        /// A stake of an account that is not a member is kept for when it
+        /// registers.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`] unless called by the wired credit pool;
+        /// [`Error::NotWired`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn stake_changed(&mut self, member: AccountId, stake: Balance) -> Result<()> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller != w.credit_pool {
+                return Err(Error::Unauthorized { caller });
+            }
+            if stake == 0 {
+                self.stakes.remove(member);
+            } else {
+                self.stakes.insert(member, &stake);
+            }
+            self.env().emit_event(StakeReported { member, stake });
+            if self.members.contains(member) {
+                self.reanchor(member)?;
+            }
+            Ok(())
+        }
+
+        /// The caller, an anchored member, vouches for `member` (once per pair).
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::SelfTrust`], [`Error::NotAnchored`],
+        /// [`Error::AlreadyVouched`].
         #[ink(message)]
         pub fn vouch(&mut self, member: AccountId) -> Result<()> {
             let voucher = self.env().caller();
-            self.member(voucher)?;
+            let v = self.member(voucher)?;
             let mut m = self.member(member)?;
             if voucher == member {
                 return Err(Error::SelfTrust);
+            }
+            // A vouch costs what trust costs: free accounts cannot vouch.
+            if !v.anchored {
+                return Err(Error::NotAnchored);
             }
             if self.vouched.contains((voucher, member)) {
                 return Err(Error::AlreadyVouched);
@@ -453,8 +692,12 @@ mod trust_graph {
                 return Err(Error::AlreadyVerified);
             }
             m.verified = true;
+            m.verified_at = self.env().block_timestamp();
+            self.verified_count = self.verified_count.checked_add(1).ok_or(Error::Overflow)?;
             self.members.insert(member, &m);
             self.env().emit_event(MemberVerified { verifier, member });
+            // A verified member is anchored: its edges count from now on.
+            self.reanchor(member)?;
             Ok(())
         }
 
@@ -462,8 +705,11 @@ mod trust_graph {
         // Reputation hooks (credit_pool / loan_manager)
         // ---------------------------------------------------------------
 
-        /// Records a repayment: one more transaction, activity now, open
-        /// warnings cleared.
+        /// Records a repayment that the reporter judged to qualify (SPEC §2,
+        /// v2: it paid at least the interest due, or a whole day's worth of
+        /// principal): activity now, and one more transaction in the history
+        /// unless one was already counted today. It clears no warning:
+        /// only a warning's own source does (`clear_warning`).
         ///
         /// # Errors
         /// [`Error::Unauthorized`] unless called by the wired credit pool or
@@ -472,25 +718,58 @@ mod trust_graph {
         pub fn record_repayment(&mut self, member: AccountId) -> Result<()> {
             self.ensure_reporter()?;
             let mut m = self.member(member)?;
-            m.tx_count = m.tx_count.checked_add(1).ok_or(Error::Overflow)?;
-            m.last_activity = self.env().block_timestamp();
-            m.open_warnings = 0;
+            let now = self.env().block_timestamp();
+            let day = now / DAY_MS;
+            // Day 0 is a real day too: the first repayment always counts.
+            let counted = m.tx_count == 0 || day > m.last_counted_day;
+            if counted {
+                m.tx_count = m.tx_count.checked_add(1).ok_or(Error::Overflow)?;
+                m.last_counted_day = day;
+            }
+            m.last_activity = now;
             self.members.insert(member, &m);
-            self.env().emit_event(RepaymentRecorded { member, tx_count: m.tx_count });
+            self.env().emit_event(RepaymentRecorded { member, tx_count: m.tx_count, counted });
             Ok(())
         }
 
-        /// Records a warning (overdue interest), visible to everyone.
+        /// Records a warning (overdue debt) raised by the calling source,
+        /// visible to everyone.
         ///
         /// # Errors
         /// As [`Self::record_repayment`].
         #[ink(message)]
         pub fn record_warning(&mut self, member: AccountId) -> Result<()> {
-            self.ensure_reporter()?;
+            let from_pool = self.ensure_reporter()?;
             let mut m = self.member(member)?;
+            if from_pool {
+                m.pool_warnings = inc(m.pool_warnings)?;
+            } else {
+                m.loan_warnings = inc(m.loan_warnings)?;
+            }
             m.open_warnings = inc(m.open_warnings)?;
             self.members.insert(member, &m);
             self.env().emit_event(WarningRecorded { member, open_warnings: m.open_warnings });
+            Ok(())
+        }
+
+        /// The source that raised a warning clears one of its own, when that
+        /// debt is current again; a source with no open warning of its own
+        /// for `member` changes nothing (and emits nothing).
+        ///
+        /// # Errors
+        /// As [`Self::record_repayment`].
+        #[ink(message)]
+        pub fn clear_warning(&mut self, member: AccountId) -> Result<()> {
+            let from_pool = self.ensure_reporter()?;
+            let mut m = self.member(member)?;
+            let own = if from_pool { &mut m.pool_warnings } else { &mut m.loan_warnings };
+            if *own == 0 {
+                return Ok(());
+            }
+            *own = dec(*own)?;
+            m.open_warnings = dec(m.open_warnings)?;
+            self.members.insert(member, &m);
+            self.env().emit_event(WarningCleared { member, source: self.env().caller(), open_warnings: m.open_warnings });
             Ok(())
         }
 
@@ -500,7 +779,7 @@ mod trust_graph {
         /// As [`Self::record_repayment`].
         #[ink(message)]
         pub fn record_default(&mut self, member: AccountId) -> Result<()> {
-            self.ensure_reporter()?;
+            let _source = self.ensure_reporter()?;
             let mut m = self.member(member)?;
             let penalty = u64::from(self.params.default_penalty_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?;
             let until = self.env().block_timestamp().checked_add(penalty).ok_or(Error::Overflow)?;
@@ -683,9 +962,10 @@ mod trust_graph {
             };
             let state = m.state();
             let ins = self.in_edges.get(member).unwrap_or_default();
-            let incoming = ins.into_iter().map(|(x, w)| {
-                let dt = self.members.get(x).map(|i| i.direct_trust).unwrap_or_default();
-                (u32::from(w), u128::from(dt))
+            // Only anchored trusters' edges count (SPEC §2, v2).
+            let incoming = ins.into_iter().filter_map(|(x, w)| {
+                let i = self.members.get(x).filter(|i| i.anchored)?;
+                Some((u32::from(w), u128::from(i.direct_trust)))
             });
             let s = trust::score(&params, &state, incoming, self.env().block_timestamp()).ok_or(Error::Overflow)?;
             let c = s.confidence;
@@ -712,6 +992,31 @@ mod trust_graph {
         #[ink(message)]
         pub fn wiring(&self) -> Option<Wiring> {
             self.wiring
+        }
+
+        /// When `member` was verified (ms), `None` if it is not verified or
+        /// not a member.
+        #[ink(message)]
+        pub fn verified_at(&self, member: AccountId) -> Option<Timestamp> {
+            self.members.get(member).filter(|m| m.verified).map(|m| m.verified_at)
+        }
+
+        /// Verified members now.
+        #[ink(message)]
+        pub fn verified_count(&self) -> u32 {
+            self.verified_count
+        }
+
+        /// `member`'s stake in the pool as the pool last reported it (0 if none).
+        #[ink(message)]
+        pub fn reported_stake(&self, member: AccountId) -> Balance {
+            self.stakes.get(member).unwrap_or(0)
+        }
+
+        /// Whether `target` has blocked `truster` from trusting it.
+        #[ink(message)]
+        pub fn is_blocked(&self, target: AccountId, truster: AccountId) -> bool {
+            self.blocked.contains((target, truster))
         }
 
         /// Whether `member` is a verified member (false for non-members).
@@ -768,15 +1073,28 @@ mod trust_graph {
             }
         }
 
-        fn ensure_reporter(&self) -> Result<()> {
+        /// The caller must be the wired pool (`true`) or loan manager (`false`).
+        fn ensure_reporter(&self) -> Result<bool> {
             let caller = self.env().caller();
             let w = self.wiring.ok_or(Error::NotWired)?;
-            if caller == w.credit_pool || caller == w.loan_manager {
-                Ok(())
+            if caller == w.credit_pool {
+                Ok(true)
+            } else if caller == w.loan_manager {
+                Ok(false)
             } else {
                 Err(Error::Unauthorized { caller })
             }
         }
+    }
+
+    /// Replaces a pair's share `old` of `m`'s counters by `new`.
+    fn shift(m: &mut MemberInfo, old: trust::PairShare, new: trust::PairShare) -> Result<()> {
+        let f = |v: u32, o: u32, n: u32| v.checked_sub(o).and_then(|x| x.checked_add(n)).ok_or(Error::Overflow);
+        m.trusters = f(m.trusters, old.trusters, new.trusters)?;
+        m.direct_trust = f(m.direct_trust, old.dt, new.dt)?;
+        m.mutual_in = f(m.mutual_in, old.trusted_back, new.trusted_back)?;
+        m.neighbours = f(m.neighbours, old.neighbour, new.neighbour)?;
+        Ok(())
     }
 
     fn inc(x: u32) -> Result<u32> {
@@ -822,6 +1140,12 @@ mod trust_graph {
         }
         if !(1..=3650).contains(&p.inactivity_days) {
             return bad("inactivity_days");
+        }
+        if p.min_anchor_stake == 0 || p.min_anchor_stake > 1_000_000_000u128.saturating_mul(ONE_TOKEN) {
+            return bad("min_anchor_stake");
+        }
+        if p.min_anchor_age_days > 3650 {
+            return bad("min_anchor_age_days");
         }
         Ok(())
     }

@@ -38,11 +38,30 @@ fn people() -> [AccountId; 6] {
     [a.alice, a.bob, a.charlie, a.django, a.eve, a.frank]
 }
 
-/// A graph deployed by Alice, wired, with the six default accounts registered.
+/// The parameters of a development network: no minimum membership age.
+fn dev_params() -> Params {
+    Params { min_anchor_age_days: 0, ..Params::default() }
+}
+
+/// A graph deployed by Alice, wired, with the six default accounts
+/// registered, each anchored by a stake of MIN_ANCHOR_STAKE in the pool
+/// (development parameters: no minimum age).
 fn setup() -> TrustGraph {
+    let mut g = unanchored_setup();
+    as_caller(pool());
+    for p in people() {
+        assert_eq!(g.stake_changed(p, 100 * ONE_TOKEN), Ok(()));
+        assert!(g.member_info(p).unwrap().anchored);
+    }
+    as_caller(acc().alice);
+    g
+}
+
+/// As [`setup`] but nobody is anchored.
+fn unanchored_setup() -> TrustGraph {
     as_caller(acc().alice);
     set_now(0);
-    let mut g = TrustGraph::new();
+    let mut g = TrustGraph::with_config(dev_params(), Vec::new()).expect("valid");
     assert_eq!(g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }), Ok(()));
     for p in people() {
         as_caller(p);
@@ -61,15 +80,23 @@ fn assert_invariants(g: &TrustGraph) {
         let outs = g.edges_out(v);
         assert_eq!(m.in_degree as usize, ins.len());
         assert_eq!(m.out_degree as usize, outs.len());
-        let dt: u32 = ins.iter().map(|(_, w)| u32::from(*w)).sum();
-        assert_eq!(m.direct_trust, dt, "DT is the sum of in-weights");
+        let anchored = |x: AccountId| g.member_info(x).is_some_and(|i| i.anchored);
+        let counting: Vec<(AccountId, u16)> = ins.iter().copied().filter(|(x, _)| anchored(*x)).collect();
+        let dt: u32 = counting.iter().map(|(_, w)| u32::from(*w)).sum();
+        assert_eq!(m.direct_trust, dt, "DT is the sum of in-weights from anchored trusters");
+        assert_eq!(m.trusters as usize, counting.len());
         for (x, w) in &ins {
             assert_eq!(g.trust_of(*x, v), Some(*w));
             assert!(g.edges_out(*x).contains(&(v, *w)));
         }
-        let mutual = ins.iter().filter(|(x, _)| g.trust_of(v, *x).is_some()).count();
+        let mutual = counting.iter().filter(|(x, _)| g.trust_of(v, *x).is_some()).count();
         assert_eq!(m.mutual_in as usize, mutual);
-        assert_eq!(m.neighbours as usize, g.neighbours_of(v).len());
+        let neighbours = g
+            .neighbours_of(v)
+            .into_iter()
+            .filter(|x| (anchored(*x) && g.trust_of(*x, v).is_some()) || (m.anchored && g.trust_of(v, *x).is_some()))
+            .count();
+        assert_eq!(m.neighbours as usize, neighbours);
         assert!(m.out_degree <= g.params().max_out_degree);
         assert!(m.in_degree <= g.params().max_in_degree);
     }
@@ -374,7 +401,8 @@ fn record_repayment_warning_default_by_wired_contracts() {
     as_caller(loans());
     assert_eq!(g.record_repayment(b), Ok(()));
     let m = g.member_info(b).unwrap();
-    assert_eq!((m.tx_count, m.open_warnings, m.last_activity), (1, 0, 3 * DAY_MS));
+    // A repayment clears no warning (only its source does, with clear_warning).
+    assert_eq!((m.tx_count, m.open_warnings, m.last_activity), (1, 2, 3 * DAY_MS));
     assert_eq!(g.record_default(b), Ok(()));
     let m = g.member_info(b).unwrap();
     assert_eq!(m.defaults, 1);
@@ -442,6 +470,7 @@ fn scores_of_mixed_community_match_shared_maths() {
         let m = g.member_info(v).unwrap();
         let state = m.state();
         let incoming: Vec<(u32, u128)> = g.edges_in(v).iter().map(|(x, w)| (u32::from(*w), g.direct_trust(*x).unwrap())).collect();
+        // Every member is anchored here: every edge counts.
         let want = trust::score(&params, &state, incoming, 100 * DAY_MS).unwrap();
         let got = g.score(v).unwrap();
         assert_eq!(got.capacity, want.capacity);
@@ -474,4 +503,297 @@ fn inactivity_halves_trust_score_until_next_repayment() {
     as_caller(pool());
     g.record_repayment(b).unwrap();
     assert_eq!(g.trust_score(b), Ok(fresh));
+}
+
+// ---------------------------------------------------------------- v2: trust that costs something
+
+/// A small deterministic generator for the random graphs below.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn sybil(i: u8) -> AccountId {
+    AccountId::from([0x60 + i; 32])
+}
+
+/// Every score of each of `who`, and every counter a score is made of
+/// (the stored in-degree is not one: stored edges count against the cap,
+/// which their target can clear with `reject_trust`).
+fn snapshot(g: &TrustGraph, who: &[AccountId]) -> Vec<(ScoreInfo, [u32; 5])> {
+    who.iter()
+        .map(|v| {
+            let m = g.member_info(*v).unwrap();
+            (g.score(*v).unwrap(), [m.direct_trust, m.trusters, m.mutual_in, m.neighbours, m.vouches])
+        })
+        .collect()
+}
+
+/// The rule (SPEC §2, v2), stated directly: whatever accounts that are not
+/// anchored do with trust — register, trust anyone at any weight, change
+/// and revoke that trust, trust each other, try to vouch — no score or
+/// counter of anyone else changes. 200 random communities, each with ten
+/// such accounts. The rule is not vacuous: once one of them is anchored by a
+/// stake its edges count, and when its stake goes they stop counting again,
+/// leaving every score exactly as before.
+#[ink::test]
+fn unanchored_accounts_change_nobodys_score() {
+    for case in 0..200u64 {
+        // A contract account of its own per case: a fresh storage.
+        let mut callee = [0xB0; 32];
+        callee[..8].copy_from_slice(&case.to_le_bytes());
+        test::set_callee::<Env>(AccountId::from(callee));
+        let _ = test::recorded_events();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (case + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let mut g = setup();
+        let honest = people();
+        for _ in 0..rng.below(12) {
+            let (from, to) = (honest[rng.below(6) as usize], honest[rng.below(6) as usize]);
+            as_caller(from);
+            let _ = g.set_trust(to, 1 + rng.below(800) as u32);
+            if rng.below(3) == 0 {
+                let _ = g.vouch(to);
+            }
+        }
+        set_now(rng.below(400) * DAY_MS);
+        let before = snapshot(&g, &honest);
+        let sybils: Vec<AccountId> = (0..10).map(sybil).collect();
+        for s in &sybils {
+            as_caller(*s);
+            g.register().unwrap();
+        }
+        for _ in 0..40 {
+            let s = sybils[rng.below(10) as usize];
+            let to = if rng.below(2) == 0 { honest[rng.below(6) as usize] } else { sybils[rng.below(10) as usize] };
+            as_caller(s);
+            match rng.below(4) {
+                0 | 1 => {
+                    let _ = g.set_trust(to, 1 + rng.below(800) as u32);
+                }
+                2 => {
+                    let _ = g.revoke_trust(to);
+                }
+                _ => {
+                    let want = if to == s { Error::SelfTrust } else { Error::NotAnchored };
+                    assert_eq!(g.vouch(to), Err(want));
+                }
+            }
+        }
+        assert_eq!(snapshot(&g, &honest), before, "case {case}: unanchored accounts changed a score");
+        for s in &sybils {
+            let sc = g.score(*s).unwrap();
+            assert_eq!((sc.direct_trust, sc.network_trust, sc.trust_score, sc.capacity), (0, 0, 0, 0), "case {case}: sybils lift each other");
+        }
+        assert_invariants(&g);
+        // Not vacuous: a sybil with an edge to an honest member, anchored by
+        // a stake, lifts that member; when the stake goes, so does the lift.
+        let s0 = sybil(0);
+        as_caller(s0);
+        let target = honest[0];
+        g.set_trust(target, 700).unwrap();
+        let dt0 = g.direct_trust(target).unwrap();
+        as_caller(pool());
+        g.stake_changed(s0, 100 * ONE_TOKEN).unwrap();
+        assert_eq!(g.direct_trust(target), Ok(dt0 + 700), "case {case}");
+        assert_invariants(&g);
+        g.stake_changed(s0, 100 * ONE_TOKEN - 1).unwrap();
+        assert!(!g.member_info(s0).unwrap().anchored);
+        assert_eq!(snapshot(&g, &honest), before, "case {case}: un-anchoring restores every score");
+        assert_invariants(&g);
+    }
+}
+
+/// The attack of security review C1/H2 in one member: ten fresh accounts
+/// trust a borrower at 800 and vouch for it. Before v2 that gave TS 1.0 and
+/// CF ≈ 0.38; now the borrower's score does not move.
+#[ink::test]
+fn ten_fresh_accounts_trusting_and_vouching_lift_nobody() {
+    let mut g = setup();
+    let b = acc().bob;
+    let before = g.score(b).unwrap();
+    for i in 0..10 {
+        as_caller(sybil(i));
+        g.register().unwrap();
+        g.set_trust(b, 800).unwrap();
+        assert_eq!(g.vouch(b), Err(Error::NotAnchored));
+    }
+    assert_eq!(g.score(b).unwrap(), before);
+    assert_eq!(g.member_info(b).unwrap().in_degree, 10, "the edges are stored, and count against the in-degree cap");
+    assert_eq!(g.member_info(b).unwrap().trusters, 0);
+}
+
+#[ink::test]
+fn stake_and_age_anchor_a_member_and_anyone_may_refresh_it() {
+    as_caller(acc().alice);
+    set_now(0);
+    // Production parameters: 100 tokens and 30 days.
+    let mut g = TrustGraph::new();
+    g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    let (a, b) = (acc().alice, acc().bob);
+    for p in [a, b] {
+        as_caller(p);
+        g.register().unwrap();
+    }
+    as_caller(a);
+    g.set_trust(b, 800).unwrap();
+    // Only the wired pool reports stakes.
+    assert_eq!(g.stake_changed(a, 100 * ONE_TOKEN), Err(Error::Unauthorized { caller: a }));
+    as_caller(pool());
+    assert_eq!(g.stake_changed(a, 100 * ONE_TOKEN), Ok(()));
+    assert!(!g.member_info(a).unwrap().anchored, "staked but only 0 days a member");
+    assert_eq!(g.direct_trust(b), Ok(0));
+    set_now(30 * DAY_MS - 1);
+    as_caller(acc().charlie);
+    assert_eq!(g.refresh_anchor(a), Ok(false));
+    set_now(30 * DAY_MS);
+    let before = events();
+    assert_eq!(g.refresh_anchor(a), Ok(true));
+    assert_eq!(events(), before + 1, "AnchorChanged");
+    assert_eq!(g.direct_trust(b), Ok(800));
+    assert_eq!(g.refresh_anchor(a), Ok(true));
+    assert_eq!(events(), before + 1, "no change, no event");
+    // Unstaking below the minimum ends the anchoring at once.
+    as_caller(pool());
+    g.stake_changed(a, 99 * ONE_TOKEN).unwrap();
+    assert_eq!(g.direct_trust(b), Ok(0));
+    assert_eq!(g.refresh_anchor(AccountId::from([0x55; 32])), Err(Error::NotMember(AccountId::from([0x55; 32]))));
+    // A stake reported before registering anchors at registration (no age here).
+    as_caller(acc().alice);
+    let mut d = TrustGraph::with_config(dev_params(), Vec::new()).unwrap();
+    d.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    as_caller(pool());
+    d.stake_changed(acc().eve, 100 * ONE_TOKEN).unwrap();
+    as_caller(acc().eve);
+    d.register().unwrap();
+    assert!(d.member_info(acc().eve).unwrap().anchored);
+}
+
+#[ink::test]
+fn verification_anchors_and_is_timed_and_counted() {
+    as_caller(acc().alice);
+    set_now(1_000);
+    let founder = acc().frank;
+    let mut g = TrustGraph::with_config(Params::default(), vec![founder]).unwrap();
+    assert!(g.is_verifier(founder), "the founding verifier is appointed at instantiation");
+    g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    let (a, b) = (acc().alice, acc().bob);
+    for p in [a, b] {
+        as_caller(p);
+        g.register().unwrap();
+    }
+    as_caller(a);
+    g.set_trust(b, 500).unwrap();
+    assert_eq!(g.direct_trust(b), Ok(0));
+    assert_eq!((g.verified_at(a), g.verified_count()), (None, 0));
+    set_now(2_000);
+    as_caller(founder);
+    g.verify(a).unwrap();
+    assert_eq!((g.verified_at(a), g.verified_count()), (Some(2_000), 1));
+    assert!(g.member_info(a).unwrap().anchored);
+    assert_eq!(g.direct_trust(b), Ok(500), "a verified truster's edge counts");
+    assert_eq!(g.verified_at(AccountId::from([0x55; 32])), None);
+    let bad = Params { min_anchor_stake: 0, ..Params::default() };
+    assert_eq!(TrustGraph::with_config(bad, Vec::new()).err(), Some(Error::InvalidParam { name: "min_anchor_stake".into() }));
+    let bad = Params { min_anchor_age_days: 3_651, ..Params::default() };
+    assert_eq!(TrustGraph::with_config(bad, Vec::new()).err(), Some(Error::InvalidParam { name: "min_anchor_age_days".into() }));
+}
+
+#[ink::test]
+fn the_target_rejects_trust_and_blocks_the_truster_until_it_lifts_the_block() {
+    let mut g = setup();
+    let (a, b) = (acc().alice, acc().bob);
+    as_caller(a);
+    g.set_trust(b, 600).unwrap();
+    as_caller(b);
+    let before = events();
+    assert_eq!(g.reject_trust(a), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert_eq!(g.trust_of(a, b), None);
+    assert_eq!(g.direct_trust(b), Ok(0));
+    assert!(g.is_blocked(b, a));
+    assert_invariants(&g);
+    as_caller(a);
+    assert_eq!(g.set_trust(b, 1), Err(Error::Blocked { target: b }));
+    assert_eq!(g.trust_of(a, b), None, "refused: nothing changed");
+    // Rejecting before any edge exists blocks too; one cannot reject oneself.
+    as_caller(b);
+    assert_eq!(g.reject_trust(acc().charlie), Ok(()));
+    assert_eq!(g.reject_trust(b), Err(Error::SelfTrust));
+    let stranger = AccountId::from([0x55; 32]);
+    as_caller(stranger);
+    assert_eq!(g.reject_trust(a), Err(Error::NotMember(stranger)));
+    // Only the target lifts its block.
+    as_caller(a);
+    assert_eq!(g.unblock(a), Err(Error::NotBlocked));
+    as_caller(b);
+    assert_eq!(g.unblock(a), Ok(()));
+    assert_eq!(g.unblock(a), Err(Error::NotBlocked));
+    as_caller(a);
+    assert_eq!(g.set_trust(b, 600), Ok(()));
+    assert_eq!(g.direct_trust(b), Ok(600));
+    assert_invariants(&g);
+}
+
+/// SPEC §2 (v2), stated directly: a warning is cleared only by the source
+/// that raised it — a term loan's repayment never clears the pool's warning,
+/// nor the reverse — and a source with none of its own changes nothing.
+#[ink::test]
+fn a_warning_is_cleared_only_by_its_own_source() {
+    let mut g = setup();
+    let b = acc().bob;
+    as_caller(pool());
+    g.record_warning(b).unwrap();
+    as_caller(loans());
+    g.record_warning(b).unwrap();
+    g.record_warning(b).unwrap();
+    assert_eq!(g.warnings_of(b), 3);
+    // The pool clears its one warning; a second clear by the pool changes nothing.
+    as_caller(pool());
+    let before = events();
+    assert_eq!(g.clear_warning(b), Ok(()));
+    assert_eq!(events(), before + 1);
+    assert_eq!(g.clear_warning(b), Ok(()));
+    assert_eq!(events(), before + 1, "no warning of the pool's own left: nothing happens");
+    let m = g.member_info(b).unwrap();
+    assert_eq!((m.open_warnings, m.pool_warnings, m.loan_warnings), (2, 0, 2));
+    // Repayments, from either source, clear nothing.
+    g.record_repayment(b).unwrap();
+    as_caller(loans());
+    g.record_repayment(b).unwrap();
+    assert_eq!(g.warnings_of(b), 2);
+    g.clear_warning(b).unwrap();
+    g.clear_warning(b).unwrap();
+    assert_eq!(g.warnings_of(b), 0);
+    for who in [acc().alice, b, gov()] {
+        as_caller(who);
+        assert_eq!(g.clear_warning(b), Err(Error::Unauthorized { caller: who }));
+    }
+}
+
+/// SPEC §2 (v2): at most one repayment a day counts in the transaction
+/// history, however many qualifying repayments are reported.
+#[ink::test]
+fn at_most_one_repayment_a_day_counts() {
+    let mut g = setup();
+    let b = acc().bob;
+    as_caller(pool());
+    set_now(10 * DAY_MS);
+    for _ in 0..5 {
+        g.record_repayment(b).unwrap();
+    }
+    as_caller(loans());
+    g.record_repayment(b).unwrap();
+    assert_eq!(g.member_info(b).unwrap().tx_count, 1);
+    set_now(11 * DAY_MS - 1);
+    g.record_repayment(b).unwrap();
+    assert_eq!(g.member_info(b).unwrap().tx_count, 1);
+    set_now(11 * DAY_MS);
+    g.record_repayment(b).unwrap();
+    assert_eq!(g.member_info(b).unwrap().tx_count, 2);
+    assert_eq!(g.member_info(b).unwrap().last_activity, 11 * DAY_MS);
 }

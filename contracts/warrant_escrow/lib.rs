@@ -7,7 +7,10 @@
 //! with [`WarrantEscrow::accept`] or automatically when the loan is created,
 //! by a standing [`Policy`]: a minimum rate of its own, or the defaults by
 //! the borrower's trust tier (TS ≥ 0.8 → 4 %, ≥ 0.5 → 6 %, ≥ 0.3 → 8 %, below
-//! never) — automatic locking needs the holder's allowance for the escrow.
+//! never) — and in either case only for a loan whose amount and term are
+//! within the policy's `max_amount` and `max_term_days` (SPEC §4, v2), so a
+//! standing yes never guarantees a ten-year loan of any size. Automatic
+//! locking needs the holder's allowance for the escrow.
 //!
 //! When the loan is repaid (or cancelled) the loan manager releases the
 //! warrants: each locked amount returns to its holder. On default the loan
@@ -28,12 +31,13 @@ mod mock;
 mod tests;
 
 pub use self::warrant_escrow::{
-    Error, EscrowState, LoanWarrants, Policy, Warrant, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring, MAX_HOLDERS, MAX_OPEN_PER_HOLDER,
+    Error, EscrowState, LoanTerms, LoanWarrants, Policy, Warrant, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring, MAX_HOLDERS, MAX_OPEN_PER_HOLDER,
 };
 
 #[ink::contract]
 mod warrant_escrow {
-    use dcu_common::loan::{auto_accept_threshold_bps, settle_default, warrant_sizes};
+    pub use dcu_common::iface::warrant_escrow::LoanTerms;
+    use dcu_common::loan::{auto_accept_threshold_bps, settle_default, warrant_sizes, MAX_TERM_DAYS};
     use dcu_common::units::BPS_DENOMINATOR;
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -58,10 +62,56 @@ mod warrant_escrow {
         #[default]
         Manual,
         /// Accept when the loan's rate reaches the default for the
-        /// borrower's trust tier (4 % / 6 % / 8 %; never below TS 0.3).
-        ByTrustTier,
-        /// Accept when the loan's rate is at least this many basis points.
-        MinRate(u32),
+        /// borrower's trust tier (4 % / 6 % / 8 %; never below TS 0.3), its
+        /// amount is at most `max_amount` and its term at most `max_term_days`.
+        ByTrustTier {
+            /// Largest loan amount (the loan's, not the warrant's) accepted.
+            max_amount: Balance,
+            /// Longest loan term accepted, in days.
+            max_term_days: u32,
+        },
+        /// Accept when the loan's rate is at least `min_rate_bps`, its amount
+        /// at most `max_amount` and its term at most `max_term_days`.
+        MinRate {
+            /// Lowest yearly rate accepted, bps (0..=10,000).
+            min_rate_bps: u32,
+            /// Largest loan amount (the loan's, not the warrant's) accepted.
+            max_amount: Balance,
+            /// Longest loan term accepted, in days.
+            max_term_days: u32,
+        },
+    }
+
+    impl Policy {
+        /// The name of the first field outside its range, if any: a rate of
+        /// at most 10,000 bps, an amount above zero, a term of
+        /// 1..=MAX_TERM_DAYS days.
+        pub fn invalid(&self) -> Option<&'static str> {
+            let (rate, max_amount, max_term_days) = match *self {
+                Policy::Manual => return None,
+                Policy::ByTrustTier { max_amount, max_term_days } => (0, max_amount, max_term_days),
+                Policy::MinRate { min_rate_bps, max_amount, max_term_days } => (min_rate_bps, max_amount, max_term_days),
+            };
+            if rate > BPS_DENOMINATOR {
+                Some("min_rate_bps")
+            } else if max_amount == 0 {
+                Some("max_amount")
+            } else if max_term_days == 0 || max_term_days > MAX_TERM_DAYS {
+                Some("max_term_days")
+            } else {
+                None
+            }
+        }
+
+        /// Whether this policy locks a warrant on a loan of `terms` at once.
+        pub fn accepts(&self, terms: &LoanTerms) -> bool {
+            let (threshold, max_amount, max_term_days) = match *self {
+                Policy::Manual => return false,
+                Policy::ByTrustTier { max_amount, max_term_days } => (auto_accept_threshold_bps(terms.borrower_ts), max_amount, max_term_days),
+                Policy::MinRate { min_rate_bps, max_amount, max_term_days } => (Some(min_rate_bps), max_amount, max_term_days),
+            };
+            threshold.is_some_and(|t| terms.rate_bps >= t) && terms.amount <= max_amount && terms.term_days <= max_term_days
+        }
     }
 
     /// A warrant's state.
@@ -115,6 +165,10 @@ mod warrant_escrow {
     pub struct LoanWarrants {
         /// Who receives claims on default (the end creditor).
         pub creditor: AccountId,
+        /// The loan's amount, against which policies are checked.
+        pub amount: Balance,
+        /// The loan's term in days, against which policies are checked.
+        pub term_days: u32,
         /// The loan's yearly rate, against which policies are checked.
         pub rate_bps: u32,
         /// The borrower's trust score (10^9) when the loan was requested.
@@ -239,8 +293,9 @@ mod warrant_escrow {
         NotHolder,
         /// The caller's warrant is already locked.
         AlreadyLocked,
-        /// A minimum rate is at most 10,000 bps.
-        BadPolicy,
+        /// A policy field is outside its range (`min_rate_bps` ≤ 10,000,
+        /// `max_amount` > 0, `max_term_days` 1..=3,650).
+        BadPolicy { name: ink::prelude::string::String },
         /// The token refused a transfer (e.g. allowance or balance too low).
         Token(PSP22Error),
         /// The token contract could not be called.
@@ -321,13 +376,12 @@ mod warrant_escrow {
         /// Sets the caller's standing policy for warrants asked of it.
         ///
         /// # Errors
-        /// [`Error::BadPolicy`] for a minimum rate above 10,000 bps.
+        /// [`Error::BadPolicy`] for a minimum rate above 10,000 bps, a
+        /// maximum amount of zero, or a maximum term outside 1..=3,650 days.
         #[ink(message)]
         pub fn set_policy(&mut self, policy: Policy) -> Result<()> {
-            if let Policy::MinRate(r) = policy {
-                if r > BPS_DENOMINATOR {
-                    return Err(Error::BadPolicy);
-                }
+            if let Some(name) = policy.invalid() {
+                return Err(Error::BadPolicy { name: name.into() });
             }
             let holder = self.env().caller();
             self.policies.insert(holder, &policy);
@@ -337,16 +391,16 @@ mod warrant_escrow {
 
         /// Asks `holders` for warrants totalling `total` on loan `loan_id`
         /// (loan manager only), split equally; a holder whose policy accepts
-        /// `rate_bps` for a borrower of trust score `borrower_ts`, and whose
-        /// allowance and balance suffice, is locked at once. Returns how many
-        /// warrants are locked.
+        /// the loan's `terms` (its rate for the borrower's trust score, its
+        /// amount and its term), and whose allowance and balance suffice, is
+        /// locked at once. Returns how many warrants are locked.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::LoanExists`],
         /// [`Error::BadHolderCount`], [`Error::DuplicateHolder`],
         /// [`Error::ZeroAmount`], [`Error::TooManyOpenWarrants`], [`Error::Overflow`].
         #[ink(message)]
-        pub fn create(&mut self, loan_id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, rate_bps: u32, borrower_ts: u128) -> Result<u32> {
+        pub fn create(&mut self, loan_id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, terms: LoanTerms) -> Result<u32> {
             self.ensure_loan_manager()?;
             if self.loans.contains(loan_id) {
                 return Err(Error::LoanExists);
@@ -366,7 +420,8 @@ mod warrant_escrow {
                 }
             }
             let (sizes, _) = warrant_sizes(total, holders.len(), BPS_DENOMINATOR).ok_or(Error::Overflow)?;
-            let mut rec = LoanWarrants { creditor, rate_bps, borrower_ts, warrants: Vec::new(), state: EscrowState::Open };
+            let LoanTerms { amount, term_days, rate_bps, borrower_ts } = terms;
+            let mut rec = LoanWarrants { creditor, amount, term_days, rate_bps, borrower_ts, warrants: Vec::new(), state: EscrowState::Open };
             for (h, amount) in holders.iter().zip(sizes) {
                 rec.warrants.push(Warrant { holder: *h, amount, state: WarrantState::Pending, claimed: 0 });
                 self.add_open(*h)?;
@@ -378,7 +433,7 @@ mod warrant_escrow {
             let mut locked = 0u32;
             for i in 0..rec.warrants.len() {
                 let w = rec.warrants[i];
-                if !self.accepts(w.holder, rate_bps, borrower_ts) {
+                if !self.policy(w.holder).accepts(&terms) {
                     continue;
                 }
                 if ext::pull(self.token, w.holder, w.amount).is_ok() {
@@ -531,14 +586,22 @@ mod warrant_escrow {
         }
 
         /// The lowest rate `holder` accepts automatically for a borrower of
-        /// trust score `borrower_ts`; `None`: never automatically.
+        /// trust score `borrower_ts` (within its policy's amount and term);
+        /// `None`: never automatically.
         #[ink(message)]
         pub fn threshold(&self, holder: AccountId, borrower_ts: u128) -> Option<u32> {
             match self.policy(holder) {
                 Policy::Manual => None,
-                Policy::ByTrustTier => auto_accept_threshold_bps(borrower_ts),
-                Policy::MinRate(r) => Some(r),
+                Policy::ByTrustTier { .. } => auto_accept_threshold_bps(borrower_ts),
+                Policy::MinRate { min_rate_bps, .. } => Some(min_rate_bps),
             }
+        }
+
+        /// Whether `holder`'s policy would lock its warrant at once on a
+        /// loan of `terms` (allowance and balance permitting).
+        #[ink(message)]
+        pub fn would_accept(&self, holder: AccountId, terms: LoanTerms) -> bool {
+            self.policy(holder).accepts(&terms)
         }
 
         /// Open warrants of `holder`.
@@ -585,10 +648,6 @@ mod warrant_escrow {
                 return Err(Error::WrongState { current: rec.state, expected: EscrowState::Open });
             }
             Ok(rec)
-        }
-
-        fn accepts(&self, holder: AccountId, rate_bps: u32, borrower_ts: u128) -> bool {
-            self.threshold(holder, borrower_ts).is_some_and(|t| rate_bps >= t)
         }
 
         fn add_open(&mut self, holder: AccountId) -> Result<()> {

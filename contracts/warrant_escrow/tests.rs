@@ -1,6 +1,6 @@
 //! Unit tests of `warrant_escrow` in the off-chain environment (token calls
 //! go to `crate::mock`): seed 003's 40 % + 40 % warrants, policies by rate
-//! and by trust tier, explicit acceptance, release, pro-rata claims on
+//! and by trust tier bounded by the loan's amount and term, explicit acceptance, release, pro-rata claims on
 //! default, the caps at their edge, every error with nothing changed, and
 //! random operation sequences with the escrow's books checked after each.
 
@@ -73,9 +73,29 @@ fn check_books(e: &WarrantEscrow, loans: &[u64]) {
     }
 }
 
+/// A loan of `total` (the warrants) at `rate` for a borrower of TS `ts`:
+/// its amount 1,000 tokens, its term 30 days.
 fn create(e: &mut WarrantEscrow, loan: u64, holders: &[u8], total: u128, rate: u32, ts: u128) -> Result<u32, Error> {
+    create_terms(e, loan, holders, total, terms(1_000 * T, 30, rate, ts))
+}
+
+fn create_terms(e: &mut WarrantEscrow, loan: u64, holders: &[u8], total: u128, t: LoanTerms) -> Result<u32, Error> {
     as_caller(LM);
-    e.create(loan, id(CREDITOR), holders.iter().map(|h| id(*h)).collect(), total, rate, ts)
+    e.create(loan, id(CREDITOR), holders.iter().map(|h| id(*h)).collect(), total, t)
+}
+
+fn terms(amount: u128, term_days: u32, rate_bps: u32, borrower_ts: u128) -> LoanTerms {
+    LoanTerms { amount, term_days, rate_bps, borrower_ts }
+}
+
+/// A minimum-rate policy for loans of any amount and term.
+fn min_rate(min_rate_bps: u32) -> Policy {
+    Policy::MinRate { min_rate_bps, max_amount: u128::MAX, max_term_days: 3_650 }
+}
+
+/// The trust-tier policy for loans of any amount and term.
+fn tier() -> Policy {
+    Policy::ByTrustTier { max_amount: u128::MAX, max_term_days: 3_650 }
 }
 
 #[test]
@@ -88,7 +108,7 @@ fn wire_only_by_the_deployer_and_once() {
     let w = Wiring { governance: id(GOV), loan_manager: id(LM) };
     assert_eq!(e.wire(w), Err(Error::Unauthorized { caller: id(STRANGER) }));
     as_caller(LM);
-    assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, 600, 0), Err(Error::NotWired));
+    assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, terms(100, 30, 600, 0)), Err(Error::NotWired));
     as_caller(DEPLOYER);
     assert_eq!(e.wire(w), Ok(()));
     assert_eq!(e.wire(w), Err(Error::AlreadyWired));
@@ -122,9 +142,9 @@ fn create_splits_seed_003_warrants_equally_and_manual_holders_wait() {
 fn policies_lock_at_creation_by_rate_and_by_trust_tier() {
     let mut e = setup();
     as_caller(I1);
-    assert_eq!(e.set_policy(Policy::MinRate(500)), Ok(()));
+    assert_eq!(e.set_policy(min_rate(500)), Ok(()));
     as_caller(I2);
-    assert_eq!(e.set_policy(Policy::ByTrustTier), Ok(()));
+    assert_eq!(e.set_policy(tier()), Ok(()));
     // TS 0.85 → tier threshold 4 %; a 5 % loan: both accept
     assert_eq!(e.threshold(id(I2), 850_000_000), Some(400));
     assert_eq!(create(&mut e, 1, &[I1, I2], 100, 500, 850_000_000), Ok(2));
@@ -141,16 +161,63 @@ fn policies_lock_at_creation_by_rate_and_by_trust_tier() {
     assert_eq!(create(&mut e, 5, &[I1], 100, 900, 850_000_000), Ok(0));
     assert_eq!(e.loan(5).unwrap().warrants[0].state, WarrantState::Pending);
     check_books(&e, &[1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn policies_lock_only_loans_within_their_max_amount_and_max_term() {
+    let mut e = setup();
     as_caller(I1);
-    assert_eq!(e.set_policy(Policy::MinRate(10_001)), Err(Error::BadPolicy));
-    assert_eq!(e.policy(id(I1)), Policy::MinRate(500));
+    let by_rate = Policy::MinRate { min_rate_bps: 500, max_amount: 500 * T, max_term_days: 90 };
+    assert_eq!(e.set_policy(by_rate), Ok(()));
+    as_caller(I2);
+    let by_tier = Policy::ByTrustTier { max_amount: 500 * T, max_term_days: 90 };
+    assert_eq!(e.set_policy(by_tier), Ok(()));
+    let ts = 850_000_000;
+    // At both bounds: both lock.
+    assert_eq!(create_terms(&mut e, 1, &[I1, I2], 400 * T, terms(500 * T, 90, 500, ts)), Ok(2));
+    // One unit more, or one day longer: neither locks, whatever the rate.
+    assert_eq!(create_terms(&mut e, 2, &[I1, I2], 400 * T, terms(500 * T + 1, 90, 10_000, ts)), Ok(0));
+    assert_eq!(create_terms(&mut e, 3, &[I1, I2], 400 * T, terms(500 * T, 91, 10_000, ts)), Ok(0));
+    // The H2 loan: 10,000 over ten years at 5 % for a borrower of TS 1.0 — never by policy.
+    assert_eq!(create_terms(&mut e, 4, &[I1, I2], 8_000 * T, terms(10_000 * T, 3_650, 500, 1_000_000_000)), Ok(0));
+    assert!(e.loan(4).unwrap().warrants.iter().all(|w| w.state == WarrantState::Pending));
+    // The escrow keeps the terms it judged.
+    let r = e.loan(2).unwrap();
+    assert_eq!((r.amount, r.term_days, r.rate_bps, r.borrower_ts), (500 * T + 1, 90, 10_000, ts));
+    assert!(e.would_accept(id(I1), terms(500 * T, 90, 500, 0)));
+    assert!(!e.would_accept(id(I2), terms(500 * T, 90, 500, 0)), "TS below 0.3: never by tier");
+    assert!(!e.would_accept(id(STRANGER), terms(1, 1, 10_000, ts)), "manual by default");
+    check_books(&e, &[1, 2, 3, 4]);
+}
+
+#[test]
+fn set_policy_emits_policy_set_and_refuses_fields_out_of_range_changing_nothing() {
+    let mut e = setup();
+    as_caller(I1);
+    let n = events();
+    assert_eq!(e.set_policy(min_rate(500)), Ok(()));
+    assert_eq!(events(), n + 1, "PolicySet");
+    let cases = [
+        (Policy::MinRate { min_rate_bps: 10_001, max_amount: 1, max_term_days: 1 }, "min_rate_bps"),
+        (Policy::MinRate { min_rate_bps: 0, max_amount: 0, max_term_days: 1 }, "max_amount"),
+        (Policy::ByTrustTier { max_amount: 0, max_term_days: 1 }, "max_amount"),
+        (Policy::ByTrustTier { max_amount: 1, max_term_days: 0 }, "max_term_days"),
+        (Policy::MinRate { min_rate_bps: 0, max_amount: 1, max_term_days: 3_651 }, "max_term_days"),
+    ];
+    for (p, name) in cases {
+        assert_eq!(e.set_policy(p), Err(Error::BadPolicy { name: name.into() }), "{p:?}");
+    }
+    assert_eq!((events(), e.policy(id(I1))), (n + 1, min_rate(500)), "no event, the old policy stands");
+    assert_eq!(e.set_policy(Policy::ByTrustTier { max_amount: 1, max_term_days: 3_650 }), Ok(()));
+    assert_eq!(e.set_policy(Policy::Manual), Ok(()));
+    assert_eq!((events(), e.policy(id(I1))), (n + 3, Policy::Manual));
 }
 
 #[test]
 fn create_refusals_change_nothing() {
     let mut e = setup();
     as_caller(STRANGER);
-    assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, 600, 0), Err(Error::Unauthorized { caller: id(STRANGER) }));
+    assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, terms(100, 30, 600, 0)), Err(Error::Unauthorized { caller: id(STRANGER) }));
     assert_eq!(create(&mut e, 1, &[], 10, 600, 0), Err(Error::BadHolderCount { max: 5 }));
     assert_eq!(create(&mut e, 1, &[1, 2, 3, 4, 5, 6], 10, 600, 0), Err(Error::BadHolderCount { max: 5 }));
     assert_eq!(create(&mut e, 1, &[I1, I2, I1], 10, 600, 0), Err(Error::DuplicateHolder));
@@ -223,9 +290,9 @@ fn release_returns_every_locked_warrant_once() {
 fn claims_are_pro_rata_and_the_rest_returns_seed_003() {
     let mut e = setup();
     as_caller(I1);
-    e.set_policy(Policy::MinRate(0)).unwrap();
+    e.set_policy(min_rate(0)).unwrap();
     as_caller(I2);
-    e.set_policy(Policy::MinRate(0)).unwrap();
+    e.set_policy(min_rate(0)).unwrap();
     create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
     create(&mut e, 2, &[I1, I2], 800, 600, 0).unwrap();
     let c0 = mock::balance(id(CREDITOR));
@@ -261,8 +328,10 @@ fn set_code_only_by_governance() {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Policy(u8, u8, u32),
-    Create(u8, Vec<u8>, u128, u32, u128),
+    /// Holder, kind, rate, max amount, max term.
+    Policy(u8, u8, u32, u128, u32),
+    /// Loan, holders, warrants' total, rate, TS, loan amount, term.
+    Create(u8, Vec<u8>, u128, u32, u128, u128, u32),
     Accept(u8, u8),
     Release(u8),
     Claim(u8, u128),
@@ -271,9 +340,9 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (1u8..=6, 0u8..3, 0u32..=1_200).prop_map(|(h, k, r)| Op::Policy(h, k, r)),
-        (0u8..8, proptest::collection::vec(1u8..=6, 0..=6), 0u128..=10_000, 0u32..=1_200, 0u128..=1_000_000_000)
-            .prop_map(|(l, h, t, r, ts)| Op::Create(l, h, t, r, ts)),
+        (1u8..=6, 0u8..3, 0u32..=1_200, 0u128..=20_000, 0u32..=3_700).prop_map(|(h, k, r, a, d)| Op::Policy(h, k, r, a, d)),
+        (0u8..8, proptest::collection::vec(1u8..=6, 0..=6), 0u128..=10_000, 0u32..=1_200, 0u128..=1_000_000_000, 0u128..=20_000, 1u32..=3_650)
+            .prop_map(|(l, h, t, r, ts, a, d)| Op::Create(l, h, t, r, ts, a, d)),
         (0u8..8, 1u8..=6).prop_map(|(l, h)| Op::Accept(l, h)),
         (0u8..8).prop_map(Op::Release),
         (0u8..8, 0u128..=20_000).prop_map(|(l, x)| Op::Claim(l, x)),
@@ -286,17 +355,58 @@ proptest! {
 
     /// Random sequences: whatever happens, the escrow holds exactly the
     /// locked warrants, no token is created or lost, a refused operation
-    /// changes no balance, and every loan ends with all its tokens back.
+    /// changes no balance and emits no event, a warrant locked by policy
+    /// is on a loan within the holder's rate, amount and term bounds, and
+    /// every loan ends with all its tokens back.
     #[test]
     fn random_sequences_keep_the_books(ops in proptest::collection::vec(op(), 1..40)) {
+        // A fresh off-chain environment per case (its recorded events too).
+        let mut outcome = Ok(());
+        test::run_test::<Env, _>(|_| {
+            outcome = run_sequence(ops);
+            Ok(())
+        })
+        .unwrap();
+        outcome?;
+    }
+}
+
+fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    {
         let mut e = setup();
         let supply = mock::supply();
         let loans: Vec<u64> = (0..8).collect();
         for o in ops {
             let bal_before = mock::balance(escrow_id());
-            let res: Result<(), Error> = match o {
-                Op::Policy(h, k, r) => { as_caller(h); e.set_policy(match k { 0 => Policy::Manual, 1 => Policy::ByTrustTier, _ => Policy::MinRate(r) }) }
-                Op::Create(l, h, t, r, ts) => create(&mut e, u64::from(l), &h, t, r, ts).map(|_| ()),
+            let events_before = events();
+            let res: Result<(), Error> = match o.clone() {
+                Op::Policy(h, k, r, a, d) => {
+                    as_caller(h);
+                    e.set_policy(match k {
+                        0 => Policy::Manual,
+                        1 => Policy::ByTrustTier { max_amount: a, max_term_days: d },
+                        _ => Policy::MinRate { min_rate_bps: r, max_amount: a, max_term_days: d },
+                    })
+                }
+                Op::Create(l, h, t, r, ts, a, d) => {
+                    let policies: Vec<Policy> = h.iter().map(|x| e.policy(id(*x))).collect();
+                    let res = create_terms(&mut e, u64::from(l), &h, t, terms(a, d, r, ts));
+                    if res.is_ok() {
+                        // Locked at creation only within the holder's bounds (the test's own reading).
+                        for (w, p) in e.loan(u64::from(l)).unwrap().warrants.iter().zip(&policies) {
+                            let within = match *p {
+                                Policy::Manual => false,
+                                Policy::ByTrustTier { max_amount, max_term_days } => {
+                                    let tier = if ts >= 800_000_000 { Some(400) } else if ts >= 500_000_000 { Some(600) } else if ts >= 300_000_000 { Some(800) } else { None };
+                                    tier.is_some_and(|m| r >= m) && a <= max_amount && d <= max_term_days
+                                }
+                                Policy::MinRate { min_rate_bps, max_amount, max_term_days } => r >= min_rate_bps && a <= max_amount && d <= max_term_days,
+                            };
+                            prop_assert!(w.state == WarrantState::Pending || within, "{:?} locked outside {:?}", w, p);
+                        }
+                    }
+                    res.map(|_| ())
+                }
                 Op::Accept(l, h) => { as_caller(h); e.accept(u64::from(l)) }
                 Op::Release(l) => { as_caller(LM); e.release(u64::from(l)).map(|_| ()) }
                 Op::Claim(l, x) => { as_caller(LM); e.claim(u64::from(l), x).map(|_| ()) }
@@ -304,6 +414,7 @@ proptest! {
             };
             if res.is_err() {
                 prop_assert_eq!(mock::balance(escrow_id()), bal_before);
+                prop_assert_eq!(events(), events_before, "a refusal emits no event: {:?}", o);
             }
             check_books(&e, &loans);
             prop_assert_eq!(mock::supply(), supply);
@@ -318,6 +429,7 @@ proptest! {
         prop_assert_eq!(mock::balance(escrow_id()), 0);
         check_books(&e, &loans);
     }
+    Ok(())
 }
 
 /// The access matrix: create, release, claim, set_code and wire × every
@@ -336,7 +448,7 @@ fn access_matrix_refuses_privileged_messages_to_everyone_but_their_caller() {
         let who = id(caller);
         let n = events();
         let unauthorized = || Error::Unauthorized { caller: who };
-        assert_eq!(e.create(2, who, vec![id(I2)], 10, 600, 0), Err(unauthorized()));
+        assert_eq!(e.create(2, who, vec![id(I2)], 10, terms(100, 30, 600, 0)), Err(unauthorized()));
         assert_eq!(e.release(1), Err(unauthorized()));
         assert_eq!(e.claim(1, 800), Err(unauthorized()));
         if caller != GOV {

@@ -10,7 +10,7 @@ use ink_e2e::{account_id, alice, bob, charlie, dave, eve, ferdie, AccountKeyring
 use loan_manager::{LoanManager, LoanManagerRef, Wiring as LmWiring};
 use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
-use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use trust_graph::{Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 use warrant_escrow::{Policy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
 
 pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -33,7 +33,8 @@ pub async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
     let a = acc(AccountKeyring::Alice);
     let mut t = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 0, 0);
     let token = client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id;
-    let mut g = TrustGraphRef::new();
+    // Development anchoring (no minimum age): a stake of 100 anchors at once.
+    let mut g = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, Vec::new());
     let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
     let mut p = CreditPoolRef::new(token, graph);
     let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
@@ -53,7 +54,8 @@ pub async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
 }
 
 /// Alice (creditor), Bob and Charlie (intermediaries), Dave (borrower, well
-/// trusted: TS (4 · 800 + 0.3 · 500) / 8,000 ≈ 0.52), Eve (barely trusted), Ferdie. Lines Alice → Bob 2,000 @ 4 %,
+/// trusted: TS (4 · 800 + 0.3 · 500) / 8,000 ≈ 0.52), Eve (barely trusted), Ferdie;
+/// every truster is anchored by a stake of at least 100 (Eve and Ferdie stake exactly that). Lines Alice → Bob 2,000 @ 4 %,
 /// Bob → Charlie 2,000 @ 5 %, Charlie → Dave 2,000 @ 5 %, Charlie → Eve 500
 /// @ 5 %. Bob locks warrants by trust tier, Charlie from 4 %; both have
 /// approved the escrow; Dave and Eve approved the loan manager.
@@ -79,7 +81,9 @@ pub async fn community(client: &mut Client, s: &Suite) -> TestResult {
     for who in [b, c, d, e, f] {
         client.call(&alice(), &tk.transfer(who, 10_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
     }
-    for (k, amount) in [(alice(), 5_000 * ONE), (bob(), 2_000 * ONE), (charlie(), 2_500 * ONE)] {
+    // Everyone who trusts stakes at least MIN_ANCHOR_STAKE, so every edge
+    // counts (SPEC §2, v2: only anchored trusters' edges do).
+    for (k, amount) in [(alice(), 5_000 * ONE), (bob(), 2_000 * ONE), (charlie(), 2_500 * ONE), (eve(), 100 * ONE), (ferdie(), 100 * ONE)] {
         client.call(&k, &tk.approve(s.pool, amount)).extra_gas_portion(50).submit().await?;
         client.call(&k, &pool.stake(amount)).extra_gas_portion(50).submit().await?;
     }

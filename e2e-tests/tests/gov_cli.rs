@@ -31,13 +31,22 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     let deployer = manifest["deployer"].as_str().unwrap();
     assert!(!d["wiring"].to_string().contains(deployer), "the deployer holds no role: {}", d["wiring"]);
 
-    // members: Alice and Bob trust each other (trust score ≥ 0.1); Charlie and Dave have no trust
+    // members: Alice (the local profile's founding verifier) verifies herself
+    // and Bob; Charlie is trusted by both but not verified; Dave is a member
     for m in ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"] {
         dcu.json(m, &["member", "register"]);
     }
+    for m in ["//Alice", "//Bob"] {
+        dcu.json("//Alice", &["trust", "verify", m]);
+    }
+    dcu.fails("//Bob", &["trust", "verify", "//Charlie"], "NotVerifier");
     dcu.json("//Alice", &["trust", "set", "//Bob", "800"]);
     dcu.json("//Bob", &["trust", "set", "//Alice", "800"]);
-    assert_eq!(dcu.json("//Alice", &["gov", "info"])["voice_credits"], 100);
+    dcu.json("//Alice", &["trust", "set", "//Charlie", "800"]);
+    dcu.json("//Bob", &["trust", "set", "//Charlie", "800"]);
+    let info = dcu.json("//Alice", &["gov", "info"]);
+    assert_eq!((info["voice_credits"].as_u64(), info["verified"].as_bool(), info["dev_mode"].as_bool()), (Some(100), Some(true), Some(true)), "{info}");
+    assert_eq!(dcu.json("//Alice", &["gov", "info", "//Charlie"])["voice_credits"], 0, "trust alone gives no voice");
     assert_eq!(dcu.json("//Alice", &["gov", "info", "//Dave"])["voice_credits"], 0);
     assert_eq!(dcu.json("//Alice", &["gov", "info"])["guardian"], dcu.json("//Ferdie", &["gov", "info"])["account"]);
 
@@ -50,13 +59,20 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     dcu.fails("//Alice", &["gov", "show", "0"], "no proposal #0");
     assert_eq!(dcu.json("//Alice", &["gov", "info"])["proposals"], 0);
 
-    // when: three proposals
+    // when: three proposals (two verified members: the electorate of each)
     let p0 = dcu.json("//Alice", &["gov", "propose", "--title", "Eve verifies identities", "verifier", "//Eve"]);
     assert!(p0["summary"].as_str().unwrap().contains("Proposed #0: appoint"), "{p0}");
     let p1 = dcu.json("//Alice", &["gov", "propose", "--title", "MAX_CREDIT 4,000", "pool-params", "max_credit=4000"]);
     assert!(p1["summary"].as_str().unwrap().contains("max_credit: 10,000 DUSD → 4,000 DUSD"), "{p1}");
     let p2 = dcu.json("//Bob", &["gov", "propose", "--title", "no in-edges", "trust-params", "max_in_degree=0"]);
     assert!(p2["summary"].as_str().unwrap().contains("max_in_degree: 250 → 0"), "{p2}");
+    assert_eq!(dcu.json("//Alice", &["gov", "show", "0"])["electorate"], 2);
+    // Dave is verified now, after the proposals were made: no voice on them
+    dcu.json("//Alice", &["trust", "verify", "//Dave"]);
+    dcu.fails("//Dave", &["gov", "vote", "0", "for", "1"], "VerifiedAfterProposal");
+    let s0 = dcu.json("//Dave", &["gov", "show", "0"]);
+    assert!(s0["your_voice"].as_str().unwrap().contains("verified after this proposal"), "{s0}");
+    assert_eq!(dcu.json("//Alice", &["gov", "show", "0"])["electorate"], 2, "the snapshot does not grow");
 
     // quadratic votes: 10 votes cost all 100 credits, 11 would cost 121
     dcu.json("//Alice", &["gov", "vote", "0", "for", "10"]);
@@ -86,8 +102,9 @@ async fn members_govern_the_suite_through_dcu_gov() -> TestResult {
     dcu.fails("//Charlie", &["gov", "execute", "2"], "InvalidParam");
 
     // the verifier verifies, the pool's MAX_CREDIT changed, the graph did not
-    dcu.json("//Eve", &["trust", "verify", "//Bob"]);
-    assert_eq!(dcu.json("//Alice", &["trust", "show", "//Bob"])["verified"], true);
+    dcu.json("//Eve", &["trust", "verify", "//Charlie"]);
+    assert_eq!(dcu.json("//Alice", &["trust", "show", "//Charlie"])["verified"], true);
+    assert_eq!(dcu.json("//Alice", &["gov", "info", "//Charlie"])["voice_credits"], 100, "a voice on proposals made from now on");
     assert_eq!(dcu.json("//Alice", &["pool", "info"])["max_credit"].as_u64(), Some((4_000 * ONE) as u64));
     let s2 = dcu.json("//Alice", &["gov", "show", "2"]);
     assert_eq!(s2["state"], "Queued");

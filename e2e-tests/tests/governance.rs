@@ -1,8 +1,8 @@
 //! Governance on a real node with its real cross-contract calls: a proposal
 //! changing MAX_CREDIT passes by quadratic vote, waits out the timelock,
 //! executes, and a member's credit limit changes; a proposal whose call
-//! fails leaves the target unchanged and stays queued; members without trust
-//! get no voice credits; once wired to governance the deployer has no power;
+//! fails leaves the target unchanged and stays queued; members who are not
+//! verified get no voice credits; once wired to governance the deployer has no power;
 //! an upgrade of the trust graph to a second code version, voted the same
 //! way, keeps every member, edge, score, parameter and wiring.
 //!
@@ -38,12 +38,14 @@ async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_
     // given: the suite, wired to governance (Alice deploys; she keeps no power)
     let mut t = StableTokenRef::new(1_000_000 * ONE, None, None, 6, 0, 0);
     let token = client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id;
-    let mut g = TrustGraphRef::new();
+    // Alice is the founding verifier (a network profile names it); the graph
+    // runs with development anchoring (no minimum age).
+    let mut g = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, vec![a]);
     let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
     let mut p = CreditPoolRef::new(token, graph);
     let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
     let fast = GovParams { voting_delay_ms: 0, voting_period_ms: PERIOD_MS, timelock_ms: 0, ..GovParams::default() };
-    let mut gv = GovernanceRef::new(fast, None);
+    let mut gv = GovernanceRef::new(fast, None, true);
     let gov = client.instantiate("governance", &alice(), &mut gv).submit().await?.account_id;
     let mut tg = ink_e2e::create_call_builder::<TrustGraph>(graph);
     let mut cp = ink_e2e::create_call_builder::<CreditPool>(pool);
@@ -60,12 +62,17 @@ async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_
     let r = client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: a })).dry_run().await?.return_value();
     assert_eq!(r, Err(PoolError::AlreadyWired));
 
-    // members: Alice and Bob trust each other fully (TS 0.1 ≥ threshold); Charlie has no trust
+    // members: Alice and Bob are verified by the founding verifier and trust
+    // each other; Charlie is a member with trust but not verified: no voice
     for who in [alice(), bob(), charlie()] {
         client.call(&who, &tg.register()).submit().await?;
     }
+    for who in [a, b] {
+        client.call(&alice(), &tg.verify(who)).submit().await?;
+    }
     client.call(&alice(), &tg.set_trust(b, 800)).submit().await?;
     client.call(&bob(), &tg.set_trust(a, 800)).submit().await?;
+    client.call(&alice(), &tg.set_trust(c, 800)).submit().await?;
     assert_eq!(client.call(&alice(), &gc.voice_credits(a)).dry_run().await?.return_value(), Ok(100));
     assert_eq!(client.call(&alice(), &gc.voice_credits(c)).dry_run().await?.return_value(), Ok(0));
     let d = account_id(AccountKeyring::Dave);
@@ -77,7 +84,7 @@ async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_
     client.call(&alice(), &cp.extend_credit(b, 10_000 * ONE, 300)).submit().await?;
     assert_eq!(client.call(&bob(), &cp.credit_limit(b)).dry_run().await?.return_value(), 10_000 * ONE);
 
-    // a non-member and an untrusted member cannot propose
+    // a non-member and a trusted but unverified member cannot propose
     let change = Action::SetPoolParams(PoolParams { max_credit: 4_000 * ONE, ..PoolParams::default() });
     let r = client.call(&charlie(), &gc.propose(change.clone(), "MAX_CREDIT 4,000".into())).dry_run().await?.return_value();
     assert_eq!(r, Err(GovError::NoVoiceCredits));

@@ -1,6 +1,7 @@
 //! The trust graph on a real node: a community of eight members with mixed
-//! edges and vouches, whose on-chain scores equal to the unit
-//! what `dcu` computes off chain from the same graph; and the contract's
+//! edges and vouches — some anchored by verification, one by a pool stake,
+//! three not anchored at all — whose on-chain scores equal to the unit
+//! what `dcu` computes off chain from the raw edges; and the contract's
 //! refusals through `dcu` and through ink_e2e.
 
 use dcu_e2e_tests::cli::setup;
@@ -18,6 +19,13 @@ async fn community_scores_on_chain_equal_dcu_off_chain() -> TestResult {
     for m in MEMBERS {
         dcu.json(m, &["member", "register"]);
     }
+    // anchored: Alice (the local profile's founding verifier) verifies four;
+    // Eve stakes the minimum 100 DUSD; Ferdie and the two stash accounts are not anchored
+    for m in ["//Alice", "//Bob", "//Charlie", "//Dave"] {
+        dcu.json("//Alice", &["trust", "verify", m]);
+    }
+    dcu.json("//Eve", &["token", "faucet"]);
+    dcu.json("//Eve", &["pool", "stake", "100"]);
     // mixed edges: mutual pairs, one-way trust, a hub, weights from 1 to 800
     let edges: [(&str, &str, &str); 14] = [
         ("//Alice", "//Bob", "800"),
@@ -51,10 +59,24 @@ async fn community_scores_on_chain_equal_dcu_off_chain() -> TestResult {
         assert_eq!(s["agree"], true);
     }
     let bob = dcu.json("//Alice", &["trust", "show", "//Bob"]);
-    assert_eq!(bob["on_chain"]["direct_trust"], 800 + 400 + 250 + 1 + 799);
-    assert_eq!(bob["verified"], false, "verifiers are appointed by governance (tests/gov_cli.rs)");
+    // the stash accounts' 1 and 799 are stored but weigh nothing
+    assert_eq!(bob["on_chain"]["direct_trust"], 800 + 400 + 250);
+    assert_eq!(bob["verified"], true);
+    assert_eq!(bob["anchored"], true);
     assert_eq!(bob["vouches"], 2);
-    assert_eq!(bob["on_chain"]["neighbours"], 5);
+    assert_eq!(bob["on_chain"]["neighbours"], 3, "Alice, Charlie, Dave: the stash accounts' edges do not count");
+    let ins = bob["edges_in"].as_array().unwrap();
+    assert_eq!(ins.len(), 5);
+    assert_eq!(ins.iter().filter(|e| e["counts"] == false).count(), 2, "{bob}");
+    assert!(ins.iter().any(|e| e["counts"] == false && e["why"].as_str().unwrap().contains("not anchored")), "{bob}");
+    let eve = dcu.json("//Alice", &["trust", "show", "//Eve"]);
+    assert!(eve["anchor_reason"].as_str().unwrap().contains("staked"), "{eve}");
+    assert_eq!(dcu.json("//Alice", &["trust", "show", "//Charlie"])["on_chain"]["direct_trust"], 700, "Eve's stake anchors her edge");
+    let stash = dcu.json("//Alice", &["trust", "show", "//Alice//stash"]);
+    assert_eq!(stash["anchored"], false);
+    assert!(stash["anchor_reason"].as_str().unwrap().contains("not anchored"), "{stash}");
+    // an unanchored member cannot vouch
+    dcu.fails("//Ferdie", &["trust", "vouch", "//Alice"], "NotAnchored");
     assert!(bob["on_chain"]["capacity"].as_u64().unwrap() > 0);
     let ferdie = dcu.json("//Alice", &["trust", "show", "//Ferdie"]);
     assert_eq!(ferdie["on_chain"]["direct_trust"], 0);
@@ -77,6 +99,18 @@ async fn trust_refusals_through_dcu_change_nothing() -> TestResult {
     let s = dcu.json("//Alice", &["trust", "show", "//Bob"]);
     assert_eq!(s["on_chain"]["direct_trust"], 0);
     assert_eq!(s["edges_in"].as_array().unwrap().len(), 0);
+    // Bob refuses Alice's trust; she cannot trust him again until he unblocks her
+    dcu.json("//Alice", &["trust", "set", "//Bob", "300"]);
+    let r = dcu.json("//Bob", &["trust", "reject", "//Alice"]);
+    assert!(r["summary"].as_str().unwrap().contains("refused"), "{r}");
+    assert_eq!(dcu.json("//Alice", &["trust", "show", "//Bob"])["edges_in"].as_array().unwrap().len(), 0);
+    dcu.fails("//Alice", &["trust", "set", "//Bob", "300"], "Blocked");
+    dcu.fails("//Alice", &["trust", "unblock", "//Bob"], "NotBlocked");
+    dcu.json("//Bob", &["trust", "unblock", "//Alice"]);
+    dcu.json("//Alice", &["trust", "set", "//Bob", "300"]);
+    // anchoring is re-checked on demand: Alice is not anchored (not verified, no stake)
+    let a = dcu.json("//Bob", &["trust", "anchor", "//Alice"]);
+    assert!(a["summary"].as_str().unwrap().contains("not anchored"), "{a}");
     Ok(())
 }
 
@@ -98,13 +132,18 @@ async fn trust_graph_release_wasm_rejects_bad_weights_and_strangers() -> TestRes
         }
     }
     client.call(&alice(), &call.set_trust(b, 640)).submit().await?;
-    assert_eq!(client.call(&alice(), &call.direct_trust(b)).dry_run().await?.return_value(), Ok(640));
+    // stored, but Alice is not anchored (neither verified nor staked): it weighs nothing
+    assert_eq!(client.call(&alice(), &call.trust_of(a, b)).dry_run().await?.return_value(), Some(640));
+    assert_eq!(client.call(&alice(), &call.direct_trust(b)).dry_run().await?.return_value(), Ok(0));
     // only the deployer wires; only governance sets params
     let w = Wiring { governance: a, credit_pool: a, loan_manager: a };
     let r = client.call(&bob(), &call.wire(w)).dry_run().await?.return_value();
     assert_eq!(r, Err(Error::Unauthorized { caller: b }));
     client.call(&alice(), &call.wire(w)).submit().await?;
     let r = client.call(&bob(), &call.record_default(b)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::Unauthorized { caller: b }));
+    // only the wired pool reports stakes
+    let r = client.call(&bob(), &call.stake_changed(b, 1_000_000_000)).dry_run().await?.return_value();
     assert_eq!(r, Err(Error::Unauthorized { caller: b }));
     Ok(())
 }

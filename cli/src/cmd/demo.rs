@@ -8,18 +8,24 @@
 //!    so the demo never disturbs `deploy/local.json`; with the local
 //!    profile, governance votes last a minute and the loan manager runs on
 //!    the fast clock (a second is a day).
-//! 2. Everyone joins the trust graph, gets DUSD from the faucet and states
-//!    whom they trust.
+//! 2. Everyone joins the trust graph and gets DUSD from the faucet; Alice,
+//!    the local profile's founding verifier, verifies the six who know each
+//!    other (verified members are anchored and have a voice in governance);
+//!    they state whom they trust, and a trust from an unanchored member is
+//!    shown to weigh nothing.
 //! 3. A governance vote starts: shorten the loan manager's default delay.
 //! 4. Seed 004: Alice, Bob and Eve stake, extend lines (limits 200 / 100 /
 //!    100), Bob draws 75 cheapest line first, Alice's attempt to close her
 //!    line within the lock-out is refused, the revolving interest Bob would
 //!    owe after the grace period is projected, and Bob repays.
 //! 5. A warranted 3-hop loan Ferdie → Charlie → Dave → Grace found by the
-//!    path finder, warrants locked by policy, repaid with interest split.
+//!    path finder, within Grace's capacity, approved by Ferdie's standing
+//!    approval policy, warrants locked by the intermediaries' policies
+//!    (bounded by amount and term), repaid with interest split.
 //! 6. The vote passes and is executed.
-//! 7. A second loan, Ferdie → Charlie → Dave → Heidi, defaults and is
-//!    settled: insurance first, then the warrants, then the creditor.
+//! 7. A second loan, Ferdie → Charlie → Dave → Heidi, sized to Heidi's small
+//!    capacity, misses Ferdie's policy (he approves by hand), defaults and
+//!    is settled: insurance first, then the warrants, then the creditor.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -192,6 +198,12 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     }
     writeln!(o, "    8 members, each with DUSD to stake, lend and repay")?;
 
+    say(o, "Alice, the founding verifier named by the network profile, verifies the six who know each other in person; Grace and Heidi are not verified yet. Verified members are anchored — their trust counts — and only they vote")?;
+    for m in ["alice", "bob", "charlie", "dave", "eve", "ferdie"] {
+        d.json("alice", &["trust", "verify", m])?;
+    }
+    writeln!(o, "    6 verified members")?;
+
     say(o, "They state whom they trust (weights 1..800): the seed-004 friends trust each other; Ferdie trusts Charlie, who trusts Dave, who trusts Grace and Heidi; Grace is well known, Heidi barely")?;
     let edges: [(&str, &str, &str); 15] = [
         ("alice", "bob", "500"),
@@ -218,6 +230,20 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     let heidi = d.json("alice", &["trust", "show", "heidi"])?;
     writeln!(o, "    Grace's trust score {}, Heidi's {} (computed on chain, re-checked off chain by dcu)", ts(&grace), ts(&heidi))?;
     d.refused(o, "dave", &["trust", "set", "dave", "10"], "")?;
+    say(o, "Heidi, neither verified nor staked, trusts Grace with the full 800: trust has to cost something, so it weighs nothing")?;
+    d.step(o, "heidi", &["trust", "set", "grace", "800"])?;
+    let grace2 = d.json("alice", &["trust", "show", "grace"])?;
+    writeln!(
+        o,
+        "    Grace's trust score is still {} ({}: {})",
+        ts(&grace2),
+        "Heidi's edge",
+        grace2["edges_in"].as_array().and_then(|e| e.iter().find(|x| x["weight"] == 800 && x["counts"] == false)).and_then(|x| x["why"].as_str()).unwrap_or("not shown")
+    )?;
+    // DT, NT and TS do not depend on time (CF's age component does).
+    if ["direct_trust", "network_trust", "trust_score", "neighbours"].iter().any(|k| grace2["on_chain"][k] != grace["on_chain"][k]) {
+        return Err(CliError::Other("an unanchored member's trust changed Grace's score".into()));
+    }
 
     say(o, "Governance (SPEC §6): Alice proposes that a loan may be declared in default 3 days past due instead of 90; Alice and Bob vote (n votes cost n² voice credits)")?;
     d.step(o, "alice", &["gov", "propose", "--title", "Defaults after 3 days", "loan-params", "default_after=3d"])?;
@@ -273,23 +299,33 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         d.json(who, &["pool", "extend", to, limit, "--rate", rate])?;
     }
     d.json("dave", &["pool", "extend", "heidi", "200", "--rate", "6"])?;
-    d.step(o, "charlie", &["warrant", "policy", "tier", "--allowance", "500"])?;
-    d.step(o, "dave", &["warrant", "policy", "4%", "--allowance", "500"])?;
-    say(o, "Grace asks for 300 DUSD for a community project over 30 days; dcu's path finder routes it from Ferdie")?;
-    let r = d.json("grace", &["loan", "request", "300", "--purpose", "community", "--term", "30", "--description", "a shared tool library", "--auto-route", "--from", "ferdie"])?;
+    d.step(o, "charlie", &["warrant", "policy", "tier", "--max-amount", "500", "--max-term", "90d", "--allowance", "500"])?;
+    d.step(o, "dave", &["warrant", "policy", "4%", "--max-amount", "500", "--max-term", "90d", "--allowance", "500"])?;
+    say(o, "The score is advice, not consent: Ferdie, the creditor, sets a standing approval policy; a loan routed from him is approved at once only if it meets every bound, any other waits for his `dcu loan approve`")?;
+    d.step(o, "ferdie", &["loan", "policy", "--min-score", "50", "--max-amount", "500", "--max-term", "90d", "--min-rate", "5%"])?;
+    // Capacity bounds routed credit: each borrower asks for what its C(v) allows.
+    let cap = |d: &mut Demo, who: &str| -> Result<u128> { Ok(uint(&d.json("alice", &["trust", "show", who])?["on_chain"]["capacity"]) / dcu_common::ONE_TOKEN) };
+    let grace_amount = cap(d, "grace")?.min(300);
+    say(o, &format!("Grace asks for {grace_amount} DUSD for a community project over 30 days (her capacity allows at most that much routed credit); dcu's path finder routes it from Ferdie"))?;
+    if grace_amount == 0 {
+        return Err(CliError::Other("Grace's capacity is below 1 DUSD: the demo's trust steps no longer give her enough trust to borrow".into()));
+    }
+    let amount = grace_amount.to_string();
+    let r = d.json("grace", &["loan", "request", &amount, "--purpose", "community", "--term", "30", "--description", "a shared tool library", "--auto-route", "--from", "ferdie"])?;
     let q = &r["loans"][0];
     let id = q["id"].as_u64().unwrap_or(0).to_string();
     writeln!(
         o,
-        "    loan #{id}: route {}, rate {}, score {}, warrants {} DUSD from each intermediary — {}",
+        "    loan #{id}: route {}, rate {}, score {}, warrants {} DUSD from each intermediary — {}: {}",
         q["path"].as_array().map(|p| p.iter().map(|a| names(a.as_str().unwrap_or(""))).collect::<Vec<_>>().join(" → ")).unwrap_or_default(),
         format_rate(uint(&q["rate_bps"])),
         uint(&q["score"]),
         format_amount(uint(&q["warrant_each"])),
-        q["state"].as_str().unwrap_or("")
+        q["state"].as_str().unwrap_or(""),
+        q["approval_note"].as_str().unwrap_or("")
     )?;
-    if q["state"] == "Requested" {
-        writeln!(o, "    the score is below 60: Ferdie, the creditor, approves it himself")?;
+    if !q["policy_met"].as_bool().unwrap_or(false) {
+        writeln!(o, "    Ferdie, the creditor, approves it himself")?;
         d.step(o, "ferdie", &["loan", "approve", &id])?;
     }
     let before: Vec<u128> = ["ferdie", "charlie", "dave"].iter().map(|w| d.balance(w)).collect::<Result<_>>()?;
@@ -310,14 +346,24 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         format_amount(warrant)
     )?;
 
-    say(o, "Heidi, barely known, asks for 150 DUSD over the same chain for 2 days. Her score is low: Ferdie approves after talking to her; Dave's policy guarantees it, Charlie's trust-tier policy does not (Heidi's TS is below 0.3), so Charlie accepts his warrant by hand")?;
-    let r = d.json("heidi", &["loan", "request", "150", "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
-    let id2 = r["loans"][0]["id"].as_u64().unwrap_or(0).to_string();
-    writeln!(o, "    loan #{id2}: score {}, rate {}", uint(&r["loans"][0]["score"]), format_rate(uint(&r["loans"][0]["rate_bps"])))?;
-    d.refused(o, "heidi", &["loan", "disburse", &id2], "")?;
-    d.step(o, "ferdie", &["loan", "approve", &id2])?;
-    d.step(o, "charlie", &["loan", "accept", &id2])?;
-    d.step(o, "heidi", &["loan", "disburse", &id2])?;
+    let heidi_amount = cap(d, "heidi")?.min(150);
+    let id2 = if heidi_amount == 0 {
+        say(o, "Heidi, barely known, has a capacity below 1 DUSD: capacity bounds routed credit, so she cannot borrow on a term loan")?;
+        None
+    } else {
+        say(o, &format!("Heidi, barely known, asks for {heidi_amount} DUSD (all her small capacity allows) over the same chain for 2 days. Her score misses Ferdie's policy, so he approves after talking to her; Dave's policy guarantees it, Charlie's trust-tier policy does not (Heidi's TS is below 0.3), so Charlie accepts his warrant by hand"))?;
+        let r = d.json("heidi", &["loan", "request", &heidi_amount.to_string(), "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
+        let q2 = &r["loans"][0];
+        let id2 = q2["id"].as_u64().unwrap_or(0).to_string();
+        writeln!(o, "    loan #{id2}: score {}, rate {} — {}", uint(&q2["score"]), format_rate(uint(&q2["rate_bps"])), q2["approval_note"].as_str().unwrap_or(""))?;
+        d.refused(o, "heidi", &["loan", "disburse", &id2], "")?;
+        if !q2["policy_met"].as_bool().unwrap_or(false) {
+            d.step(o, "ferdie", &["loan", "approve", &id2])?;
+        }
+        d.step(o, "charlie", &["loan", "accept", &id2])?;
+        d.step(o, "heidi", &["loan", "disburse", &id2])?;
+        Some(id2)
+    };
 
     say(o, "The vote ends: anyone queues and executes the passed proposal")?;
     let left = 63u64.saturating_sub(vote_started.elapsed().as_secs());
@@ -327,22 +373,24 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     d.step(o, "charlie", &["gov", "queue", &pid])?;
     d.step(o, "charlie", &["gov", "execute", &pid])?;
 
-    say(o, "Heidi does not repay. Past due she is overdue; 3 days later anyone may declare the default and settle it")?;
-    let st = d.json("heidi", &["loan", "status", &id2])?;
-    let wait_s = (uint(&st["default_at"]).saturating_sub(uint(&st["now"])) / 86_400_000) as u64 + 2;
-    d.wait(o, wait_s.min(120), "days pass on the local loan clock")?;
-    let (c0, d0, f0) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
-    d.step(o, "eve", &["loan", "settle", &id2])?;
-    let (c1, d1, f1) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
-    writeln!(
-        o,
-        "    Ferdie's stake bore the unpaid principal less the insurance; he received {} DUSD of warrant claims in return; Charlie and Dave got back {} and {} DUSD of their warrants; the trust graph records Heidi's default",
-        format_amount(f1.saturating_sub(f0)),
-        format_amount(c1.saturating_sub(c0)),
-        format_amount(d1.saturating_sub(d0))
-    )?;
-    let heidi = d.json("alice", &["trust", "show", "heidi"])?;
-    writeln!(o, "    Heidi: {} default(s) on record, trust score now {}", uint(&heidi["defaults"]), ts(&heidi))?;
+    if let Some(id2) = id2 {
+        say(o, "Heidi does not repay. Past due she is overdue; 3 days later anyone may declare the default and settle it")?;
+        let st = d.json("heidi", &["loan", "status", &id2])?;
+        let wait_s = (uint(&st["default_at"]).saturating_sub(uint(&st["now"])) / 86_400_000) as u64 + 2;
+        d.wait(o, wait_s.min(120), "days pass on the local loan clock")?;
+        let (c0, d0, f0) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
+        d.step(o, "eve", &["loan", "settle", &id2])?;
+        let (c1, d1, f1) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
+        writeln!(
+            o,
+            "    Ferdie's stake bore the unpaid principal less the insurance; he received {} DUSD of warrant claims in return; Charlie and Dave got back {} and {} DUSD of their warrants; the trust graph records Heidi's default",
+            format_amount(f1.saturating_sub(f0)),
+            format_amount(c1.saturating_sub(c0)),
+            format_amount(d1.saturating_sub(d0))
+        )?;
+        let heidi = d.json("alice", &["trust", "show", "heidi"])?;
+        writeln!(o, "    Heidi: {} default(s) on record, trust score now {}", uint(&heidi["defaults"]), ts(&heidi))?;
+    }
 
     say(o, "Every member's position")?;
     writeln!(o, "    {:<8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>6} {:>6}", "member", "DUSD", "staked", "lent", "credit limit", "owes pool", "TS", "loans")?;

@@ -59,7 +59,7 @@ struct ContractSpec {
 /// The suite in dependency order.
 const SUITE: &[ContractSpec] = &[
     ContractSpec { name: "stable_token", constructor: "new" },
-    ContractSpec { name: "trust_graph", constructor: "new" },
+    ContractSpec { name: "trust_graph", constructor: "with_config" },
     ContractSpec { name: "credit_pool", constructor: "new" },
     ContractSpec { name: "warrant_escrow", constructor: "new" },
     ContractSpec { name: "loan_manager", constructor: "new" },
@@ -178,11 +178,11 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, m
                 cooldown_ms.to_string(),
             ])
         }
-        "trust_graph" => Ok(Vec::new()),
+        "trust_graph" => profile.trust_args(),
         "credit_pool" => Ok(vec![addr("stable_token")?, addr("trust_graph")?]),
         "warrant_escrow" => Ok(vec![addr("stable_token")?]),
         "loan_manager" => Ok(vec![addr("stable_token")?, addr("trust_graph")?, addr("credit_pool")?, addr("warrant_escrow")?]),
-        "governance" => Ok(profile.governance.values()?.constructor_args()),
+        "governance" => Ok(profile.governance.values()?.constructor_args(profile.development)),
         other => Err(CliError::Other(format!("no constructor arguments known for {other}"))),
     }
 }

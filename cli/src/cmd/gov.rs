@@ -3,7 +3,7 @@
 //!
 //! Parameter changes are written `field=value` in the field's own unit
 //! (`max_credit=4000` in tokens, `lockout=120d`, `fee=1.5%`,
-//! `min_trust_score=0.2`); `dcu` reads the current parameters, changes only
+//! `min_anchor_stake=100`); `dcu` reads the current parameters, changes only
 //! the fields given and shows every change as "from → to" before anything
 //! is submitted. A proposal is shown with what its action changes, measured
 //! against the chain's current values.
@@ -23,7 +23,7 @@ use crate::chain::{format_amount, format_rate, format_time, parse_account, parse
 use crate::contract::ContractHandle;
 use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
-use crate::profile::{format_duration, format_score, parse_duration, parse_score};
+use crate::profile::{format_duration, parse_duration};
 use crate::value::{self as val, field, uint_field};
 use crate::{CliError, Result};
 
@@ -92,8 +92,8 @@ pub enum ProposeAction {
         set: Vec<String>,
     },
     /// Change governance's parameters: voting_delay=1d voting_period=7d
-    /// quorum=10% timelock=2d execution_window=14d voice_credits=100
-    /// min_trust_score=0.1.
+    /// quorum=10% timelock=2d execution_window=14d voice_credits=100 (outside
+    /// development mode the voting period and the timelock are at least 1d).
     GovParams {
         #[arg(required = true, value_name = "FIELD=VALUE")]
         set: Vec<String>,
@@ -139,8 +139,6 @@ enum Kind {
     Percent,
     /// Token amount in smallest units, written in tokens.
     Amount,
-    /// Trust score at 10^9, written 0.1.
-    Score,
     /// A plain number.
     Count,
 }
@@ -150,10 +148,8 @@ fn kind_of(field: &str) -> Kind {
         Kind::Duration
     } else if field.ends_with("_bps") {
         Kind::Percent
-    } else if matches!(field, "max_credit" | "base_capacity") {
+    } else if matches!(field, "max_credit" | "base_capacity" | "min_anchor_stake") {
         Kind::Amount
-    } else if field == "min_trust_score" {
-        Kind::Score
     } else {
         Kind::Count
     }
@@ -165,7 +161,6 @@ fn parse_in(kind: Kind, field: &str, s: &str) -> Result<u128> {
         Kind::Duration => parse_duration(s).map(u128::from).map_err(bad),
         Kind::Percent => parse_rate(s).map(u128::from).map_err(|_| bad("write a percentage such as 1.5%".into())),
         Kind::Amount => parse_amount(s),
-        Kind::Score => parse_score(s).map_err(bad),
         Kind::Count => s.trim().parse::<u128>().map_err(|_| bad("write a whole number".into())),
     }
 }
@@ -175,7 +170,6 @@ fn format_in(kind: Kind, v: u128) -> String {
         Kind::Duration => format_duration(v),
         Kind::Percent => format_rate(v),
         Kind::Amount => format!("{} DUSD", format_amount(v)),
-        Kind::Score => format_score(v),
         Kind::Count => v.to_string(),
     }
 }
@@ -426,9 +420,15 @@ pub struct ProposalView {
     pub votes_for: u128,
     pub votes_against: u128,
     pub voters: u128,
+    /// Members verified when the proposal was made (the snapshot): the only
+    /// possible voters.
     pub electorate: u128,
+    /// When it was made: only members verified before then may vote.
+    pub created_at: u128,
     /// Voters needed for the quorum.
     pub quorum_voters: u128,
+    /// The signer's voice on it: its credits, or why it has none.
+    pub your_voice: String,
     pub voting_starts: u128,
     pub voting_ends: u128,
     /// Earliest execution (0: not queued).
@@ -454,9 +454,15 @@ impl Report for ProposalView {
     fn human(&self) -> String {
         let mut s = format!("Proposal #{} — {}: \"{}\"\n  proposed by {}\n  action: {}{}", self.id, self.state, self.title, self.proposer, self.action, changes_text(&self.changes));
         s.push_str(&format!(
-            "\n  votes: {} for, {} against, by {} voters (quorum: {} of {} members)",
-            self.votes_for, self.votes_against, self.voters, self.quorum_voters, self.electorate
+            "\n  votes: {} for, {} against, by {} voters (quorum: {} of the {} members verified before it was made, {})",
+            self.votes_for,
+            self.votes_against,
+            self.voters,
+            self.quorum_voters,
+            self.electorate,
+            format_time(self.created_at as u64)
         ));
+        s.push_str(&format!("\n  your voice: {}", self.your_voice));
         s.push_str(&format!("\n  voting: {} → {}", format_time(self.voting_starts as u64), format_time(self.voting_ends as u64)));
         if self.eta > 0 {
             s.push_str(&format!(
@@ -489,8 +495,20 @@ async fn view(s: &Session, info: &Value) -> Result<ProposalView> {
     });
     let electorate = u("electorate");
     let quorum_bps = u("quorum_bps");
+    let id = uint_field(info, "id").unwrap_or(0) as u32;
+    let gov = s.contract(GOV)?;
+    let your_voice = match s.query(&gov, "voice_credits_on", &[id.to_string(), s.me().to_string()]).await {
+        Ok(v) => format!("{} voice credits (n votes cost n²)", val::uint(&v).unwrap_or(0)),
+        Err(CliError::ContractRefused { variant, .. }) if variant.starts_with("VerifiedAfterProposal") => {
+            format!("none — {} was verified after this proposal was made; it has a voice on later ones", s.me())
+        }
+        Err(CliError::ContractRefused { variant, .. }) if variant.starts_with("NoVoiceCredits") => {
+            format!("none — {} is not a verified member (a verifier must verify it before a proposal is made)", s.me())
+        }
+        Err(e) => return Err(e),
+    };
     Ok(ProposalView {
-        id: uint_field(info, "id").unwrap_or(0) as u32,
+        id,
         state: field(info, "state").and_then(val::variant).unwrap_or_default(),
         title: field(p, "title").and_then(val::text).unwrap_or_default(),
         proposer: field(p, "proposer").and_then(val::text).unwrap_or_default(),
@@ -501,6 +519,8 @@ async fn view(s: &Session, info: &Value) -> Result<ProposalView> {
         votes_against: u("votes_against"),
         voters: u("voters"),
         electorate,
+        created_at: u("created_at"),
+        your_voice,
         // Voters needed: ⌈electorate · quorum_bps / 10,000⌉, as the contract counts.
         quorum_voters: (electorate * quorum_bps).div_ceil(10_000),
         voting_starts: u("voting_starts"),
@@ -546,17 +566,22 @@ pub struct InfoReport {
     pub timelock: String,
     pub execution_window: String,
     pub credits_per_proposal: u128,
-    pub min_trust_score: String,
+    /// Whether the account is a verified member (voice credits on proposals made from now on).
+    pub verified: bool,
+    /// Development mode (no one-day floors on the vote and the timelock).
+    pub dev_mode: bool,
     pub proposals: u128,
 }
 
 impl Report for InfoReport {
     fn human(&self) -> String {
         format!(
-            "Governance {}\n  {} has {} voice credits per proposal (n votes cost n²)\n  guardian: {}\n  voting delay {}, voting period {}, quorum {} of members, timelock {}, execution window {}\n  {} credits per eligible member (trust score ≥ {} or verified); {} proposals so far",
+            "Governance {}{}\n  {} has {} voice credits per proposal (n votes cost n²){}\n  guardian: {}\n  voting delay {}, voting period {}, quorum {} of the members verified when a proposal is made, timelock {}, execution window {}\n  {} credits per verified member on each proposal made after its verification; {} proposals so far",
             self.address,
+            if self.dev_mode { " (development mode)" } else { "" },
             self.account,
             self.voice_credits,
+            if self.verified { "" } else { ": only verified members have a voice" },
             self.guardian.as_deref().unwrap_or("none"),
             self.voting_delay,
             self.voting_period,
@@ -564,7 +589,6 @@ impl Report for InfoReport {
             self.timelock,
             self.execution_window,
             self.credits_per_proposal,
-            self.min_trust_score,
             self.proposals
         )
     }
@@ -656,6 +680,9 @@ pub async fn run(g: &GlobalOpts, opts: &GovOpts, out: &mut impl Write) -> Result
             let p = s.query(&gov, "params", &[]).await?;
             let guardian = val::some(&s.query(&gov, "guardian", &[]).await?).and_then(val::text);
             let count = val::uint(&s.query(&gov, "proposal_count", &[]).await?).unwrap_or(0);
+            let dev_mode = val::boolean(&s.query(&gov, "dev_mode", &[]).await?).unwrap_or(false);
+            let graph = s.contract(super::trust::TRUST)?;
+            let verified = val::boolean(&s.query(&graph, "is_verified", &[who.clone()]).await?).unwrap_or(false);
             let f = |n: &str| format_in(kind_of(n), uint_field(&p, n).unwrap_or(0));
             emit(
                 g,
@@ -671,7 +698,8 @@ pub async fn run(g: &GlobalOpts, opts: &GovOpts, out: &mut impl Write) -> Result
                     timelock: f("timelock_ms"),
                     execution_window: f("execution_window_ms"),
                     credits_per_proposal: uint_field(&p, "voice_credits").unwrap_or(0),
-                    min_trust_score: f("min_trust_score"),
+                    verified,
+                    dev_mode,
                     proposals: count,
                 },
             )

@@ -1,7 +1,8 @@
 //! `dcu loan …`: purpose-driven term loans routed over chains of credit
 //! lines (SPEC §5) — from the borrower's request (with the route found by
-//! `dcu route`'s path finder, `--auto-route`), the creditor's approval and the
-//! intermediaries' warrants, to disbursement, repayment, and overdue,
+//! `dcu route`'s path finder, `--auto-route`), the creditor's approval (by
+//! hand, or by the creditor's own standing policy, `dcu loan policy`) and
+//! the intermediaries' warrants, to disbursement, repayment, and overdue,
 //! default and settlement.
 
 use std::io::Write;
@@ -21,6 +22,7 @@ use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
 use crate::{CliError, Result};
+use dcu_common::loan::{Approval, ApprovalPolicy};
 
 /// Name of the contract in the manifest.
 pub const LOANS: &str = "loan_manager";
@@ -63,12 +65,21 @@ pub enum LoanCmd {
         /// Most lines on a route (with --auto-route).
         #[arg(long, default_value_t = 6)]
         max_hops: usize,
-        /// Only show the score, rate and warrants the request would get.
+        /// Only show the score, rate and warrants the request would get, and
+        /// whether the creditor's standing policy would approve it (or which
+        /// of its bounds the loan misses).
         #[arg(long)]
         dry_run: bool,
     },
-    /// Approve a loan as its creditor (needed below the auto-approval score).
+    /// Approve a loan as its creditor (needed unless your standing policy,
+    /// `dcu loan policy`, approved it at its request; the score alone never does).
     Approve { id: u64 },
+    /// Your standing approval policy as a creditor: loans routed from you
+    /// that meet every bound are approved at their request; all others wait
+    /// for `dcu loan approve`. `dcu loan policy --min-score 60 --max-amount
+    /// 500 --max-term 90d --min-rate 5%`, `dcu loan policy --remove`, or
+    /// `dcu loan policy show [ACCOUNT]`.
+    Policy(PolicyOpts),
     /// Lock your warrant on a loan as an intermediary.
     Accept { id: u64 },
     /// Take the money of an approved loan (you are the borrower).
@@ -95,6 +106,171 @@ pub enum LoanCmd {
     Cancel { id: u64 },
     /// Expire a request not disbursed in time (anyone).
     Expire { id: u64 },
+}
+
+/// `dcu loan policy` options: set (all four bounds), `--remove`, or `show`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PolicyOpts {
+    #[command(subcommand)]
+    pub show: Option<PolicyShow>,
+    /// Lowest assessment score approved automatically (0–100).
+    #[arg(long)]
+    pub min_score: Option<String>,
+    /// Largest amount approved automatically, in tokens.
+    #[arg(long)]
+    pub max_amount: Option<String>,
+    /// Longest term approved automatically (e.g. 90d; at most 3650d).
+    #[arg(long)]
+    pub max_term: Option<String>,
+    /// Lowest yearly rate approved automatically (e.g. 5%).
+    #[arg(long)]
+    pub min_rate: Option<String>,
+    /// Remove your policy: every loan routed from you waits for `dcu loan approve`.
+    #[arg(long, conflicts_with_all = ["min_score", "max_amount", "max_term", "min_rate"])]
+    pub remove: bool,
+}
+
+/// `dcu loan policy show`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyShow {
+    /// An account's approval policy (default: yours).
+    Show { account: Option<String> },
+}
+
+/// The policy `--min-score --max-amount --max-term --min-rate` describe,
+/// every bound given and within its range.
+fn parse_policy(o: &PolicyOpts) -> Result<ApprovalPolicy> {
+    let missing: Vec<&str> = [("--min-score", &o.min_score), ("--max-amount", &o.max_amount), ("--max-term", &o.max_term), ("--min-rate", &o.min_rate)]
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(CliError::Other(format!(
+            "a policy names all four bounds; missing {} (or use --remove, or `dcu loan policy show`)",
+            missing.join(", ")
+        )));
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let score = text(&o.min_score);
+    let min_score = match score.trim().parse::<u8>() {
+        Ok(x) if x <= 100 => x,
+        _ => return Err(CliError::Other(format!("--min-score '{score}' is not a score: write a whole number from 0 to 100"))),
+    };
+    let amount = text(&o.max_amount);
+    let max_amount = parse_amount(&amount)?;
+    if max_amount == 0 {
+        return Err(CliError::BadAmount { value: amount, reason: "a policy approves up to a positive amount".into() });
+    }
+    let max_term_days = parse_term(&text(&o.max_term))?;
+    let rate = text(&o.min_rate);
+    let min_rate_bps = parse_rate(&rate)?;
+    if min_rate_bps > 10_000 {
+        return Err(CliError::Other(format!("--min-rate is at most 100 %, not {rate}")));
+    }
+    let p = ApprovalPolicy { min_score, max_amount, max_term_days, min_rate_bps };
+    match p.invalid() {
+        Some(name) => Err(CliError::Other(format!("the policy's {name} is out of range"))),
+        None => Ok(p),
+    }
+}
+
+/// A policy as the transcoder argument of `set_approval_policy`.
+fn policy_arg(p: Option<&ApprovalPolicy>) -> String {
+    match p {
+        None => "None".into(),
+        Some(p) => format!(
+            "Some(ApprovalPolicy {{ min_score: {}, max_amount: {}, max_term_days: {}, min_rate_bps: {} }})",
+            p.min_score, p.max_amount, p.max_term_days, p.min_rate_bps
+        ),
+    }
+}
+
+/// An `ApprovalPolicy` the contract answered.
+fn policy_from(v: &Value) -> Option<ApprovalPolicy> {
+    let u = |k: &str| uint_field(v, k);
+    Some(ApprovalPolicy {
+        min_score: u8::try_from(u("min_score")?).ok()?,
+        max_amount: u("max_amount")?,
+        max_term_days: u32::try_from(u("max_term_days")?).ok()?,
+        min_rate_bps: u32::try_from(u("min_rate_bps")?).ok()?,
+    })
+}
+
+/// The policy's bounds in words.
+fn policy_bounds(p: &ApprovalPolicy) -> String {
+    format!(
+        "score ≥ {}, amount ≤ {} DUSD, term ≤ {} days, rate ≥ {}",
+        p.min_score,
+        format_amount(p.max_amount),
+        p.max_term_days,
+        format_rate(u128::from(p.min_rate_bps))
+    )
+}
+
+/// An `Approval` verdict the contract answered (unknown shapes read as no policy).
+fn approval_from(v: &Value) -> Approval {
+    let u = |k: &str| uint_field(v, k).unwrap_or(0);
+    let small = |k: &str| u32::try_from(u(k)).unwrap_or(u32::MAX);
+    match val::variant(v).as_deref() {
+        Some("PolicyMet") => Approval::PolicyMet,
+        Some("ScoreBelow") => Approval::ScoreBelow { score: small("score"), min: u8::try_from(u("min")).unwrap_or(u8::MAX) },
+        Some("AmountAbove") => Approval::AmountAbove { amount: u("amount"), max: u("max") },
+        Some("TermAbove") => Approval::TermAbove { term_days: small("term_days"), max: small("max") },
+        Some("RateBelow") => Approval::RateBelow { rate_bps: small("rate_bps"), min: small("min") },
+        _ => Approval::NoPolicy,
+    }
+}
+
+/// One sentence: whether the creditor's policy approves, or the bound missed.
+pub fn approval_words(a: &Approval) -> String {
+    let by_hand = "the creditor must approve it (dcu loan approve)";
+    match *a {
+        Approval::PolicyMet => "the creditor's standing policy approves it".into(),
+        Approval::NoPolicy => format!("the creditor has no approval policy, so {by_hand}"),
+        Approval::ScoreBelow { score, min } => format!("it scores {score}, below the {min} the creditor's policy asks, so {by_hand}"),
+        Approval::AmountAbove { amount, max } => format!(
+            "its {} DUSD is above the {} DUSD the creditor's policy allows, so {by_hand}",
+            format_amount(amount),
+            format_amount(max)
+        ),
+        Approval::TermAbove { term_days, max } => format!("its {term_days} days are longer than the {max} days the creditor's policy allows, so {by_hand}"),
+        Approval::RateBelow { rate_bps, min } => format!(
+            "its rate of {} is below the {} the creditor's policy asks, so {by_hand}",
+            format_rate(u128::from(rate_bps)),
+            format_rate(u128::from(min))
+        ),
+    }
+}
+
+/// An account's standing approval policy.
+#[derive(Debug, Serialize)]
+pub struct PolicyReport {
+    pub account: String,
+    pub policy: Option<ApprovalPolicyView>,
+}
+
+/// The fields of an approval policy (JSON).
+#[derive(Debug, Serialize)]
+pub struct ApprovalPolicyView {
+    pub min_score: u8,
+    pub max_amount: u128,
+    pub max_term_days: u32,
+    pub min_rate_bps: u32,
+}
+
+impl Report for PolicyReport {
+    fn human(&self) -> String {
+        let who = label(&dev_names(), &self.account);
+        match &self.policy {
+            None => format!("{who} has no approval policy: every loan routed from {who} waits for `dcu loan approve`"),
+            Some(p) => {
+                let p = ApprovalPolicy { min_score: p.min_score, max_amount: p.max_amount, max_term_days: p.max_term_days, min_rate_bps: p.min_rate_bps };
+                format!("{who} approves a loan at its request when it meets every bound: {}; any other waits for `dcu loan approve`", policy_bounds(&p))
+            }
+        }
+    }
 }
 
 /// A purpose as a transcoder argument.
@@ -151,6 +327,10 @@ pub struct LoanView {
     pub score: u128,
     pub warrants: u128,
     pub creditor_approved: bool,
+    /// The creditor's policy's verdict at the request (variant name).
+    pub approval: String,
+    /// The same in one sentence.
+    pub approval_note: String,
     pub principal: u128,
     pub interest: u128,
     pub owed: u128,
@@ -180,6 +360,8 @@ impl LoanView {
             score: u(loan, "score"),
             warrants: u(loan, "warrants"),
             creditor_approved: field(loan, "creditor_approved").and_then(val::boolean).unwrap_or(false),
+            approval: field(loan, "approval").and_then(val::variant).unwrap_or_default(),
+            approval_note: approval_words(&field(loan, "approval").map(approval_from).unwrap_or(Approval::NoPolicy)),
             principal: u(loan, "principal"),
             interest: u(v, "interest_now"),
             owed: u(v, "owed"),
@@ -207,7 +389,11 @@ impl Report for LoanView {
             self.term_days,
             format_rate(self.rate_bps),
             self.score,
-            if self.creditor_approved { ", approved for the creditor" } else { ", waiting for the creditor's approval" },
+            match (self.creditor_approved, self.approval.as_str()) {
+                (true, "PolicyMet") => ", approved by the creditor's standing policy".to_string(),
+                (true, _) => ", approved by the creditor".to_string(),
+                (false, _) => format!(", waiting for the creditor's approval: {}", self.approval_note),
+            },
             route.join(" → "),
             self.path.len().saturating_sub(1),
             if self.path.len() == 2 { "" } else { "s" },
@@ -244,8 +430,19 @@ pub struct QuoteView {
     pub amount: u128,
     pub score: u128,
     pub rate_bps: u128,
-    pub auto_approved: bool,
+    /// The creditor's standing policy approves the loan at its request.
+    pub policy_met: bool,
+    /// Its verdict: PolicyMet, NoPolicy, or the bound missed (ScoreBelow,
+    /// AmountAbove, TermAbove, RateBelow).
+    pub approval: String,
+    /// The verdict in one sentence.
+    pub approval_note: String,
+    /// What the route can carry now.
     pub capacity: u128,
+    /// The borrower's capacity C(v), which bounds its term-loan principal.
+    pub borrower_capacity: u128,
+    /// The borrower's term-loan principal outstanding before this loan.
+    pub outstanding: u128,
     pub warrants: u128,
     pub warrant_each: u128,
     /// The loan's id once requested.
@@ -276,12 +473,17 @@ impl Report for RequestReport {
                 _ => "Would request".to_string(),
             };
             s.push_str(&format!(
-                "{head}: {} DUSD over {} at {} a year, score {} ({})",
+                "{head}: {} DUSD over {} at {} a year, score {}.\n  Approval: {}.",
                 format_amount(q.amount),
                 route.join(" → "),
                 format_rate(q.rate_bps),
                 q.score,
-                if q.auto_approved { "approved without the creditor" } else { "the creditor must approve" }
+                q.approval_note
+            ));
+            s.push_str(&format!(
+                "\n  borrower's capacity {} DUSD, of which {} DUSD already owed or requested on term loans",
+                format_amount(q.borrower_capacity),
+                format_amount(q.outstanding)
             ));
             if q.warrants > 0 {
                 s.push_str(&format!(
@@ -377,13 +579,18 @@ async fn quote(s: &Session, amount: u128, purpose: &str, term: u32, path: &[Stri
         .await
         .map_err(|e| explain(s, e))?;
     let u = |k: &str| uint_field(&q, k).unwrap_or(0);
+    let approval = field(&q, "approval").map(approval_from).unwrap_or(Approval::NoPolicy);
     Ok(QuoteView {
         path: path.to_vec(),
         amount,
         score: u("score"),
         rate_bps: u("rate_bps"),
-        auto_approved: field(&q, "auto_approved").and_then(val::boolean).unwrap_or(false),
+        policy_met: approval.approves(),
+        approval: field(&q, "approval").and_then(val::variant).unwrap_or_default(),
+        approval_note: approval_words(&approval),
         capacity: u("capacity"),
+        borrower_capacity: u("borrower_capacity"),
+        outstanding: u("outstanding"),
         warrants: u("warrants"),
         warrant_each: u("warrant_each"),
         id: None,
@@ -465,6 +672,34 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             let tx = submit(&s, g, "approve", &[id.to_string()]).await?;
             let v = view(&s, *id).await?;
             emit(g, out, &TxReport::new(format!("{} approved loan #{id} as its creditor; it is {}", s.me(), v.state), None, tx))
+        }
+        LoanCmd::Policy(o) => {
+            if let Some(PolicyShow::Show { account }) = &o.show {
+                let who = account.as_deref().map(parse_account).transpose()?;
+                let s = Session::open(g).await?;
+                let who = who.unwrap_or_else(|| s.me()).to_string();
+                let lm = s.contract(LOANS)?;
+                let v = s.query(&lm, "approval_policy", &[who.clone()]).await?;
+                let policy = val::some(&v).and_then(policy_from).map(|p| ApprovalPolicyView {
+                    min_score: p.min_score,
+                    max_amount: p.max_amount,
+                    max_term_days: p.max_term_days,
+                    min_rate_bps: p.min_rate_bps,
+                });
+                return emit(g, out, &PolicyReport { account: who, policy });
+            }
+            let policy = if o.remove { None } else { Some(parse_policy(o)?) };
+            let s = Session::open(g).await?;
+            let tx = submit(&s, g, "set_approval_policy", &[policy_arg(policy.as_ref())]).await?;
+            let summary = match &policy {
+                Some(p) => format!(
+                    "{} now approves loans routed from them at their request when they meet every bound ({}); any other waits for `dcu loan approve`",
+                    s.me(),
+                    policy_bounds(p)
+                ),
+                None => format!("{} removed their approval policy: every loan routed from them waits for `dcu loan approve`", s.me()),
+            };
+            emit(g, out, &TxReport::new(summary, None, tx))
         }
         LoanCmd::Accept { id } => {
             let s = Session::open(g).await?;
@@ -640,5 +875,44 @@ mod tests {
         assert_eq!(bytes_in("Pool(0x0b00)"), vec![0x0b, 0]);
         assert_eq!(bytes_in("Escrow([3, 1])"), vec![3, 1]);
         assert_eq!(description_hash("").len(), 66);
+    }
+
+    fn opts(score: Option<&str>, amount: Option<&str>, term: Option<&str>, rate: Option<&str>) -> PolicyOpts {
+        PolicyOpts {
+            show: None,
+            min_score: score.map(Into::into),
+            max_amount: amount.map(Into::into),
+            max_term: term.map(Into::into),
+            min_rate: rate.map(Into::into),
+            remove: false,
+        }
+    }
+
+    #[test]
+    fn approval_policies_parse_into_the_contract_struct_or_say_why_not() {
+        let p = parse_policy(&opts(Some("60"), Some("500"), Some("90d"), Some("5%"))).unwrap();
+        assert_eq!(p, ApprovalPolicy { min_score: 60, max_amount: 500 * dcu_common::ONE_TOKEN, max_term_days: 90, min_rate_bps: 500 });
+        assert_eq!(
+            policy_arg(Some(&p)),
+            format!("Some(ApprovalPolicy {{ min_score: 60, max_amount: {}, max_term_days: 90, min_rate_bps: 500 }})", 500 * dcu_common::ONE_TOKEN)
+        );
+        assert_eq!(policy_arg(None), "None");
+        let e = parse_policy(&opts(Some("60"), None, Some("90d"), None)).unwrap_err().to_string();
+        assert!(e.contains("missing --max-amount, --min-rate"), "{e}");
+        assert!(parse_policy(&opts(Some("101"), Some("1"), Some("1"), Some("0"))).unwrap_err().to_string().contains("0 to 100"));
+        assert!(parse_policy(&opts(Some("60"), Some("0"), Some("1"), Some("0"))).is_err());
+        assert!(parse_policy(&opts(Some("60"), Some("1"), Some("3651d"), Some("0"))).unwrap_err().to_string().contains("not a term"));
+        assert!(parse_policy(&opts(Some("60"), Some("1"), Some("1"), Some("101%"))).unwrap_err().to_string().contains("at most 100 %"));
+    }
+
+    #[test]
+    fn the_approval_verdict_is_one_sentence_naming_the_missed_bound() {
+        assert_eq!(approval_words(&Approval::PolicyMet), "the creditor's standing policy approves it");
+        assert!(approval_words(&Approval::NoPolicy).contains("no approval policy"));
+        let w = approval_words(&Approval::AmountAbove { amount: 600 * dcu_common::ONE_TOKEN, max: 500 * dcu_common::ONE_TOKEN });
+        assert!(w.contains("above the 500") && w.contains("must approve"), "{w}");
+        assert!(approval_words(&Approval::TermAbove { term_days: 120, max: 90 }).contains("120 days are longer than the 90 days"));
+        assert!(approval_words(&Approval::ScoreBelow { score: 55, min: 60 }).contains("scores 55, below the 60"));
+        assert!(approval_words(&Approval::RateBelow { rate_bps: 450, min: 500 }).contains("4.50 %"));
     }
 }

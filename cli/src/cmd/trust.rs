@@ -1,9 +1,11 @@
 //! `dcu member …` and `dcu trust …`: the trust graph (SPEC §2).
 //!
 //! `dcu trust show` prints DT, NT, TS, CF, capacity and warnings as the
-//! contract computes them, and recomputes them off chain from the graph read
-//! from chain with the same maths (`dcu_common::trust`), reporting whether
-//! the two agree to the unit.
+//! contract computes them, and recomputes them off chain from the raw edges
+//! and each truster's anchoring read from chain with the same maths
+//! (`dcu_common::trust`), reporting whether the two agree to the unit. It
+//! says which edges count and why (SPEC §2, v2: only anchored trusters'
+//! edges count).
 
 use std::io::Write;
 
@@ -65,11 +67,29 @@ pub enum TrustCmd {
         /// The member.
         member: String,
     },
-    /// Attest a member's identity (appointed verifiers only; governance
-    /// appoints them: `dcu gov propose verifier ACCOUNT`).
+    /// Attest a member's identity (appointed verifiers only: the network
+    /// profile's founding verifiers, then those governance appoints with
+    /// `dcu gov propose verifier ACCOUNT`). A verified member is anchored.
     Verify {
         /// The member.
         member: String,
+    },
+    /// Refuse a member's trust in the signer: its edge goes and it may not
+    /// trust the signer again until `dcu trust unblock`.
+    Reject {
+        /// The truster.
+        truster: String,
+    },
+    /// Lift the signer's block on a truster.
+    Unblock {
+        /// The truster.
+        truster: String,
+    },
+    /// Re-evaluate whether a member is anchored (anyone; e.g. once its
+    /// membership has reached the minimum age).
+    Anchor {
+        /// The member (default: the signer).
+        member: Option<String>,
     },
     /// A member's scores, capacity, warnings and edges, checked off chain.
     Show {
@@ -95,12 +115,28 @@ pub struct Scores {
     pub neighbours: u32,
 }
 
+/// One trust edge, whether it counts and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EdgeView {
+    /// The other member.
+    pub member: String,
+    pub weight: u16,
+    /// Whether it counts in the scores (its truster is anchored).
+    pub counts: bool,
+    /// Why, in words.
+    pub why: String,
+}
+
 /// `dcu trust show`.
 #[derive(Debug, Serialize)]
 pub struct ShowReport {
     pub account: String,
     pub registered_at: u64,
     pub verified: bool,
+    /// Anchored: its trust counts (verified, or staked and old enough).
+    pub anchored: bool,
+    /// Why it is or is not anchored.
+    pub anchor_reason: String,
     pub vouches: u128,
     pub tx_count: u128,
     pub open_warnings: u128,
@@ -113,8 +149,8 @@ pub struct ShowReport {
     pub off_chain: Scores,
     /// Whether both agree to the unit.
     pub agree: bool,
-    pub edges_in: Vec<(String, u16)>,
-    pub edges_out: Vec<(String, u16)>,
+    pub edges_in: Vec<EdgeView>,
+    pub edges_out: Vec<EdgeView>,
 }
 
 fn frac(x: u128) -> String {
@@ -125,9 +161,10 @@ impl Report for ShowReport {
     fn human(&self) -> String {
         let s = &self.on_chain;
         let mut out = format!(
-            "Member {}{}\n  DT {}   NT {}   TS {}   CF {}\n  capacity {} DUSD   neighbours {}   warnings {}   repayments {}   vouches {}\n",
+            "Member {}{}\n  {}\n  DT {}   NT {}   TS {}   CF {}\n  capacity {} DUSD   neighbours {}   warnings {}   repayments {}   vouches {}\n",
             self.account,
             if self.verified { " (verified)" } else { "" },
+            self.anchor_reason,
             s.direct_trust,
             frac(s.network_trust),
             frac(s.trust_score),
@@ -145,11 +182,11 @@ impl Report for ShowReport {
             out.push_str("  CF halved: a recent default\n");
         }
         out.push_str(&format!("  trusted by {} member(s), trusts {} member(s)\n", self.edges_in.len(), self.edges_out.len()));
-        for (x, w) in &self.edges_in {
-            out.push_str(&format!("    ← {x} ({w})\n"));
+        for e in &self.edges_in {
+            out.push_str(&format!("    ← {} ({}): {}\n", e.member, e.weight, e.why));
         }
-        for (x, w) in &self.edges_out {
-            out.push_str(&format!("    → {x} ({w})\n"));
+        for e in &self.edges_out {
+            out.push_str(&format!("    → {} ({}): {}\n", e.member, e.weight, e.why));
         }
         out.push_str(if self.agree {
             "  off-chain recomputation by dcu: identical to the unit"
@@ -203,6 +240,29 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
             let s = Session::open(g).await?;
             submit(g, &s, "verify", vec![m.to_string()], format!("{} verified {m}", s.me()), out).await
         }
+        TrustCmd::Reject { truster } => {
+            let x = parse_account(truster)?;
+            let s = Session::open(g).await?;
+            submit(g, &s, "reject_trust", vec![x.to_string()], format!("{} refused {x}'s trust; {x} may not trust it again until it is unblocked", s.me()), out).await
+        }
+        TrustCmd::Unblock { truster } => {
+            let x = parse_account(truster)?;
+            let s = Session::open(g).await?;
+            submit(g, &s, "unblock", vec![x.to_string()], format!("{} lifted its block on {x}", s.me()), out).await
+        }
+        TrustCmd::Anchor { member } => {
+            let m = member.as_deref().map(parse_account).transpose()?;
+            let s = Session::open(g).await?;
+            let m = m.unwrap_or_else(|| s.me()).to_string();
+            let t = s.contract(TRUST)?;
+            let anchored = val::boolean(&s.query(&t, "refresh_anchor", &[m.clone()]).await?);
+            let what = match anchored {
+                Some(true) => format!("{m} is anchored: its trust counts"),
+                Some(false) => format!("{m} is not anchored: its trust weighs nothing (verification, or the minimum stake and membership age, anchor it)"),
+                None => format!("{m}'s anchoring was re-evaluated"),
+            };
+            submit(g, &s, "refresh_anchor", vec![m.clone()], what, out).await
+        }
         TrustCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;
             let s = Session::open(g).await?;
@@ -250,12 +310,54 @@ pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
     let now = chain_now(s).await?;
 
     let get = |name: &str| uint_field(info, name).ok_or_else(|| bad(name));
-    let mut incoming = Vec::new();
+    let flag = |v: &Value, name: &str| field(v, name).and_then(val::boolean).unwrap_or(false);
+    let me_anchored = flag(info, "anchored");
+    // Recomputed from the raw edges and each truster's anchoring, not from
+    // the contract's counters: only anchored trusters' edges count.
+    let (mut incoming, mut dt, mut trusters, mut trusted_back) = (Vec::new(), 0u128, 0u32, 0u32);
+    let mut neighbours = std::collections::BTreeSet::new();
+    let mut edges_in = Vec::new();
     for (x, w) in &ins {
         let xi = s.query(&t, "member_info", &[x.clone()]).await?;
-        let dt = val::some(&xi).and_then(|m| uint_field(m, "direct_trust")).ok_or_else(|| bad("truster record"))?;
-        incoming.push((u32::from(*w), dt));
+        let xm = val::some(&xi).ok_or_else(|| bad("truster record"))?;
+        let x_dt = uint_field(xm, "direct_trust").ok_or_else(|| bad("truster record"))?;
+        let counts = flag(xm, "anchored");
+        if counts {
+            incoming.push((u32::from(*w), x_dt));
+            dt += u128::from(*w);
+            trusters += 1;
+            neighbours.insert(x.clone());
+            if outs.iter().any(|(y, _)| y == x) {
+                trusted_back += 1;
+            }
+        }
+        let why = if counts { "counts: the truster is anchored".to_string() } else { "weighs nothing: the truster is not anchored".to_string() };
+        edges_in.push(EdgeView { member: x.clone(), weight: *w, counts, why });
     }
+    let edges_out: Vec<EdgeView> = outs
+        .iter()
+        .map(|(x, w)| {
+            if me_anchored {
+                neighbours.insert(x.clone());
+            }
+            let why = if me_anchored { "counts: this member is anchored" } else { "weighs nothing until this member is anchored" };
+            EdgeView { member: x.clone(), weight: *w, counts: me_anchored, why: why.into() }
+        })
+        .collect();
+    let verified = flag(info, "verified");
+    let stake = val::uint(&s.query(&t, "reported_stake", &[who.to_string()]).await?).unwrap_or(0);
+    let min_stake = uint_field(&params, "min_anchor_stake").ok_or_else(|| bad("min_anchor_stake"))?;
+    let min_age_days = uint_field(&params, "min_anchor_age_days").ok_or_else(|| bad("min_anchor_age_days"))?;
+    let anchor_reason = match (me_anchored, verified) {
+        (true, true) => "anchored: verified — its trust counts".to_string(),
+        (true, false) => format!("anchored: {} DUSD staked — its trust counts", format_amount(stake)),
+        (false, _) => format!(
+            "not anchored — its trust weighs nothing until it is verified, or stakes {} DUSD (has {}) with {} days of membership (`dcu trust anchor` re-checks)",
+            format_amount(min_stake),
+            format_amount(stake),
+            min_age_days
+        ),
+    };
     let p = ScoreParams {
         max_trust: uint_field(&params, "max_trust").ok_or_else(|| bad("max_trust"))?,
         base_capacity: uint_field(&params, "base_capacity").ok_or_else(|| bad("base_capacity"))?,
@@ -268,13 +370,13 @@ pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
         registered_at: get("registered_at")? as u64,
         last_activity: get("last_activity")? as u64,
         default_until: get("default_until")? as u64,
-        dt: get("direct_trust")?,
+        dt,
         tx_count: get("tx_count")? as u64,
-        trusters: get("in_degree")? as u32,
-        trusted_back: get("mutual_in")? as u32,
-        verified: field(info, "verified").and_then(val::boolean).unwrap_or(false),
+        trusters,
+        trusted_back,
+        verified,
         vouches: get("vouches")? as u32,
-        connections: get("neighbours")? as u32,
+        connections: u32::try_from(neighbours.len()).map_err(|_| bad("neighbours"))?,
     };
     let off = trust::score(&p, &state, incoming, now).ok_or_else(|| CliError::Other("the off-chain score overflowed".into()))?;
     let off_chain = Scores { direct_trust: off.dt, network_trust: off.nt, trust_score: off.ts, confidence: off.cf, capacity: off.capacity, neighbours: off.neighbours };
@@ -291,6 +393,8 @@ pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
         account: who.to_string(),
         registered_at: state.registered_at,
         verified: state.verified,
+        anchored: me_anchored,
+        anchor_reason,
         vouches: get("vouches")?,
         tx_count: get("tx_count")?,
         open_warnings: get("open_warnings")?,
@@ -300,7 +404,7 @@ pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
         agree: on_chain == off_chain,
         on_chain,
         off_chain,
-        edges_in: ins,
-        edges_out: outs,
+        edges_in,
+        edges_out,
     })
 }

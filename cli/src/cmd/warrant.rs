@@ -1,6 +1,7 @@
 //! `dcu warrant …`: the warrant escrow (SPEC §4) from an intermediary's side
 //! — a standing policy for warrants asked of you (manual, by the borrower's
-//! trust tier, or a minimum rate of your own), the allowance that lets the
+//! trust tier, or a minimum rate of your own, each bounded by the loan's
+//! amount and term), the allowance that lets the
 //! escrow lock a warrant automatically, explicit acceptance, and what the
 //! escrow holds for you or for a loan.
 
@@ -18,6 +19,11 @@ use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
 use crate::{CliError, Result};
 
+/// A policy's largest loan amount when `--max-amount` is not given, in tokens.
+pub const DEFAULT_MAX_AMOUNT: &str = "1000";
+/// A policy's longest loan term when `--max-term` is not given.
+pub const DEFAULT_MAX_TERM: &str = "365d";
+
 /// Name of the contract in the manifest.
 pub const ESCROW: &str = "warrant_escrow";
 
@@ -32,10 +38,20 @@ pub struct WarrantOpts {
 #[derive(Debug, Subcommand)]
 pub enum WarrantCmd {
     /// Set your standing policy: `manual`, `tier` (4 % / 6 % / 8 % by the
-    /// borrower's trust score, never below 0.3) or a minimum rate such as 5%.
+    /// borrower's trust score, never below 0.3) or a minimum rate such as 5%;
+    /// `tier` and a rate lock a warrant automatically only on a loan of at
+    /// most --max-amount over at most --max-term.
     Policy {
         /// manual | tier | RATE
         policy: String,
+        /// Largest loan (the loan's amount, not your warrant) guaranteed
+        /// automatically, in tokens. Default: 1000 (tier and rate policies).
+        #[arg(long)]
+        max_amount: Option<String>,
+        /// Longest loan term guaranteed automatically (e.g. 90d, at most
+        /// 3650d). Default: 365d (tier and rate policies).
+        #[arg(long)]
+        max_term: Option<String>,
         /// Also let the escrow lock up to this many tokens of yours
         /// automatically (a PSP22 allowance).
         #[arg(long)]
@@ -49,33 +65,51 @@ pub enum WarrantCmd {
     Loan { loan_id: u64 },
 }
 
-/// A policy as a transcoder argument.
-fn policy_arg(s: &str) -> Result<String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "manual" => Ok("Manual".into()),
-        "tier" | "by-trust-tier" => Ok("ByTrustTier".into()),
+/// A policy as a transcoder argument; `tier` and a rate carry the largest
+/// loan amount and the longest term they accept (defaults when not given).
+fn policy_arg(s: &str, max_amount: Option<&str>, max_term: Option<&str>) -> Result<String> {
+    let kind = s.trim().to_ascii_lowercase();
+    if kind == "manual" {
+        if max_amount.is_some() || max_term.is_some() {
+            return Err(CliError::Other("a manual policy accepts nothing automatically: --max-amount and --max-term go with tier or a rate".into()));
+        }
+        return Ok("Manual".into());
+    }
+    let amount_text = max_amount.unwrap_or(DEFAULT_MAX_AMOUNT);
+    let amount = parse_amount(amount_text)?;
+    if amount == 0 {
+        return Err(CliError::BadAmount { value: amount_text.to_string(), reason: "a policy guarantees loans up to a positive amount".into() });
+    }
+    let term = super::loan::parse_term(max_term.unwrap_or(DEFAULT_MAX_TERM))?;
+    let bounds = format!("max_amount: {amount}, max_term_days: {term}");
+    match kind.as_str() {
+        "tier" | "by-trust-tier" => Ok(format!("ByTrustTier {{ {bounds} }}")),
         other => {
             let bps = parse_rate(other).map_err(|_| CliError::Other(format!("'{s}' is not a policy: write manual, tier or a minimum rate such as 5%")))?;
             if bps > 10_000 {
                 return Err(CliError::Other(format!("a minimum rate is at most 100 %, not {s}")));
             }
-            Ok(format!("MinRate({bps})"))
+            Ok(format!("MinRate {{ min_rate_bps: {bps}, {bounds} }}"))
         }
     }
 }
 
+const TIER_WORDS: &str = "by trust tier: automatically from 4 % (TS ≥ 0.8), 6 % (≥ 0.5), 8 % (≥ 0.3); never below TS 0.3";
+
 fn policy_words(v: &Value) -> String {
-    match v {
-        Value::Tuple(t) => match t.ident().as_deref() {
-            Some("Manual") => "manual: every warrant is accepted explicitly".into(),
-            Some("ByTrustTier") => "by trust tier: automatically from 4 % (TS ≥ 0.8), 6 % (≥ 0.5), 8 % (≥ 0.3); never below TS 0.3".into(),
-            Some("MinRate") => format!("automatically when the loan's rate is at least {}", format_rate(t.values().next().and_then(val::uint).unwrap_or(0))),
-            Some(other) => other.to_string(),
-            None => v.to_string(),
-        },
-        Value::Literal(s) if s == "Manual" => "manual: every warrant is accepted explicitly".into(),
-        Value::Literal(s) if s == "ByTrustTier" => "by trust tier: automatically from 4 % (TS ≥ 0.8), 6 % (≥ 0.5), 8 % (≥ 0.3); never below TS 0.3".into(),
-        other => other.to_string(),
+    let bounds = |v: &Value| {
+        format!(
+            ", for loans of at most {} DUSD over at most {} days",
+            format_amount(uint_field(v, "max_amount").unwrap_or(0)),
+            uint_field(v, "max_term_days").unwrap_or(0)
+        )
+    };
+    match val::variant(v).as_deref() {
+        Some("Manual") => "manual: every warrant is accepted explicitly".into(),
+        Some("ByTrustTier") => format!("{TIER_WORDS}{}", bounds(v)),
+        Some("MinRate") => format!("automatically when the loan's rate is at least {}{}", format_rate(uint_field(v, "min_rate_bps").unwrap_or(0)), bounds(v)),
+        Some(other) => other.to_string(),
+        None => v.to_string(),
     }
 }
 
@@ -114,6 +148,9 @@ pub struct LoanReport {
     pub loan_id: u64,
     pub state: String,
     pub creditor: String,
+    /// The loan's amount and term, which policies are checked against.
+    pub amount: u128,
+    pub term_days: u128,
     pub rate_bps: u128,
     pub warrants: Vec<WarrantView>,
 }
@@ -129,7 +166,15 @@ pub struct WarrantView {
 
 impl Report for LoanReport {
     fn human(&self) -> String {
-        let mut s = format!("Warrants of loan #{} ({}), rate {}, claims to {}", self.loan_id, self.state, format_rate(self.rate_bps), self.creditor);
+        let mut s = format!(
+            "Warrants of loan #{} ({}): {} DUSD over {} days at {}, claims to {}",
+            self.loan_id,
+            self.state,
+            format_amount(self.amount),
+            self.term_days,
+            format_rate(self.rate_bps),
+            self.creditor
+        );
         for w in &self.warrants {
             s.push_str(&format!("\n  {}: {} DUSD, {}", w.holder, format_amount(w.amount), w.state));
             if w.claimed > 0 {
@@ -167,8 +212,8 @@ pub async fn accept(s: &Session, g: &GlobalOpts, loan_id: u64) -> Result<(u128, 
 /// Runs a warrant subcommand.
 pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Result<()> {
     match &opts.cmd {
-        WarrantCmd::Policy { policy, allowance } => {
-            let arg = policy_arg(policy)?;
+        WarrantCmd::Policy { policy, max_amount, max_term, allowance } => {
+            let arg = policy_arg(policy, max_amount.as_deref(), max_term.as_deref())?;
             let allowance = allowance.as_deref().map(parse_amount).transpose()?;
             let s = Session::open(g).await?;
             let escrow = s.contract(ESCROW)?;
@@ -223,6 +268,8 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
                     loan_id: *loan_id,
                     state: field(rec, "state").and_then(val::variant).unwrap_or_default(),
                     creditor: field(rec, "creditor").and_then(val::text).unwrap_or_default(),
+                    amount: uint_field(rec, "amount").unwrap_or(0),
+                    term_days: uint_field(rec, "term_days").unwrap_or(0),
                     rate_bps: uint_field(rec, "rate_bps").unwrap_or(0),
                     warrants,
                 },
@@ -237,11 +284,15 @@ mod tests {
 
     #[test]
     fn policies_parse_into_the_contract_enum() {
-        assert_eq!(policy_arg("manual").unwrap(), "Manual");
-        assert_eq!(policy_arg("Tier").unwrap(), "ByTrustTier");
-        assert_eq!(policy_arg("5%").unwrap(), "MinRate(500)");
-        assert_eq!(policy_arg("4.75").unwrap(), "MinRate(475)");
-        assert!(policy_arg("sometimes").unwrap_err().to_string().contains("not a policy"));
-        assert!(policy_arg("101%").unwrap_err().to_string().contains("at most 100 %"));
+        let one = dcu_common::ONE_TOKEN;
+        assert_eq!(policy_arg("manual", None, None).unwrap(), "Manual");
+        assert_eq!(policy_arg("Tier", None, None).unwrap(), format!("ByTrustTier {{ max_amount: {}, max_term_days: 365 }}", 1_000 * one));
+        assert_eq!(policy_arg("5%", Some("200"), Some("90d")).unwrap(), format!("MinRate {{ min_rate_bps: 500, max_amount: {}, max_term_days: 90 }}", 200 * one));
+        assert_eq!(policy_arg("4.75", None, Some("30")).unwrap(), format!("MinRate {{ min_rate_bps: 475, max_amount: {}, max_term_days: 30 }}", 1_000 * one));
+        assert!(policy_arg("sometimes", None, None).unwrap_err().to_string().contains("not a policy"));
+        assert!(policy_arg("101%", None, None).unwrap_err().to_string().contains("at most 100 %"));
+        assert!(policy_arg("tier", None, Some("3651d")).unwrap_err().to_string().contains("not a term"));
+        assert!(policy_arg("tier", Some("0"), None).is_err());
+        assert!(policy_arg("manual", Some("10"), None).unwrap_err().to_string().contains("manual"));
     }
 }

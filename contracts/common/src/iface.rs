@@ -54,6 +54,10 @@ pub mod trust_graph {
     pub const DEFAULT_PENALTY_DAYS: u32 = 365;
     /// Default days of inactivity that halve TS.
     pub const DEFAULT_INACTIVITY_DAYS: u32 = 180;
+    /// Default MIN_ANCHOR_STAKE: 100 whole tokens staked in the pool.
+    pub const DEFAULT_MIN_ANCHOR_STAKE: Balance = 100 * ONE_TOKEN;
+    /// Default MIN_ANCHOR_AGE: 30 days of membership.
+    pub const DEFAULT_MIN_ANCHOR_AGE_DAYS: u32 = 30;
 
     /// Governance parameters.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +76,12 @@ pub mod trust_graph {
         pub default_penalty_days: u32,
         /// Days without repayment after which TS is halved (1..=3650).
         pub inactivity_days: u32,
+        /// MIN_ANCHOR_STAKE: stake in the pool that, with the age below,
+        /// anchors a member (1 unit ..= 10^9 tokens).
+        pub min_anchor_stake: Balance,
+        /// MIN_ANCHOR_AGE in days (0..=3650; 0 only makes sense on a
+        /// development network).
+        pub min_anchor_age_days: u32,
     }
 
     impl Default for Params {
@@ -83,6 +93,8 @@ pub mod trust_graph {
                 max_in_degree: DEFAULT_MAX_IN_DEGREE,
                 default_penalty_days: DEFAULT_PENALTY_DAYS,
                 inactivity_days: DEFAULT_INACTIVITY_DAYS,
+                min_anchor_stake: DEFAULT_MIN_ANCHOR_STAKE,
+                min_anchor_age_days: DEFAULT_MIN_ANCHOR_AGE_DAYS,
             }
         }
     }
@@ -125,15 +137,24 @@ pub mod trust_graph {
         Overflow,
         /// The code hash is not an uploaded contract code.
         UpgradeFailed,
+        /// The target rejected this truster's trust and has not lifted the block.
+        Blocked { target: AccountId },
+        /// No block on this truster to lift.
+        NotBlocked,
+        /// Only an anchored member (verified, or staked and old enough) may vouch.
+        NotAnchored,
     }
 
     /// A reputation event a wired pool or loan manager reports.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Reputation {
-        /// `record_repayment`.
+        /// `record_repayment`: a qualifying repayment (it paid at least the
+        /// interest due, or a whole day's worth of principal).
         Repayment,
         /// `record_warning`.
         Warning,
+        /// `clear_warning`: the reporter's own warning, its debt current again.
+        WarningCleared,
         /// `record_default`.
         Default,
     }
@@ -143,9 +164,48 @@ pub mod trust_graph {
             match self {
                 Reputation::Repayment => ink::selector_bytes!("record_repayment"),
                 Reputation::Warning => ink::selector_bytes!("record_warning"),
+                Reputation::WarningCleared => ink::selector_bytes!("clear_warning"),
                 Reputation::Default => ink::selector_bytes!("record_default"),
             }
         }
+    }
+
+    /// `warnings_of(member)`: open warnings from every source (0 for non-members).
+    pub fn warnings_of(graph: AccountId, member: AccountId) -> Result<u32, CallFailed> {
+        invoke(graph, ink::selector_bytes!("warnings_of"), member)
+    }
+
+    /// The answer of `score(member)`: every score of a member at once, so
+    /// one call (one read of its in-edges) gives TS, CF and capacity. Field
+    /// for field the trust graph's own `ScoreInfo` (same order, same types:
+    /// SCALE decodes by position).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct ScoreInfo {
+        /// DT(v).
+        pub direct_trust: u128,
+        /// NT(v), 10^9 fixed point.
+        pub network_trust: u128,
+        /// TS(v) (after the inactivity penalty), 10^9 fixed point.
+        pub trust_score: u128,
+        /// CF(v) (after the default penalty), 10^9 fixed point.
+        pub confidence: u128,
+        /// C(v), in smallest units of the stablecoin.
+        pub capacity: Balance,
+        /// |N(v)|.
+        pub neighbours: u32,
+        /// CF components, 10^9 fixed point: age, tx, diversity, verified, community.
+        pub components: [u128; 5],
+        /// TS is halved for inactivity.
+        pub inactive: bool,
+        /// CF is halved after a default.
+        pub defaulted: bool,
+    }
+
+    /// `score(member)`: TS, CF, capacity and their inputs in one call, or
+    /// the graph's refusal (not a member).
+    pub fn score(graph: AccountId, member: AccountId) -> Result<Result<ScoreInfo, Error>, CallFailed> {
+        invoke(graph, ink::selector_bytes!("score"), member)
     }
 
     /// `trust_of(from, to)`: the weight of the edge `from → to`, if any.
@@ -171,6 +231,24 @@ pub mod trust_graph {
     /// `member_count()`.
     pub fn member_count(graph: AccountId) -> Result<u32, CallFailed> {
         invoke(graph, ink::selector_bytes!("member_count"), ())
+    }
+
+    /// `verified_at(member)`: when `member` was verified, `None` if it is not
+    /// (or is no member). Governance's voters are those verified before a
+    /// proposal was made.
+    pub fn verified_at(graph: AccountId, member: AccountId) -> Result<Option<u64>, CallFailed> {
+        invoke(graph, ink::selector_bytes!("verified_at"), member)
+    }
+
+    /// `stake_changed(member, stake)`: the pool reports a grantor's stake,
+    /// which may anchor the member or end its anchoring.
+    pub fn stake_changed(graph: AccountId, member: AccountId, stake: Balance) -> Result<Result<(), Error>, CallFailed> {
+        invoke(graph, ink::selector_bytes!("stake_changed"), (member, stake))
+    }
+
+    /// `verified_count()`: verified members now (governance's electorate).
+    pub fn verified_count(graph: AccountId) -> Result<u32, CallFailed> {
+        invoke(graph, ink::selector_bytes!("verified_count"), ())
     }
 
     /// Records `event` for `member`; the graph accepts only its wired callers.
@@ -237,17 +315,31 @@ pub mod warrant_escrow {
     use crate::Balance;
     use ink::prelude::vec::Vec;
 
-    /// `create(loan_id, creditor, holders, total, rate_bps, borrower_ts)`: warrants locked at once.
+    /// What the escrow is told of a loan whose warrants it creates: the
+    /// terms its holders' standing policies are checked against.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct LoanTerms {
+        /// The loan's amount (not the warrants').
+        pub amount: Balance,
+        /// The loan's term in days.
+        pub term_days: u32,
+        /// The loan's yearly rate, bps.
+        pub rate_bps: u32,
+        /// The borrower's trust score (10^9) at the request.
+        pub borrower_ts: u128,
+    }
+
+    /// `create(loan_id, creditor, holders, total, terms)`: warrants locked at once.
     pub fn create(
         escrow: AccountId,
         loan_id: u64,
         creditor: AccountId,
         holders: Vec<AccountId>,
         total: Balance,
-        rate_bps: u32,
-        borrower_ts: u128,
+        terms: LoanTerms,
     ) -> Result<Result<u32, Refusal>, CallFailed> {
-        invoke_result(escrow, ink::selector_bytes!("create"), (loan_id, creditor, holders, total, rate_bps, borrower_ts))
+        invoke_result(escrow, ink::selector_bytes!("create"), (loan_id, creditor, holders, total, terms))
     }
 
     /// `fully_locked(loan_id)`.

@@ -1,9 +1,10 @@
 //! Term-loan and warrant arithmetic (SPEC §4–5, seed 003 §6–7, seed 000
 //! §2.1), as pure functions shared by `loan_manager`, `warrant_escrow` and
 //! `dcu`: the assessment score, the loan rate, warrant sizes, auto-accept
-//! thresholds, daily accrual, the interest split after fee and insurance,
-//! the settlement of a default (insurance, then warrants, then the
-//! creditor), and the loan state machine with its one transition check.
+//! thresholds, a creditor's standing approval policy and the verdict it
+//! gives a request, daily accrual, the interest split after fee and
+//! insurance, the settlement of a default (insurance, then warrants, then
+//! the creditor), and the loan state machine with its one transition check.
 //!
 //! Every split is exact: the parts always add up to the whole, to the unit
 //! (property tests below). Amounts owed round up, shares paid out round down,
@@ -23,6 +24,8 @@ pub const DEFAULT_REQUEST_EXPIRY_MS: Timestamp = 7 * DAY_MS;
 /// Default delay from due date to default: 90 days.
 pub const DEFAULT_DEFAULT_AFTER_MS: Timestamp = 90 * DAY_MS;
 const MAX_EXPIRY_MS: Timestamp = 90 * DAY_MS;
+/// Longest term of a loan: ten years.
+pub const MAX_TERM_DAYS: u32 = 3_650;
 const MAX_DEFAULT_AFTER_MS: Timestamp = 730 * DAY_MS;
 
 /// What a loan is for (seed 000's credit purposes).
@@ -70,8 +73,6 @@ pub struct LoanParams {
     pub max_hops: u32,
     /// Warrants in total, in bps of the amount (WARRANT_RATIO, 80 %).
     pub warrant_ratio_bps: Bps,
-    /// Assessment score from which a loan is approved without the creditor (60).
-    pub auto_approve_score: u32,
     /// Rate = base + (1 − TS) · risk + (hops − 1) · hop premium (3 %, 5 %, 1 %).
     pub base_rate_bps: Bps,
     pub risk_premium_bps: Bps,
@@ -94,7 +95,6 @@ impl Default for LoanParams {
         LoanParams {
             max_hops: 6,
             warrant_ratio_bps: 8_000,
-            auto_approve_score: 60,
             base_rate_bps: 300,
             risk_premium_bps: 500,
             hop_premium_bps: 100,
@@ -117,9 +117,6 @@ impl LoanParams {
         if self.warrant_ratio_bps > BPS_DENOMINATOR {
             return Some("warrant_ratio_bps");
         }
-        if self.auto_approve_score > 100 {
-            return Some("auto_approve_score");
-        }
         if self.base_rate_bps > 5_000 || self.risk_premium_bps > 5_000 || self.hop_premium_bps > 1_000 {
             return Some("rates");
         }
@@ -137,6 +134,92 @@ impl LoanParams {
             return Some("purpose_scores");
         }
         None
+    }
+}
+
+/// A creditor's standing approval policy (SPEC §5, v2): a request whose
+/// creditor has set one is approved at once when it meets every bound;
+/// otherwise the creditor approves each loan by hand. The assessment score
+/// is advice to the creditor, never consent on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
+pub struct ApprovalPolicy {
+    /// Lowest assessment score approved (0..=100).
+    pub min_score: u8,
+    /// Largest amount approved, in smallest units (above zero).
+    pub max_amount: Balance,
+    /// Longest term approved, in days (1..=[`MAX_TERM_DAYS`]).
+    pub max_term_days: u32,
+    /// Lowest yearly rate approved, in bps (0..=10,000).
+    pub min_rate_bps: Bps,
+}
+
+impl ApprovalPolicy {
+    /// The name of the first field outside its range, if any.
+    pub fn invalid(&self) -> Option<&'static str> {
+        if self.min_score > 100 {
+            return Some("min_score");
+        }
+        if self.max_amount == 0 {
+            return Some("max_amount");
+        }
+        if self.max_term_days == 0 || self.max_term_days > MAX_TERM_DAYS {
+            return Some("max_term_days");
+        }
+        if self.min_rate_bps > BPS_DENOMINATOR {
+            return Some("min_rate_bps");
+        }
+        None
+    }
+
+    /// The verdict on a loan of `amount` over `term_days` at `rate_bps`
+    /// scored `score`: [`Approval::PolicyMet`] only when every bound holds,
+    /// else the first bound missed (score, amount, term, rate in that order).
+    pub fn check(&self, score: u32, amount: Balance, term_days: u32, rate_bps: Bps) -> Approval {
+        if score < u32::from(self.min_score) {
+            Approval::ScoreBelow { score, min: self.min_score }
+        } else if amount > self.max_amount {
+            Approval::AmountAbove { amount, max: self.max_amount }
+        } else if term_days > self.max_term_days {
+            Approval::TermAbove { term_days, max: self.max_term_days }
+        } else if rate_bps < self.min_rate_bps {
+            Approval::RateBelow { rate_bps, min: self.min_rate_bps }
+        } else {
+            Approval::PolicyMet
+        }
+    }
+}
+
+/// How a request stands with its creditor's standing approval policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
+#[cfg_attr(feature = "ink", allow(clippy::cast_possible_truncation))]
+pub enum Approval {
+    /// The creditor has no policy: it approves by hand.
+    NoPolicy,
+    /// Every bound of the creditor's policy holds: approved at the request.
+    PolicyMet,
+    /// The score is below the policy's minimum.
+    ScoreBelow { score: u32, min: u8 },
+    /// The amount is above the policy's maximum.
+    AmountAbove { amount: Balance, max: Balance },
+    /// The term is longer than the policy's maximum.
+    TermAbove { term_days: u32, max: u32 },
+    /// The rate is below the policy's minimum.
+    RateBelow { rate_bps: Bps, min: Bps },
+}
+
+impl Approval {
+    /// The verdict of `policy` (none: [`Approval::NoPolicy`]).
+    pub fn of(policy: Option<&ApprovalPolicy>, score: u32, amount: Balance, term_days: u32, rate_bps: Bps) -> Approval {
+        policy.map_or(Approval::NoPolicy, |p| p.check(score, amount, term_days, rate_bps))
+    }
+
+    /// Whether the policy approves the loan on the creditor's behalf.
+    pub fn approves(&self) -> bool {
+        matches!(self, Approval::PolicyMet)
     }
 }
 
@@ -356,10 +439,37 @@ mod tests {
         let p = LoanParams::default();
         // TS 0.6, CF 0.9, community infrastructure (95): (60 + 95 + 90) / 3 = 81
         assert_eq!(assessment_score(600_000_000, 900_000_000, Purpose::CommunityInfrastructure, &p), 81);
-        // a stranger's creative project: (0 + 75 + 0) / 3 = 25, below the 60 threshold
+        // a stranger's creative project: (0 + 75 + 0) / 3 = 25
         assert_eq!(assessment_score(0, 0, Purpose::CreativeProject, &p), 25);
         assert_eq!(assessment_score(SCALE, SCALE, Purpose::CommunityInfrastructure, &p), 98);
         assert_eq!(assessment_score(u128::MAX, u128::MAX, Purpose::CommunityInfrastructure, &p), 98, "capped at 1");
+    }
+
+    #[test]
+    fn an_approval_policy_names_the_first_bound_a_loan_misses() {
+        let p = ApprovalPolicy { min_score: 60, max_amount: 500 * ONE_TOKEN, max_term_days: 90, min_rate_bps: 500 };
+        assert_eq!(p.invalid(), None);
+        assert_eq!(p.check(60, 500 * ONE_TOKEN, 90, 500), Approval::PolicyMet, "every bound is inclusive");
+        assert_eq!(p.check(59, 500 * ONE_TOKEN, 90, 500), Approval::ScoreBelow { score: 59, min: 60 });
+        assert_eq!(p.check(99, 500 * ONE_TOKEN + 1, 90, 500), Approval::AmountAbove { amount: 500 * ONE_TOKEN + 1, max: 500 * ONE_TOKEN });
+        assert_eq!(p.check(99, 1, 91, 500), Approval::TermAbove { term_days: 91, max: 90 });
+        assert_eq!(p.check(99, 1, 1, 499), Approval::RateBelow { rate_bps: 499, min: 500 });
+        assert_eq!(p.check(0, u128::MAX, MAX_TERM_DAYS, 0), Approval::ScoreBelow { score: 0, min: 60 }, "the score is checked first");
+        assert!(Approval::PolicyMet.approves());
+        assert!(!Approval::NoPolicy.approves());
+        assert_eq!(Approval::of(None, 100, 1, 1, 10_000), Approval::NoPolicy, "no policy: never approved on the creditor's behalf");
+        assert_eq!(Approval::of(Some(&p), 60, 1, 1, 500), Approval::PolicyMet);
+    }
+
+    #[test]
+    fn an_approval_policy_outside_its_ranges_is_named() {
+        let ok = ApprovalPolicy { min_score: 100, max_amount: 1, max_term_days: MAX_TERM_DAYS, min_rate_bps: 10_000 };
+        assert_eq!(ok.invalid(), None);
+        assert_eq!(ApprovalPolicy { min_score: 101, ..ok }.invalid(), Some("min_score"));
+        assert_eq!(ApprovalPolicy { max_amount: 0, ..ok }.invalid(), Some("max_amount"));
+        assert_eq!(ApprovalPolicy { max_term_days: 0, ..ok }.invalid(), Some("max_term_days"));
+        assert_eq!(ApprovalPolicy { max_term_days: MAX_TERM_DAYS + 1, ..ok }.invalid(), Some("max_term_days"));
+        assert_eq!(ApprovalPolicy { min_rate_bps: 10_001, ..ok }.invalid(), Some("min_rate_bps"));
     }
 
     #[test]
@@ -498,6 +608,17 @@ mod tests {
             prop_assert!(total >= amount * u128::from(ratio) / 10_000);
             let (lo, hi) = (w[..k].iter().min().unwrap(), w[..k].iter().max().unwrap());
             prop_assert!(hi - lo <= 1, "equal split");
+        }
+
+        /// A policy approves exactly the loans inside every one of its bounds.
+        #[test]
+        fn a_policy_approves_only_inside_all_its_bounds(
+            min_score in 0u8..=100, max_amount in 1u128..=1_000_000, max_term in 1u32..=MAX_TERM_DAYS, min_rate in 0u32..=10_000,
+            score in 0u32..=100, amount in 1u128..=2_000_000, term in 1u32..=MAX_TERM_DAYS, rate in 0u32..=10_000,
+        ) {
+            let p = ApprovalPolicy { min_score, max_amount, max_term_days: max_term, min_rate_bps: min_rate };
+            let inside = score >= u32::from(min_score) && amount <= max_amount && term <= max_term && rate >= min_rate;
+            prop_assert_eq!(p.check(score, amount, term, rate).approves(), inside);
         }
 
         #[test]

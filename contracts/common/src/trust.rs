@@ -184,6 +184,51 @@ pub struct ScoreParams {
     pub inactivity_ms: Timestamp,
 }
 
+/// What one pair of members {a, b} adds to the counters of each (SPEC §2,
+/// v2: only edges from **anchored** trusters count in DT, NT, diversity and
+/// |N|). The trust graph keeps its counters as the sum of this over every
+/// pair, and on any change to a pair (an edge set or removed, a truster
+/// anchored or not any more) applies the difference of the pair's share
+/// before and after.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PairShare {
+    /// Counting trust edges received from the other (0 or 1).
+    pub trusters: u32,
+    /// Their weight (DT's share).
+    pub dt: u32,
+    /// 1 if the other's counting edge is trusted back.
+    pub trusted_back: u32,
+    /// 1 if the two are neighbours: a counting edge in either direction.
+    pub neighbour: u32,
+}
+
+/// The shares of `a` and of `b` in the pair's counters, from the edge
+/// weights `a → b` and `b → a` (if any) and whether each is anchored.
+pub fn pair_shares(w_ab: Option<u16>, w_ba: Option<u16>, a_anchored: bool, b_anchored: bool) -> (PairShare, PairShare) {
+    let ab = if a_anchored { w_ab } else { None };
+    let ba = if b_anchored { w_ba } else { None };
+    let neighbour = u32::from(ab.is_some() || ba.is_some());
+    let to_b = PairShare {
+        trusters: u32::from(ab.is_some()),
+        dt: ab.map(u32::from).unwrap_or(0),
+        trusted_back: u32::from(ab.is_some() && w_ba.is_some()),
+        neighbour,
+    };
+    let to_a = PairShare {
+        trusters: u32::from(ba.is_some()),
+        dt: ba.map(u32::from).unwrap_or(0),
+        trusted_back: u32::from(ba.is_some() && w_ab.is_some()),
+        neighbour,
+    };
+    (to_a, to_b)
+}
+
+/// Whether a member is anchored (SPEC §2, v2): verified, or with at least
+/// `min_stake` staked in the pool and a membership at least `min_age_ms` old.
+pub fn anchored(verified: bool, stake: Balance, min_stake: Balance, registered_at: Timestamp, min_age_ms: Timestamp, now: Timestamp) -> bool {
+    verified || (stake >= min_stake && now.saturating_sub(registered_at) >= min_age_ms)
+}
+
 /// A member's stored state, as the score needs it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MemberState {

@@ -16,7 +16,7 @@ use stable_token::{StableToken, StableTokenRef};
 use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
 use dcu_common::pool::PoolParams;
 use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
-use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use trust_graph::{Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 use warrant_escrow::{Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
 use dcu_common::loan::Purpose;
 use loan_manager::{LoanManager, LoanManagerRef, Wiring as LmWiring};
@@ -70,7 +70,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // trust_graph: register, set_trust, and the capacity query as the
     // in-degree grows (NT reads every truster's DT: O(in-degree)).
-    let mut gctor = TrustGraphRef::new();
+    // Alice is the founding verifier; development anchoring (no minimum age).
+    let dev_trust = TrustParams { min_anchor_age_days: 0, ..TrustParams::default() };
+    let mut gctor = TrustGraphRef::with_config(dev_trust, vec![account_id(AccountKeyring::Alice)]);
     let graph = client.instantiate("trust_graph", &alice(), &mut gctor).submit().await?;
     let mut g = graph.call_builder::<TrustGraph>();
     measure!(rows, client, &alice(), "trust_graph", "register", g.register());
@@ -81,17 +83,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     measure!(rows, client, &bob(), "trust_graph", "set_trust (change weight)", g.set_trust(account_id(AccountKeyring::Alice), 700));
     let target = account_id(AccountKeyring::Alice);
     let mut in_degree = 1;
+    let mut trusters = Vec::new();
     for checkpoint in [1usize, 10, 150] {
         while in_degree < checkpoint {
             let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
             client.call(&k, &g.register()).submit().await?;
             client.call(&k, &g.set_trust(target, 100 + (in_degree as u32 % 700))).submit().await?;
+            trusters.push(k);
             in_degree += 1;
         }
         measure!(rows, client, &bob(), "trust_graph", format!("capacity (in-degree {checkpoint})"), g.capacity(target));
         measure!(rows, client, &bob(), "trust_graph", format!("score (in-degree {checkpoint})"), g.score(target));
     }
     measure!(rows, client, &bob(), "trust_graph", "revoke_trust", g.revoke_trust(target));
+    // v2: anchoring. Charlie trusts all 149 trusters and Alice; verifying him
+    // anchors him, so each of his 150 edges starts to count: the largest
+    // anchoring change (O(out-degree)).
+    client.call(&charlie(), &g.register()).submit().await?;
+    client.call(&charlie(), &g.set_trust(target, 400)).submit().await?;
+    for k in &trusters {
+        client.call(&charlie(), &g.set_trust(ink::primitives::AccountId::from(k.public_key().0), 300)).submit().await?;
+    }
+    measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 1)", g.verify(b));
+    client.call(&alice(), &g.verify(b)).submit().await?;
+    measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 150)", g.verify(c));
+    client.call(&alice(), &g.verify(c)).submit().await?;
+    measure!(rows, client, &bob(), "trust_graph", "refresh_anchor (no change)", g.refresh_anchor(c));
+    let first = ink::primitives::AccountId::from(trusters[0].public_key().0);
+    measure!(rows, client, &alice(), "trust_graph", "reject_trust (removes the edge, blocks)", g.reject_trust(first));
+    client.call(&alice(), &g.reject_trust(first)).submit().await?;
+    measure!(rows, client, &alice(), "trust_graph", "unblock", g.unblock(first));
 
     eprintln!("bench: credit_pool");
     // credit_pool, wired to this token and graph: stake, extend_credit, and
@@ -151,12 +172,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("bench: governance");
     // governance over its own trust graph and pool: propose, vote, queue,
     // and execute per action kind (a one-minute vote, no timelock).
-    let mut g2c = TrustGraphRef::new();
+    let mut g2c = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, vec![a]);
     let graph2 = client.instantiate("trust_graph", &alice(), &mut g2c).submit().await?.account_id;
     let mut p2c = CreditPoolRef::new(token.account_id, graph2);
     let pool2 = client.instantiate("credit_pool", &alice(), &mut p2c).submit().await?.account_id;
     let fast = GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() };
-    let mut gvc = GovernanceRef::new(fast, Some(a));
+    let mut gvc = GovernanceRef::new(fast, Some(a), true);
     let gov = client.instantiate("governance", &alice(), &mut gvc).submit().await?.account_id;
     let mut g2 = ink_e2e::create_call_builder::<TrustGraph>(graph2);
     let mut p2 = ink_e2e::create_call_builder::<CreditPool>(pool2);
@@ -169,6 +190,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     client.call(&alice(), &g2.set_trust(b, 800)).submit().await?;
     client.call(&bob(), &g2.set_trust(a, 800)).submit().await?;
+    // only verified members have a voice (SPEC §6, v2): Alice, the founding verifier, verifies both
+    for who in [a, b] {
+        client.call(&alice(), &g2.verify(who)).submit().await?;
+    }
     eprintln!("bench: governance proposals");
     let actions: Vec<(&str, Action)> = vec![
         ("SetPoolParams", Action::SetPoolParams(PoolParams { max_credit: 5_000 * ONE, ..PoolParams::default() })),
@@ -407,8 +432,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "- `credit_pool` calls the token (PSP22 `transfer_from`/`transfer`) and the trust graph")?;
     writeln!(md, "  (`trust_of`, `record_repayment`) cross-contract, so its rows include those calls. A draw or")?;
     writeln!(md, "  repayment reads every line to the borrower and its grantor (at most 32 lines, the cap).")?;
-    writeln!(md, "- `governance` reads voice credits from the trust graph (TS, verification) cross-contract on")?;
-    writeln!(md, "  `propose` and `vote`; `execute` rows include the governed contract's own message.")?;
+    writeln!(md, "- `governance` reads the voter's verification time from the trust graph cross-contract on")?;
+    writeln!(md, "  `propose` and `vote` (and the verified-member count on `propose`: the quorum's snapshot);")?;
+    writeln!(md, "  `execute` rows include the governed contract's own message.")?;
+    writeln!(md, "- `trust_graph` `verify (anchors … out-degree 150)` is the largest anchoring change: each of the")?;
+    writeln!(md, "  member's edges starts to count (one pair update per edge). The pool's `stake`/`unstake` rows")?;
+    writeln!(md, "  include the `stake_changed` report to the trust graph.")?;
     writeln!(md, "- `warrant_escrow` rows include the PSP22 `transfer_from` of each warrant locked by policy")?;
     writeln!(md, "  (create) or by hand (accept), and a `transfer` per holder on release and claim.")?;
     writeln!(md, "- `loan_manager` rows include every cross-contract call: request reads TS and CF from the")?;
