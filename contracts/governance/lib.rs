@@ -272,7 +272,7 @@ mod governance {
         /// (at most [`MAX_OPEN_PROPOSALS`]).
         open_by: Mapping<AccountId, Vec<u32>>,
         /// Development mode (fixed at instantiation): no floor on the voting
-        /// period and the timelock. `dcu` refuses it on a live chain.
+        /// period and the timelock. For development chains only.
         dev_mode: bool,
     }
 

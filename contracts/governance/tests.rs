@@ -501,3 +501,47 @@ fn a_member_has_at_most_four_proposals_in_voting() {
     as_caller(ALICE);
     assert_eq!(g.propose(Action::SetPoolPaused(true), String::new()), Ok(5));
 }
+
+/// SPEC §6 (v2), stated directly: a proposal's set of possible voters never
+/// grows after it is created. Over random verification times before, at and
+/// after a proposal's creation (and at random times of voting), an account
+/// has a voice on it exactly when it was verified strictly before it was
+/// made, and its electorate stays what it was.
+#[ink::test]
+fn the_possible_voters_of_a_proposal_never_grow() {
+    let mut seed: u64 = 0x5EED_0F_601D;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut g = setup();
+    as_caller(ALICE);
+    set_now(2 * D);
+    let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    let p0 = g.proposal(pid).unwrap().proposal;
+    let created = p0.created_at;
+    let mut eligible = vec![id(ALICE), id(BOB), id(CAROL)];
+    for n in 100..=199u8 {
+        // verified somewhere in [created − 1 day, created + 1 day], or never
+        if next(5) == 0 {
+            continue;
+        }
+        let at = created + next(2 * D + 1) - D;
+        mock::verify_at(id(n), at);
+        if at < created {
+            eligible.push(id(n));
+        }
+        mock::set_verified_count(10 + u32::from(n));
+    }
+    for _ in 0..20 {
+        set_now(2 * D + next(7 * D));
+        for n in (1..=8u8).chain(100..=199) {
+            let who = id(n);
+            let has_voice = g.voice_credits_on(pid, who).is_ok();
+            assert_eq!(has_voice, eligible.contains(&who), "account {n} at {created}");
+        }
+        assert_eq!(g.proposal(pid).unwrap().proposal.electorate, p0.electorate);
+    }
+}

@@ -57,8 +57,12 @@ pub async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
 /// trusted: TS (4 · 800 + 0.3 · 500) / 8,000 ≈ 0.52), Eve (barely trusted), Ferdie;
 /// every truster is anchored by a stake of at least 100 (Eve and Ferdie stake exactly that). Lines Alice → Bob 2,000 @ 4 %,
 /// Bob → Charlie 2,000 @ 5 %, Charlie → Dave 2,000 @ 5 %, Charlie → Eve 500
-/// @ 5 %. Bob locks warrants by trust tier, Charlie from 4 %; both have
-/// approved the escrow; Dave and Eve approved the loan manager.
+/// @ 5 %. Bob locks warrants by trust tier, Charlie from 4 %, both on loans
+/// of up to 2,000 over up to a year; both have approved the escrow; Dave
+/// and Eve approved the loan manager. No creditor has an approval policy
+/// (each test approves by hand or sets one). Governance (Alice) raises
+/// BASE to its maximum so the borrowers' capacity C(v) bounds none of the
+/// money flows tested with it (`loan.rs` checks the bound at the default).
 pub async fn community(client: &mut Client, s: &Suite) -> TestResult {
     let (a, b, c, d, e, f) = (
         acc(AccountKeyring::Alice),
@@ -90,15 +94,27 @@ pub async fn community(client: &mut Client, s: &Suite) -> TestResult {
     for (k, to, limit, rate) in [(alice(), b, 2_000, 400), (bob(), c, 2_000, 500), (charlie(), d, 2_000, 500), (charlie(), e, 500, 500)] {
         client.call(&k, &pool.extend_credit(to, limit * ONE, rate)).extra_gas_portion(50).submit().await?;
     }
-    client.call(&bob(), &es.set_policy(Policy::ByTrustTier)).extra_gas_portion(50).submit().await?;
-    client.call(&charlie(), &es.set_policy(Policy::MinRate(400))).extra_gas_portion(50).submit().await?;
+    client.call(&bob(), &es.set_policy(Policy::ByTrustTier { max_amount: 2_000 * ONE, max_term_days: 365 })).extra_gas_portion(50).submit().await?;
+    client.call(&charlie(), &es.set_policy(Policy::MinRate { min_rate_bps: 400, max_amount: 2_000 * ONE, max_term_days: 365 })).extra_gas_portion(50).submit().await?;
     for k in [bob(), charlie()] {
         client.call(&k, &tk.approve(s.escrow, 5_000 * ONE)).extra_gas_portion(50).submit().await?;
     }
     for k in [dave(), eve()] {
         client.call(&k, &tk.approve(s.lm, 10_000 * ONE)).extra_gas_portion(50).submit().await?;
     }
+    set_base_capacity(client, s, MAX_BASE_CAPACITY).await?;
     let _ = (a, f);
+    Ok(())
+}
+
+/// The largest BASE capacity governance may set: 10^9 tokens.
+pub const MAX_BASE_CAPACITY: u128 = 1_000_000_000 * ONE;
+
+/// Governance (Alice) sets the trust graph's BASE capacity, other parameters kept.
+pub async fn set_base_capacity(client: &mut Client, s: &Suite, base_capacity: u128) -> TestResult {
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let p = client.call(&alice(), &g.params()).dry_run().await?.return_value();
+    client.call(&alice(), &g.set_params(TrustParams { base_capacity, ..p })).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use dcu_e2e_tests::{start, Client, TestResult, ONE};
 use governance::{Action, Error as GovError, GovParams, Governance, GovernanceRef, State, Target, Wiring as GovWiring};
 use ink::primitives::AccountId;
 use ink_e2e::{account_id, alice, bob, charlie, ferdie, AccountKeyring, ChainBackend, ContractsBackend, Keypair};
+use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
 use trust_graph::{Error as GraphError, Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 
@@ -188,7 +189,7 @@ async fn one_minute_vote_without_timelock_on_a_production_deployment() -> TestRe
     let mut gv = GovernanceRef::new(fast, None, false);
     assert!(client.instantiate("governance", &alice(), &mut gv).submit().await.is_err(), "refused at instantiation");
     let s = suite(&mut client, false).await?;
-    let gc = ink_e2e::create_call_builder::<Governance>(s.gov);
+    let mut gc = ink_e2e::create_call_builder::<Governance>(s.gov);
     assert_eq!(client.call(&alice(), &gc.dev_mode()).dry_run().await?.return_value(), false);
     let r = client.call(&alice(), &gc.propose(Action::SetGovParams(fast), "fast track".into())).dry_run().await?.return_value();
     assert_eq!(r, Err(GovError::InvalidParam { name: "voting_period_ms".into() }));

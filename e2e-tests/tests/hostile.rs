@@ -13,8 +13,8 @@ use ink::primitives::AccountId;
 use ink::scale::Encode;
 use ink_e2e::{account_id, alice, bob, charlie, AccountKeyring, ContractsBackend};
 use psp22::PSP22;
-use trust_graph::{TrustGraph, TrustGraphRef, Wiring as GraphWiring};
-use warrant_escrow::{Error as EscrowError, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring as EscrowWiring};
+use trust_graph::{Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use warrant_escrow::{Error as EscrowError, LoanTerms, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring as EscrowWiring};
 
 fn attack(target: AccountId, selector: [u8; 4], input: Vec<u8>) -> Option<Attack> {
     Some(Attack { target, selector, input })
@@ -62,7 +62,7 @@ async fn a_token_that_re_enters_the_pool_or_the_escrow_is_refused_and_changes_no
     client.call(&alice(), &ht.set_attack(None)).submit().await?;
     client.call(&alice(), &ht.transfer(c, 1_000 * ONE, vec![])).submit().await?;
     client.call(&charlie(), &ht.approve(escrow, 100 * ONE)).submit().await?;
-    client.call(&bob(), &es.create(1, e, vec![c], 100 * ONE, 600, 0)).submit().await?;
+    client.call(&bob(), &es.create(1, e, vec![c], 100 * ONE, LoanTerms { amount: 125 * ONE, term_days: 30, rate_bps: 600, borrower_ts: 0 })).submit().await?;
     client.call(&alice(), &ht.set_attack(attack(escrow, ink::selector_bytes!("release"), 1u64.encode()))).submit().await?;
     let r = client.call(&charlie(), &es.accept(1)).dry_run().await?.return_value();
     assert!(matches!(r, Err(EscrowError::TokenCallFailed) | Err(EscrowError::Token(_))), "{r:?}");
@@ -96,7 +96,8 @@ async fn a_token_that_re_enters_the_loan_manager_is_refused_and_changes_nothing(
     let (a, b) = (account_id(AccountKeyring::Alice), account_id(AccountKeyring::Bob));
     let mut h = HostileTokenRef::new(1_000_000 * ONE);
     let token = client.instantiate("hostile_token", &alice(), &mut h).submit().await?.account_id;
-    let mut g = TrustGraphRef::new();
+    // Development anchoring (Alice's stake anchors her trust in Bob at once).
+    let mut g = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, Vec::new());
     let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
     let mut p = CreditPoolRef::new(token, graph);
     let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
@@ -120,6 +121,9 @@ async fn a_token_that_re_enters_the_loan_manager_is_refused_and_changes_nothing(
     client.call(&alice(), &ht.approve(pool, 500 * ONE)).submit().await?;
     client.call(&alice(), &cp.stake(500 * ONE)).submit().await?;
     client.call(&alice(), &cp.extend_credit(b, 300 * ONE, 500)).submit().await?;
+    // Governance (Alice) raises BASE so Bob's capacity C(v) does not bound this loan.
+    let params = client.call(&alice(), &tg.params()).dry_run().await?.return_value();
+    client.call(&alice(), &tg.set_params(TrustParams { base_capacity: 1_000_000_000 * ONE, ..params })).submit().await?;
     let id = client.call(&bob(), &lm.request(100 * ONE, Purpose::ProductiveEnterprise, [1u8; 32].into(), 30, vec![a, b])).extra_gas_portion(50).submit().await?.return_value().expect("requested");
     let state = |v: Option<loan_manager::LoanView>| v.expect("the loan").loan.state;
     if state(client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().expect("view")) == LoanState::Requested {

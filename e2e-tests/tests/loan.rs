@@ -6,18 +6,20 @@
 //! creditor's stake.
 //!
 //! - A 3-hop loan Alice → Bob → Charlie → Dave with both warrants locked
-//!   automatically, disbursed and repaid, every party's balance checked to
-//!   the unit (the release build of `loan_manager`).
+//!   automatically, approved by Alice's standing approval policy (which
+//!   names the bound a loan misses), refused above Dave's capacity C(v) at
+//!   the default BASE, disbursed and repaid, every party's balance checked
+//!   to the unit (the release build of `loan_manager`).
 //! - On `loan_manager_fast` (the same contract built with `fast-clock`: a
 //!   second of block time is a day of the protocol's clock, so terms and
 //!   deadlines pass during a test): interest split 50/30/20 after fee and
 //!   insurance to the unit, then the loan overdue, in default and settled —
 //!   the insurance reserve first, then both warrants claimed pro rata for
-//!   the creditor, the rest written off its stake; a low-score loan that
-//!   waits for the creditor's approval; a request that expires.
+//!   the creditor, the rest written off its stake; loans without a creditor
+//!   policy that wait for the creditor's approval; a request that expires.
 
 use credit_pool::CreditPool;
-use dcu_common::loan::{loan_rate_bps, settle_default, split_interest, LoanParams, LoanState, Purpose};
+use dcu_common::loan::{loan_rate_bps, settle_default, split_interest, Approval, ApprovalPolicy, LoanParams, LoanState, Purpose};
 use dcu_common::pool::PoolParams;
 use dcu_e2e_tests::suite::*;
 use dcu_e2e_tests::{start, TestResult, ONE};
@@ -42,6 +44,28 @@ async fn a_three_hop_loan_with_warrants_locked_by_policy_is_disbursed_and_repaid
     let q = client.call(&dave(), &lm.quote(1_000 * ONE, Purpose::CommunityInfrastructure, 30, route.clone())).dry_run().await?.return_value().expect("quote");
     assert_eq!(Some(q.rate_bps), loan_rate_bps(ts, 3, 400, &LoanParams::default()));
     assert_eq!((q.warrants, q.warrant_each, q.capacity), (800 * ONE, 400 * ONE, 2_000 * ONE));
+    // One score() read gives TS, CF and C(v), decoded as the trust graph encodes them.
+    let info = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score");
+    assert_eq!((q.trust_score, q.confidence, q.borrower_capacity, q.outstanding), (info.trust_score, info.confidence, info.capacity, 0));
+    // No approval policy: the score alone never approves.
+    assert_eq!(q.approval, Approval::NoPolicy);
+    // Capacity bounds routed credit: at the default BASE, Dave's C(v) is below 1,000.
+    set_base_capacity(&mut client, &s, dcu_common::iface::trust_graph::DEFAULT_BASE_CAPACITY).await?;
+    let cap = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").capacity;
+    assert!(cap < 1_000 * ONE, "C(Dave) = {cap}");
+    let r = client.call(&dave(), &lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 30, route.clone())).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::CapacityExceeded { capacity: cap, outstanding: 0, amount: 1_000 * ONE }));
+    set_base_capacity(&mut client, &s, MAX_BASE_CAPACITY).await?;
+    // Alice's standing policy: a bound one short of the loan names it; at the loan's own terms it approves.
+    let score = u8::try_from(q.score).expect("a score");
+    let policy = ApprovalPolicy { min_score: score, max_amount: 1_000 * ONE, max_term_days: 30, min_rate_bps: q.rate_bps };
+    client.call(&alice(), &lm.set_approval_policy(Some(ApprovalPolicy { max_term_days: 29, ..policy }))).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let q2 = client.call(&dave(), &lm.quote(1_000 * ONE, Purpose::CommunityInfrastructure, 30, route.clone())).dry_run().await?.return_value().expect("quote");
+    assert_eq!(q2.approval, Approval::TermAbove { term_days: 30, max: 29 });
+    client.call(&alice(), &lm.set_approval_policy(Some(policy))).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(client.call(&alice(), &lm.approval_policy(acc(AccountKeyring::Alice))).dry_run().await?.return_value(), Some(policy));
+    let q = client.call(&dave(), &lm.quote(1_000 * ONE, Purpose::CommunityInfrastructure, 30, route.clone())).dry_run().await?.return_value().expect("quote");
+    assert_eq!(q.approval, Approval::PolicyMet);
     for h in [b, c] {
         let th = client.call(&alice(), &es.threshold(h, ts)).dry_run().await?.return_value();
         assert!(th.is_some_and(|t| t <= q.rate_bps), "holder {h:?} accepts {} automatically (threshold {th:?}, TS {ts})", q.rate_bps);
@@ -59,11 +83,9 @@ async fn a_three_hop_loan_with_warrants_locked_by_policy_is_disbursed_and_repaid
     assert_eq!(bal(&mut client, &s, b).await, before[1] - 400 * ONE);
     assert_eq!(bal(&mut client, &s, c).await, before[2] - 400 * ONE);
     assert_eq!(bal(&mut client, &s, s.escrow).await, 800 * ONE);
-    if !q.auto_approved {
-        assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Requested);
-        client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
-    }
+    // Approved at the request by Alice's own policy.
     assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Approved);
+    assert_eq!(client.call(&alice(), &lm.outstanding_of(d)).dry_run().await?.return_value(), 1_000 * ONE);
 
     // Disburse: Dave gets 1,000 from Alice's stake; every hop reserves 1,000.
     let r = client.call(&bob(), &lm.disburse(id)).dry_run().await?.return_value();
@@ -101,9 +123,10 @@ async fn interest_is_split_to_the_unit_then_a_default_is_settled_insurance_first
     client.call(&alice(), &lm.set_params(LoanParams { default_after_ms: dcu_common::DAY_MS, ..LoanParams::default() })).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
     let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
     let id = client.call(&dave(), &lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 2, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
-    if loan_state(&mut client, &s, id).await == LoanState::Requested {
-        client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
-    }
+    // Alice has no approval policy: she approves by hand.
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Requested);
+    client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Approved);
     client.call(&dave(), &lm.disburse(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
     wait_days(&mut client, &s, 3).await;
 
@@ -172,7 +195,7 @@ async fn a_low_score_loan_waits_for_its_creditor_and_an_unused_request_expires()
     let id = client.call(&eve(), &lm.request(100 * ONE, Purpose::CreativeProject, desc(), 30, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
     let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
     assert!(v.loan.score < 60, "score {}", v.loan.score);
-    assert_eq!((v.loan.state, v.loan.creditor_approved, v.loan.warrants), (LoanState::Requested, false, 0));
+    assert_eq!((v.loan.state, v.loan.creditor_approved, v.loan.warrants, v.loan.approval), (LoanState::Requested, false, 0, Approval::NoPolicy));
     let r = client.call(&eve(), &lm.disburse(id)).dry_run().await?.return_value();
     assert_eq!(r, Err(Error::NeedsCreditorApproval));
     let r = client.call(&bob(), &lm.approve(id)).dry_run().await?.return_value();
@@ -198,4 +221,26 @@ async fn a_low_score_loan_waits_for_its_creditor_and_an_unused_request_expires()
     let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
     assert_eq!(client.call(&alice(), &pool.grantor(c)).dry_run().await?.return_value().lent, 0);
     Ok(())
+}
+
+/// The loan manager decodes the trust graph's `score` answer with its own
+/// copy of `ScoreInfo` (dcu_common::iface): the two encode alike, field for field.
+#[test]
+fn the_interface_score_info_decodes_the_trust_graphs_encoding() {
+    use ink::scale::{Decode, Encode};
+    let theirs = trust_graph::ScoreInfo {
+        direct_trust: 1,
+        network_trust: 2,
+        trust_score: 3,
+        confidence: 4,
+        capacity: 5,
+        neighbours: 6,
+        components: [7, 8, 9, 10, 11],
+        inactive: true,
+        defaulted: false,
+    };
+    let bytes = theirs.encode();
+    let ours = dcu_common::iface::trust_graph::ScoreInfo::decode(&mut &bytes[..]).expect("decodes");
+    assert_eq!(ours.encode(), bytes, "nothing left over, nothing reordered");
+    assert_eq!((ours.trust_score, ours.confidence, ours.capacity, ours.neighbours, ours.inactive), (3, 4, 5, 6, true));
 }

@@ -1,7 +1,9 @@
 //! `dcu loan` against a real node and a suite deployed by `dcu deploy`: a
 //! 3-hop loan found by `--auto-route`, warrants locked by the intermediaries'
-//! standing policies (`dcu warrant policy`), approved, disbursed and repaid
-//! with `repay all`; a warrant accepted by hand with `dcu loan accept`; a
+//! standing policies (`dcu warrant policy`), a dry run naming the bound of
+//! the creditor's approval policy (`dcu loan policy`) it misses, approved
+//! by that policy, disbursed and repaid with `repay all`; loans the creditor
+//! approves by hand; a warrant accepted by hand with `dcu loan accept`; a
 //! request cancelled with its warrants returned; and each subcommand's
 //! refusal in one sentence.
 
@@ -28,6 +30,9 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     }
     dcu.json("//Bob", &["warrant", "policy", "tier", "--allowance", "1000"]);
     dcu.json("//Charlie", &["warrant", "policy", "4%", "--allowance", "1000"]);
+    // Alice, a founding verifier, verifies Dave: his CF, and so his capacity
+    // C(v) (which bounds his term-loan principal), covers the loans below.
+    dcu.json("//Alice", &["trust", "verify", "//Dave"]);
 
     // Refusals before anything is sent.
     let req = ["loan", "request", "100", "--purpose", "community", "--term", "300d", "--auto-route", "--from", "//Alice"];
@@ -38,27 +43,45 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     dcu.fails("//Dave", &["loan", "request", "100000", "--purpose", "community", "--term", "30", "--auto-route", "--from", "//Alice"], "can reach");
     dcu.fails("//Dave", &["loan", "request", "100", "--purpose", "community", "--term", "30", "--path", "//Alice,//Charlie,//Dave"], "NoLine");
 
-    // A dry run shows the route, the rate and the warrants.
+    // A dry run shows the route, the rate, the warrants, Dave's capacity and
+    // that Alice, without an approval policy, must approve by hand.
     let mut dry = req.to_vec();
     dry.push("--dry-run");
     let q = dcu.json("//Dave", &dry);
     assert_eq!(q["requested"], false, "{q}");
     assert_eq!(q["loans"][0]["path"].as_array().unwrap().len(), 4, "Alice → Bob → Charlie → Dave: {q}");
     assert_eq!(q["loans"][0]["warrant_each"].as_u64(), Some(40 * ONE as u64));
+    assert!(q["loans"][0]["borrower_capacity"].as_u64().unwrap() >= 100 * ONE as u64, "C(Dave) covers the loan: {q}");
+    assert_eq!((q["loans"][0]["approval"].as_str(), q["loans"][0]["policy_met"].as_bool()), (Some("NoPolicy"), Some(false)), "{q}");
 
-    // The loan: both warrants lock by policy; Alice approves if the score asks her to.
+    // Alice's standing approval policy: a dry run names the one bound the loan misses, in one sentence.
+    dcu.fails("//Alice", &["loan", "policy", "--min-score", "0", "--max-amount", "500"], "missing --max-term, --min-rate");
+    dcu.fails("//Alice", &["loan", "policy", "--min-score", "101", "--max-amount", "500", "--max-term", "90d", "--min-rate", "1%"], "0 to 100");
+    let set = dcu.json("//Alice", &["loan", "policy", "--min-score", "0", "--max-amount", "500", "--max-term", "90d", "--min-rate", "5%"]);
+    assert!(set["summary"].as_str().unwrap().contains("term ≤ 90 days"), "{set}");
+    let shown = dcu.json("//Bob", &["loan", "policy", "show", "//Alice"]);
+    assert_eq!(shown["policy"]["max_term_days"], 90, "{shown}");
+    let q = dcu.json("//Dave", &dry);
+    assert_eq!(q["loans"][0]["approval"], "TermAbove", "300 days > 90: {q}");
+    let human = String::from_utf8_lossy(&dcu.run("//Dave", &dry).stdout).to_string();
+    assert!(human.contains("300 days are longer than the 90 days the creditor's policy allows, so the creditor must approve it"), "{human}");
+    dcu.json("//Alice", &["loan", "policy", "--min-score", "0", "--max-amount", "500", "--max-term", "365d", "--min-rate", "5%"]);
+    let q = dcu.json("//Dave", &dry);
+    assert_eq!((q["loans"][0]["approval"].as_str(), q["loans"][0]["policy_met"].as_bool()), (Some("PolicyMet"), Some(true)), "{q}");
+
+    // The loan: both warrants lock by policy; Alice's policy approves it at the request.
     let dave0 = dcu.balance("dave");
     let (bob0, charlie0) = (dcu.balance("bob"), dcu.balance("charlie"));
     let r = dcu.json("//Dave", &req);
     assert_eq!(r["loans"][0]["id"], 1, "{r}");
+    assert_eq!(r["loans"][0]["state"], "Approved", "{r}");
     assert_eq!(dcu.balance("bob"), bob0 - 40 * ONE);
-    if r["loans"][0]["state"] == "Requested" {
-        dcu.fails("//Dave", &["loan", "disburse", "1"], "NeedsCreditorApproval");
-        dcu.fails("//Bob", &["loan", "approve", "1"], "Unauthorized");
-        dcu.json("//Alice", &["loan", "approve", "1"]);
-    }
     let st = dcu.json("//Dave", &["loan", "status", "1"]);
-    assert_eq!(st["state"], "Approved", "{st}");
+    assert_eq!((st["state"].as_str(), st["approval"].as_str()), (Some("Approved"), Some("PolicyMet")), "{st}");
+    // Without a policy, every later loan of Alice's waits for her.
+    let removed = dcu.json("//Alice", &["loan", "policy", "--remove"]);
+    assert!(removed["summary"].as_str().unwrap().contains("removed"), "{removed}");
+    assert!(dcu.json("//Alice", &["loan", "policy", "show"])["policy"].is_null());
     assert_eq!(st["warrant_holders"].as_array().unwrap().len(), 2);
     dcu.fails("//Bob", &["loan", "disburse", "1"], "Unauthorized");
     dcu.json("//Dave", &["loan", "disburse", "1"]);
@@ -85,9 +108,10 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     dcu.json("//Bob", &["warrant", "policy", "manual"]);
     let r = dcu.json("//Dave", &["loan", "request", "20", "--purpose", "productive", "--term", "10", "--path", "//Alice,//Bob,//Charlie,//Dave"]);
     let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
-    if r["loans"][0]["state"] == "Requested" && dcu.json("//Dave", &["loan", "status", &id])["creditor_approved"] == false {
-        dcu.json("//Alice", &["loan", "approve", &id]);
-    }
+    // (On the fast clock the request expires in 7 s: as few steps as the story needs.)
+    assert_eq!(r["loans"][0]["state"], "Requested", "{r}");
+    dcu.fails("//Dave", &["loan", "disburse", &id], "NeedsCreditorApproval");
+    dcu.json("//Alice", &["loan", "approve", &id]);
     dcu.fails("//Dave", &["loan", "disburse", &id], "WarrantsPending");
     dcu.fails("//Eve", &["loan", "accept", &id], "holds no warrant");
     let acc = dcu.json("//Bob", &["loan", "accept", &id]);
@@ -117,9 +141,8 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
     let one_day = |dcu: &dcu_e2e_tests::cli::Dcu| -> String {
         let r = dcu.json("//Dave", &["loan", "request", "5", "--purpose", "creative", "--term", "1", "--path", "//Charlie,//Dave"]);
         let id = r["loans"][0]["id"].as_u64().unwrap().to_string();
-        if r["loans"][0]["state"] == "Requested" {
-            dcu.json("//Charlie", &["loan", "approve", &id]);
-        }
+        assert_eq!(r["loans"][0]["state"], "Requested", "Charlie has no approval policy: {r}");
+        dcu.json("//Charlie", &["loan", "approve", &id]);
         id
     };
     // Waits until the loan's own clock, read from the chain, has reached the

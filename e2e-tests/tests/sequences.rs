@@ -13,7 +13,14 @@
 //! - zero sum (seed 003 §8): what grantors have lent equals what borrowers
 //!   owe — pool principal plus term-loan principal held in the pool;
 //! - each loan's principal is what the pool holds for it, and nothing for a
-//!   loan that is not running.
+//!   loan that is not running;
+//! - each borrower's outstanding term-loan principal (`outstanding_of`, which
+//!   with a new amount may not exceed C(v)) is the sum over its unfinished
+//!   loans: the amount before disbursement, the unpaid principal after.
+//!
+//! Alice approves loans routed from her by a standing approval policy (up
+//! to 300 over up to 3 days); every other loan waits for its creditor's
+//! `approve`, one of the random operations.
 //!
 //! At the end of each sequence every debt can still be repaid in full (dry
 //! runs). `DCU_SEQUENCES` sets the number of sequences (default 100), each
@@ -22,7 +29,7 @@
 //! sequence, its seed and the operation.
 
 use credit_pool::CreditPool;
-use dcu_common::loan::{LoanParams, LoanState, Purpose};
+use dcu_common::loan::{ApprovalPolicy, LoanParams, LoanState, Purpose};
 use dcu_e2e_tests::suite::*;
 use dcu_e2e_tests::{start, Client, TestResult, ONE};
 use ink::primitives::AccountId;
@@ -104,6 +111,7 @@ async fn check(client: &mut Client, s: &Suite, loans: u64) -> Result<(), String>
     }
     // Zero sum: lent = Σ pool principal of every borrower + Σ term-loan principal.
     let mut owed = 0u128;
+    let mut outstanding = std::collections::BTreeMap::<AccountId, u128>::new();
     for k in [AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave, AccountKeyring::Eve] {
         let b = client.call(&alice(), &pool.borrower(acc(k))).dry_run().await.map_err(q)?.return_value().map_err(|e| format!("{e:?}"))?;
         owed += b.principal;
@@ -113,6 +121,12 @@ async fn check(client: &mut Client, s: &Suite, loans: u64) -> Result<(), String>
         let v = client.call(&alice(), &lm.loan(id)).dry_run().await.map_err(q)?.return_value().map_err(|e| format!("{e:?}"))?;
         let Some(v) = v else { continue };
         let running = matches!(v.loan.state, LoanState::Active | LoanState::Overdue | LoanState::Defaulted);
+        let part = match v.loan.state {
+            LoanState::Requested | LoanState::Approved => v.loan.amount,
+            _ if running => v.loan.principal,
+            _ => 0,
+        };
+        *outstanding.entry(v.loan.borrower()).or_default() += part;
         let held = hold.map(|h| h.principal).unwrap_or(0);
         if held != if running { v.loan.principal } else { 0 } {
             return Err(format!("loan {id} ({:?}) owes {} principal but the pool holds {held} for it", v.loan.state, v.loan.principal));
@@ -121,6 +135,14 @@ async fn check(client: &mut Client, s: &Suite, loans: u64) -> Result<(), String>
     }
     if owed != t.lent {
         return Err(format!("zero sum: grantors lent {} ≠ borrowers owe {owed}", t.lent));
+    }
+    for k in [AccountKeyring::Dave, AccountKeyring::Eve] {
+        let b = acc(k);
+        let stored = client.call(&alice(), &lm.outstanding_of(b)).dry_run().await.map_err(q)?.return_value();
+        let sum = outstanding.get(&b).copied().unwrap_or(0);
+        if stored != sum {
+            return Err(format!("{k:?}'s outstanding term-loan principal is {stored}, its unfinished loans add up to {sum}"));
+        }
     }
     Ok(())
 }
@@ -186,6 +208,8 @@ async fn random_sequences_on_the_real_wasm_keep_every_invariant() -> TestResult 
     for k in [alice(), bob(), charlie(), dave(), eve()] {
         client.call(&k, &tk.approve(s.pool, 100_000 * ONE)).submit().await?;
     }
+    let alice_policy = ApprovalPolicy { min_score: 0, max_amount: 300 * ONE, max_term_days: 3, min_rate_bps: 0 };
+    client.call(&alice(), &lm.set_approval_policy(Some(alice_policy))).submit().await?;
     let paths = paths();
     let mut loans = 0u64;
     let (mut applied, mut refused) = (0u64, 0u64);

@@ -71,7 +71,7 @@ async fn community_scores_on_chain_equal_dcu_off_chain() -> TestResult {
     assert!(ins.iter().any(|e| e["counts"] == false && e["why"].as_str().unwrap().contains("not anchored")), "{bob}");
     let eve = dcu.json("//Alice", &["trust", "show", "//Eve"]);
     assert!(eve["anchor_reason"].as_str().unwrap().contains("staked"), "{eve}");
-    assert_eq!(dcu.json("//Alice", &["trust", "show", "//Charlie"])["on_chain"]["direct_trust"], 700, "Eve's stake anchors her edge");
+    assert_eq!(dcu.json("//Alice", &["trust", "show", "//Charlie"])["on_chain"]["direct_trust"], 700 + 300, "Eve's stake anchors her edge (700), beside Bob's (300)");
     let stash = dcu.json("//Alice", &["trust", "show", "//Alice//stash"]);
     assert_eq!(stash["anchored"], false);
     assert!(stash["anchor_reason"].as_str().unwrap().contains("not anchored"), "{stash}");

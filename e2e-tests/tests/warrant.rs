@@ -1,5 +1,6 @@
 //! The warrant escrow on a real node with the real PSP22 stablecoin: a
-//! warrant locked by a standing trust-tier policy at creation, another
+//! warrant locked by a standing trust-tier policy at creation (and not on a
+//! loan above the policy's amount or term), another
 //! accepted explicitly after a refusal for lack of allowance, a default's
 //! loss claimed pro rata for the creditor with the rest returned, a release
 //! returning every token, every balance checked to the unit; and the
@@ -13,7 +14,7 @@ use dcu_e2e_tests::{start, TestResult, ONE};
 use ink_e2e::{account_id, alice, bob, charlie, dave, AccountKeyring, ContractsBackend};
 use psp22::{PSP22Error, PSP22};
 use stable_token::{StableToken, StableTokenRef};
-use warrant_escrow::{EscrowState, Error, Policy, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring};
+use warrant_escrow::{EscrowState, Error, LoanTerms, Policy, WarrantEscrow, WarrantEscrowRef, WarrantState, Wiring};
 
 #[tokio::test]
 async fn warrants_lock_by_policy_and_by_hand_then_are_claimed_pro_rata_and_released() -> TestResult {
@@ -40,14 +41,20 @@ async fn warrants_lock_by_policy_and_by_hand_then_are_claimed_pro_rata_and_relea
         let q = ink_e2e::create_call_builder::<StableToken>(token).balance_of(who);
         q
     };
-    // Charlie: automatic by trust tier, with an allowance; Dave: manual
-    client.call(&charlie(), &es.set_policy(Policy::ByTrustTier)).submit().await?;
+    // Charlie: automatic by trust tier for loans up to 1,000 over up to 90 days, with an allowance; Dave: manual
+    client.call(&charlie(), &es.set_policy(Policy::ByTrustTier { max_amount: 1_000 * ONE, max_term_days: 90 })).submit().await?;
     client.call(&charlie(), &tk.approve(escrow, 400 * ONE)).submit().await?;
+    let terms = |amount: u128, term_days: u32| LoanTerms { amount, term_days, rate_bps: 600, borrower_ts: 850_000_000 };
 
     // when: a 1,000 loan through Charlie and Dave at 6 % for a borrower of TS 0.85 (tier 4 %)
-    let r = client.call(&alice(), &es.create(1, e, vec![c, d], 800 * ONE, 600, 850_000_000)).dry_run().await?.return_value();
+    let r = client.call(&alice(), &es.create(1, e, vec![c, d], 800 * ONE, terms(1_000 * ONE, 30))).dry_run().await?.return_value();
     assert_eq!(r, Err(Error::Unauthorized { caller: a }));
-    let locked = client.call(&bob(), &es.create(1, e, vec![c, d], 800 * ONE, 600, 850_000_000)).submit().await?.return_value();
+    // (a loan one unit larger, or one day longer, is not guaranteed by the policy)
+    for t in [terms(1_000 * ONE + 1, 30), terms(1_000 * ONE, 91)] {
+        let r = client.call(&bob(), &es.create(9, e, vec![c, d], 800 * ONE, t)).dry_run().await?.return_value();
+        assert_eq!(r, Ok(0), "{t:?}");
+    }
+    let locked = client.call(&bob(), &es.create(1, e, vec![c, d], 800 * ONE, terms(1_000 * ONE, 30))).submit().await?.return_value();
     assert_eq!(locked, Ok(1), "Charlie's policy locks at once");
     assert_eq!(client.call(&alice(), &bal(c)).dry_run().await?.return_value(), 600 * ONE);
     // Dave without allowance is refused, nothing changes; then approves and accepts
@@ -73,7 +80,7 @@ async fn warrants_lock_by_policy_and_by_hand_then_are_claimed_pro_rata_and_relea
 
     // a second loan, repaid: the warrants come back whole
     client.call(&charlie(), &tk.approve(escrow, 100 * ONE)).submit().await?;
-    assert_eq!(client.call(&bob(), &es.create(2, e, vec![c], 100 * ONE, 600, 850_000_000)).submit().await?.return_value(), Ok(1));
+    assert_eq!(client.call(&bob(), &es.create(2, e, vec![c], 100 * ONE, terms(125 * ONE, 30))).submit().await?.return_value(), Ok(1));
     assert_eq!(client.call(&alice(), &bal(c)).dry_run().await?.return_value(), 750 * ONE);
     assert_eq!(client.call(&bob(), &es.release(2)).submit().await?.return_value(), Ok(100 * ONE));
     assert_eq!(client.call(&alice(), &bal(c)).dry_run().await?.return_value(), 850 * ONE);
@@ -92,16 +99,20 @@ async fn intermediaries_set_their_policy_through_dcu_warrant() -> TestResult {
     assert_eq!(s["thresholds_bps"], serde_json::json!([null, null, null, null]));
     let p = dcu.json("//Charlie", &["warrant", "policy", "tier", "--allowance", "500"]);
     assert!(p["summary"].as_str().unwrap().contains("by trust tier"), "{p}");
+    assert!(p["summary"].as_str().unwrap().contains("at most 1,000 DUSD over at most 365 days"), "the defaults: {p}");
     let s = dcu.json("//Alice", &["warrant", "show", "//Charlie"]);
     assert_eq!(s["thresholds_bps"], serde_json::json!([400, 600, 800, null]));
     assert_eq!(s["allowance"].as_u64(), Some(500 * ONE as u64));
-    dcu.json("//Charlie", &["warrant", "policy", "5.5%"]);
+    let p = dcu.json("//Charlie", &["warrant", "policy", "5.5%", "--max-amount", "250", "--max-term", "90d"]);
+    assert!(p["summary"].as_str().unwrap().contains("at most 250 DUSD over at most 90 days"), "{p}");
     let s = dcu.json("//Alice", &["warrant", "show", "charlie"]);
     assert_eq!(s["thresholds_bps"], serde_json::json!([550, 550, 550, 550]));
+    assert!(s["policy"].as_str().unwrap().contains("250 DUSD"), "{s}");
     assert_eq!(s["open_warrants"], 0);
     // refusals: one sentence, nothing changed
     dcu.fails("//Charlie", &["warrant", "policy", "sometimes"], "not a policy");
     dcu.fails("//Charlie", &["warrant", "policy", "101%"], "at most 100 %");
+    dcu.fails("//Charlie", &["warrant", "policy", "tier", "--max-term", "3651d"], "not a term");
     dcu.fails("//Charlie", &["warrant", "loan", "1"], "no warrants for loan #1");
     dcu.fails("//Charlie", &["warrant", "accept", "1"], "no warrants for loan #1");
     dcu.fails("//Charlie", &["warrant", "show", "nobody"], "is not an account");

@@ -24,8 +24,9 @@
 //!    (bounded by amount and term), repaid with interest split.
 //! 6. The vote passes and is executed.
 //! 7. A second loan, Ferdie → Charlie → Dave → Heidi, sized to Heidi's small
-//!    capacity, misses Ferdie's policy (he approves by hand), defaults and
-//!    is settled: insurance first, then the warrants, then the creditor.
+//!    capacity, guaranteed by a minimum-rate policy bounded in amount and
+//!    term, misses Ferdie's policy (he approves by hand), defaults and is
+//!    settled: insurance first, then the warrants, then the creditor.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -351,17 +352,19 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         say(o, "Heidi, barely known, has a capacity below 1 DUSD: capacity bounds routed credit, so she cannot borrow on a term loan")?;
         None
     } else {
-        say(o, &format!("Heidi, barely known, asks for {heidi_amount} DUSD (all her small capacity allows) over the same chain for 2 days. Her score misses Ferdie's policy, so he approves after talking to her; Dave's policy guarantees it, Charlie's trust-tier policy does not (Heidi's TS is below 0.3), so Charlie accepts his warrant by hand"))?;
+        say(o, &format!("Heidi, barely known, asks for {heidi_amount} DUSD (all her small capacity allows) over the same chain for 2 days. Charlie's trust-tier policy never covers a borrower below TS 0.3, so Charlie, who knows Heidi, switches to a minimum rate of 8 % for small, short loans; Dave's policy covers it too. Her score misses Ferdie's policy: he approves after talking to her"))?;
+        d.step(o, "charlie", &["warrant", "policy", "8%", "--max-amount", "50", "--max-term", "30d"])?;
+        // On the local fast clock a request expires in 7 seconds: approval and
+        // disbursement follow the request at once.
         let r = d.json("heidi", &["loan", "request", &heidi_amount.to_string(), "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
         let q2 = &r["loans"][0];
         let id2 = q2["id"].as_u64().unwrap_or(0).to_string();
-        writeln!(o, "    loan #{id2}: score {}, rate {} — {}", uint(&q2["score"]), format_rate(uint(&q2["rate_bps"])), q2["approval_note"].as_str().unwrap_or(""))?;
         d.refused(o, "heidi", &["loan", "disburse", &id2], "")?;
         if !q2["policy_met"].as_bool().unwrap_or(false) {
             d.step(o, "ferdie", &["loan", "approve", &id2])?;
         }
-        d.step(o, "charlie", &["loan", "accept", &id2])?;
         d.step(o, "heidi", &["loan", "disburse", &id2])?;
+        writeln!(o, "    loan #{id2}: score {}, rate {}; both warrants locked by policy — {}", uint(&q2["score"]), format_rate(uint(&q2["rate_bps"])), q2["approval_note"].as_str().unwrap_or(""))?;
         Some(id2)
     };
 

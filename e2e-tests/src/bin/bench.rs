@@ -17,8 +17,8 @@ use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
 use dcu_common::pool::PoolParams;
 use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
 use trust_graph::{Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
-use warrant_escrow::{Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
-use dcu_common::loan::Purpose;
+use warrant_escrow::{LoanTerms, Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
+use dcu_common::loan::{ApprovalPolicy, Purpose};
 use loan_manager::{LoanManager, LoanManagerRef, Wiring as LmWiring};
 
 /// One measured call.
@@ -240,15 +240,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.call(&who, &t.approve(escrow, 500 * ONE)).submit().await?;
     }
     for who in [bob(), charlie()] {
-        client.call(&who, &es.set_policy(EscrowPolicy::MinRate(0))).submit().await?;
+        client.call(&who, &es.set_policy(EscrowPolicy::MinRate { min_rate_bps: 0, max_amount: 1_000 * ONE, max_term_days: 365 })).submit().await?;
     }
-    measure!(rows, client, &bob(), "warrant_escrow", "set_policy", es.set_policy(EscrowPolicy::ByTrustTier));
-    measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder locked by policy", es.create(1, a, vec![b], 10 * ONE, 600, 0));
-    measure!(rows, client, &alice(), "warrant_escrow", "create, 2 holders locked by policy", es.create(1, a, vec![b, c], 10 * ONE, 600, 0));
-    measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder waiting (manual)", es.create(1, a, vec![d], 10 * ONE, 600, 0));
-    client.call(&alice(), &es.create(1, a, vec![b, c], 10 * ONE, 600, 0)).submit().await?;
-    client.call(&alice(), &es.create(2, a, vec![b, c], 10 * ONE, 600, 0)).submit().await?;
-    client.call(&alice(), &es.create(3, a, vec![d], 10 * ONE, 600, 0)).submit().await?;
+    measure!(rows, client, &bob(), "warrant_escrow", "set_policy", es.set_policy(EscrowPolicy::ByTrustTier { max_amount: 1_000 * ONE, max_term_days: 365 }));
+    // A loan of 12.5 over 30 days at 6 %: warrants of 10 in total.
+    let terms = LoanTerms { amount: 12_500_000, term_days: 30, rate_bps: 600, borrower_ts: 0 };
+    measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder locked by policy", es.create(1, a, vec![b], 10 * ONE, terms));
+    measure!(rows, client, &alice(), "warrant_escrow", "create, 2 holders locked by policy", es.create(1, a, vec![b, c], 10 * ONE, terms));
+    measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder waiting (manual)", es.create(1, a, vec![d], 10 * ONE, terms));
+    client.call(&alice(), &es.create(1, a, vec![b, c], 10 * ONE, terms)).submit().await?;
+    client.call(&alice(), &es.create(2, a, vec![b, c], 10 * ONE, terms)).submit().await?;
+    client.call(&alice(), &es.create(3, a, vec![d], 10 * ONE, terms)).submit().await?;
     measure!(rows, client, &dave(), "warrant_escrow", "accept", es.accept(3));
     measure!(rows, client, &alice(), "warrant_escrow", "release, 2 warrants", es.release(1));
     measure!(rows, client, &alice(), "warrant_escrow", "claim, 2 warrants (partial loss)", es.claim(2, 3 * ONE));
@@ -274,6 +276,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.call(&alice(), &p3.wire(PoolWiring { governance: a, loan_manager: lm })).submit().await?;
     client.call(&alice(), &e3.wire(EscrowWiring { governance: a, loan_manager: lm })).submit().await?;
     client.call(&alice(), &l3.wire(LmWiring { governance: a })).submit().await?;
+    // One 800 edge gives each borrower a capacity C(v) of a few tokens at
+    // the default BASE; governance (Alice) raises BASE so that capacity,
+    // which bounds routed credit, does not refuse the measured loans.
+    let p3params = client.call(&alice(), &g3.params()).dry_run().await?.return_value();
+    client.call(&alice(), &g3.set_params(TrustParams { base_capacity: 1_000_000_000 * ONE, ..p3params })).submit().await?;
     let mut chain = Vec::new();
     for _ in 0..7 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
@@ -283,10 +290,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for spender in [pool3, escrow3, lm] {
             client.call(&k, &t.approve(spender, 5_000 * ONE)).submit().await?;
         }
-        client.call(&k, &e3.set_policy(EscrowPolicy::MinRate(0))).submit().await?;
+        client.call(&k, &e3.set_policy(EscrowPolicy::MinRate { min_rate_bps: 0, max_amount: 1_000 * ONE, max_term_days: 365 })).submit().await?;
         client.call(&k, &p3.stake(1_000 * ONE)).submit().await?;
         chain.push((k, kid));
     }
+    // The creditor X0 approves by a standing policy (the request path reads it).
+    let x0_policy = ApprovalPolicy { min_score: 0, max_amount: 1_000 * ONE, max_term_days: 365, min_rate_bps: 0 };
+    client.call(&chain[0].0, &l3.set_approval_policy(Some(x0_policy))).submit().await?;
+    measure!(rows, client, &chain[0].0, "loan_manager", "set_approval_policy", l3.set_approval_policy(Some(x0_policy)));
     for i in 0..6 {
         let (k, _) = &chain[i];
         let next = chain[i + 1].1;
