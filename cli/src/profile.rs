@@ -84,10 +84,10 @@ impl Profile {
 
     /// The trust graph's constructor arguments, `with_config(params, founding)`.
     pub fn trust_args(&self) -> Result<Vec<String>> {
-        let d = dcu_common::iface::trust_graph::Params::default();
+        use dcu_common::trust::defaults as d;
         let stake = match &self.trust.min_anchor_stake {
             Some(v) => crate::chain::parse_amount(v).map_err(|e| CliError::Other(format!("the network profile's trust.min_anchor_stake '{v}' is not valid: {e}")))?,
-            None => d.min_anchor_stake,
+            None => d::DEFAULT_MIN_ANCHOR_STAKE,
         };
         let age_days = match &self.trust.min_anchor_age {
             Some(v) => {
@@ -97,12 +97,17 @@ impl Profile {
                 }
                 ms / DAY
             }
-            None => u64::from(d.min_anchor_age_days),
+            None => u64::from(d::DEFAULT_MIN_ANCHOR_AGE_DAYS),
         };
         Ok(vec![
             format!(
                 "Params {{ max_trust: {}, base_capacity: {}, max_out_degree: {}, max_in_degree: {}, default_penalty_days: {}, inactivity_days: {}, min_anchor_stake: {stake}, min_anchor_age_days: {age_days} }}",
-                d.max_trust, d.base_capacity, d.max_out_degree, d.max_in_degree, d.default_penalty_days, d.inactivity_days
+                d::DEFAULT_MAX_TRUST,
+                d::DEFAULT_BASE_CAPACITY,
+                d::DEFAULT_MAX_OUT_DEGREE,
+                d::DEFAULT_MAX_IN_DEGREE,
+                d::DEFAULT_PENALTY_DAYS,
+                d::DEFAULT_INACTIVITY_DAYS
             ),
             format!("[{}]", self.verifiers()?.join(", ")),
         ])

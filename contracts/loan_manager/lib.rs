@@ -397,6 +397,10 @@ mod loan_manager {
         Overflow,
         /// The code hash is not an uploaded contract code.
         UpgradeFailed,
+        /// The borrower has `open` warnings in the trust graph (an overdue
+        /// term loan or overdue pool interest): no new term loan until their
+        /// sources clear them (SPEC §2, v2).
+        OpenWarning { open: u32 },
     }
 
     pub type Result<T> = core::result::Result<T, Error>;
@@ -448,6 +452,10 @@ mod loan_manager {
 
         pub fn record(graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {
             graph_answer(tg::record(graph, event, who))
+        }
+
+        pub fn warnings_of(graph: AccountId, who: AccountId) -> Result<u32> {
+            tg::warnings_of(graph, who).map_err(|_| Error::TrustGraphCallFailed)
         }
 
         pub fn pool_path(p: AccountId, path: Vec<AccountId>) -> Result<PathInfo> {
@@ -696,13 +704,22 @@ mod loan_manager {
             }
             let payer = self.env().caller();
             self.accrue(&mut loan)?;
+            // A loan in Overdue or Defaulted raised a warning (mark_overdue).
+            let warned = matches!(loan.state, LoanState::Overdue | LoanState::Defaulted);
             let owed = add(loan.interest, loan.principal)?;
             if owed == 0 {
                 return Err(Error::NothingOwed);
             }
             let used = amount.min(owed);
-            let interest = used.min(loan.interest);
+            let due = loan.interest;
+            let interest = used.min(due);
             let principal = sub(used, interest)?;
+            // Reputation is earned (SPEC §2, v2): a repayment counts when it
+            // pays all the interest due, or a whole day's worth of the
+            // principal (amount / term in days, rounded up); the trust graph
+            // counts at most one a day.
+            let day_worth = loan.amount.div_ceil(u128::from(loan.term_days.max(1))).max(1);
+            let qualifies = (due > 0 && interest == due) || principal >= day_worth;
             let pp = ext::pool_params(self.credit_pool)?;
             let holders = loan.holders();
             let (sizes, _) = warrant_sizes(loan.amount, holders.len(), self.params.warrant_ratio_bps).ok_or(Error::Overflow)?;
@@ -737,7 +754,14 @@ mod loan_manager {
                 self.change(id, &mut loan, LoanState::Repaid)?;
                 self.change(id, &mut loan, LoanState::Closed)?;
                 self.finish(&loan, id);
-                // Reputation is best effort: a repayment is never blocked.
+                // The loan's own warning goes once the loan is repaid —
+                // cleared by this contract, its source, and by nothing else.
+                // Best effort: a repayment is never blocked.
+                if warned {
+                    let _ = ext::record(self.trust_graph, Reputation::WarningCleared, loan.borrower());
+                }
+            }
+            if qualifies {
                 let _ = ext::record(self.trust_graph, Reputation::Repayment, loan.borrower());
             }
             self.loans.insert(id, &loan);
@@ -1033,6 +1057,10 @@ mod loan_manager {
             let borrower = *path.last().ok_or(Error::BadPath)?;
             let creditor = *path.first().ok_or(Error::BadPath)?;
             let graph = ext::score(self.trust_graph, borrower)?;
+            match ext::warnings_of(self.trust_graph, borrower)? {
+                0 => {}
+                open => return Err(Error::OpenWarning { open }),
+            }
             let (ts, cf) = (graph.trust_score, graph.confidence);
             let info = ext::pool_path(self.credit_pool, path.to_vec())?;
             if let Some(hop) = info.missing_hop {

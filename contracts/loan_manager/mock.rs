@@ -121,6 +121,15 @@ pub fn score(_graph: AccountId, who: AccountId) -> Result<ScoreInfo> {
     .ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
 }
 
+/// Open warnings the trust graph reports: Warning records minus WarningCleared ones.
+pub fn warnings_of(_graph: AccountId, who: AccountId) -> Result<u32> {
+    with(|s| {
+        let raised = s.records.iter().filter(|(e, w)| *w == who && *e == Reputation::Warning).count();
+        let cleared = s.records.iter().filter(|(e, w)| *w == who && *e == Reputation::WarningCleared).count();
+        Ok(u32::try_from(raised.saturating_sub(cleared)).unwrap_or(u32::MAX))
+    })
+}
+
 pub fn record(_graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {
     with(|s| s.records.push((event, who)));
     Ok(())

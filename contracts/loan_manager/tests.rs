@@ -267,7 +267,10 @@ fn repayment_splits_interest_to_the_unit_and_full_repayment_closes_the_loan() {
     assert_eq!(state(&m, id1), LoanState::Closed);
     assert_eq!(mock::balance(id(I1)) - i10, 1_020_000 + 400 * T, "warrant released");
     assert_eq!(mock::hold(id1), None);
-    assert_eq!(mock::records(), vec![(Reputation::Repayment, id(B))]);
+    // Both repayments earned reputation: the first paid all the interest
+    // due, the second more than a day's worth of principal (the trust graph
+    // counts at most one a day).
+    assert_eq!(mock::records(), vec![(Reputation::Repayment, id(B)), (Reputation::Repayment, id(B))]);
     assert_eq!(m.open_loans(id(B)), Vec::<u64>::new());
     assert_eq!(m.repay(id1, T), Err(Error::WrongState { current: LoanState::Closed, wanted: LoanState::Repaid }));
     assert_eq!(mock::supply(), supply, "no token created or lost");
@@ -316,7 +319,8 @@ fn overdue_default_and_settlement_use_insurance_then_warrants_then_the_creditor(
     assert_eq!(m.declare_default(id1), Err(Error::TooEarly { at }));
     set_now(at);
     assert_eq!(m.declare_default(id1), Ok(()));
-    assert_eq!(mock::records(), vec![(Reputation::Warning, id(B)), (Reputation::Default, id(B))]);
+    // The year's interest paid in full earned reputation; then the warning and the default.
+    assert_eq!(mock::records(), vec![(Reputation::Repayment, id(B)), (Reputation::Warning, id(B)), (Reputation::Default, id(B))]);
     // Settlement: 1,000 unpaid; insurance 3 first, then the warrants 400 + 400 claimed
     // pro rata (498.5 each, capped at 400), the creditor writes off 197.
     let c0 = mock::balance(id(C));
@@ -639,7 +643,9 @@ fn outstanding_principal_follows_every_step_of_a_loans_life() {
     assert_eq!(m.outstanding_of(id(B)), 900 * T, "a defaulted loan is still owed");
     m.settle(a).unwrap();
     assert_eq!(m.outstanding_of(id(B)), 0);
-    // Full repayment closes to zero too.
+    // Full repayment closes to zero too. (The defaulted loan's warning stays
+    // open for good; this stands in for it being gone, to reuse B.)
+    mock::record(AccountId::from([0; 32]), Reputation::WarningCleared, id(B)).unwrap();
     let c = request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).unwrap();
     as_caller(B);
     m.disburse(c).unwrap();
@@ -1000,4 +1006,35 @@ fn amounts_and_terms_at_their_boundaries() {
     assert_eq!(mock::balance(id(B)), b0 - 2);
     assert_eq!(state(&m, id1), LoanState::Closed);
     books();
+}
+
+/// SPEC §2 (v2), stated directly: while a warning is open the borrower may
+/// not request a term loan; a loan's warning is cleared by the loan manager
+/// (its source) when that loan is repaid in full, not before; a repayment
+/// that pays less than the interest due and less than a day's worth of
+/// principal earns no reputation.
+#[ink::test]
+fn an_open_warning_blocks_requests_until_its_own_loan_is_repaid() {
+    let (mut m, id1) = active();
+    let due = m.loan(id1).unwrap().unwrap().loan.due_at;
+    set_now(due);
+    as_caller(X);
+    m.mark_overdue(id1).unwrap();
+    assert_eq!(mock::records(), vec![(Reputation::Warning, id(B))]);
+    mock::line(id(C), id(B), 100 * T, 400);
+    let before = (m.outstanding_of(id(B)), events());
+    assert_eq!(request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]), Err(Error::OpenWarning { open: 1 }));
+    assert_eq!((m.outstanding_of(id(B)), events()), before, "refused: nothing changed");
+    // A dust repayment: less than the interest due — no reputation, no clearing.
+    as_caller(B);
+    assert!(m.loan(id1).unwrap().unwrap().interest_now > 1);
+    m.repay(id1, 1).unwrap();
+    assert_eq!(mock::records(), vec![(Reputation::Warning, id(B))]);
+    // Repaid in full: the loan manager clears its own warning and the
+    // repayment counts; the borrower may borrow again.
+    let owed = m.loan(id1).unwrap().unwrap().owed;
+    m.repay(id1, owed).unwrap();
+    assert_eq!(state(&m, id1), LoanState::Closed);
+    assert_eq!(mock::records(), vec![(Reputation::Warning, id(B)), (Reputation::WarningCleared, id(B)), (Reputation::Repayment, id(B))]);
+    assert!(request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).is_ok());
 }

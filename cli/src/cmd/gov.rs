@@ -99,7 +99,7 @@ pub enum ProposeAction {
         set: Vec<String>,
     },
     /// Change the loan manager's parameters: max_hops=4 warrant_ratio=80%
-    /// auto_approve_score=60 base_rate=3% risk_premium=5% hop_premium=1%
+    /// base_rate=3% risk_premium=5% hop_premium=1%
     /// request_expiry=7d default_after=90d direct_share=50% end_share=30%
     /// warrant_share=20%.
     LoanParams {

@@ -33,31 +33,9 @@ pub fn invoke<A: ink::scale::Encode, R: ink::scale::Decode>(contract: AccountId,
 /// The trust graph's errors and the messages other contracts call.
 pub mod trust_graph {
     use super::*;
-    use crate::{Balance, ONE_TOKEN};
+    use crate::Balance;
 
-    /// Default MAX_TRUST.
-    pub const DEFAULT_MAX_TRUST: u32 = 8_000;
-    /// Default BASE capacity: 1,000 whole tokens.
-    pub const DEFAULT_BASE_CAPACITY: Balance = 1_000 * ONE_TOKEN;
-    /// Default out-degree cap.
-    pub const DEFAULT_MAX_OUT_DEGREE: u32 = 150;
-    /// Default in-degree cap. NT reads one record per truster; at 150
-    /// trusters a score costs ~1.6 MB of proof, so 250 (~2.7 MB) stays well
-    /// inside a block's proof budget (docs/BENCHMARKS.md).
-    pub const DEFAULT_MAX_IN_DEGREE: u32 = 250;
-    /// Largest in-degree cap governance may set (~3.2 MB of proof per score).
-    pub const IN_DEGREE_HARD_CAP: u32 = 300;
-    /// Hard bound on either degree cap: an in-edge list of 450 (account,
-    /// weight) pairs is 15.3 KB, under the node's 16 KiB storage-value limit.
-    pub const DEGREE_HARD_CAP: u32 = 450;
-    /// Default days a default halves CF.
-    pub const DEFAULT_PENALTY_DAYS: u32 = 365;
-    /// Default days of inactivity that halve TS.
-    pub const DEFAULT_INACTIVITY_DAYS: u32 = 180;
-    /// Default MIN_ANCHOR_STAKE: 100 whole tokens staked in the pool.
-    pub const DEFAULT_MIN_ANCHOR_STAKE: Balance = 100 * ONE_TOKEN;
-    /// Default MIN_ANCHOR_AGE: 30 days of membership.
-    pub const DEFAULT_MIN_ANCHOR_AGE_DAYS: u32 = 30;
+    pub use crate::trust::defaults::*;
 
     /// Governance parameters.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

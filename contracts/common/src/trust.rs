@@ -15,6 +15,36 @@
 use crate::fixed::{mul_div, Rounding, SCALE};
 use crate::units::{Balance, Timestamp, DAY_MS};
 
+/// The trust graph's parameter defaults and hard bounds (SPEC §2), for the
+/// contract and for `dcu` (which builds without the `ink` feature).
+pub mod defaults {
+    use crate::{Balance, ONE_TOKEN};
+
+    /// Default MAX_TRUST.
+    pub const DEFAULT_MAX_TRUST: u32 = 8_000;
+    /// Default BASE capacity: 1,000 whole tokens.
+    pub const DEFAULT_BASE_CAPACITY: Balance = 1_000 * ONE_TOKEN;
+    /// Default out-degree cap.
+    pub const DEFAULT_MAX_OUT_DEGREE: u32 = 150;
+    /// Default in-degree cap. NT reads one record per truster; at 150
+    /// trusters a score costs ~1.6 MB of proof, so 250 (~2.7 MB) stays well
+    /// inside a block's proof budget (docs/BENCHMARKS.md).
+    pub const DEFAULT_MAX_IN_DEGREE: u32 = 250;
+    /// Largest in-degree cap governance may set (~3.2 MB of proof per score).
+    pub const IN_DEGREE_HARD_CAP: u32 = 300;
+    /// Hard bound on either degree cap: an in-edge list of 450 (account,
+    /// weight) pairs is 15.3 KB, under the node's 16 KiB storage-value limit.
+    pub const DEGREE_HARD_CAP: u32 = 450;
+    /// Default days a default halves CF.
+    pub const DEFAULT_PENALTY_DAYS: u32 = 365;
+    /// Default days of inactivity that halve TS.
+    pub const DEFAULT_INACTIVITY_DAYS: u32 = 180;
+    /// Default MIN_ANCHOR_STAKE: 100 whole tokens staked in the pool.
+    pub const DEFAULT_MIN_ANCHOR_STAKE: Balance = 100 * ONE_TOKEN;
+    /// Default MIN_ANCHOR_AGE: 30 days of membership.
+    pub const DEFAULT_MIN_ANCHOR_AGE_DAYS: u32 = 30;
+}
+
 /// Largest trust weight of one edge.
 pub const MAX_WEIGHT: u32 = 800;
 /// Smallest trust weight of one edge.
