@@ -23,6 +23,9 @@ const LOANS: [u8; 32] = [0xA7; 32];
 fn id(n: u8) -> AccountId {
     AccountId::from([n; 32])
 }
+fn events() -> usize {
+    test::recorded_events().count()
+}
 fn as_caller(n: u8) {
     test::set_caller::<Env>(id(n));
 }
@@ -544,4 +547,33 @@ fn the_possible_voters_of_a_proposal_never_grow() {
         }
         assert_eq!(g.proposal(pid).unwrap().proposal.electorate, p0.electorate);
     }
+}
+
+/// The access matrix: every privileged message × every caller that may not
+/// call it → `Unauthorized`, no event, nothing changed. (Governance has no
+/// setter of its own: its parameters, guardian and code change only by an
+/// executed proposal, which anyone may queue and execute once it passed.)
+#[ink::test]
+fn access_matrix_refuses_every_privileged_message_to_everyone_else() {
+    let mut g = setup();
+    as_caller(ALICE);
+    let pid = g.propose(raise_max_credit(), String::new()).unwrap();
+    let w = Wiring { trust_graph: id(STRANGER), credit_pool: id(STRANGER), warrant_escrow: id(STRANGER), loan_manager: id(STRANGER) };
+    let before = (g.params(), g.guardian(), g.wiring(), g.proposal(pid), events());
+    for who in [ALICE, BOB, GUARDIAN, STRANGER] {
+        as_caller(who);
+        assert_eq!(g.wire(w), Err(Error::Unauthorized { caller: id(who) }));
+    }
+    as_caller(DEPLOYER);
+    assert_eq!(g.wire(w), Err(Error::AlreadyWired));
+    for who in [DEPLOYER, ALICE, BOB, STRANGER] {
+        as_caller(who);
+        assert_eq!(g.guardian_pause(), Err(Error::Unauthorized { caller: id(who) }));
+    }
+    for who in [DEPLOYER, BOB, STRANGER] {
+        as_caller(who);
+        assert_eq!(g.cancel(pid), Err(Error::Unauthorized { caller: id(who) }));
+    }
+    assert_eq!((g.params(), g.guardian(), g.wiring(), g.proposal(pid), events()), before, "nothing changed");
+    assert!(mock::calls().is_empty());
 }

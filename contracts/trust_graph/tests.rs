@@ -797,3 +797,53 @@ fn at_most_one_repayment_a_day_counts() {
     assert_eq!(g.member_info(b).unwrap().tx_count, 2);
     assert_eq!(g.member_info(b).unwrap().last_activity, 11 * DAY_MS);
 }
+
+/// The access matrix: every privileged message × every caller that may not
+/// call it → `Unauthorized` (or `NotVerifier`), no event, nothing changed.
+#[ink::test]
+fn access_matrix_refuses_every_privileged_message_to_everyone_else() {
+    let mut g = setup();
+    let (a, b, c) = (acc().alice, acc().bob, acc().charlie);
+    let stranger = AccountId::from([0x55; 32]);
+    let snapshot = |g: &TrustGraph| (g.params(), g.member_info(b), g.is_verifier(c), g.wiring(), g.reported_stake(b), g.verified_count());
+    let before = snapshot(&g);
+    let wiring = Wiring { governance: stranger, credit_pool: stranger, loan_manager: stranger };
+    // (message, callers that must be refused)
+    let not_governance = [a, b, pool(), loans(), stranger];
+    let not_reporter = [a, b, gov(), stranger];
+    let not_pool = [a, b, gov(), loans(), stranger];
+    for who in not_governance {
+        as_caller(who);
+        let n = events();
+        assert_eq!(g.set_params(Params { max_trust: 1, ..Params::default() }), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.set_verifier(c, true), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.set_code([9; 32].into()), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(events(), n, "{who:?}");
+    }
+    for who in not_reporter {
+        as_caller(who);
+        let n = events();
+        assert_eq!(g.record_repayment(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.record_warning(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.clear_warning(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.record_default(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(events(), n, "{who:?}");
+    }
+    for who in not_pool {
+        as_caller(who);
+        let n = events();
+        assert_eq!(g.stake_changed(b, 0), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(events(), n, "{who:?}");
+    }
+    for who in [b, gov(), pool(), stranger] {
+        as_caller(who);
+        assert_eq!(g.wire(wiring), Err(Error::Unauthorized { caller: who }));
+    }
+    as_caller(a);
+    assert_eq!(g.wire(wiring), Err(Error::AlreadyWired), "the deployer, once");
+    for who in [a, b, gov(), stranger] {
+        as_caller(who);
+        assert_eq!(g.verify(c), Err(Error::NotVerifier));
+    }
+    assert_eq!(snapshot(&g), before, "nothing changed");
+}
