@@ -769,7 +769,8 @@ mod credit_pool {
         // ---------------------------------------------------------------
 
         /// Records a warning in the trust graph for `borrower`, whose oldest
-        /// unpaid interest is at least `overdue_ms` old (once per episode).
+        /// unpaid interest is at least `overdue_ms` old (once, until all of
+        /// the pool's interest is paid and the pool clears it).
         ///
         /// # Errors
         /// [`Error::NotDue`], [`Error::AlreadyWarned`], [`Error::TrustGraph`],
@@ -780,7 +781,11 @@ mod credit_pool {
             let loaded = self.load_accrued(borrower, now)?;
             let since = loaded.unpaid_since();
             acct::ensure_due(since, self.params.overdue_ms, now)?;
-            if self.warned.get(borrower) == Some(since) {
+            // One warning per borrower until the pool's interest is paid:
+            // an episode whose oldest unpaid day moves (part of the interest
+            // repaid) is the same episode, not a second warning that its
+            // repayment could never clear (review of v2, F3).
+            if self.warned.contains(borrower) {
                 return Err(Error::AlreadyWarned);
             }
             ext::record(self.trust_graph, Reputation::Warning, borrower)?;

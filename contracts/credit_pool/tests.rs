@@ -251,6 +251,43 @@ fn dust_repayments_earn_no_reputation_and_clear_no_warning() {
     books(&p);
 }
 
+/// Review of v2, F3: two lines overdue since different days; part of the
+/// interest repaid moves the episode's oldest unpaid day. A second
+/// `mark_overdue` must not raise a second warning — the one repayment that
+/// pays everything clears exactly the one the pool raised.
+#[ink::test]
+fn one_pool_warning_per_episode_even_when_its_oldest_day_moves() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 10_000 * T);
+    stake(&mut p, EVE, 10_000 * T);
+    line(&mut p, ALICE, BOB, 1_000 * T, 1_000);
+    as_caller(BOB);
+    p.draw(1_000 * T).unwrap();
+    set_now(10 * D);
+    line(&mut p, EVE, BOB, 1_000 * T, 500);
+    as_caller(BOB);
+    p.draw(1_000 * T).unwrap();
+    set_now(120 * D);
+    as_caller(DAVE);
+    p.mark_overdue(id(BOB)).unwrap();
+    let since = p.borrower(id(BOB)).unwrap().unpaid_since;
+    // Bob pays the oldest line's interest only: the oldest unpaid day moves.
+    as_caller(BOB);
+    let first = p.line(id(ALICE), id(BOB)).unwrap().unwrap().interest;
+    p.repay(first).unwrap();
+    assert_ne!(p.borrower(id(BOB)).unwrap().unpaid_since, since);
+    set_now(200 * D);
+    as_caller(DAVE);
+    assert_eq!(p.mark_overdue(id(BOB)), Err(Error::AlreadyWarned));
+    let warnings = mock::records().iter().filter(|(e, _)| *e == Reputation::Warning).count();
+    assert_eq!(warnings, 1);
+    as_caller(BOB);
+    p.repay(p.borrower(id(BOB)).unwrap().interest).unwrap();
+    let cleared = mock::records().iter().filter(|(e, _)| *e == Reputation::WarningCleared).count();
+    assert_eq!(cleared, 1, "the one warning is cleared");
+    books(&p);
+}
+
 #[ink::test]
 fn seed_004_granted_20000_may_use_10000() {
     let mut p = setup();

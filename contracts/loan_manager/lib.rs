@@ -661,6 +661,11 @@ mod loan_manager {
             // The loan is already counted in the borrower's outstanding
             // principal (since its request); C(v) may have fallen since.
             let borrower = loan.borrower();
+            // A warning raised since the request stops the disbursement too.
+            match ext::warnings_of(self.trust_graph, borrower)? {
+                0 => {}
+                open => return Err(Error::OpenWarning { open }),
+            }
             let outstanding = self.outstanding_of(borrower);
             let capacity = ext::score(self.trust_graph, borrower)?.capacity;
             if outstanding > capacity {

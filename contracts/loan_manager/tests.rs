@@ -1036,5 +1036,13 @@ fn an_open_warning_blocks_requests_until_its_own_loan_is_repaid() {
     m.repay(id1, owed).unwrap();
     assert_eq!(state(&m, id1), LoanState::Closed);
     assert_eq!(mock::records(), vec![(Reputation::Warning, id(B)), (Reputation::WarningCleared, id(B)), (Reputation::Repayment, id(B))]);
-    assert!(request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).is_ok());
+    let later = request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).unwrap();
+    // A warning raised after a request stops its disbursement too.
+    mock::record(AccountId::from([0; 32]), Reputation::Warning, id(B)).unwrap();
+    as_caller(C);
+    let _ = m.approve(later);
+    as_caller(B);
+    let n = events();
+    assert_eq!(m.disburse(later), Err(Error::OpenWarning { open: 1 }));
+    assert_eq!((events(), state(&m, later) != LoanState::Active), (n, true), "refused: nothing changed");
 }
