@@ -260,7 +260,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // → X6 of lines (500 at 5 %); a loan from X0 to Xh crosses h lines and
     // asks h − 1 warrants, each locked by policy. For h = 1..=6: request,
     // disburse and a full repayment (which releases the warrants).
-    let mut g3c = TrustGraphRef::new();
+    // Development anchoring (no minimum age): each member's stake of 1,000
+    // below anchors it, so the chain's trust counts (SPEC §2, v2).
+    let mut g3c = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, Vec::new());
     let graph3 = client.instantiate("trust_graph", &alice(), &mut g3c).submit().await?.account_id;
     let mut p3c = CreditPoolRef::new(token.account_id, graph3);
     let pool3 = client.instantiate("credit_pool", &alice(), &mut p3c).submit().await?.account_id;
