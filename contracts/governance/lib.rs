@@ -169,6 +169,8 @@ mod governance {
         RawCall { target: Target, selector: [u8; 4], input: Vec<u8> },
         /// The loan manager's parameters.
         SetLoanParams(LoanParams),
+        /// Remove a verifier and void every verification it made (SPEC §6, v2).
+        RevokeVerifier(AccountId),
     }
 
     /// A proposal's state.
@@ -847,6 +849,9 @@ mod governance {
                 Action::SetLoanParams(p) => (Target::LoanManager, ink::selector_bytes!("set_params"), p.encode()),
                 Action::SetVerifier { verifier, appointed } => {
                     (Target::TrustGraph, ink::selector_bytes!("set_verifier"), (verifier, appointed).encode())
+                }
+                Action::RevokeVerifier(verifier) => {
+                    (Target::TrustGraph, ink::selector_bytes!("revoke_verifier"), verifier.encode())
                 }
                 Action::SetPoolPaused(paused) => (Target::CreditPool, ink::selector_bytes!("set_paused"), paused.encode()),
                 Action::SpendTreasury { to, amount } => {

@@ -368,6 +368,7 @@ fn typed_actions_call_the_right_message_with_their_arguments() {
     let mut g = setup();
     let cases = [
         (Action::SetVerifier { verifier: id(5), appointed: true }, GRAPH, ink::selector_bytes!("set_verifier"), (id(5), true).encode()),
+        (Action::RevokeVerifier(id(5)), GRAPH, ink::selector_bytes!("revoke_verifier"), id(5).encode()),
         (Action::SetPoolPaused(false), POOL, ink::selector_bytes!("set_paused"), false.encode()),
         (Action::SpendTreasury { to: id(5), amount: 7 }, POOL, ink::selector_bytes!("spend_treasury"), (id(5), 7u128).encode()),
         (

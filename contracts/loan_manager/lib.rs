@@ -401,6 +401,11 @@ mod loan_manager {
         /// term loan or overdue pool interest): no new term loan until their
         /// sources clear them (SPEC §2, v2).
         OpenWarning { open: u32 },
+        /// The borrower's score is provisional: `member` changed its
+        /// anchoring and some of its trust edges still count as before.
+        /// Anyone finishes that with the trust graph's
+        /// `refresh_anchor(member)` (`dcu trust anchor <member>`).
+        ScoreProvisional { member: AccountId },
     }
 
     pub type Result<T> = core::result::Result<T, Error>;
@@ -452,10 +457,6 @@ mod loan_manager {
 
         pub fn record(graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {
             graph_answer(tg::record(graph, event, who))
-        }
-
-        pub fn warnings_of(graph: AccountId, who: AccountId) -> Result<u32> {
-            tg::warnings_of(graph, who).map_err(|_| Error::TrustGraphCallFailed)
         }
 
         pub fn pool_path(p: AccountId, path: Vec<AccountId>) -> Result<PathInfo> {
@@ -662,12 +663,8 @@ mod loan_manager {
             // principal (since its request); C(v) may have fallen since.
             let borrower = loan.borrower();
             // A warning raised since the request stops the disbursement too.
-            match ext::warnings_of(self.trust_graph, borrower)? {
-                0 => {}
-                open => return Err(Error::OpenWarning { open }),
-            }
             let outstanding = self.outstanding_of(borrower);
-            let capacity = ext::score(self.trust_graph, borrower)?.capacity;
+            let capacity = self.final_score(borrower)?.capacity;
             if outstanding > capacity {
                 return Err(Error::CapacityExceeded { capacity, outstanding: outstanding.saturating_sub(loan.amount), amount: loan.amount });
             }
@@ -1061,11 +1058,8 @@ mod loan_manager {
             }
             let borrower = *path.last().ok_or(Error::BadPath)?;
             let creditor = *path.first().ok_or(Error::BadPath)?;
-            let graph = ext::score(self.trust_graph, borrower)?;
-            match ext::warnings_of(self.trust_graph, borrower)? {
-                0 => {}
-                open => return Err(Error::OpenWarning { open }),
-            }
+            // One read of the graph: scores, capacity and open warnings.
+            let graph = self.final_score(borrower)?;
             let (ts, cf) = (graph.trust_score, graph.confidence);
             let info = ext::pool_path(self.credit_pool, path.to_vec())?;
             if let Some(hop) = info.missing_hop {
@@ -1107,6 +1101,20 @@ mod loan_manager {
 
         fn get(&self, id: u64) -> Result<Loan> {
             self.loans.get(id).ok_or(Error::NoSuchLoan)
+        }
+
+        /// The borrower's scores, refused while it has an open warning or
+        /// while they are provisional (an anchoring change not yet synced
+        /// through the graph: the member to refresh is named).
+        fn final_score(&self, borrower: AccountId) -> Result<tg::ScoreInfo> {
+            let graph = ext::score(self.trust_graph, borrower)?;
+            if graph.open_warnings > 0 {
+                return Err(Error::OpenWarning { open: graph.open_warnings });
+            }
+            if let Some(member) = graph.stale_by {
+                return Err(Error::ScoreProvisional { member });
+            }
+            Ok(graph)
         }
 
         /// Whether a Requested loan may become Approved: the creditor's

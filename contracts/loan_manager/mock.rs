@@ -51,6 +51,8 @@ struct State {
     scores: BTreeMap<AccountId, (u128, u128, Balance)>,
     /// `score` calls so far.
     score_reads: u32,
+    /// Members whose score is provisional, and the member to refresh.
+    stale: BTreeMap<AccountId, AccountId>,
     /// (grantor, borrower) → (free capacity, rate)
     lines: BTreeMap<(AccountId, AccountId), (Balance, u32)>,
     unlent: BTreeMap<AccountId, Balance>,
@@ -106,28 +108,28 @@ pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
 pub fn score(_graph: AccountId, who: AccountId) -> Result<ScoreInfo> {
     with(|s| {
         s.score_reads += 1;
+        let raised = s.records.iter().filter(|(e, w)| *w == who && *e == Reputation::Warning).count();
+        let cleared = s.records.iter().filter(|(e, w)| *w == who && *e == Reputation::WarningCleared).count();
+        let open_warnings = u32::try_from(raised.saturating_sub(cleared)).unwrap_or(u32::MAX);
+        let stale_by = s.stale.get(&who).copied();
         s.scores.get(&who).map(|&(trust_score, confidence, capacity)| ScoreInfo {
-            direct_trust: 0,
-            network_trust: 0,
             trust_score,
             confidence,
             capacity,
-            neighbours: 0,
-            components: [0; 5],
-            inactive: false,
-            defaulted: false,
+            open_warnings,
+            stale_by,
+            ..ScoreInfo::default()
         })
     })
     .ok_or(Error::TrustGraph(tg::Error::NotMember(who)))
 }
 
-/// Open warnings the trust graph reports: Warning records minus WarningCleared ones.
-pub fn warnings_of(_graph: AccountId, who: AccountId) -> Result<u32> {
-    with(|s| {
-        let raised = s.records.iter().filter(|(e, w)| *w == who && *e == Reputation::Warning).count();
-        let cleared = s.records.iter().filter(|(e, w)| *w == who && *e == Reputation::WarningCleared).count();
-        Ok(u32::try_from(raised.saturating_sub(cleared)).unwrap_or(u32::MAX))
-    })
+/// Marks `who`'s score provisional until `by` is refreshed (`None`: final).
+pub fn set_stale(who: AccountId, by: Option<AccountId>) {
+    with(|s| match by {
+        Some(b) => s.stale.insert(who, b),
+        None => s.stale.remove(&who),
+    });
 }
 
 pub fn record(_graph: AccountId, event: Reputation, who: AccountId) -> Result<()> {

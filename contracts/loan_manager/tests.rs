@@ -1046,3 +1046,32 @@ fn an_open_warning_blocks_requests_until_its_own_loan_is_repaid() {
     assert_eq!(m.disburse(later), Err(Error::OpenWarning { open: 1 }));
     assert_eq!((events(), state(&m, later) != LoanState::Active), (n, true), "refused: nothing changed");
 }
+
+/// SPEC §2 (v2): no loan is granted on a provisional score — one that an
+/// anchoring change not yet synced through the graph still inflates (a
+/// truster whose stake went keeps counting until its edges are synced).
+/// The refusal names the member to refresh; once refreshed, all goes on.
+#[ink::test]
+fn a_provisional_score_grants_no_loan() {
+    let (mut m, _) = active();
+    mock::line(id(C), id(B), 100 * T, 400);
+    let truster = AccountId::from([0x5A; 32]);
+    mock::set_stale(id(B), Some(truster));
+    let before = (m.outstanding_of(id(B)), events());
+    assert_eq!(
+        request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]),
+        Err(Error::ScoreProvisional { member: truster })
+    );
+    assert_eq!((m.outstanding_of(id(B)), events()), before, "refused: nothing changed");
+    mock::set_stale(id(B), None);
+    let later = request(&mut m, 10 * T, Purpose::ProductiveEnterprise, vec![id(C), id(B)]).unwrap();
+    as_caller(C);
+    let _ = m.approve(later);
+    mock::set_stale(id(B), Some(truster));
+    as_caller(B);
+    let n = events();
+    assert_eq!(m.disburse(later), Err(Error::ScoreProvisional { member: truster }));
+    assert_eq!(events(), n);
+    mock::set_stale(id(B), None);
+    assert_eq!(m.disburse(later), Ok(()));
+}

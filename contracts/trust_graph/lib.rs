@@ -27,19 +27,33 @@
 //! `reject_trust(truster)`: the edge goes and the truster is blocked until
 //! the target `unblock`s it.
 //!
+//! When a member's anchoring changes, its out-edges follow its new flag at
+//! most [`ANCHOR_PAGE`] per call (the rest on later `refresh_anchor` calls,
+//! anyone's): a flip of 150 edges in one call would not fit a parachain
+//! block's proof budget. Each stored edge says whether it counts; while a
+//! member has edges to sync, every score they feed reports it
+//! (`ScoreInfo::stale_by`) and the loan manager grants no loan on it.
+//!
+//! Governance may revoke a verifier (`revoke_verifier`): every verification
+//! it made is void at once for the electorate and the CF, and for anchoring
+//! at the member's next `refresh_anchor`.
+//!
 //! ## Invariants (checked by `assert_invariants` in the unit tests)
-//! - `DT(v)` = Σ of the weights of v's in-edges from anchored trusters,
-//!   `trusters(v)` their number;
+//! - an edge counts iff its truster is anchored, except the truster's
+//!   out-edges still pending after a change (`anchor_pending` of them);
+//! - `DT(v)` = Σ of the weights of v's counting in-edges, `trusters(v)`
+//!   their number;
 //! - `in_edges(v)` and `out_edges(v)` mirror the weight map exactly, and
 //!   `in_degree`/`out_degree` count them (anchored or not);
-//! - `neighbours(v)` = |{x : (x→v and x anchored) or (v→x and v anchored)}|,
-//!   `mutual_in(v)` = |{x : x→v, x anchored, and v→x}|;
+//! - `neighbours(v)` = |{x : x→v counts or v→x counts}|,
+//!   `mutual_in(v)` = |{x : x→v counts and v→x exists}|;
 //! - out-degree ≤ `max_out_degree`, in-degree ≤ `max_in_degree`;
 //! - a member's `anchored` flag is what the rule said at its last refresh.
 //!
 //! ## Access
 //! - `wire`: the deployer, once.
-//! - `set_params`, `set_verifier`: the wired governance contract only.
+//! - `set_params`, `set_verifier`, `revoke_verifier`, `set_code`: the wired
+//!   governance contract only.
 //! - `verify`: an appointed verifier.
 //! - `record_repayment`, `record_warning`, `record_default`: the wired
 //!   `credit_pool` or `loan_manager` only; `stake_changed`: the wired pool.
@@ -48,7 +62,7 @@
 //! - Everything else: any registered member.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::trust_graph::{Error, MemberInfo, Params, ScoreInfo, TrustGraph, TrustGraphRef, Wiring};
+pub use self::trust_graph::{Edge, Error, MemberInfo, Params, ScoreInfo, TrustGraph, TrustGraphRef, Wiring, ANCHOR_PAGE};
 
 #[ink::contract]
 mod trust_graph {
@@ -60,6 +74,35 @@ mod trust_graph {
     /// Governance parameters and their bounds (in `dcu_common::iface` so
     /// that governance can encode them).
     pub use dcu_common::iface::trust_graph::{Params, DEGREE_HARD_CAP, IN_DEGREE_HARD_CAP};
+
+    /// At most this many of a member's edges start or stop counting in one
+    /// call when its anchoring changes (SPEC §2, v2): a flip at out-degree
+    /// 150 measured 6.3 MB of proof, over a parachain's 3.75 MiB budget.
+    /// The rest follow in later pages (`refresh_anchor`, anyone); meanwhile
+    /// the scores they touch say so (`ScoreInfo::stale_by`).
+    pub const ANCHOR_PAGE: usize = 32;
+
+    /// A stored trust edge: its weight and whether it counts now (its
+    /// truster was anchored when the edge was last synced).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Edge {
+        /// 1..=800.
+        pub weight: u16,
+        /// Counted in the target's DT, trusters, diversity and |N|.
+        pub counts: bool,
+    }
+
+    /// The pair's share of every counter from its two edges (if any).
+    fn shares(ab: Option<Edge>, ba: Option<Edge>) -> (trust::PairShare, trust::PairShare) {
+        trust::pair_shares(
+            ab.map(|e| e.weight),
+            ba.map(|e| e.weight),
+            ab.map(|e| e.counts).unwrap_or(false),
+            ba.map(|e| e.counts).unwrap_or(false),
+        )
+    }
 
     /// A member's in-edges: (truster, weight).
     pub type InEdges = Vec<(AccountId, u16)>;
@@ -128,6 +171,12 @@ mod trust_graph {
         /// Governance gives a voice on a proposal only to members verified
         /// before it was made.
         pub verified_at: Timestamp,
+        /// Who verified this member: revoking that verifier revokes this
+        /// verification too (SPEC §6, v2).
+        pub verified_by: Option<AccountId>,
+        /// Out-edges still to sync after the last anchoring change (0: all
+        /// of this member's edges count as its `anchored` flag says).
+        pub anchor_pending: u32,
     }
 
     impl MemberInfo {
@@ -148,29 +197,9 @@ mod trust_graph {
         }
     }
 
-    /// Every score of a member at the current block.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    pub struct ScoreInfo {
-        /// DT(v).
-        pub direct_trust: u128,
-        /// NT(v), 10^9 fixed point.
-        pub network_trust: u128,
-        /// TS(v) (after the inactivity penalty), 10^9 fixed point.
-        pub trust_score: u128,
-        /// CF(v) (after the default penalty), 10^9 fixed point.
-        pub confidence: u128,
-        /// C(v), in smallest units of the stablecoin.
-        pub capacity: Balance,
-        /// |N(v)|.
-        pub neighbours: u32,
-        /// CF components, 10^9 fixed point: age, tx, diversity, verified, community.
-        pub components: [u128; 5],
-        /// TS is halved for inactivity.
-        pub inactive: bool,
-        /// CF is halved after a default.
-        pub defaulted: bool,
-    }
+    /// Every score of a member at the current block (the type the other
+    /// contracts decode: one definition, in `dcu_common::iface`).
+    pub use dcu_common::iface::trust_graph::ScoreInfo;
 
     /// The trust graph's storage.
     #[ink(storage)]
@@ -186,7 +215,7 @@ mod trust_graph {
         /// Number of members.
         member_count: u32,
         /// Edge weights by (from, to).
-        weights: Mapping<(AccountId, AccountId), u16>,
+        weights: Mapping<(AccountId, AccountId), Edge>,
         /// Out-neighbours of each member, unordered.
         out_edges: Mapping<AccountId, Vec<AccountId>>,
         /// In-neighbours of each member with their weights, unordered. The
@@ -201,8 +230,16 @@ mod trust_graph {
         /// (target, truster) pairs the target has rejected: the truster may
         /// not trust the target again until the target lifts the block.
         blocked: Mapping<(AccountId, AccountId), ()>,
-        /// Stakes in the credit pool, as the wired pool last reported them.
+        /// Own capital in the credit pool (stake net of what the member
+        /// owes the pool), as the wired pool last reported it.
         stakes: Mapping<AccountId, Balance>,
+        /// Out-edges of a member still to sync after its anchoring changed.
+        pending: Mapping<AccountId, Vec<AccountId>>,
+        /// Verifiers revoked by governance, with the time: every
+        /// verification they made up to then is void.
+        revoked_at: Mapping<AccountId, Timestamp>,
+        /// Live (unrevoked) verifications by each verifier.
+        live_by: Mapping<AccountId, u32>,
     }
 
     /// A member registered.
@@ -274,7 +311,28 @@ mod trust_graph {
         pub anchored: bool,
     }
 
-    /// The pool reported a member's stake.
+    /// A page of a member's out-edges now follows its anchored flag.
+    #[ink(event)]
+    pub struct AnchorSynced {
+        #[ink(topic)]
+        pub member: AccountId,
+        /// The flag the synced edges now follow.
+        pub anchored: bool,
+        /// Out-edges still to sync (0: done).
+        pub pending: u32,
+    }
+
+    /// Governance revoked a verifier and every verification it made.
+    #[ink(event)]
+    pub struct VerifierRevoked {
+        #[ink(topic)]
+        pub verifier: AccountId,
+        /// Verifications voided.
+        pub verifications: u32,
+        pub at: Timestamp,
+    }
+
+    /// The pool reported a member's own capital in it.
     #[ink(event)]
     pub struct StakeReported {
         #[ink(topic)]
@@ -415,6 +473,9 @@ mod trust_graph {
                 verified_count: 0,
                 blocked: Mapping::default(),
                 stakes: Mapping::default(),
+                pending: Mapping::default(),
+                revoked_at: Mapping::default(),
+                live_by: Mapping::default(),
             }
         }
 
@@ -472,7 +533,7 @@ mod trust_graph {
             let w = u16::try_from(weight).map_err(|_| Error::WeightOutOfRange { weight })?;
             let previous = self.weights.get((from, to));
             let reverse = self.weights.get((to, from));
-            match previous {
+            match previous.map(|e| e.weight) {
                 Some(_) => {
                     let mut ins = self.in_edges.get(to).unwrap_or_default();
                     if let Some(e) = ins.iter_mut().find(|(x, _)| *x == from) {
@@ -497,16 +558,18 @@ mod trust_graph {
                     self.in_edges.insert(to, &ins);
                 }
             }
-            // The pair's share of every counter, before and after.
-            let (fa, anc_t) = (f.anchored, t.anchored);
-            let before = trust::pair_shares(previous, reverse, fa, anc_t);
-            let after = trust::pair_shares(Some(w), reverse, fa, anc_t);
+            // The pair's share of every counter, before and after. The edge
+            // counts as its truster's flag says (synced now, even while the
+            // truster's other edges are still pending).
+            let edge = Edge { weight: w, counts: f.anchored };
+            let before = shares(previous, reverse);
+            let after = shares(Some(edge), reverse);
             shift(&mut f, before.0, after.0)?;
             shift(&mut t, before.1, after.1)?;
             self.members.insert(from, &f);
             self.members.insert(to, &t);
-            self.weights.insert((from, to), &w);
-            self.env().emit_event(TrustSet { from, to, weight: w, previous });
+            self.weights.insert((from, to), &edge);
+            self.env().emit_event(TrustSet { from, to, weight: w, previous: previous.map(|e| e.weight) });
             Ok(())
         }
 
@@ -519,7 +582,7 @@ mod trust_graph {
             let from = self.env().caller();
             let old = self.weights.get((from, to)).ok_or(Error::NoSuchEdge)?;
             self.remove_edge(from, to, old)?;
-            self.env().emit_event(TrustRevoked { from, to, previous: old });
+            self.env().emit_event(TrustRevoked { from, to, previous: old.weight });
             Ok(())
         }
 
@@ -541,6 +604,7 @@ mod trust_graph {
             if let Some(old) = previous {
                 self.remove_edge(truster, target, old)?;
             }
+            let previous = previous.map(|e| e.weight);
             self.blocked.insert((target, truster), &());
             self.env().emit_event(TrustRejected { target, truster, previous });
             Ok(())
@@ -561,16 +625,16 @@ mod trust_graph {
             Ok(())
         }
 
-        /// Removes the edge `from → to` of weight `old` and every counter it feeds.
-        fn remove_edge(&mut self, from: AccountId, to: AccountId, old: u16) -> Result<()> {
+        /// Removes the edge `from → to` (now `old`) and every counter it feeds.
+        fn remove_edge(&mut self, from: AccountId, to: AccountId, old: Edge) -> Result<()> {
             // Both are members: an edge exists only between members.
             let mut f = self.member(from)?;
             let mut t = self.member(to)?;
             let reverse = self.weights.get((to, from));
             f.out_degree = dec(f.out_degree)?;
             t.in_degree = dec(t.in_degree)?;
-            let before = trust::pair_shares(Some(old), reverse, f.anchored, t.anchored);
-            let after = trust::pair_shares(None, reverse, f.anchored, t.anchored);
+            let before = shares(Some(old), reverse);
+            let after = shares(None, reverse);
             shift(&mut f, before.0, after.0)?;
             shift(&mut t, before.1, after.1)?;
             self.weights.remove((from, to));
@@ -581,40 +645,98 @@ mod trust_graph {
             Ok(())
         }
 
-        /// Whether a member with record `m` and pool stake `stake` is
+        /// Whether a member with record `m` and own capital `stake` is
         /// anchored now, by the rule (not its stored flag).
         fn anchored_now(&self, m: &MemberInfo, stake: Balance) -> bool {
             let age = u64::from(self.params.min_anchor_age_days).saturating_mul(DAY_MS);
-            trust::anchored(m.verified, stake, self.params.min_anchor_stake, m.registered_at, age, self.env().block_timestamp())
+            trust::anchored(self.verified_now(m), stake, self.params.min_anchor_stake, m.registered_at, age, self.env().block_timestamp())
         }
 
-        /// Sets `member`'s anchored flag to what the rule says now; when it
-        /// changes, every edge the member gives starts or stops counting.
-        /// Returns the flag. O(out-degree).
+        /// Whether `m`'s verification stands: it was verified and its
+        /// verifier has not been revoked since (SPEC §6, v2).
+        fn verified_now(&self, m: &MemberInfo) -> bool {
+            m.verified && !self.voided(m)
+        }
+
+        /// Whether `m`'s verification was voided by revoking its verifier.
+        fn voided(&self, m: &MemberInfo) -> bool {
+            match m.verified_by.and_then(|v| self.revoked_at.get(v)) {
+                Some(at) => m.verified_at <= at,
+                None => false,
+            }
+        }
+
+        /// Brings `member` in line with the rules now: a verification whose
+        /// verifier was revoked is dropped, the anchored flag is set to what
+        /// the rule says and, when it changed, the member's out-edges start
+        /// or stop counting — at most [`ANCHOR_PAGE`] of them per call, the
+        /// rest on later calls. Returns the flag. O(page).
         fn reanchor(&mut self, member: AccountId) -> Result<bool> {
             let mut m = self.member(member)?;
+            if m.verified && self.voided(&m) {
+                // Already out of `verified_count` and `live_by` (revocation).
+                m.verified = false;
+                m.verified_at = 0;
+                m.verified_by = None;
+            }
             let now_anchored = self.anchored_now(&m, self.stakes.get(member).unwrap_or(0));
-            if now_anchored == m.anchored {
-                return Ok(now_anchored);
+            let changed = now_anchored != m.anchored;
+            if changed {
+                m.anchored = now_anchored;
+                let outs = self.out_edges.get(member).unwrap_or_default();
+                m.anchor_pending = u32::try_from(outs.len()).map_err(|_| Error::Overflow)?;
+                self.pending.insert(member, &outs);
+                self.env().emit_event(AnchorChanged { member, anchored: now_anchored });
             }
-            for x in self.out_edges.get(member).unwrap_or_default() {
-                let mut xm = self.member(x)?;
-                let (w_mx, w_xm) = (self.weights.get((member, x)), self.weights.get((x, member)));
-                let before = trust::pair_shares(w_mx, w_xm, m.anchored, xm.anchored);
-                let after = trust::pair_shares(w_mx, w_xm, now_anchored, xm.anchored);
-                shift(&mut m, before.0, after.0)?;
-                shift(&mut xm, before.1, after.1)?;
-                self.members.insert(x, &xm);
+            if m.anchor_pending > 0 {
+                self.sync_page(member, &mut m)?;
+                // A change synced in one page needs no second event.
+                if !changed || m.anchor_pending > 0 {
+                    self.env().emit_event(AnchorSynced { member, anchored: m.anchored, pending: m.anchor_pending });
+                }
             }
-            m.anchored = now_anchored;
             self.members.insert(member, &m);
-            self.env().emit_event(AnchorChanged { member, anchored: now_anchored });
             Ok(now_anchored)
         }
 
+        /// Syncs up to [`ANCHOR_PAGE`] of `member`'s pending out-edges with
+        /// its anchored flag (`m` is its record, stored by the caller).
+        fn sync_page(&mut self, member: AccountId, m: &mut MemberInfo) -> Result<()> {
+            let mut list = self.pending.get(member).unwrap_or_default();
+            let mut done = 0;
+            while done < ANCHOR_PAGE {
+                let Some(x) = list.pop() else { break };
+                done += 1;
+                // Revoked since, or already synced (re-set after the change).
+                let Some(mut e) = self.weights.get((member, x)) else { continue };
+                if e.counts == m.anchored {
+                    continue;
+                }
+                let reverse = self.weights.get((x, member));
+                let mut xm = self.member(x)?;
+                let before = shares(Some(e), reverse);
+                e.counts = m.anchored;
+                let after = shares(Some(e), reverse);
+                shift(m, before.0, after.0)?;
+                shift(&mut xm, before.1, after.1)?;
+                self.weights.insert((member, x), &e);
+                self.members.insert(x, &xm);
+            }
+            m.anchor_pending = u32::try_from(list.len()).map_err(|_| Error::Overflow)?;
+            if list.is_empty() {
+                self.pending.remove(member);
+            } else {
+                self.pending.insert(member, &list);
+            }
+            Ok(())
+        }
+
         /// Anyone re-evaluates whether `member` is anchored (e.g. once its
-        /// membership has reached MIN_ANCHOR_AGE, or after governance
-        /// changed the thresholds). Returns whether it is.
+        /// membership has reached MIN_ANCHOR_AGE, after governance changed
+        /// the thresholds or revoked its verifier) and syncs the next page
+        /// of its edges after a change (call again while
+        /// `member_info(member).anchor_pending > 0`). Returns whether it is
+        /// anchored.
         ///
         /// # Errors
         /// [`Error::NotMember`], [`Error::Overflow`].
@@ -688,12 +810,17 @@ mod trust_graph {
                 return Err(Error::NotVerifier);
             }
             let mut m = self.member(member)?;
-            if m.verified {
+            if self.verified_now(&m) {
                 return Err(Error::AlreadyVerified);
             }
+            // A verification voided by its verifier's revocation was already
+            // taken out of the counts: this one replaces it.
             m.verified = true;
             m.verified_at = self.env().block_timestamp();
+            m.verified_by = Some(verifier);
             self.verified_count = self.verified_count.checked_add(1).ok_or(Error::Overflow)?;
+            let live = self.live_by.get(verifier).unwrap_or(0).checked_add(1).ok_or(Error::Overflow)?;
+            self.live_by.insert(verifier, &live);
             self.members.insert(member, &m);
             self.env().emit_event(MemberVerified { verifier, member });
             // A verified member is anchored: its edges count from now on.
@@ -843,6 +970,37 @@ mod trust_graph {
             Ok(())
         }
 
+        /// Removes `verifier` and voids every verification it made so far
+        /// (governance only; SPEC §6, v2): at once for governance's
+        /// electorate (`verified_count`, `verified_at`) and the CF verified
+        /// component, and for anchoring as soon as anyone calls
+        /// `refresh_anchor` for the member (`dcu trust anchor`), which also
+        /// makes the member's edges stop counting if nothing else anchors it.
+        /// Its members are listed by the `MemberVerified` events.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`],
+        /// [`Error::NothingToRevoke`] (neither a verifier nor one who verified).
+        #[ink(message)]
+        pub fn revoke_verifier(&mut self, verifier: AccountId) -> Result<()> {
+            self.ensure_governance()?;
+            let live = self.live_by.get(verifier).unwrap_or(0);
+            let appointed = self.verifiers.contains(verifier);
+            if live == 0 && !appointed {
+                return Err(Error::NothingToRevoke);
+            }
+            self.verified_count = self.verified_count.checked_sub(live).ok_or(Error::Overflow)?;
+            self.live_by.remove(verifier);
+            self.verifiers.remove(verifier);
+            let at = self.env().block_timestamp();
+            self.revoked_at.insert(verifier, &at);
+            if appointed {
+                self.env().emit_event(VerifierSet { verifier, appointed: false });
+            }
+            self.env().emit_event(VerifierRevoked { verifier, verifications: live, at });
+            Ok(())
+        }
+
         // ---------------------------------------------------------------
         // Queries
         // ---------------------------------------------------------------
@@ -868,14 +1026,14 @@ mod trust_graph {
         /// Weight of the edge `from → to`, `None` if there is none.
         #[ink(message)]
         pub fn trust_of(&self, from: AccountId, to: AccountId) -> Option<u16> {
-            self.weights.get((from, to))
+            self.weights.get((from, to)).map(|e| e.weight)
         }
 
         /// Edges `member` gives: (to, weight).
         #[ink(message)]
         pub fn edges_out(&self, member: AccountId) -> Vec<(AccountId, u16)> {
             let outs = self.out_edges.get(member).unwrap_or_default();
-            outs.into_iter().map(|to| (to, self.weights.get((member, to)).unwrap_or_default())).collect()
+            outs.into_iter().map(|to| (to, self.weights.get((member, to)).unwrap_or_default().weight)).collect()
         }
 
         /// Edges `member` receives: (from, weight).
@@ -960,14 +1118,24 @@ mod trust_graph {
                 base_capacity: p.base_capacity,
                 inactivity_ms: u64::from(p.inactivity_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?,
             };
-            let state = m.state();
+            let mut state = m.state();
+            state.verified = self.verified_now(&m);
             let ins = self.in_edges.get(member).unwrap_or_default();
-            // Only anchored trusters' edges count (SPEC §2, v2).
-            let incoming = ins.into_iter().filter_map(|(x, w)| {
-                let i = self.members.get(x).filter(|i| i.anchored)?;
-                Some((u32::from(w), u128::from(i.direct_trust)))
-            });
-            let s = trust::score(&params, &state, incoming, self.env().block_timestamp()).ok_or(Error::Overflow)?;
+            // A member whose anchoring changed and whose edges are not all
+            // synced yet makes the scores it feeds provisional.
+            let mut stale_by = (m.anchor_pending > 0).then_some(member);
+            let mut trusters = Vec::with_capacity(ins.len());
+            for (x, w) in ins {
+                let Some(i) = self.members.get(x) else { continue };
+                if i.anchor_pending > 0 && stale_by.is_none() {
+                    stale_by = Some(x);
+                }
+                // Only anchored trusters' edges count (SPEC §2, v2).
+                if i.anchored {
+                    trusters.push((u32::from(w), u128::from(i.direct_trust)));
+                }
+            }
+            let s = trust::score(&params, &state, trusters.into_iter(), self.env().block_timestamp()).ok_or(Error::Overflow)?;
             let c = s.confidence;
             Ok(ScoreInfo {
                 direct_trust: s.dt,
@@ -979,6 +1147,8 @@ mod trust_graph {
                 components: [c.age, c.tx, c.diversity, c.verified, c.community],
                 inactive: s.inactive,
                 defaulted: s.defaulted,
+                open_warnings: m.open_warnings,
+                stale_by,
             })
         }
 
@@ -998,7 +1168,7 @@ mod trust_graph {
         /// not a member.
         #[ink(message)]
         pub fn verified_at(&self, member: AccountId) -> Option<Timestamp> {
-            self.members.get(member).filter(|m| m.verified).map(|m| m.verified_at)
+            self.members.get(member).filter(|m| self.verified_now(m)).map(|m| m.verified_at)
         }
 
         /// Verified members now.
@@ -1019,10 +1189,22 @@ mod trust_graph {
             self.blocked.contains((target, truster))
         }
 
+        /// The stored edge `from → to`: its weight and whether it counts.
+        #[ink(message)]
+        pub fn edge(&self, from: AccountId, to: AccountId) -> Option<Edge> {
+            self.weights.get((from, to))
+        }
+
+        /// When `verifier` was revoked (ms), `None` if it never was.
+        #[ink(message)]
+        pub fn revoked_at(&self, verifier: AccountId) -> Option<Timestamp> {
+            self.revoked_at.get(verifier)
+        }
+
         /// Whether `member` is a verified member (false for non-members).
         #[ink(message)]
         pub fn is_verified(&self, member: AccountId) -> bool {
-            self.members.get(member).map(|m| m.verified).unwrap_or(false)
+            self.members.get(member).map(|m| self.verified_now(&m)).unwrap_or(false)
         }
 
         /// The code version: 1, or 2 for the `v2` build that the upgrade

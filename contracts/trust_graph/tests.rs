@@ -80,8 +80,16 @@ fn assert_invariants(g: &TrustGraph) {
         let outs = g.edges_out(v);
         assert_eq!(m.in_degree as usize, ins.len());
         assert_eq!(m.out_degree as usize, outs.len());
-        let anchored = |x: AccountId| g.member_info(x).is_some_and(|i| i.anchored);
-        let counting: Vec<(AccountId, u16)> = ins.iter().copied().filter(|(x, _)| anchored(*x)).collect();
+        let counts = |x: AccountId, y: AccountId| g.edge(x, y).is_some_and(|e| e.counts);
+        // An edge counts iff its truster is anchored, unless the truster
+        // still has edges to sync after a change.
+        for (x, _) in &ins {
+            let t = g.member_info(*x).unwrap();
+            if t.anchor_pending == 0 {
+                assert_eq!(counts(*x, v), t.anchored, "a synced edge follows its truster's anchoring");
+            }
+        }
+        let counting: Vec<(AccountId, u16)> = ins.iter().copied().filter(|(x, _)| counts(*x, v)).collect();
         let dt: u32 = counting.iter().map(|(_, w)| u32::from(*w)).sum();
         assert_eq!(m.direct_trust, dt, "DT is the sum of in-weights from anchored trusters");
         assert_eq!(m.trusters as usize, counting.len());
@@ -94,7 +102,7 @@ fn assert_invariants(g: &TrustGraph) {
         let neighbours = g
             .neighbours_of(v)
             .into_iter()
-            .filter(|x| (anchored(*x) && g.trust_of(*x, v).is_some()) || (m.anchored && g.trust_of(v, *x).is_some()))
+            .filter(|x| counts(*x, v) || counts(v, *x))
             .count();
         assert_eq!(m.neighbours as usize, neighbours);
         assert!(m.out_degree <= g.params().max_out_degree);
@@ -818,6 +826,7 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_else() {
         assert_eq!(g.set_params(Params { max_trust: 1, ..Params::default() }), Err(Error::Unauthorized { caller: who }));
         assert_eq!(g.set_verifier(c, true), Err(Error::Unauthorized { caller: who }));
         assert_eq!(g.set_code([9; 32].into()), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.revoke_verifier(c), Err(Error::Unauthorized { caller: who }));
         assert_eq!(events(), n, "{who:?}");
     }
     for who in not_reporter {
@@ -846,4 +855,158 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_else() {
         assert_eq!(g.verify(c), Err(Error::NotVerifier));
     }
     assert_eq!(snapshot(&g), before, "nothing changed");
+}
+
+/// An account of its own for the large-degree tests.
+fn many(i: u32) -> AccountId {
+    let mut a = [0xC0; 32];
+    a[..4].copy_from_slice(&i.to_le_bytes());
+    AccountId::from(a)
+}
+
+/// A member with more out-edges than one page flips its anchoring: one
+/// call syncs ANCHOR_PAGE of them, the scores the rest feed say they are
+/// provisional (`stale_by`), anyone finishes with `refresh_anchor`, and the
+/// end state is exactly that of a flip done at once.
+#[ink::test]
+fn an_anchoring_change_syncs_its_edges_a_page_at_a_time() {
+    let mut g = setup();
+    let x = acc().alice;
+    let n = u32::try_from(ANCHOR_PAGE).unwrap() * 2 + 7;
+    let targets: Vec<AccountId> = (0..n).map(many).collect();
+    for t in &targets {
+        as_caller(*t);
+        g.register().unwrap();
+        as_caller(x);
+        g.set_trust(*t, 300).unwrap();
+    }
+    assert!(targets.iter().all(|t| g.direct_trust(*t) == Ok(300)));
+    // The stake goes: the anchoring ends; one page stops counting now.
+    as_caller(pool());
+    g.stake_changed(x, 0).unwrap();
+    let m = g.member_info(x).unwrap();
+    assert!(!m.anchored);
+    assert_eq!(m.anchor_pending, n - u32::try_from(ANCHOR_PAGE).unwrap());
+    let synced = targets.iter().filter(|t| g.direct_trust(**t) == Ok(0)).count();
+    assert_eq!(synced, ANCHOR_PAGE);
+    for t in &targets {
+        let s = g.score(*t).unwrap();
+        assert_eq!(s.stale_by, Some(x), "every score x feeds is provisional until x is synced");
+    }
+    // Anyone finishes it.
+    as_caller(acc().frank);
+    while g.member_info(x).unwrap().anchor_pending > 0 {
+        g.refresh_anchor(x).unwrap();
+    }
+    for t in &targets {
+        assert_eq!(g.direct_trust(*t), Ok(0), "no edge of an unanchored truster counts");
+        assert_eq!(g.score(*t).unwrap().stale_by, None);
+        assert_eq!(g.edge(x, *t).map(|e| e.counts), Some(false));
+    }
+    // And back: a new stake anchors again, the edges count again.
+    as_caller(pool());
+    g.stake_changed(x, 100 * ONE_TOKEN).unwrap();
+    as_caller(acc().frank);
+    while g.member_info(x).unwrap().anchor_pending > 0 {
+        g.refresh_anchor(x).unwrap();
+    }
+    assert!(targets.iter().all(|t| g.direct_trust(*t) == Ok(300)));
+    assert_invariants(&g);
+}
+
+/// A flip back before the first one is synced leaves every edge as it
+/// should be (each edge is checked against the flag when its turn comes);
+/// edges set or revoked meanwhile are counted right.
+#[ink::test]
+fn a_flip_back_during_a_pending_flip_ends_consistent() {
+    let mut g = setup();
+    let x = acc().alice;
+    let n = u32::try_from(ANCHOR_PAGE).unwrap() + 10;
+    let targets: Vec<AccountId> = (0..n).map(many).collect();
+    for t in &targets {
+        as_caller(*t);
+        g.register().unwrap();
+        as_caller(x);
+        g.set_trust(*t, 200).unwrap();
+    }
+    as_caller(pool());
+    g.stake_changed(x, 0).unwrap();
+    as_caller(x);
+    // Meanwhile: a new edge (counts as the flag says: not) and a revoked one.
+    let late = many(10_000);
+    as_caller(late);
+    g.register().unwrap();
+    as_caller(x);
+    g.set_trust(late, 700).unwrap();
+    g.revoke_trust(targets[0]).unwrap();
+    assert_eq!(g.direct_trust(late), Ok(0));
+    as_caller(pool());
+    g.stake_changed(x, 100 * ONE_TOKEN).unwrap();
+    while g.member_info(x).unwrap().anchor_pending > 0 {
+        g.refresh_anchor(x).unwrap();
+    }
+    assert_eq!(g.direct_trust(late), Ok(700));
+    assert_eq!(g.direct_trust(targets[0]), Ok(0));
+    assert!(targets[1..].iter().all(|t| g.direct_trust(*t) == Ok(200)));
+    assert!(g.edges_out(x).iter().all(|(t, _)| g.edge(x, *t).unwrap().counts));
+    assert_invariants(&g);
+}
+
+/// Governance revokes a verifier: every verification it made is void at
+/// once for the electorate and the CF, its members' edges stop counting at
+/// their next refresh (anyone's), and verifications it makes after a new
+/// appointment stand.
+#[ink::test]
+fn revoking_a_verifier_voids_its_verifications() {
+    as_caller(acc().alice);
+    set_now(1_000);
+    let (v, honest) = (acc().frank, acc().eve);
+    let mut g = TrustGraph::with_config(Params::default(), vec![v, honest]).unwrap();
+    g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    let (a, b, c, d) = (acc().alice, acc().bob, acc().charlie, acc().django);
+    for p in [a, b, c, d] {
+        as_caller(p);
+        g.register().unwrap();
+    }
+    as_caller(v);
+    g.verify(a).unwrap();
+    g.verify(b).unwrap();
+    as_caller(honest);
+    g.verify(c).unwrap();
+    as_caller(a);
+    g.set_trust(d, 800).unwrap();
+    assert_eq!((g.verified_count(), g.direct_trust(d)), (3, Ok(800)));
+    set_now(2_000);
+    for who in [a, v, pool()] {
+        as_caller(who);
+        assert_eq!(g.revoke_verifier(v), Err(Error::Unauthorized { caller: who }));
+    }
+    as_caller(gov());
+    assert_eq!(g.revoke_verifier(d), Err(Error::NothingToRevoke));
+    assert_eq!(g.revoke_verifier(v), Ok(()));
+    assert!(!g.is_verifier(v));
+    assert_eq!(g.revoked_at(v), Some(2_000));
+    assert_eq!(g.verified_count(), 1, "only the honest verifier's verification stands");
+    assert_eq!((g.verified_at(a), g.verified_at(b), g.verified_at(c)), (None, None, Some(1_000)));
+    assert!(!g.is_verified(a));
+    assert_eq!(g.score(a).unwrap().components[3], 0, "the CF verified component is gone at once");
+    // a's edge counts until anyone refreshes a.
+    as_caller(c);
+    assert_eq!(g.refresh_anchor(a), Ok(false));
+    assert_eq!(g.direct_trust(d), Ok(0));
+    assert!(!g.member_info(a).unwrap().verified);
+    // Another verifier may verify a again; the count follows.
+    as_caller(honest);
+    g.verify(a).unwrap();
+    assert_eq!(g.verified_count(), 2);
+    assert_eq!(g.direct_trust(d), Ok(800));
+    // Re-appointed later, v's new verifications stand; its old ones do not.
+    as_caller(gov());
+    g.set_verifier(v, true).unwrap();
+    set_now(3_000);
+    as_caller(v);
+    g.verify(d).unwrap();
+    assert_eq!((g.verified_at(d), g.verified_at(b)), (Some(3_000), None));
+    assert_eq!(g.verified_count(), 3);
+    assert_invariants(&g);
 }

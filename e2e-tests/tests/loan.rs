@@ -222,25 +222,3 @@ async fn a_low_score_loan_waits_for_its_creditor_and_an_unused_request_expires()
     assert_eq!(client.call(&alice(), &pool.grantor(c)).dry_run().await?.return_value().lent, 0);
     Ok(())
 }
-
-/// The loan manager decodes the trust graph's `score` answer with its own
-/// copy of `ScoreInfo` (dcu_common::iface): the two encode alike, field for field.
-#[test]
-fn the_interface_score_info_decodes_the_trust_graphs_encoding() {
-    use ink::scale::{Decode, Encode};
-    let theirs = trust_graph::ScoreInfo {
-        direct_trust: 1,
-        network_trust: 2,
-        trust_score: 3,
-        confidence: 4,
-        capacity: 5,
-        neighbours: 6,
-        components: [7, 8, 9, 10, 11],
-        inactive: true,
-        defaulted: false,
-    };
-    let bytes = theirs.encode();
-    let ours = dcu_common::iface::trust_graph::ScoreInfo::decode(&mut &bytes[..]).expect("decodes");
-    assert_eq!(ours.encode(), bytes, "nothing left over, nothing reordered");
-    assert_eq!((ours.trust_score, ours.confidence, ours.capacity, ours.neighbours, ours.inactive), (3, 4, 5, 6, true));
-}

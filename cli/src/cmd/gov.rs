@@ -106,11 +106,15 @@ pub enum ProposeAction {
         #[arg(required = true, value_name = "FIELD=VALUE")]
         set: Vec<String>,
     },
-    /// Appoint a verifier (or remove one with --remove).
+    /// Appoint a verifier (or remove one with --remove; --revoke also
+    /// voids every verification it made).
     Verifier {
         account: String,
         #[arg(long)]
         remove: bool,
+        /// Remove the verifier and void its verifications (implies --remove).
+        #[arg(long)]
+        revoke: bool,
     },
     /// Pause the credit pool (no new stake, credit or draws).
     Pause,
@@ -264,6 +268,7 @@ fn callee(action: &Value) -> Option<(&'static str, &'static str)> {
         "SetLoanParams" => Some((LOANS, "set_params")),
         "SetTrustParams" => Some((GRAPH, "set_params")),
         "SetVerifier" => Some((GRAPH, "set_verifier")),
+        "RevokeVerifier" => Some((GRAPH, "revoke_verifier")),
         "SetPoolPaused" => Some((POOL, "set_paused")),
         "SpendTreasury" => Some((POOL, "spend_treasury")),
         "Upgrade" => Some((target_name(field(action, "target")?)?, "set_code")),
@@ -313,6 +318,13 @@ async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Cha
             let appointed = field(action, "appointed").and_then(val::boolean).unwrap_or(false);
             (if appointed { format!("appoint {who} as a verifier") } else { format!("remove {who} as a verifier") }, Vec::new())
         }
+        "RevokeVerifier" => {
+            let who = first(action).and_then(val::text).unwrap_or_default();
+            let g = s.contract(GRAPH)?;
+            let at = s.query(&g, "revoked_at", &[who.clone()]).await?;
+            let note = if val::some(&at).is_some() { " (already revoked once: this voids what it verified since)" } else { "" };
+            (format!("remove {who} as a verifier and void every verification it made{note}: those members lose their voice and, unless staked, their anchoring"), Vec::new())
+        }
         "SetPoolPaused" => {
             let on = first(action).and_then(val::boolean).unwrap_or(false);
             (if on { "pause the credit pool (no new stake, credit or draws)".into() } else { "unpause the credit pool".into() }, Vec::new())
@@ -348,7 +360,8 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
         ProposeAction::TrustParams { set } => format!("SetTrustParams({})", apply_changes(&params_of(s, GRAPH).await?, &parse_changes(set)?)?.0),
         ProposeAction::GovParams { set } => format!("SetGovParams({})", apply_changes(&params_of(s, GOV).await?, &parse_changes(set)?)?.0),
         ProposeAction::LoanParams { set } => format!("SetLoanParams({})", apply_changes(&params_of(s, LOANS).await?, &parse_changes(set)?)?.0),
-        ProposeAction::Verifier { account, remove } => format!("SetVerifier {{ verifier: {}, appointed: {} }}", parse_account(account)?, !remove),
+        ProposeAction::Verifier { account, revoke: true, .. } => format!("RevokeVerifier({})", parse_account(account)?),
+        ProposeAction::Verifier { account, remove, .. } => format!("SetVerifier {{ verifier: {}, appointed: {} }}", parse_account(account)?, !remove),
         ProposeAction::Pause => "SetPoolPaused(true)".into(),
         ProposeAction::Unpause => "SetPoolPaused(false)".into(),
         ProposeAction::SpendTreasury { to, amount } => format!("SpendTreasury {{ to: {}, amount: {} }}", parse_account(to)?, parse_amount(amount)?),
@@ -741,7 +754,7 @@ mod tests {
         assert!(parse_changes(&["max_credit".into()]).unwrap_err().to_string().contains("FIELD=VALUE"));
         assert!(check_offline(&ProposeAction::PoolParams { set: vec!["fee_bps=ten".into()] }).is_err());
         assert!(check_offline(&ProposeAction::TrustParams { set: vec!["max_in_degree=0".into()] }).is_ok());
-        assert!(check_offline(&ProposeAction::Verifier { account: "nobody".into(), remove: false }).is_err());
+        assert!(check_offline(&ProposeAction::Verifier { account: "nobody".into(), remove: false, revoke: false }).is_err());
     }
 
     #[test]

@@ -149,6 +149,11 @@ pub struct ShowReport {
     pub off_chain: Scores,
     /// Whether both agree to the unit.
     pub agree: bool,
+    /// The on-chain scores are provisional while this member (itself or a
+    /// truster) has edges left to sync after an anchoring change.
+    pub provisional_by: Option<String>,
+    /// This member's own out-edges left to sync after its anchoring changed.
+    pub anchor_pending: u128,
     pub edges_in: Vec<EdgeView>,
     pub edges_out: Vec<EdgeView>,
 }
@@ -187,6 +192,11 @@ impl Report for ShowReport {
         }
         for e in &self.edges_out {
             out.push_str(&format!("    → {} ({}): {}\n", e.member, e.weight, e.why));
+        }
+        if let Some(x) = &self.provisional_by {
+            out.push_str(&format!(
+                "  provisional: {x} changed its anchoring and some of its edges still count as before; no loan is granted until `dcu trust anchor {x}` finishes syncing them\n"
+            ));
         }
         out.push_str(if self.agree {
             "  off-chain recomputation by dcu: identical to the unit"
@@ -256,12 +266,27 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
             let m = m.unwrap_or_else(|| s.me()).to_string();
             let t = s.contract(TRUST)?;
             let anchored = val::boolean(&s.query(&t, "refresh_anchor", &[m.clone()]).await?);
-            let what = match anchored {
+            let mut what = match anchored {
                 Some(true) => format!("{m} is anchored: its trust counts"),
                 Some(false) => format!("{m} is not anchored: its trust weighs nothing (verification, or the minimum stake and membership age, anchor it)"),
                 None => format!("{m}'s anchoring was re-evaluated"),
             };
-            submit(g, &s, "refresh_anchor", vec![m.clone()], what, out).await
+            // A change syncs at most a page of edges per transaction: go on
+            // until every edge follows the new anchoring.
+            let pending = |v: &Value| val::some(v).and_then(|i| uint_field(i, "anchor_pending")).unwrap_or(0);
+            let mut tx = s.submit(g, TRUST, "refresh_anchor", &[m.clone()]).await?;
+            let mut rounds = 1u32;
+            while pending(&s.query(&t, "member_info", &[m.clone()]).await?) > 0 {
+                if rounds >= 64 {
+                    return Err(CliError::Other(format!("{m}'s edges are still syncing after {rounds} transactions; run `dcu trust anchor {m}` again")));
+                }
+                tx = s.submit(g, TRUST, "refresh_anchor", &[m.clone()]).await?;
+                rounds += 1;
+            }
+            if rounds > 1 {
+                what.push_str(&format!(" (its edges synced in {rounds} transactions)"));
+            }
+            emit(g, out, &TxReport::new(what, None, tx))
         }
         TrustCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;
@@ -344,7 +369,8 @@ pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
             EdgeView { member: x.clone(), weight: *w, counts: me_anchored, why: why.into() }
         })
         .collect();
-    let verified = flag(info, "verified");
+    // The verification that stands (a revoked verifier's is void at once).
+    let verified = val::boolean(&s.query(&t, "is_verified", &[who.to_string()]).await?).unwrap_or(false);
     let stake = val::uint(&s.query(&t, "reported_stake", &[who.to_string()]).await?).unwrap_or(0);
     let min_stake = uint_field(&params, "min_anchor_stake").ok_or_else(|| bad("min_anchor_stake"))?;
     let min_age_days = uint_field(&params, "min_anchor_age_days").ok_or_else(|| bad("min_anchor_age_days"))?;
@@ -402,6 +428,8 @@ pub async fn show(s: &Session, who: &str) -> Result<ShowReport> {
         inactive: field(&score, "inactive").and_then(val::boolean).unwrap_or(false),
         defaulted: field(&score, "defaulted").and_then(val::boolean).unwrap_or(false),
         agree: on_chain == off_chain,
+        provisional_by: field(&score, "stale_by").and_then(val::some).and_then(val::text),
+        anchor_pending: get("anchor_pending")?,
         on_chain,
         off_chain,
         edges_in,

@@ -121,6 +121,8 @@ pub mod trust_graph {
         NotBlocked,
         /// Only an anchored member (verified, or staked and old enough) may vouch.
         NotAnchored,
+        /// The account neither is a verifier nor has verified anyone.
+        NothingToRevoke,
     }
 
     /// A reputation event a wired pool or loan manager reports.
@@ -154,10 +156,9 @@ pub mod trust_graph {
     }
 
     /// The answer of `score(member)`: every score of a member at once, so
-    /// one call (one read of its in-edges) gives TS, CF and capacity. Field
-    /// for field the trust graph's own `ScoreInfo` (same order, same types:
-    /// SCALE decodes by position).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// one call (one read of its in-edges) gives TS, CF, capacity and the
+    /// open warnings. The trust graph returns this very type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct ScoreInfo {
         /// DT(v).
@@ -178,6 +179,15 @@ pub mod trust_graph {
         pub inactive: bool,
         /// CF is halved after a default.
         pub defaulted: bool,
+        /// Open warnings (every source): while any is open the member may
+        /// not draw, request a term loan or receive new lines. Here so that
+        /// a request reads the graph once.
+        pub open_warnings: u32,
+        /// `Some(x)`: the scores are not final because member `x` (the
+        /// member itself or one of its trusters) changed its anchoring and
+        /// some of its edges still count as before; anyone finishes that
+        /// with `refresh_anchor(x)`. A loan is not granted on such a score.
+        pub stale_by: Option<AccountId>,
     }
 
     /// `score(member)`: TS, CF, capacity and their inputs in one call, or

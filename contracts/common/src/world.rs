@@ -16,7 +16,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::loan::{accrued_interest, loan_rate_bps, settle_default, split_interest, warrant_sizes, LoanParams, LoanState};
+use crate::loan::{
+    accrued_interest, assessment_score, loan_rate_bps, settle_default, split_interest, warrant_sizes, Approval, ApprovalPolicy, LoanParams,
+    LoanState, Purpose,
+};
 use crate::pool::model::{Acc, Pool};
 use crate::pool::{apply_loan_open, line_used, release_reserved, PoolParams};
 use crate::units::{Balance, Timestamp, DAY_MS};
@@ -68,6 +71,10 @@ pub struct World {
     pub ts: BTreeMap<Acc, u128>,
     /// Members whose warrants lock automatically.
     pub auto: BTreeMap<Acc, bool>,
+    /// Creditors' standing approval policies (SPEC §5, v2): a request is
+    /// approved at once only when its creditor's policy is fully met; a
+    /// creditor without one approves by hand. The score alone never does.
+    pub policies: BTreeMap<Acc, ApprovalPolicy>,
 }
 
 fn ok<T, E>(r: Result<T, E>, why: Refusal) -> Result<T, Refusal> {
@@ -83,6 +90,13 @@ impl World {
             params: LoanParams::default(),
             ts: members.iter().zip(ts.iter().cycle()).map(|(m, t)| (*m, *t)).collect(),
             auto: members.iter().map(|m| (*m, m % 2 == 0)).collect(),
+            // Every third member approves loans up to 150 tokens over at most
+            // 30 days at a score of 50 on its own; the others by hand.
+            policies: members
+                .iter()
+                .filter(|m| *m % 3 == 0)
+                .map(|m| (*m, ApprovalPolicy { min_score: 50, max_amount: 150 * crate::units::ONE_TOKEN, max_term_days: 30, min_rate_bps: 0 }))
+                .collect(),
         }
     }
 
@@ -140,13 +154,14 @@ impl World {
             let lock = self.auto.get(h).copied().unwrap_or(false) && self.transfer_to_escrow(*h, sizes[i]).is_ok();
             warrants.push((*h, sizes[i], lock));
         }
-        let score_ok = ts >= 500_000_000;
+        let score = assessment_score(ts, ts, Purpose::ProductiveEnterprise, &self.params);
+        let approval = Approval::of(self.policies.get(&path[0]), score, amount, term_days, rate_bps);
         let mut loan = Loan {
             path,
             amount,
             rate_bps,
             state: LoanState::Requested,
-            creditor_ok: score_ok,
+            creditor_ok: approval.approves(),
             requested_at: now,
             due_at: 0,
             term_ms: u64::from(term_days) * DAY_MS,
