@@ -177,6 +177,9 @@ mod trust_graph {
         /// Out-edges still to sync after the last anchoring change (0: all
         /// of this member's edges count as its `anchored` flag says).
         pub anchor_pending: u32,
+        /// Own capital in the pool (stake net of what it owes the pool), as
+        /// the wired pool last reported it: what anchors by stake.
+        pub own_capital: Balance,
     }
 
     impl MemberInfo {
@@ -230,8 +233,8 @@ mod trust_graph {
         /// (target, truster) pairs the target has rejected: the truster may
         /// not trust the target again until the target lifts the block.
         blocked: Mapping<(AccountId, AccountId), ()>,
-        /// Own capital in the credit pool (stake net of what the member
-        /// owes the pool), as the wired pool last reported it.
+        /// Own capital in the credit pool reported for accounts that are
+        /// not members yet (moved into their record when they register).
         stakes: Mapping<AccountId, Balance>,
         /// Out-edges of a member still to sync after its anchoring changed.
         pending: Mapping<AccountId, Vec<AccountId>>,
@@ -240,6 +243,11 @@ mod trust_graph {
         revoked_at: Mapping<AccountId, Timestamp>,
         /// Live (unrevoked) verifications by each verifier.
         live_by: Mapping<AccountId, u32>,
+        /// Every member each verifier verified, in order (verifier, index):
+        /// after a revocation, the members to refresh.
+        verified_list: Mapping<(AccountId, u32), AccountId>,
+        /// Length of each verifier's list.
+        verified_len: Mapping<AccountId, u32>,
     }
 
     /// A member registered.
@@ -476,6 +484,8 @@ mod trust_graph {
                 pending: Mapping::default(),
                 revoked_at: Mapping::default(),
                 live_by: Mapping::default(),
+                verified_list: Mapping::default(),
+                verified_len: Mapping::default(),
             }
         }
 
@@ -495,16 +505,16 @@ mod trust_graph {
             }
             let now = self.env().block_timestamp();
             self.member_count = self.member_count.checked_add(1).ok_or(Error::Overflow)?;
-            let mut m = MemberInfo { registered_at: now, last_activity: now, ..Default::default() };
-            self.members.insert(caller, &m);
+            let own_capital = self.stakes.take(caller).unwrap_or(0);
+            let mut m = MemberInfo { registered_at: now, last_activity: now, own_capital, ..Default::default() };
             self.env().emit_event(MemberRegistered { member: caller, at: now });
             // A pool stake made before registering anchors at once when no
             // minimum age applies (a member has no edges yet: nothing to count).
-            if self.anchored_now(&m, self.stakes.get(caller).unwrap_or(0)) {
+            if self.anchored_now(&m) {
                 m.anchored = true;
-                self.members.insert(caller, &m);
                 self.env().emit_event(AnchorChanged { member: caller, anchored: true });
             }
+            self.members.insert(caller, &m);
             Ok(())
         }
 
@@ -645,11 +655,30 @@ mod trust_graph {
             Ok(())
         }
 
-        /// Whether a member with record `m` and own capital `stake` is
-        /// anchored now, by the rule (not its stored flag).
-        fn anchored_now(&self, m: &MemberInfo, stake: Balance) -> bool {
+        /// Whether a member with record `m` is anchored now, by the rule
+        /// (not its stored flag).
+        fn anchored_now(&self, m: &MemberInfo) -> bool {
+            self.anchored_if(m, self.verified_now(m))
+        }
+
+        /// The anchoring rule for `m`, taking `verified` as given.
+        fn anchored_if(&self, m: &MemberInfo, verified: bool) -> bool {
             let age = u64::from(self.params.min_anchor_age_days).saturating_mul(DAY_MS);
-            trust::anchored(self.verified_now(m), stake, self.params.min_anchor_stake, m.registered_at, age, self.env().block_timestamp())
+            trust::anchored(verified, m.own_capital, self.params.min_anchor_stake, m.registered_at, age, self.env().block_timestamp())
+        }
+
+        /// Whether `x`'s edges may count more than the rule allows now: its
+        /// flag is set but the rule (read from its record alone, without the
+        /// revocation lookup) no longer anchors it — a threshold raised, say
+        /// — or it lost its anchoring and edges are still to sync. Scores
+        /// such a member feeds are provisional. (Edges that count less than
+        /// they could, as after a new anchoring, only understate scores.)
+        fn over_counts(&self, x: &MemberInfo) -> bool {
+            if x.anchored {
+                !self.anchored_if(x, x.verified)
+            } else {
+                x.anchor_pending > 0
+            }
         }
 
         /// Whether `m`'s verification stands: it was verified and its
@@ -672,14 +701,20 @@ mod trust_graph {
         /// or stop counting — at most [`ANCHOR_PAGE`] of them per call, the
         /// rest on later calls. Returns the flag. O(page).
         fn reanchor(&mut self, member: AccountId) -> Result<bool> {
-            let mut m = self.member(member)?;
+            let m = self.member(member)?;
+            self.reanchor_record(member, m)
+        }
+
+        /// [`Self::reanchor`] with the member's record already read (and
+        /// possibly changed: it is stored here).
+        fn reanchor_record(&mut self, member: AccountId, mut m: MemberInfo) -> Result<bool> {
             if m.verified && self.voided(&m) {
                 // Already out of `verified_count` and `live_by` (revocation).
                 m.verified = false;
                 m.verified_at = 0;
                 m.verified_by = None;
             }
-            let now_anchored = self.anchored_now(&m, self.stakes.get(member).unwrap_or(0));
+            let now_anchored = self.anchored_now(&m);
             let changed = now_anchored != m.anchored;
             if changed {
                 m.anchored = now_anchored;
@@ -760,14 +795,16 @@ mod trust_graph {
             if caller != w.credit_pool {
                 return Err(Error::Unauthorized { caller });
             }
-            if stake == 0 {
-                self.stakes.remove(member);
-            } else {
-                self.stakes.insert(member, &stake);
-            }
             self.env().emit_event(StakeReported { member, stake });
-            if self.members.contains(member) {
-                self.reanchor(member)?;
+            match self.members.get(member) {
+                Some(mut m) => {
+                    m.own_capital = stake;
+                    self.reanchor_record(member, m)?;
+                }
+                None if stake == 0 => self.stakes.remove(member),
+                None => {
+                    self.stakes.insert(member, &stake);
+                }
             }
             Ok(())
         }
@@ -821,6 +858,9 @@ mod trust_graph {
             self.verified_count = self.verified_count.checked_add(1).ok_or(Error::Overflow)?;
             let live = self.live_by.get(verifier).unwrap_or(0).checked_add(1).ok_or(Error::Overflow)?;
             self.live_by.insert(verifier, &live);
+            let n = self.verified_len.get(verifier).unwrap_or(0);
+            self.verified_list.insert((verifier, n), &member);
+            self.verified_len.insert(verifier, &n.checked_add(1).ok_or(Error::Overflow)?);
             self.members.insert(member, &m);
             self.env().emit_event(MemberVerified { verifier, member });
             // A verified member is anchored: its edges count from now on.
@@ -1123,11 +1163,11 @@ mod trust_graph {
             let ins = self.in_edges.get(member).unwrap_or_default();
             // A member whose anchoring changed and whose edges are not all
             // synced yet makes the scores it feeds provisional.
-            let mut stale_by = (m.anchor_pending > 0).then_some(member);
+            let mut stale_by = self.over_counts(&m).then_some(member);
             let mut trusters = Vec::with_capacity(ins.len());
             for (x, w) in ins {
                 let Some(i) = self.members.get(x) else { continue };
-                if i.anchor_pending > 0 && stale_by.is_none() {
+                if stale_by.is_none() && self.over_counts(&i) {
                     stale_by = Some(x);
                 }
                 // Only anchored trusters' edges count (SPEC §2, v2).
@@ -1177,10 +1217,23 @@ mod trust_graph {
             self.verified_count
         }
 
-        /// `member`'s stake in the pool as the pool last reported it (0 if none).
+        /// `member`'s own capital in the pool (stake net of what it owes
+        /// the pool) as the pool last reported it (0 if none).
         #[ink(message)]
         pub fn reported_stake(&self, member: AccountId) -> Balance {
-            self.stakes.get(member).unwrap_or(0)
+            match self.members.get(member) {
+                Some(m) => m.own_capital,
+                None => self.stakes.get(member).unwrap_or(0),
+            }
+        }
+
+        /// Up to 100 of the members `verifier` verified, from index `start`
+        /// in the order it verified them (whether or not the verification
+        /// still stands): after a revocation, the members to refresh.
+        #[ink(message)]
+        pub fn verified_by(&self, verifier: AccountId, start: u32, count: u32) -> Vec<AccountId> {
+            let end = self.verified_len.get(verifier).unwrap_or(0).min(start.saturating_add(count.min(100)));
+            (start..end).filter_map(|i| self.verified_list.get((verifier, i))).collect()
         }
 
         /// Whether `target` has blocked `truster` from trusting it.

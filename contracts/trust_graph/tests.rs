@@ -1008,5 +1008,59 @@ fn revoking_a_verifier_voids_its_verifications() {
     g.verify(d).unwrap();
     assert_eq!((g.verified_at(d), g.verified_at(b)), (Some(3_000), None));
     assert_eq!(g.verified_count(), 3);
+    assert_eq!(g.verified_by(v, 0, 10), vec![a, b, d], "every member it ever verified, to refresh after a revocation");
+    assert_eq!(g.verified_by(v, 1, 1), vec![b]);
+    assert_eq!(g.verified_by(honest, 0, 10), vec![c, a]);
     assert_invariants(&g);
+}
+
+/// Raising MIN_ANCHOR_STAKE leaves flags set by the old rule: every score
+/// such a member feeds is provisional (named, so anyone refreshes it) until
+/// it is refreshed; a member who newly meets the rule (only understating
+/// scores until refreshed) makes nobody's score provisional.
+#[ink::test]
+fn a_raised_threshold_makes_the_scores_of_over_anchored_trusters_provisional() {
+    let mut g = setup();
+    let (a, b, c) = (acc().alice, acc().bob, acc().charlie);
+    as_caller(a);
+    g.set_trust(b, 400).unwrap();
+    as_caller(pool());
+    g.stake_changed(c, 500 * ONE_TOKEN).unwrap();
+    as_caller(c);
+    g.set_trust(b, 300).unwrap();
+    assert_eq!(g.score(b).unwrap().stale_by, None);
+    as_caller(gov());
+    g.set_params(Params { min_anchor_stake: 200 * ONE_TOKEN, ..dev_params() }).unwrap();
+    // b's own flag (its 100) is stale too: it is named first.
+    assert_eq!(g.score(b).unwrap().stale_by, Some(b));
+    as_caller(acc().frank);
+    assert_eq!(g.refresh_anchor(b), Ok(false));
+    let s = g.score(b).unwrap();
+    assert_eq!(s.stale_by, Some(a), "a's 100 no longer anchors it but its edge still counts");
+    assert_eq!(s.direct_trust, 700);
+    assert_eq!(g.refresh_anchor(a), Ok(false));
+    let s = g.score(b).unwrap();
+    assert_eq!((s.stale_by, s.direct_trust), (None, 300), "c's 500 still anchors it");
+    assert_invariants(&g);
+}
+
+/// Own capital reported before registering anchors at registration and is
+/// the member's `reported_stake` from then on.
+#[ink::test]
+fn capital_reported_before_registering_moves_into_the_record() {
+    as_caller(acc().alice);
+    set_now(0);
+    let mut g = TrustGraph::with_config(dev_params(), Vec::new()).unwrap();
+    g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    let x = AccountId::from([0x42; 32]);
+    as_caller(pool());
+    g.stake_changed(x, 100 * ONE_TOKEN).unwrap();
+    assert_eq!(g.reported_stake(x), 100 * ONE_TOKEN);
+    as_caller(x);
+    g.register().unwrap();
+    let m = g.member_info(x).unwrap();
+    assert_eq!((m.own_capital, m.anchored, g.reported_stake(x)), (100 * ONE_TOKEN, true, 100 * ONE_TOKEN));
+    as_caller(pool());
+    g.stake_changed(x, 40 * ONE_TOKEN).unwrap();
+    assert_eq!((g.reported_stake(x), g.member_info(x).unwrap().anchored), (40 * ONE_TOKEN, false));
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::pool::{ensure_allowance, when};
 use super::route::{dev_names, find, label};
-use super::trust::chain_now;
+use super::trust::{chain_now, settle_scores};
 use super::warrant::{accept as accept_warrant, ESCROW};
 use super::{Session, TxReport};
 use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
@@ -619,6 +619,11 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             }
             let s = Session::open(g).await?;
             let me = s.me().to_string();
+            // No loan is granted on a provisional score: finish any
+            // anchoring change still syncing through the borrower's trusters.
+            if !*dry_run {
+                settle_scores(g, &s, &me).await?;
+            }
             // The routes and the amount each carries.
             let routes: Vec<(Vec<String>, u128)> = match (given, creditor) {
                 (Some(p), _) => {
@@ -717,6 +722,7 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
         }
         LoanCmd::Disburse { id } => {
             let s = Session::open(g).await?;
+            settle_scores(g, &s, &s.me().to_string()).await?;
             let tx = submit(&s, g, "disburse", &[id.to_string()]).await?;
             let v = view(&s, *id).await?;
             let summary = format!("{} received {} DUSD of loan #{id}; due {}", s.me(), format_amount(v.amount), when(v.due_at, v.now));

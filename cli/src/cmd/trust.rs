@@ -91,6 +91,12 @@ pub enum TrustCmd {
         /// The member (default: the signer).
         member: Option<String>,
     },
+    /// After governance revoked a verifier: refresh every member whose
+    /// verification it voided, so their trust stops counting (anyone).
+    Sweep {
+        /// The revoked verifier.
+        verifier: String,
+    },
     /// A member's scores, capacity, warnings and edges, checked off chain.
     Show {
         /// The member (default: the signer).
@@ -216,6 +222,41 @@ async fn submit(g: &GlobalOpts, s: &Session, message: &str, args: Vec<String>, s
     emit(g, out, &TxReport::new(summary, None, tx))
 }
 
+/// Refreshes `m`'s anchoring and syncs its edges until none is pending
+/// (a page per transaction). Returns the last transaction and their number.
+pub async fn sync_anchor(g: &GlobalOpts, s: &Session, m: &str) -> Result<(crate::contract::TxOutcome, u32)> {
+    let t = s.contract(TRUST)?;
+    let pending = |v: &Value| val::some(v).and_then(|i| uint_field(i, "anchor_pending")).unwrap_or(0);
+    let mut tx = s.submit(g, TRUST, "refresh_anchor", &[m.to_string()]).await?;
+    let mut rounds = 1u32;
+    while pending(&s.query(&t, "member_info", &[m.to_string()]).await?) > 0 {
+        if rounds >= 64 {
+            return Err(CliError::Other(format!("{m}'s edges are still syncing after {rounds} transactions; run `dcu trust anchor {m}` again")));
+        }
+        tx = s.submit(g, TRUST, "refresh_anchor", &[m.to_string()]).await?;
+        rounds += 1;
+    }
+    Ok((tx, rounds))
+}
+
+/// Makes `who`'s scores final before a loan is asked or paid out on them:
+/// while the trust graph names a member whose anchoring changed and whose
+/// edges still count as before (`stale_by`), refreshes it (anyone may).
+/// Returns the members refreshed.
+pub async fn settle_scores(g: &GlobalOpts, s: &Session, who: &str) -> Result<Vec<String>> {
+    let t = s.contract(TRUST)?;
+    let mut done = Vec::new();
+    loop {
+        let score = s.query(&t, "score", &[who.to_string()]).await?;
+        let Some(x) = field(&score, "stale_by").and_then(val::some).and_then(val::text) else { return Ok(done) };
+        if done.contains(&x) || done.len() >= 32 {
+            return Err(CliError::Other(format!("{who}'s score stays provisional after refreshing {}; try `dcu trust anchor {x}`", done.join(", "))));
+        }
+        sync_anchor(g, s, &x).await?;
+        done.push(x);
+    }
+}
+
 /// Runs `dcu member …`.
 pub async fn run_member(g: &GlobalOpts, opts: &MemberOpts, out: &mut impl Write) -> Result<()> {
     match opts.cmd {
@@ -273,20 +314,45 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
             };
             // A change syncs at most a page of edges per transaction: go on
             // until every edge follows the new anchoring.
-            let pending = |v: &Value| val::some(v).and_then(|i| uint_field(i, "anchor_pending")).unwrap_or(0);
-            let mut tx = s.submit(g, TRUST, "refresh_anchor", &[m.clone()]).await?;
-            let mut rounds = 1u32;
-            while pending(&s.query(&t, "member_info", &[m.clone()]).await?) > 0 {
-                if rounds >= 64 {
-                    return Err(CliError::Other(format!("{m}'s edges are still syncing after {rounds} transactions; run `dcu trust anchor {m}` again")));
-                }
-                tx = s.submit(g, TRUST, "refresh_anchor", &[m.clone()]).await?;
-                rounds += 1;
-            }
+            let (tx, rounds) = sync_anchor(g, &s, &m).await?;
             if rounds > 1 {
                 what.push_str(&format!(" (its edges synced in {rounds} transactions)"));
             }
             emit(g, out, &TxReport::new(what, None, tx))
+        }
+        TrustCmd::Sweep { verifier } => {
+            let v = parse_account(verifier)?.to_string();
+            let s = Session::open(g).await?;
+            let t = s.contract(TRUST)?;
+            if val::some(&s.query(&t, "revoked_at", &[v.clone()]).await?).is_none() {
+                return Err(CliError::Other(format!("{v} was never revoked: its verifications stand (governance revokes with `dcu gov propose verifier {v} --revoke`)")));
+            }
+            let (mut start, mut swept, mut last) = (0u32, Vec::new(), None);
+            loop {
+                let page = s.query(&t, "verified_by", &[v.clone(), start.to_string(), "100".into()]).await?;
+                let members: Vec<String> = val::items(&page).iter().filter_map(|x| val::text(x)).collect();
+                if members.is_empty() {
+                    break;
+                }
+                start += members.len() as u32;
+                for m in members {
+                    let info = s.query(&t, "member_info", &[m.clone()]).await?;
+                    let flagged = val::some(&info).and_then(|i| field(i, "verified")).and_then(val::boolean).unwrap_or(false);
+                    let stands = val::boolean(&s.query(&t, "is_verified", &[m.clone()]).await?).unwrap_or(false);
+                    if flagged && !stands {
+                        last = Some(sync_anchor(g, &s, &m).await?.0);
+                        swept.push(m);
+                    }
+                }
+            }
+            let summary = format!("{} member(s) verified by {v} refreshed: their void verification no longer anchors them{}", swept.len(), if swept.is_empty() { "" } else { ":" });
+            match last {
+                Some(tx) => emit(g, out, &TxReport::new(format!("{summary} {}", swept.join(", ")), None, tx)),
+                None => {
+                    writeln!(out, "{summary} (nothing left to refresh)").map_err(|e| CliError::Other(e.to_string()))?;
+                    Ok(())
+                }
+            }
         }
         TrustCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;
