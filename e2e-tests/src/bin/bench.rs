@@ -106,8 +106,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 1)", g.verify(b));
     client.call(&alice(), &g.verify(b)).submit().await?;
-    measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 150)", g.verify(c));
+    measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 150: first page of 32 edges)", g.verify(c));
     client.call(&alice(), &g.verify(c)).submit().await?;
+    measure!(rows, client, &bob(), "trust_graph", "refresh_anchor (syncs the next page of 32 edges)", g.refresh_anchor(c));
+    let mut pages = 1;
+    while client.call(&bob(), &g.member_info(c)).dry_run().await?.return_value().map_or(0, |m| m.anchor_pending) > 0 {
+        client.call(&bob(), &g.refresh_anchor(c)).submit().await?;
+        pages += 1;
+    }
+    assert_eq!(pages, 5, "150 edges: 5 pages of 32");
     measure!(rows, client, &bob(), "trust_graph", "refresh_anchor (no change)", g.refresh_anchor(c));
     let first = ink::primitives::AccountId::from(trusters[0].public_key().0);
     measure!(rows, client, &alice(), "trust_graph", "reject_trust (removes the edge, blocks)", g.reject_trust(first));
@@ -330,6 +337,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.call(borrower, &l3.repay(id, 100 * ONE)).extra_gas_portion(50).submit().await?;
         hop_rows.push((h as u32, rq_r, rq_p, d_r, d_p, rp_r, rp_p));
     }
+    // A request by a borrower at the in-degree cap (250): the score reads
+    // every truster's record (anchored or not, to check its anchoring).
+    let x1 = chain[1].1;
+    let mut extra: Vec<ink_e2e::Keypair> = trusters.clone();
+    while extra.len() < 249 {
+        extra.push(client.create_and_fund_account(&alice(), 10_u128.pow(14)).await);
+    }
+    for k in &extra {
+        client.call(k, &g3.register()).submit().await?;
+        client.call(k, &g3.set_trust(x1, 100)).submit().await?;
+    }
+    let info = client.call(&alice(), &g3.member_info(x1)).dry_run().await?.return_value().expect("member");
+    assert_eq!(info.in_degree, 250);
+    let req = l3.request(100 * ONE, Purpose::CommunityInfrastructure, [0u8; 32].into(), 30, chain[..=1].iter().map(|c| c.1).collect());
+    let r = client.call(&chain[1].0, &req).dry_run().await?;
+    let cap_request = (r.exec_result.gas_consumed.ref_time(), r.exec_result.gas_consumed.proof_size());
+    measure!(rows, client, &chain[1].0, "loan_manager", "request, 1 hop, borrower in-degree 250 (the cap)", req);
 
     eprintln!("bench: dcu deploy and dcu demo");
     // The dcu binary against this node: one token transfer (the reference),
@@ -448,9 +472,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "- `governance` reads the voter's verification time from the trust graph cross-contract on")?;
     writeln!(md, "  `propose` and `vote` (and the verified-member count on `propose`: the quorum's snapshot);")?;
     writeln!(md, "  `execute` rows include the governed contract's own message.")?;
-    writeln!(md, "- `trust_graph` `verify (anchors … out-degree 150)` is the largest anchoring change: each of the")?;
-    writeln!(md, "  member's edges starts to count (one pair update per edge). The pool's `stake`/`unstake` rows")?;
-    writeln!(md, "  include the `stake_changed` report to the trust graph.")?;
+    writeln!(md, "- An anchoring change updates one pair per edge. At out-degree 150 in one call it measured (previous design)")?;
+    writeln!(md, "  46.25× a transfer in ref_time and 70.58× in proof_size (6.3 MB, over a parachain block's")?;
+    writeln!(md, "  3.75 MiB proof budget), so it now syncs at most 32 edges per call: `verify (… out-degree")?;
+    writeln!(md, "  150: first page …)` and `refresh_anchor (… next page …)` are the largest steps; 150 edges")?;
+    writeln!(md, "  take 5 calls. Meanwhile the scores those edges feed say they are provisional, and no loan")?;
+    writeln!(md, "  is granted on them. The pool's `stake`/`unstake` rows include the `stake_changed` report.")?;
+    writeln!(md, "- A term-loan request by a borrower at the in-degree cap (250) reads the graph once:")?;
+    writeln!(md, "  ref_time {} ps ({:.2}× a transfer), proof_size {} B ({:.2}×), that is {:.0}% of a", cap_request.0, cap_request.0 as f64 / yr, cap_request.1, cap_request.1 as f64 / yp, cap_request.1 as f64 * 100.0 / 3_932_160.0)?;
+    writeln!(md, "  3.75 MiB (3,932,160 B) proof budget.")?;
     writeln!(md, "- `warrant_escrow` rows include the PSP22 `transfer_from` of each warrant locked by policy")?;
     writeln!(md, "  (create) or by hand (accept), and a `transfer` per holder on release and claim.")?;
     writeln!(md, "- `loan_manager` rows include every cross-contract call: request reads TS and CF from the")?;
