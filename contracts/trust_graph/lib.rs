@@ -62,7 +62,7 @@
 //! - Everything else: any registered member.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::trust_graph::{Edge, Error, MemberInfo, Params, ScoreInfo, TrustGraph, TrustGraphRef, Wiring, ANCHOR_PAGE};
+pub use self::trust_graph::{Edge, Error, MemberInfo, Params, ScoreInfo, TrustGraph, TrustGraphRef, Wiring, ANCHOR_PAGE, UNANCHORED_IN_CAP};
 
 #[ink::contract]
 mod trust_graph {
@@ -81,6 +81,11 @@ mod trust_graph {
     /// The rest follow in later pages (`refresh_anchor`, anyone); meanwhile
     /// the scores they touch say so (`ScoreInfo::stale_by`).
     pub const ANCHOR_PAGE: usize = 32;
+
+    /// At most this many of a member's in-edges may be edges that do not
+    /// count (their trusters are not anchored): free accounts can then
+    /// never fill a member's in-degree cap and keep anchored trusters out.
+    pub const UNANCHORED_IN_CAP: u32 = 50;
 
     /// A stored trust edge: its weight and whether it counts now (its
     /// truster was anchored when the edge was last synced).
@@ -524,7 +529,8 @@ mod trust_graph {
         /// # Errors
         /// [`Error::NotMember`] for the caller or `to`, [`Error::SelfTrust`],
         /// [`Error::WeightOutOfRange`], [`Error::OutDegreeCap`],
-        /// [`Error::InDegreeCap`], [`Error::Overflow`].
+        /// [`Error::InDegreeCap`], [`Error::UnanchoredInDegreeCap`],
+        /// [`Error::Blocked`], [`Error::Overflow`].
         #[ink(message)]
         pub fn set_trust(&mut self, to: AccountId, weight: u32) -> Result<()> {
             let from = self.env().caller();
@@ -557,6 +563,10 @@ mod trust_graph {
                     }
                     if t.in_degree >= self.params.max_in_degree {
                         return Err(Error::InDegreeCap { cap: self.params.max_in_degree });
+                    }
+                    // In-edges that do not count: stored minus counting.
+                    if !f.anchored && t.in_degree.saturating_sub(t.trusters) >= UNANCHORED_IN_CAP {
+                        return Err(Error::UnanchoredInDegreeCap { cap: UNANCHORED_IN_CAP });
                     }
                     f.out_degree = inc(f.out_degree)?;
                     t.in_degree = inc(t.in_degree)?;

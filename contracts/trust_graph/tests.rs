@@ -1064,3 +1064,35 @@ fn capital_reported_before_registering_moves_into_the_record() {
     g.stake_changed(x, 40 * ONE_TOKEN).unwrap();
     assert_eq!((g.reported_stake(x), g.member_info(x).unwrap().anchored), (40 * ONE_TOKEN, false));
 }
+
+/// Free accounts cannot fill a member's in-degree: at most
+/// UNANCHORED_IN_CAP of its in-edges may be edges that do not count; then
+/// an unanchored account is refused (nothing changed) while an anchored one
+/// still gets in, and a rejected one frees its slot.
+#[ink::test]
+fn unanchored_trusters_fill_at_most_their_share_of_the_in_degree() {
+    let mut g = setup();
+    let target = acc().alice;
+    for i in 0..UNANCHORED_IN_CAP {
+        as_caller(many(i));
+        g.register().unwrap();
+        g.set_trust(target, 800).unwrap();
+    }
+    let late = many(UNANCHORED_IN_CAP);
+    as_caller(late);
+    g.register().unwrap();
+    let before = (g.member_info(target), events());
+    assert_eq!(g.set_trust(target, 800), Err(Error::UnanchoredInDegreeCap { cap: UNANCHORED_IN_CAP }));
+    assert_eq!((g.member_info(target), events()), before, "refused: nothing changed");
+    // An anchored member is not kept out.
+    as_caller(acc().bob);
+    assert_eq!(g.set_trust(target, 300), Ok(()));
+    // The target rejects one free account: the next one fits.
+    as_caller(target);
+    g.reject_trust(many(0)).unwrap();
+    as_caller(late);
+    assert_eq!(g.set_trust(target, 800), Ok(()));
+    let m = g.member_info(target).unwrap();
+    assert_eq!((m.in_degree, m.trusters, m.direct_trust), (UNANCHORED_IN_CAP + 1, 1, 300));
+    assert_invariants(&g);
+}

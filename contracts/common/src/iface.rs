@@ -123,6 +123,9 @@ pub mod trust_graph {
         NotAnchored,
         /// The account neither is a verifier nor has verified anyone.
         NothingToRevoke,
+        /// The target already receives `cap` edges that do not count (from
+        /// unanchored trusters): an unanchored member may not add another.
+        UnanchoredInDegreeCap { cap: u32 },
     }
 
     /// A reputation event a wired pool or loan manager reports.

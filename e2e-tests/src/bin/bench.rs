@@ -88,6 +88,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         while in_degree < checkpoint {
             let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
             client.call(&k, &g.register()).submit().await?;
+            // Verified, so that its edge counts (at most 50 of a member's
+            // in-edges may come from unanchored accounts).
+            client.call(&alice(), &g.verify(ink::primitives::AccountId::from(k.public_key().0))).submit().await?;
             client.call(&k, &g.set_trust(target, 100 + (in_degree as u32 % 700))).submit().await?;
             trusters.push(k);
             in_degree += 1;
@@ -269,7 +272,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // disburse and a full repayment (which releases the warrants).
     // Development anchoring (no minimum age): each member's stake of 1,000
     // below anchors it, so the chain's trust counts (SPEC §2, v2).
-    let mut g3c = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, Vec::new());
+    let mut g3c = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, vec![a]);
     let graph3 = client.instantiate("trust_graph", &alice(), &mut g3c).submit().await?.account_id;
     let mut p3c = CreditPoolRef::new(token.account_id, graph3);
     let pool3 = client.instantiate("credit_pool", &alice(), &mut p3c).submit().await?.account_id;
@@ -337,8 +340,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.call(borrower, &l3.repay(id, 100 * ONE)).extra_gas_portion(50).submit().await?;
         hop_rows.push((h as u32, rq_r, rq_p, d_r, d_p, rp_r, rp_p));
     }
-    // A request by a borrower at the in-degree cap (250): the score reads
-    // every truster's record (anchored or not, to check its anchoring).
+    // A request by a borrower at the in-degree cap (250), all its trusters
+    // verified: the score reads every truster's record once.
     let x1 = chain[1].1;
     let mut extra: Vec<ink_e2e::Keypair> = trusters.clone();
     while extra.len() < 249 {
@@ -346,6 +349,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for k in &extra {
         client.call(k, &g3.register()).submit().await?;
+        client.call(&alice(), &g3.verify(ink::primitives::AccountId::from(k.public_key().0))).submit().await?;
         client.call(k, &g3.set_trust(x1, 100)).submit().await?;
     }
     let info = client.call(&alice(), &g3.member_info(x1)).dry_run().await?.return_value().expect("member");
