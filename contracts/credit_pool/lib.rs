@@ -46,13 +46,49 @@
 //! creditor's stake (the warrant escrow pays the creditor its claims). The
 //! identities above hold with term-loan principal counted in `lent`.
 //!
+//! ## Own capital: what anchors a member (SPEC §2, v2)
+//! The trust graph anchors a member whose pool stake is at least
+//! MIN_ANCHOR_STAKE. Borrowed tokens staked do not anchor: the pool reports
+//! (through the graph's `stake_changed(member, stake)`, whose `stake` means
+//! "what anchors") the member's **own capital**
+//!
+//! `own capital = stake − owed − defaulted`, saturating at 0, where
+//! - `stake` is its gross stake (credit points, interest earned included,
+//!   write-offs excluded);
+//! - `owed` is the principal the pool lent *to it* and has not got back: its
+//!   draws on DCUP lines as a borrower and the term loans the pool funded
+//!   with it as the borrower (the end of the path). A reservation on a line
+//!   for a loan that only passes through it is not its debt;
+//! - `defaulted` is principal lent to it that was written off in a default
+//!   (a pool default or a settled term loan): it never came back, so what
+//!   the member still holds is other people's money and keeps not anchoring.
+//!
+//! Interest owed is not counted: it accrues with time, when no message runs
+//! to report it, and it is not tokens the member received and could stake.
+//!
+//! The pool remembers the value it last reported per member and calls the
+//! graph only when the value changes (a member without stake who draws
+//! reports nothing). It reports on `stake`, `unstake`, `draw`, `repay`,
+//! `declare_default` (the grantors' write-offs, the borrower's debt turning
+//! defaulted), `loan_open`, `loan_return` and `loan_settle`. A report that
+//! may lower own capital must reach the graph or the message fails (the
+//! graph never holds more than the member's own capital); one that can only
+//! raise it (a repayment: `repay`, `loan_return`) is best effort, as a
+//! repayment is never blocked. Interest a grantor earns is not reported by
+//! the borrower's `repay` (one graph call per grantor paid, each of which can
+//! flip an anchoring, would weigh on every repayment); it reaches the graph
+//! with the grantor's next change, or at once by `report_own_capital`, which
+//! anyone may call to bring a member's report current.
+//!
 //! ## Access
 //! - `wire`: the deployer, once.
 //! - `loan_open`, `loan_return`, `loan_settle`: the wired loan manager only.
 //! - `set_params`, `set_paused`, `spend_treasury`: the wired governance only.
+//! - `report_own_capital`: anyone (it reports only the truth).
 //! - Pausing stops `stake`, new or raised lines and `draw`; `repay`,
-//!   `unstake`, lowering lines, `mark_overdue` and `declare_default` always
-//!   work, so a pause never blocks a repayment or locks anyone's free stake.
+//!   `unstake`, lowering lines, `mark_overdue`, `declare_default` and
+//!   `report_own_capital` always work, so a pause never blocks a repayment
+//!   or locks anyone's free stake.
 //!
 //! ## Caps
 //! At most [`MAX_LINES_PER_BORROWER`] lines to one borrower and
@@ -63,7 +99,7 @@
 pub use dcu_common::pool::PathInfo;
 
 pub use self::credit_pool::{
-    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, Totals, Wiring,
+    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, OwnCapitalInfo, Totals, Wiring,
     MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
 };
 
@@ -106,7 +142,58 @@ mod credit_pool {
         pub principal: Balance,
     }
 
+    /// What the pool knows of a member as a debtor, for its own capital
+    /// (see the crate docs): `own capital = stake − owed − defaulted`,
+    /// saturating at 0. Absent: all zero.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    struct Anchor {
+        /// Principal lent to the member and outstanding: its draws on DCUP
+        /// lines plus the term loans the pool funded with it as the borrower.
+        owed: Balance,
+        /// Principal lent to the member and written off in a default.
+        defaulted: Balance,
+        /// The own capital last reported to the trust graph.
+        reported: Balance,
+    }
 
+    impl Anchor {
+        /// The member's own capital with `stake`: saturation is the meaning
+        /// (a member owing more than it staked has no own capital, not less).
+        fn own_capital(&self, stake: Balance) -> Balance {
+            stake.saturating_sub(self.owed).saturating_sub(self.defaulted)
+        }
+    }
+
+    /// Whether a failed report to the trust graph fails the message.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Report {
+        /// Own capital may have fallen: the graph must hear it or the
+        /// message fails, so the graph never holds more than the truth.
+        Required,
+        /// Own capital can only have risen (a repayment, which is never
+        /// blocked): a failure leaves the graph's lower value, and the next
+        /// change or `report_own_capital` retries.
+        BestEffort,
+    }
+
+    /// A member's own capital, the value that anchors it in the trust graph.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct OwnCapitalInfo {
+        /// Its gross stake (credit points).
+        pub stake: Balance,
+        /// Principal it owes the pool: its draws and the term loans the pool funded for it.
+        pub owed: Balance,
+        /// Principal lent to it and written off in a default.
+        pub defaulted: Balance,
+        /// `stake − owed − defaulted`, at least 0: borrowed tokens staked do not anchor.
+        pub own_capital: Balance,
+        /// The value the trust graph last heard from the pool (at most `own_capital`;
+        /// below it only by interest earned since, until the next report).
+        pub reported: Balance,
+    }
 
     /// Pool-wide sums, kept current by every message.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -237,6 +324,8 @@ mod credit_pool {
         next_seq: u64,
         /// Open term loans' holds, by the loan manager's loan id.
         holds: Mapping<u64, LoanHold>,
+        /// Members' debts to the pool and their last reported own capital.
+        anchors: Mapping<AccountId, Anchor>,
     }
 
     /// A grantor staked tokens.
@@ -256,6 +345,22 @@ mod credit_pool {
         pub grantor: AccountId,
         pub amount: Balance,
         pub stake: Balance,
+    }
+
+    /// The pool reported a member's own capital to the trust graph (as the
+    /// `stake` of `stake_changed`, the value that anchors it).
+    #[ink(event)]
+    pub struct OwnCapitalReported {
+        #[ink(topic)]
+        pub member: AccountId,
+        /// Its gross stake.
+        pub stake: Balance,
+        /// Principal it owes the pool (draws and term loans as the borrower).
+        pub owed: Balance,
+        /// Principal lent to it and written off in a default.
+        pub defaulted: Balance,
+        /// `stake − owed − defaulted`, at least 0: the value reported.
+        pub own_capital: Balance,
     }
 
     /// A line was created or changed.
@@ -547,7 +652,8 @@ mod credit_pool {
             tg::warnings_of(graph, member).map_err(|_| Error::TrustGraphCallFailed)
         }
 
-        /// Reports `member`'s stake to the trust graph (which anchors members).
+        /// Reports `member`'s own capital to the trust graph as the `stake`
+        /// that anchors it (SPEC §2, v2): stake less what it owes the pool.
         pub fn stake_changed(graph: AccountId, member: AccountId, stake: Balance) -> Result<()> {
             match tg::stake_changed(graph, member, stake) {
                 Ok(Ok(())) => Ok(()),
@@ -592,6 +698,7 @@ mod credit_pool {
                 totals: Totals::default(),
                 next_seq: 0,
                 holds: Mapping::default(),
+                anchors: Mapping::default(),
             }
         }
 
@@ -600,11 +707,14 @@ mod credit_pool {
         // ---------------------------------------------------------------
 
         /// Stakes `amount` of the stablecoin (the caller must have approved
-        /// the pool for it); the whole stake is locked for the lock-out.
+        /// the pool for it); the whole stake is locked for the lock-out. The
+        /// trust graph hears the caller's new own capital (stake less what it
+        /// owes the pool: tokens it borrowed and staked do not anchor it).
         ///
         /// # Errors
         /// [`Error::Paused`], [`Error::ZeroAmount`], [`Error::Token`] (balance
-        /// or allowance), [`Error::TokenCallFailed`], [`Error::Overflow`].
+        /// or allowance), [`Error::TokenCallFailed`], [`Error::TrustGraph`],
+        /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn stake(&mut self, amount: Balance) -> Result<()> {
             self.ensure_active()?;
@@ -615,7 +725,8 @@ mod credit_pool {
             acct::apply_stake(&mut new, amount, now, &self.params)?;
             let totals = with_grantor(self.totals, &old, &new)?;
             ext::pull(self.token, grantor, amount)?;
-            ext::stake_changed(self.trust_graph, grantor, new.stake)?;
+            let anchor = self.anchor(grantor);
+            self.sync_anchor(grantor, new.stake, anchor, anchor, Report::Required)?;
             self.grantors.insert(grantor, &new);
             self.totals = totals;
             self.env().emit_event(Staked { grantor, amount, stake: new.stake, locked_until: new.locked_until });
@@ -623,11 +734,15 @@ mod credit_pool {
         }
 
         /// Returns `amount` of free points (neither allocated nor lent) to
-        /// the caller, after the lock-out. Works while paused.
+        /// the caller, after the lock-out. Works while paused. The trust
+        /// graph hears the caller's lower own capital (which may end its
+        /// anchoring at once).
         ///
         /// # Errors
         /// [`Error::ZeroAmount`], [`Error::LockedUntil`],
-        /// [`Error::InsufficientStake`], [`Error::Token`], [`Error::Overflow`].
+        /// [`Error::InsufficientStake`], [`Error::Token`],
+        /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`],
+        /// [`Error::Overflow`].
         #[ink(message)]
         pub fn unstake(&mut self, amount: Balance) -> Result<()> {
             let grantor = self.env().caller();
@@ -637,8 +752,9 @@ mod credit_pool {
             acct::apply_unstake(&mut new, amount, now)?;
             let totals = with_grantor(self.totals, &old, &new)?;
             ext::push(self.token, grantor, amount)?;
-            // An unstake below MIN_ANCHOR_STAKE ends the anchoring at once.
-            ext::stake_changed(self.trust_graph, grantor, new.stake)?;
+            // Own capital below MIN_ANCHOR_STAKE ends the anchoring at once.
+            let anchor = self.anchor(grantor);
+            self.sync_anchor(grantor, new.stake, anchor, anchor, Report::Required)?;
             self.save_grantor(grantor, &new);
             self.totals = totals;
             self.env().emit_event(Unstaked { grantor, amount, stake: new.stake });
@@ -680,11 +796,15 @@ mod credit_pool {
 
         /// Draws `amount` from the caller's lines, lowest rate first (oldest
         /// first on ties), and pays it to the caller. Refused while the caller
-        /// has an open warning (SPEC §2, v2).
+        /// has an open warning (SPEC §2, v2). The amount is the caller's debt:
+        /// its own capital falls by it (the trust graph hears it when that
+        /// changes the value, i.e. when the caller has own capital left).
         ///
         /// # Errors
         /// [`Error::Paused`], [`Error::OpenWarning`], [`Error::ZeroAmount`],
-        /// [`Error::InsufficientCredit`], [`Error::Token`], [`Error::Overflow`].
+        /// [`Error::InsufficientCredit`], [`Error::Token`],
+        /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`],
+        /// [`Error::Overflow`].
         #[ink(message)]
         pub fn draw(&mut self, amount: Balance) -> Result<()> {
             self.ensure_active()?;
@@ -703,7 +823,13 @@ mod credit_pool {
                 parts.push((r.grantor, part));
             }
             let totals = loaded.totals(self.totals)?;
+            let anchor = self.anchor(borrower);
+            let mut debtor = anchor;
+            debtor.owed = add(debtor.owed, amount)?;
+            let stake = self.grantor_record(borrower).stake;
             ext::push(self.token, borrower, amount)?;
+            // Borrowed tokens staked do not anchor (SPEC §2, v2).
+            self.sync_anchor(borrower, stake, anchor, debtor, Report::Required)?;
             self.store(&loaded);
             self.totals = totals;
             self.env().emit_event(Drawn { borrower, amount, parts });
@@ -712,7 +838,9 @@ mod credit_pool {
 
         /// Repays up to `amount` (the caller must have approved the pool for
         /// it): interest first, then principal, highest rate first. Takes only
-        /// what is owed and returns it. Never refused because of a pause.
+        /// what is owed and returns it. Never refused because of a pause. The
+        /// principal repaid raises the caller's own capital; the trust graph
+        /// hears it best effort (a repayment is never blocked).
         ///
         /// # Errors
         /// [`Error::ZeroAmount`], [`Error::NothingOwed`], [`Error::Token`]
@@ -746,9 +874,16 @@ mod credit_pool {
             totals.treasury = add(totals.treasury, fee)?;
             totals.insurance = add(totals.insurance, insurance)?;
             totals.interest_earned = add(totals.interest_earned, sub(sub(interest, fee)?, insurance)?)?;
+            let anchor = self.anchor(borrower);
+            let mut debtor = anchor;
+            // Saturating: principal drawn before the pool kept this record (a
+            // pool upgraded in place) was never added to it.
+            debtor.owed = debtor.owed.saturating_sub(principal);
+            let stake = self.grantor_record(borrower).stake;
             ext::pull(self.token, borrower, used)?;
             self.store(&loaded);
             self.totals = totals;
+            self.sync_anchor(borrower, stake, anchor, debtor, Report::BestEffort)?;
             // Reputation is best effort: a repayment is never blocked.
             let mut reputation_recorded = true;
             if loaded.rows.iter().all(|r| r.line.interest == 0) && self.warned.contains(borrower) {
@@ -797,7 +932,9 @@ mod credit_pool {
         /// Declares `borrower`, whose oldest unpaid interest is at least
         /// `default_ms` old, in default: its lines close, insurance covers
         /// the grantors' lost principal pro rata up to its balance, the rest
-        /// is written off their stakes, and the trust graph records it.
+        /// is written off their stakes, and the trust graph records it and
+        /// hears the grantors' lower own capital. The borrower's principal
+        /// stays counted against its own capital, as defaulted.
         ///
         /// # Errors
         /// [`Error::NotDue`], [`Error::TrustGraph`],
@@ -822,10 +959,19 @@ mod credit_pool {
             totals.written_off = add(totals.written_off, written_off)?;
             let n = u32::try_from(loaded.rows.len()).map_err(|_| Error::Overflow)?;
             totals.lines = totals.lines.checked_sub(n).ok_or(Error::Overflow)?;
+            // The borrower never paid this principal back: it moves from
+            // owed to defaulted, and the borrower's own capital stays as low.
+            let anchor = self.anchor(borrower);
+            let mut debtor = anchor;
+            debtor.owed = debtor.owed.saturating_sub(principal);
+            debtor.defaulted = add(debtor.defaulted, principal)?;
+            let stake = self.grantor_record(borrower).stake;
             ext::record(self.trust_graph, Reputation::Default, borrower)?;
+            self.sync_anchor(borrower, stake, anchor, debtor, Report::Required)?;
             for r in &loaded.rows {
                 if r.after.stake != r.before.stake {
-                    ext::stake_changed(self.trust_graph, r.grantor, r.after.stake)?;
+                    let a = self.anchor(r.grantor);
+                    self.sync_anchor(r.grantor, r.after.stake, a, a, Report::Required)?;
                 }
                 self.lines.remove((r.grantor, borrower));
                 unlist(&mut self.lines_by, r.grantor, borrower);
@@ -846,19 +992,53 @@ mod credit_pool {
         }
 
         // ---------------------------------------------------------------
+        // Anchoring (anyone may call)
+        // ---------------------------------------------------------------
+
+        /// Reports `member`'s own capital (stake − owed − defaulted, at least
+        /// 0) to the trust graph now, even when the pool believes the graph
+        /// has it already, and returns it. Brings the graph current after
+        /// interest the member earned as a grantor, after a best-effort report
+        /// that failed, or after an upgrade from a pool that reported the gross
+        /// stake. Anyone may call it: it reports only the truth. Works while
+        /// paused.
+        ///
+        /// # Errors
+        /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`].
+        #[ink(message)]
+        pub fn report_own_capital(&mut self, member: AccountId) -> Result<Balance> {
+            let stake = self.grantor_record(member).stake;
+            let anchor = self.anchor(member);
+            let own_capital = anchor.own_capital(stake);
+            ext::stake_changed(self.trust_graph, member, own_capital)?;
+            self.save_anchor(member, &Anchor { reported: own_capital, ..anchor });
+            self.env().emit_event(OwnCapitalReported {
+                member,
+                stake,
+                owed: anchor.owed,
+                defaulted: anchor.defaulted,
+                own_capital,
+            });
+            Ok(own_capital)
+        }
+
+        // ---------------------------------------------------------------
         // Term loans (the wired loan manager only)
         // ---------------------------------------------------------------
 
         /// Opens term loan `loan_id` of `amount` over `path` (creditor →
         /// intermediaries → borrower): every line of the path reserves the
         /// amount, the creditor lends it from its unlent stake, and the pool
-        /// pays it to the borrower. Refused while paused.
+        /// pays it to the borrower. Refused while paused. The amount is the
+        /// borrower's debt: its own capital falls by it (intermediaries owe
+        /// nothing).
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::Paused`],
         /// [`Error::LoanExists`], [`Error::BadPath`], [`Error::NoSuchLine`],
         /// [`Error::ZeroAmount`], [`Error::InsufficientCredit`] (what the
-        /// path can carry), [`Error::Token`], [`Error::Overflow`].
+        /// path can carry), [`Error::Token`], [`Error::TrustGraph`],
+        /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn loan_open(&mut self, loan_id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
             self.ensure_loan_manager()?;
@@ -876,7 +1056,12 @@ mod credit_pool {
             let used = self.borrower_used(borrower)?;
             acct::apply_loan_open(&mut lines, &mut new, amount, used, self.params.max_credit)?;
             let totals = with_grantor(self.totals, &old, &new)?;
+            let anchor = self.anchor(borrower);
+            let mut debtor = anchor;
+            debtor.owed = add(debtor.owed, amount)?;
+            let stake = self.grantor_record(borrower).stake;
             ext::push(self.token, borrower, amount)?;
+            self.sync_anchor(borrower, stake, anchor, debtor, Report::Required)?;
             for (pair, l) in path.windows(2).zip(&lines) {
                 self.lines.insert((pair[0], pair[1]), l);
             }
@@ -892,7 +1077,9 @@ mod credit_pool {
         /// stake is unlent again), `fee` into the treasury and `insurance`
         /// into the insurance reserve. The loan manager transfers
         /// `principal + fee + insurance` to the pool before calling; the
-        /// pool checks that it holds every token its books say it must.
+        /// pool checks that it holds every token its books say it must. The
+        /// borrower's own capital rises by the principal (reported best
+        /// effort: a repayment is never blocked).
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
@@ -906,7 +1093,7 @@ mod credit_pool {
                 .principal
                 .checked_sub(principal)
                 .ok_or(Error::InsufficientCredit { available: hold.principal, requested: principal })?;
-            let (creditor, _) = ends(&hold.path)?;
+            let (creditor, borrower) = ends(&hold.path)?;
             let old = self.grantor_record(creditor);
             let mut new = old;
             new.lent = sub(new.lent, principal)?;
@@ -927,6 +1114,12 @@ mod credit_pool {
             } else {
                 self.holds.insert(loan_id, &hold);
             }
+            let anchor = self.anchor(borrower);
+            let mut debtor = anchor;
+            // Saturating: a loan opened before the pool kept this record.
+            debtor.owed = debtor.owed.saturating_sub(principal);
+            let stake = self.grantor_record(borrower).stake;
+            self.sync_anchor(borrower, stake, anchor, debtor, Report::BestEffort)?;
             self.env().emit_event(LoanReturned { loan_id, principal, fee, insurance, left });
             Ok(())
         }
@@ -935,16 +1128,19 @@ mod credit_pool {
         /// covers its unreturned principal as far as it goes, the rest is
         /// written off the creditor's stake (the warrant escrow then pays the
         /// creditor its claims), and the path's reservations are released.
-        /// Returns the amount the insurance covered.
+        /// Returns the amount the insurance covered. The trust graph hears
+        /// the creditor's lower own capital; the borrower's unreturned
+        /// principal stays counted against its own, as defaulted.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
+        /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`],
         /// [`Error::Overflow`].
         #[ink(message)]
         pub fn loan_settle(&mut self, loan_id: u64) -> Result<Balance> {
             self.ensure_loan_manager()?;
             let hold = self.holds.get(loan_id).ok_or(Error::NoSuchLoan)?;
-            let (creditor, _) = ends(&hold.path)?;
+            let (creditor, borrower) = ends(&hold.path)?;
             let principal = hold.principal;
             let covered = principal.min(self.totals.insurance);
             let written_off = sub(principal, covered)?;
@@ -955,9 +1151,14 @@ mod credit_pool {
             let mut totals = with_grantor(self.totals, &old, &new)?;
             totals.insurance = sub(totals.insurance, covered)?;
             totals.written_off = add(totals.written_off, written_off)?;
-            if written_off > 0 {
-                ext::stake_changed(self.trust_graph, creditor, new.stake)?;
-            }
+            let anchor = self.anchor(borrower);
+            let mut debtor = anchor;
+            debtor.owed = debtor.owed.saturating_sub(principal);
+            debtor.defaulted = add(debtor.defaulted, principal)?;
+            let borrower_stake = self.grantor_record(borrower).stake;
+            let creditor_anchor = self.anchor(creditor);
+            self.sync_anchor(creditor, new.stake, creditor_anchor, creditor_anchor, Report::Required)?;
+            self.sync_anchor(borrower, borrower_stake, anchor, debtor, Report::Required)?;
             self.release_path(&hold.path, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1066,6 +1267,22 @@ mod credit_pool {
                 locked_until: g.locked_until,
                 free: acct::free_stake(&g),
                 lines: len(&self.lines_by.get(account).unwrap_or_default()),
+            }
+        }
+
+        /// `member`'s own capital — its stake less the principal it owes the
+        /// pool or defaulted on, the value that anchors it in the trust graph
+        /// — and the value the graph last heard.
+        #[ink(message)]
+        pub fn own_capital(&self, member: AccountId) -> OwnCapitalInfo {
+            let stake = self.grantor_record(member).stake;
+            let a = self.anchor(member);
+            OwnCapitalInfo {
+                stake,
+                owed: a.owed,
+                defaulted: a.defaulted,
+                own_capital: a.own_capital(stake),
+                reported: a.reported,
             }
         }
 
@@ -1277,7 +1494,52 @@ mod credit_pool {
             self.grantors.get(account).unwrap_or_default()
         }
 
-        /// Stores a grantor's record, or removes it once it holds nothing.
+        /// A member's debts to the pool and its last reported own capital.
+        fn anchor(&self, member: AccountId) -> Anchor {
+            self.anchors.get(member).unwrap_or_default()
+        }
+
+        /// Stores a member's anchor record, or removes it once all zero.
+        fn save_anchor(&mut self, member: AccountId, a: &Anchor) {
+            if *a == Anchor::default() {
+                self.anchors.remove(member);
+            } else {
+                self.anchors.insert(member, a);
+            }
+        }
+
+        /// Stores `member`'s anchor record as this message leaves it (`new`;
+        /// `old` as stored) and, when its own capital with `stake` differs
+        /// from what the trust graph last heard, reports it (SPEC §2, v2).
+        /// A member with no own capital before and after calls nothing.
+        /// A report that lowers the value must succeed or the message fails,
+        /// whatever `mode` says; a best-effort one that fails keeps the
+        /// graph's lower value and the old `reported`, so it is retried.
+        fn sync_anchor(&mut self, member: AccountId, stake: Balance, old: Anchor, mut new: Anchor, mode: Report) -> Result<()> {
+            let own_capital = new.own_capital(stake);
+            if own_capital != new.reported {
+                match ext::stake_changed(self.trust_graph, member, own_capital) {
+                    Ok(()) => {
+                        new.reported = own_capital;
+                        self.env().emit_event(OwnCapitalReported {
+                            member,
+                            stake,
+                            owed: new.owed,
+                            defaulted: new.defaulted,
+                            own_capital,
+                        });
+                    }
+                    Err(e) if mode == Report::Required || own_capital < new.reported => return Err(e),
+                    Err(_) => {}
+                }
+            }
+            if new != old {
+                self.save_anchor(member, &new);
+            }
+            Ok(())
+        }
+
+        /// Refuses a member with an open warning in the trust graph (SPEC §2, v2).
         fn ensure_no_warning(&self, borrower: AccountId) -> Result<()> {
             match ext::warnings_of(self.trust_graph, borrower)? {
                 0 => Ok(()),
@@ -1285,6 +1547,7 @@ mod credit_pool {
             }
         }
 
+        /// Stores a grantor's record, or removes it once it holds nothing.
         fn save_grantor(&mut self, account: AccountId, g: &Grantor) {
             if g.stake == 0 && g.allocated == 0 && g.lent == 0 && g.locked_until <= self.env().block_timestamp() {
                 self.grantors.remove(account);

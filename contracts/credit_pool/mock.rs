@@ -24,6 +24,9 @@ struct State {
     records: Vec<(Reputation, AccountId)>,
     graph_refuses: Option<tg::Error>,
     stakes: std::collections::BTreeMap<AccountId, Balance>,
+    /// Every `stake_changed` call the graph accepted, in order.
+    stake_calls: Vec<(AccountId, Balance)>,
+    stakes_refused: Option<tg::Error>,
     warnings: std::collections::BTreeMap<AccountId, u32>,
 }
 
@@ -77,15 +80,32 @@ pub fn set_warnings(member: AccountId, n: u32) {
     with(|s| s.warnings.insert(member, n));
 }
 
-/// The stakes reported to the trust graph, last report per member.
+/// The value that anchors `member` (the pool reports its own capital),
+/// last report per member; every accepted call is logged.
 pub fn stake_changed(_graph: AccountId, member: AccountId, stake: Balance) -> Result<()> {
-    with(|s| s.stakes.insert(member, stake));
-    Ok(())
+    with(|s| match &s.stakes_refused {
+        Some(e) => Err(Error::TrustGraph(e.clone())),
+        None => {
+            s.stakes.insert(member, stake);
+            s.stake_calls.push((member, stake));
+            Ok(())
+        }
+    })
 }
 
-/// The stake last reported for `member`.
+/// The value (own capital) last reported for `member`.
 pub fn reported_stake(member: AccountId) -> Option<Balance> {
     with(|s| s.stakes.get(&member).copied())
+}
+
+/// How many `stake_changed` calls the graph accepted for `member`.
+pub fn stake_calls(member: AccountId) -> usize {
+    with(|s| s.stake_calls.iter().filter(|(m, _)| *m == member).count())
+}
+
+/// Makes the trust graph refuse every `stake_changed` (or accept again with `None`).
+pub fn refuse_stake_reports(e: Option<tg::Error>) {
+    with(|s| s.stakes_refused = e);
 }
 
 pub fn record(_graph: AccountId, event: Reputation, member: AccountId) -> Result<()> {

@@ -82,7 +82,8 @@ fn stake(p: &mut CreditPool, g: u8, amount: u128) {
 /// + treasury (so balance + outstanding principal = Σ stake + insurance +
 /// treasury); totals equal the sums over grantors and lines; every grantor's
 /// lent and allocated equal the sums over its lines, lent ≤ stake; every
-/// line's principal ≤ its limit; the two line indexes mirror each other.
+/// line's principal ≤ its limit; the two line indexes mirror each other;
+/// and the anchoring books of [`check_own_capital`].
 fn check_books(p: &CreditPool, accounts: &[u8]) -> Result<(), String> {
     let t = p.totals();
     let held = mock::balance(pool_id());
@@ -128,6 +129,43 @@ fn check_books(p: &CreditPool, accounts: &[u8]) -> Result<(), String> {
     if held + principal != t.staked + t.insurance + t.treasury {
         return Err("assets ≠ stake + insurance + treasury".into());
     }
+    accounts.iter().try_for_each(|&a| check_own_capital(p, a))
+}
+
+/// Anchoring books (SPEC §2, v2): a member's `owed` is exactly the principal
+/// it owes as a borrower (its lines' principal + the term loans ending at
+/// it); its own capital is stake − owed − defaulted, at least 0; the pool's
+/// `reported` is what the trust graph holds; and the graph never holds more
+/// than the member's own capital (borrowed tokens staked never anchor).
+fn check_own_capital(p: &CreditPool, a: u8) -> Result<(), String> {
+    let oc = p.own_capital(id(a));
+    let lines = p.borrower(id(a)).map_err(|e| format!("{e:?}"))?.principal;
+    let loans: u128 = (0..16).filter_map(|i| p.loan_hold(i)).filter(|h| h.path.last() == Some(&id(a))).map(|h| h.principal).sum();
+    if oc.owed != lines + loans {
+        return Err(format!("member {a}: owed {} ≠ line principal {lines} + term loans {loans}", oc.owed));
+    }
+    if oc.stake != p.grantor(id(a)).stake || oc.own_capital != oc.stake.saturating_sub(oc.owed + oc.defaulted) {
+        return Err(format!("member {a}: own capital wrong: {oc:?}"));
+    }
+    if oc.reported != mock::reported_stake(id(a)).unwrap_or(0) {
+        return Err(format!(
+            "member {a}: pool says it reported {}, the graph holds {:?}",
+            oc.reported,
+            mock::reported_stake(id(a))
+        ));
+    }
+    if oc.reported > oc.own_capital {
+        return Err(format!("member {a}: the graph holds {} > own capital {}", oc.reported, oc.own_capital));
+    }
+    Ok(())
+}
+
+/// `a`'s report is current: the graph holds exactly its own capital.
+fn reported_current(p: &CreditPool, a: u8) -> Result<(), String> {
+    let oc = p.own_capital(id(a));
+    if mock::reported_stake(id(a)).unwrap_or(0) != oc.own_capital {
+        return Err(format!("member {a}: graph holds {:?}, own capital {oc:?}", mock::reported_stake(id(a))));
+    }
     Ok(())
 }
 
@@ -165,8 +203,9 @@ fn seed_004_limits_alice_200_bob_100_eve_100() {
 }
 
 /// SPEC §2 (v2): the trust graph anchors members by their pool stake, so
-/// the pool reports every stake change it makes: a stake, an unstake (the
-/// anchoring ends at once when the stake falls below the minimum).
+/// the pool reports every stake change it makes (as own capital, here equal
+/// to the stake as nothing is owed): a stake, an unstake (the anchoring ends
+/// at once when the stake falls below the minimum).
 #[ink::test]
 fn every_stake_change_is_reported_to_the_trust_graph() {
     let mut p = setup();
@@ -182,6 +221,209 @@ fn every_stake_change_is_reported_to_the_trust_graph() {
     // A refused unstake reports nothing.
     assert_eq!(p.unstake(51 * T).is_err(), true);
     assert_eq!(mock::reported_stake(id(ALICE)), Some(50 * T));
+}
+
+// ---------------------------------------------------------------------------
+// Own capital: borrowed tokens staked do not anchor (SPEC §2, v2; review
+// "borrowed stake anchors")
+// ---------------------------------------------------------------------------
+
+fn own(stake: u128, owed: u128, defaulted: u128, reported: u128) -> OwnCapitalInfo {
+    OwnCapitalInfo { stake, owed, defaulted, own_capital: stake.saturating_sub(owed + defaulted), reported }
+}
+
+/// Borrowed tokens staked do not anchor: the pool reports own capital =
+/// stake − what the member owes the pool, so a member who draws X from a
+/// friend's line and stakes X reports 0 (unanchored). And 100 tokens of real
+/// capital anchor one member, not a chain of members each lending the same
+/// tokens on at 0 %.
+#[ink::test]
+fn stake_of_borrowed_tokens_does_not_anchor() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 100 * T);
+    line(&mut p, ALICE, BOB, 100 * T, 0);
+    as_caller(BOB);
+    assert_eq!(p.draw(100 * T), Ok(()));
+    // Bob stakes what he drew.
+    stake(&mut p, BOB, 100 * T);
+    assert_eq!(p.own_capital(id(BOB)), own(100 * T, 100 * T, 0, 0));
+    assert_eq!(mock::reported_stake(id(BOB)).unwrap_or(0), 0, "borrowed tokens staked do not anchor");
+    assert_eq!(mock::stake_calls(id(BOB)), 0, "0 before and after: the graph is not called");
+    // Bob lends the same tokens on at 0 % to Carol, who stakes them too.
+    line(&mut p, BOB, CAROL, 100 * T, 0);
+    as_caller(CAROL);
+    assert_eq!(p.draw(100 * T), Ok(()));
+    stake(&mut p, CAROL, 100 * T);
+    assert_eq!(mock::reported_stake(id(CAROL)).unwrap_or(0), 0);
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(100 * T), "the one member whose capital it is");
+    // Tokens of Bob's own anchor as they are.
+    stake(&mut p, BOB, 150 * T);
+    assert_eq!(mock::reported_stake(id(BOB)), Some(150 * T));
+    assert_eq!(p.own_capital(id(BOB)), own(250 * T, 100 * T, 0, 150 * T));
+    books(&p);
+}
+
+/// A draw lowers the reported own capital at once; repaying the principal
+/// raises it back, step by step. Interest is not debt for anchoring (it
+/// accrues with time, when no message runs): paying interest only changes
+/// nothing the graph holds and calls nothing.
+#[ink::test]
+fn repaying_a_draw_raises_the_reported_own_capital_back() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 400 * T, 1_000);
+    stake(&mut p, BOB, 500 * T);
+    assert_eq!(mock::reported_stake(id(BOB)), Some(500 * T));
+    as_caller(BOB);
+    assert_eq!(p.draw(300 * T), Ok(()));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T), "a draw lowers own capital at once");
+    assert_eq!(p.repay(100 * T), Ok(100 * T));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(300 * T));
+    assert_eq!(p.own_capital(id(BOB)), own(500 * T, 200 * T, 0, 300 * T));
+    set_now(40 * D);
+    let interest = p.borrower(id(BOB)).unwrap().interest;
+    assert!(interest > 0);
+    let calls = mock::stake_calls(id(BOB));
+    assert_eq!(p.repay(interest), Ok(interest));
+    assert_eq!(mock::stake_calls(id(BOB)), calls, "interest paid: own capital unchanged, no call");
+    assert_eq!(p.repay(200 * T), Ok(200 * T));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(500 * T), "all repaid: the whole stake anchors again");
+    assert_eq!(p.own_capital(id(BOB)), own(500 * T, 0, 0, 500 * T));
+    books(&p);
+}
+
+/// A term loan the pool funds is its borrower's debt: opening it lowers the
+/// borrower's reported own capital, returning it raises it back. The
+/// creditor lent its own capital and the intermediaries owe nothing: their
+/// reports do not move. A settled (defaulted) loan stays against its
+/// borrower, as defaulted, and the write-off lowers the creditor's.
+#[ink::test]
+fn a_term_loan_lowers_its_borrowers_own_capital_until_returned() {
+    let (mut p, path) = three_hop_pool();
+    stake(&mut p, BOB, 300 * T);
+    assert_eq!(mock::reported_stake(id(BOB)), Some(300 * T));
+    let others = [CAROL, ALICE, EVE].map(|a| (mock::stake_calls(id(a)), mock::reported_stake(id(a))));
+    as_lm();
+    let n = events();
+    assert_eq!(p.loan_open(1, path.clone(), 150 * T), Ok(()));
+    assert_eq!(events(), n + 2, "LoanOpened and OwnCapitalReported");
+    assert_eq!(mock::reported_stake(id(BOB)), Some(150 * T), "the pool funded it: the borrower's debt");
+    assert_eq!(p.own_capital(id(BOB)), own(300 * T, 150 * T, 0, 150 * T));
+    assert_eq!([CAROL, ALICE, EVE].map(|a| (mock::stake_calls(id(a)), mock::reported_stake(id(a)))), others);
+    books(&p);
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    mock::transfer(lm(), pool_id(), 100 * T);
+    as_lm();
+    assert_eq!(p.loan_return(1, 100 * T, 0, 0), Ok(()));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(250 * T));
+    mock::transfer(lm(), pool_id(), 50 * T);
+    assert_eq!(p.loan_return(1, 50 * T, 0, 0), Ok(()));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(300 * T), "returned: own capital back");
+    assert_eq!(p.own_capital(id(BOB)), own(300 * T, 0, 0, 300 * T));
+    books(&p);
+    // A second loan defaults and is settled (no insurance): Bob never paid
+    // it back, so it keeps counting against him; Carol's stake bears it.
+    assert_eq!(p.loan_open(2, path.clone(), 100 * T), Ok(()));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T));
+    let bob_calls = mock::stake_calls(id(BOB));
+    assert_eq!(p.loan_settle(2), Ok(0));
+    assert_eq!(p.own_capital(id(BOB)), own(300 * T, 0, 100 * T, 200 * T));
+    assert_eq!(mock::stake_calls(id(BOB)), bob_calls, "unchanged: no call");
+    assert_eq!(mock::reported_stake(id(CAROL)), Some(900 * T), "the write-off lowers the creditor at once");
+    books(&p);
+}
+
+/// A pool default: the defaulter's unpaid principal stays counted against
+/// it (as defaulted: what it still holds is other people's money), and the
+/// grantors' write-offs lower their reports at once.
+#[ink::test]
+fn a_pool_default_keeps_the_defaulters_debt_and_lowers_its_grantors() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 300 * T, 1_000);
+    stake(&mut p, BOB, 500 * T);
+    as_caller(BOB);
+    assert_eq!(p.draw(300 * T), Ok(()));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T));
+    set_now(31 * D + 180 * D);
+    as_caller(DAVE);
+    let bob_calls = mock::stake_calls(id(BOB));
+    assert_eq!(p.declare_default(id(BOB)), Ok(()));
+    assert_eq!(p.own_capital(id(BOB)), own(500 * T, 0, 300 * T, 200 * T));
+    assert_eq!(mock::stake_calls(id(BOB)), bob_calls, "unchanged: no call");
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(700 * T), "the write-off lowers the grantor at once");
+    books(&p);
+}
+
+/// Weight: a member without stake (own capital 0 before and after) who draws
+/// and repays calls the graph for nothing, and emits only its own events;
+/// nor does a member whose debt already exceeds its stake. The graph hears
+/// of it again only once its own capital is above 0.
+#[ink::test]
+fn a_member_without_own_capital_who_draws_calls_the_graph_for_nothing() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 300 * T, 1_000);
+    as_caller(BOB);
+    let n = events();
+    assert_eq!(p.draw(100 * T), Ok(()));
+    assert_eq!(events(), n + 1, "Drawn only");
+    assert_eq!(p.repay(50 * T), Ok(50 * T));
+    assert_eq!(p.draw(50 * T), Ok(()));
+    assert_eq!(mock::stake_calls(id(BOB)), 0);
+    assert_eq!(mock::reported_stake(id(BOB)), None);
+    assert_eq!(p.own_capital(id(BOB)), own(0, 100 * T, 0, 0));
+    // 50 staked against 100 owed: still no own capital, no call.
+    stake(&mut p, BOB, 50 * T);
+    as_caller(BOB);
+    assert_eq!(p.draw(50 * T), Ok(()));
+    assert_eq!(p.repay(100 * T), Ok(100 * T));
+    assert_eq!(mock::stake_calls(id(BOB)), 0);
+    assert_eq!(p.repay(50 * T), Ok(50 * T));
+    assert_eq!((mock::stake_calls(id(BOB)), mock::reported_stake(id(BOB))), (1, Some(50 * T)));
+    books(&p);
+}
+
+/// A report that lowers own capital must reach the graph: a draw the graph
+/// cannot hear of is refused. A repayment only raises it and is never
+/// blocked: it goes through and the graph keeps the lower value, until
+/// anyone calls `report_own_capital`.
+#[ink::test]
+fn a_repayment_is_never_blocked_by_the_graph_and_anyone_brings_the_report_current() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 400 * T, 1_000);
+    stake(&mut p, BOB, 500 * T);
+    as_caller(BOB);
+    assert_eq!(p.draw(300 * T), Ok(()));
+    mock::refuse_stake_reports(Some(tg::Error::NotWired));
+    assert_eq!(p.draw(T), Err(Error::TrustGraph(tg::Error::NotWired)));
+    // On chain the refusal reverts the payment too; the off-chain ledger does not.
+    mock::transfer(id(BOB), pool_id(), T);
+    assert_eq!(p.borrower(id(BOB)).unwrap().principal, 300 * T);
+    assert_eq!(p.own_capital(id(BOB)), own(500 * T, 300 * T, 0, 200 * T));
+    assert_eq!(p.repay(300 * T), Ok(300 * T));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T), "the graph keeps the lower value");
+    assert_eq!(p.own_capital(id(BOB)), own(500 * T, 0, 0, 200 * T));
+    books(&p);
+    assert_eq!(p.report_own_capital(id(BOB)), Err(Error::TrustGraph(tg::Error::NotWired)));
+    mock::refuse_stake_reports(None);
+    as_caller(DAVE);
+    let n = events();
+    assert_eq!(p.report_own_capital(id(BOB)), Ok(500 * T));
+    assert_eq!(events(), n + 1);
+    assert_eq!(mock::reported_stake(id(BOB)), Some(500 * T));
+    // Interest a grantor earns reaches the graph the same way.
+    as_caller(BOB);
+    assert_eq!(p.draw(100 * T), Ok(()));
+    set_now(30 * D + 365 * D);
+    let owed = p.outstanding(id(BOB)).unwrap();
+    assert_eq!(p.repay(owed), Ok(owed));
+    let alice = p.own_capital(id(ALICE));
+    assert!(alice.reported < alice.own_capital, "interest earned is not reported by the borrower's repayment");
+    assert_eq!(p.report_own_capital(id(ALICE)), Ok(alice.own_capital));
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(alice.own_capital));
+    books(&p);
 }
 
 /// SPEC §2 (v2): while a warning is open — from the pool or from an overdue
@@ -204,7 +446,12 @@ fn a_warned_member_may_not_draw_or_receive_new_lines() {
     stake(&mut p, EVE, 100 * T);
     as_caller(EVE);
     assert_eq!(p.extend_credit(id(BOB), 10 * T, 500), Err(Error::OpenWarning { open: 1 }));
-    assert_eq!((p.borrower(id(BOB)).unwrap(), p.totals(), events()), (before.0, p.totals(), before.2 + 1), "only Eve's stake happened");
+    // Only Eve's stake happened (Staked, and her own capital reported).
+    assert_eq!(
+        (p.borrower(id(BOB)).unwrap(), p.totals(), events()),
+        (before.0, p.totals(), before.2 + 2),
+        "only Eve's stake happened"
+    );
     assert_eq!(p.line(id(EVE), id(BOB)), Ok(None));
     as_caller(BOB);
     assert_eq!(p.repay(10 * T), Ok(10 * T));
@@ -454,7 +701,7 @@ fn default_is_covered_by_insurance_only_partly_and_written_off_pro_rata() {
     set_now(since + 180 * D);
     let n = events();
     assert_eq!(p.declare_default(id(BOB)), Ok(()));
-    assert_eq!(events(), n + 1);
+    assert_eq!(events(), n + 3, "Defaulted, and Alice's and Eve's lower own capital reported");
     // Insurance pays 3/4 of its reserve to Alice and 1/4 to Eve.
     let (ca, ce) = (reserve * 3 / 4, reserve / 4);
     assert_eq!(a0 - p.grantor(id(ALICE)).stake, 300 * T - ca);
@@ -751,32 +998,43 @@ fn wiring_is_once_and_by_the_deployer_and_governance_spends_the_treasury() {
     check_books(&p, &[1, 2, 3]).unwrap();
 }
 
+/// One event per state change; a report of own capital to the trust graph
+/// is a change of its own (`OwnCapitalReported`), emitted only when the
+/// reported value changes.
 #[ink::test]
 fn every_state_change_emits_one_event() {
     let mut p = setup();
     let mut n = events();
-    let mut step = |f: &mut dyn FnMut(&mut CreditPool)| {
+    let mut step = |changes: usize, f: &mut dyn FnMut(&mut CreditPool)| {
         f(&mut p);
         let now = events();
-        assert_eq!(now, n + 1);
+        assert_eq!(now, n + changes);
         n = now;
     };
-    step(&mut |p| stake(p, ALICE, 100 * T));
-    step(&mut |p| line(p, ALICE, BOB, 50 * T, 100));
-    step(&mut |p| {
+    step(2, &mut |p| stake(p, ALICE, 100 * T));
+    step(1, &mut |p| line(p, ALICE, BOB, 50 * T, 100));
+    step(1, &mut |p| {
         as_caller(BOB);
         p.draw(10 * T).unwrap();
     });
-    step(&mut |p| {
+    step(1, &mut |p| {
         p.repay(10 * T).unwrap();
     });
-    step(&mut |p| {
+    step(1, &mut |p| {
         set_now(90 * D);
         as_caller(ALICE);
         p.extend_credit(id(BOB), 20 * T, 100).unwrap();
     });
-    step(&mut |p| {
+    step(2, &mut |p| {
         p.unstake(10 * T).unwrap();
+    });
+    step(2, &mut |p| stake(p, BOB, 30 * T));
+    step(2, &mut |p| {
+        as_caller(BOB);
+        p.draw(10 * T).unwrap();
+    });
+    step(2, &mut |p| {
+        p.repay(10 * T).unwrap();
     });
 }
 
@@ -883,7 +1141,12 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
         match *o {
             Op::Stake(a, x) => {
                 as_caller(a);
-                both(p.stake(u128::from(x) * T), m.stake(a, u128::from(x) * T, now))?
+                let r = p.stake(u128::from(x) * T);
+                let ok = r.is_ok();
+                both(r, m.stake(a, u128::from(x) * T, now))?;
+                if ok {
+                    reported_current(&p, a)?;
+                }
             }
             Op::Extend(g, b, x, r) => {
                 if g == b {
@@ -903,7 +1166,12 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
             Op::Draw(b, x) => {
                 as_caller(b);
                 let before = p.borrower(id(b)).map_err(|e| format!("{e:?}"))?.principal;
-                both(p.draw(u128::from(x) * T), m.draw(b, u128::from(x) * T, now))?;
+                let r = p.draw(u128::from(x) * T);
+                let ok = r.is_ok();
+                both(r, m.draw(b, u128::from(x) * T, now))?;
+                if ok {
+                    reported_current(&p, b)?;
+                }
                 let after = p.borrower(id(b)).map_err(|e| format!("{e:?}"))?;
                 if after.principal > before && after.principal > after.limit {
                     return Err(format!("borrower {b} drew past its limit: {after:?}"));
@@ -917,7 +1185,7 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
                 let a = p.repay(u128::from(x) * T);
                 let mb = m.repay(b, u128::from(x) * T, now);
                 match (&a, &mb) {
-                    (Ok(u), Ok(v)) if u == v => {}
+                    (Ok(u), Ok(v)) if u == v => reported_current(&p, b)?,
                     (Err(e), Err(f)) if *e == Error::from(*f) => {}
                     _ => return Err(format!("repay: contract {a:?} ≠ model {mb:?}")),
                 }
@@ -939,11 +1207,21 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
             }
             Op::Default(b) => {
                 as_caller(DAVE);
-                both(p.declare_default(id(b)), m.declare_default(b, now).map(|_| ()))?
+                let r = p.declare_default(id(b));
+                let ok = r.is_ok();
+                both(r, m.declare_default(b, now).map(|_| ()))?;
+                if ok {
+                    reported_current(&p, b)?;
+                }
             }
             Op::Unstake(g, x) => {
                 as_caller(g);
-                both(p.unstake(u128::from(x) * T), m.unstake(g, u128::from(x) * T, now))?
+                let r = p.unstake(u128::from(x) * T);
+                let ok = r.is_ok();
+                both(r, m.unstake(g, u128::from(x) * T, now))?;
+                if ok {
+                    reported_current(&p, g)?;
+                }
             }
         }
         steps += 1;
@@ -1138,7 +1416,8 @@ fn a_defaulted_term_loan_is_covered_by_insurance_first_then_written_off() {
     as_lm();
     let n = events();
     assert_eq!(p.loan_settle(7), Ok(4 * T), "insurance covers 4 of the 90 unreturned");
-    assert_eq!(events(), n + 1);
+    assert_eq!(events(), n + 2, "LoanSettled, and Carol's lower own capital reported");
+    assert_eq!(mock::reported_stake(id(CAROL)), Some(1_000 * T - 86 * T));
     let t = p.totals();
     assert_eq!((t.insurance, t.written_off, t.lent), (0, 86 * T, 0));
     assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T - 86 * T, "the creditor's stake bears the rest (the escrow pays it its claims)");
