@@ -185,6 +185,11 @@ mod trust_graph {
         /// Own capital in the pool (stake net of what it owes the pool), as
         /// the wired pool last reported it: what anchors by stake.
         pub own_capital: Balance,
+        /// Out-edges that count now (their `counts` flag).
+        pub counting_out: u32,
+        /// The member released its anchoring (`release_anchor`): its edges
+        /// stop counting whatever anchors it, until `resume_anchor`.
+        pub released: bool,
     }
 
     impl MemberInfo {
@@ -544,6 +549,12 @@ mod trust_graph {
                 return Err(Error::Blocked { target: to });
             }
             let mut f = self.member(from)?;
+            // A truster whose verification was voided is brought in line
+            // first, so that its new edge counts only if it should.
+            if f.verified && self.voided(&f) {
+                self.reanchor_record(from, f)?;
+                f = self.member(from)?;
+            }
             let mut t = self.member(to)?;
             // Cannot truncate: weight ≤ 800.
             let w = u16::try_from(weight).map_err(|_| Error::WeightOutOfRange { weight })?;
@@ -582,6 +593,12 @@ mod trust_graph {
             // counts as its truster's flag says (synced now, even while the
             // truster's other edges are still pending).
             let edge = Edge { weight: w, counts: f.anchored };
+            if previous.is_some_and(|e| e.counts) {
+                f.counting_out = dec(f.counting_out)?;
+            }
+            if edge.counts {
+                f.counting_out = inc(f.counting_out)?;
+            }
             let before = shares(previous, reverse);
             let after = shares(Some(edge), reverse);
             shift(&mut f, before.0, after.0)?;
@@ -653,6 +670,9 @@ mod trust_graph {
             let reverse = self.weights.get((to, from));
             f.out_degree = dec(f.out_degree)?;
             t.in_degree = dec(t.in_degree)?;
+            if old.counts {
+                f.counting_out = dec(f.counting_out)?;
+            }
             let before = shares(Some(old), reverse);
             let after = shares(None, reverse);
             shift(&mut f, before.0, after.0)?;
@@ -668,7 +688,7 @@ mod trust_graph {
         /// Whether a member with record `m` is anchored now, by the rule
         /// (not its stored flag).
         fn anchored_now(&self, m: &MemberInfo) -> bool {
-            self.anchored_if(m, self.verified_now(m))
+            !m.released && self.anchored_if(m, self.verified_now(m))
         }
 
         /// The anchoring rule for `m`, taking `verified` as given.
@@ -687,8 +707,27 @@ mod trust_graph {
             if x.anchored {
                 !self.anchored_if(x, x.verified)
             } else {
-                x.anchor_pending > 0
+                x.counting_out > 0
             }
+        }
+
+        /// As [`Self::over_counts`], and also when `x` is anchored only by
+        /// a verification its verifier's revocation voided (`cache` holds
+        /// the revocation times read so far: one read per verifier).
+        fn over_counts_cached(&self, x: &MemberInfo, cache: &mut Vec<(AccountId, Option<Timestamp>)>) -> bool {
+            if self.over_counts(x) {
+                return true;
+            }
+            let (true, true, Some(v)) = (x.anchored, x.verified, x.verified_by) else { return false };
+            let at = match cache.iter().find(|(w, _)| *w == v) {
+                Some((_, at)) => *at,
+                None => {
+                    let at = self.revoked_at.get(v);
+                    cache.push((v, at));
+                    at
+                }
+            };
+            at.is_some_and(|at| x.verified_at <= at) && !self.anchored_if(x, false)
         }
 
         /// Whether `m`'s verification stands: it was verified and its
@@ -718,21 +757,8 @@ mod trust_graph {
         /// [`Self::reanchor`] with the member's record already read (and
         /// possibly changed: it is stored here).
         fn reanchor_record(&mut self, member: AccountId, mut m: MemberInfo) -> Result<bool> {
-            if m.verified && self.voided(&m) {
-                // Already out of `verified_count` and `live_by` (revocation).
-                m.verified = false;
-                m.verified_at = 0;
-                m.verified_by = None;
-            }
-            let now_anchored = self.anchored_now(&m);
-            let changed = now_anchored != m.anchored;
-            if changed {
-                m.anchored = now_anchored;
-                let outs = self.out_edges.get(member).unwrap_or_default();
-                m.anchor_pending = u32::try_from(outs.len()).map_err(|_| Error::Overflow)?;
-                self.pending.insert(member, &outs);
-                self.env().emit_event(AnchorChanged { member, anchored: now_anchored });
-            }
+            let changed = self.flip(member, &mut m)?;
+            let now_anchored = m.anchored;
             if m.anchor_pending > 0 {
                 self.sync_page(member, &mut m)?;
                 // A change synced in one page needs no second event.
@@ -744,14 +770,38 @@ mod trust_graph {
             Ok(now_anchored)
         }
 
+        /// Sets `m`'s anchored flag to the rule now; when it changes, lists
+        /// every out-edge as pending (none synced yet). Returns whether it
+        /// changed. The caller stores `m`.
+        fn flip(&mut self, member: AccountId, m: &mut MemberInfo) -> Result<bool> {
+            if m.verified && self.voided(m) {
+                // Already out of `verified_count` and `live_by` (revocation).
+                m.verified = false;
+                m.verified_at = 0;
+                m.verified_by = None;
+            }
+            let now_anchored = self.anchored_now(m);
+            if now_anchored == m.anchored {
+                return Ok(false);
+            }
+            m.anchored = now_anchored;
+            let outs = self.out_edges.get(member).unwrap_or_default();
+            m.anchor_pending = u32::try_from(outs.len()).map_err(|_| Error::Overflow)?;
+            if outs.is_empty() {
+                self.pending.remove(member);
+            } else {
+                self.pending.insert(member, &outs);
+            }
+            self.env().emit_event(AnchorChanged { member, anchored: now_anchored });
+            Ok(true)
+        }
+
         /// Syncs up to [`ANCHOR_PAGE`] of `member`'s pending out-edges with
         /// its anchored flag (`m` is its record, stored by the caller).
         fn sync_page(&mut self, member: AccountId, m: &mut MemberInfo) -> Result<()> {
             let mut list = self.pending.get(member).unwrap_or_default();
-            let mut done = 0;
-            while done < ANCHOR_PAGE {
+            for _ in 0..ANCHOR_PAGE {
                 let Some(x) = list.pop() else { break };
-                done += 1;
                 // Revoked since, or already synced (re-set after the change).
                 let Some(mut e) = self.weights.get((member, x)) else { continue };
                 if e.counts == m.anchored {
@@ -762,6 +812,7 @@ mod trust_graph {
                 let before = shares(Some(e), reverse);
                 e.counts = m.anchored;
                 let after = shares(Some(e), reverse);
+                m.counting_out = if e.counts { inc(m.counting_out)? } else { dec(m.counting_out)? };
                 shift(m, before.0, after.0)?;
                 shift(&mut xm, before.1, after.1)?;
                 self.weights.insert((member, x), &e);
@@ -790,33 +841,103 @@ mod trust_graph {
             self.reanchor(member)
         }
 
-        /// The wired pool reports `member`'s stake (after every stake,
-        /// unstake or loss); it may anchor the member or end its anchoring.
-        /// A stake of an account that is not a member is kept for when it
-        /// registers.
+        /// The wired pool reports `member`'s own capital after a change the
+        /// member made (stake, unstake, a draw, a repayment, a line, a term
+        /// loan); it may anchor the member or end its anchoring. Capital of
+        /// an account that is not a member is kept for when it registers.
+        ///
+        /// Drain before drop: a change that would end the anchoring of a
+        /// member whose edges still count is refused
+        /// ([`Error::AnchorNotReleased`], the pool's message reverts) — the
+        /// member first calls `release_anchor` until none counts, so the
+        /// capital that anchored it cannot move on (and anchor someone
+        /// else) while its trust still counts.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`] unless called by the wired credit pool;
+        /// [`Error::NotWired`], [`Error::AnchorNotReleased`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn stake_changed(&mut self, member: AccountId, stake: Balance) -> Result<()> {
+            self.capital_report(member, stake, true)
+        }
+
+        /// The wired pool reports `member`'s own capital lowered by a loss
+        /// it did not choose (its stake written off for a borrower's
+        /// default, a defaulted debt). Never refused for the member's
+        /// edges, and it syncs none of them (a default may touch many
+        /// grantors): the ones that stop counting are synced by later
+        /// `refresh_anchor` calls, and until then every score they feed is
+        /// provisional.
         ///
         /// # Errors
         /// [`Error::Unauthorized`] unless called by the wired credit pool;
         /// [`Error::NotWired`], [`Error::Overflow`].
         #[ink(message)]
-        pub fn stake_changed(&mut self, member: AccountId, stake: Balance) -> Result<()> {
+        pub fn capital_lost(&mut self, member: AccountId, stake: Balance) -> Result<()> {
+            self.capital_report(member, stake, false)
+        }
+
+        fn capital_report(&mut self, member: AccountId, stake: Balance, voluntary: bool) -> Result<()> {
             let caller = self.env().caller();
             let w = self.wiring.ok_or(Error::NotWired)?;
             if caller != w.credit_pool {
                 return Err(Error::Unauthorized { caller });
             }
-            self.env().emit_event(StakeReported { member, stake });
             match self.members.get(member) {
                 Some(mut m) => {
+                    let lower = stake < m.own_capital;
                     m.own_capital = stake;
-                    self.reanchor_record(member, m)?;
+                    if voluntary && lower && m.counting_out > 0 && !self.anchored_now(&m) {
+                        return Err(Error::AnchorNotReleased { counting: m.counting_out });
+                    }
+                    self.env().emit_event(StakeReported { member, stake });
+                    if voluntary {
+                        self.reanchor_record(member, m)?;
+                    } else {
+                        self.flip(member, &mut m)?;
+                        self.members.insert(member, &m);
+                    }
                 }
-                None if stake == 0 => self.stakes.remove(member),
                 None => {
-                    self.stakes.insert(member, &stake);
+                    self.env().emit_event(StakeReported { member, stake });
+                    if stake == 0 {
+                        self.stakes.remove(member);
+                    } else {
+                        self.stakes.insert(member, &stake);
+                    }
                 }
             }
             Ok(())
+        }
+
+        /// The caller releases its anchoring: its edges stop counting (a
+        /// page of [`ANCHOR_PAGE`] now, the rest on `refresh_anchor`, or on
+        /// calling this again) whatever anchors it, until `resume_anchor`.
+        /// Needed before moving the capital that anchors it (drain before
+        /// drop). Returns the edges still counting.
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn release_anchor(&mut self) -> Result<u32> {
+            let member = self.env().caller();
+            let mut m = self.member(member)?;
+            m.released = true;
+            self.reanchor_record(member, m)?;
+            Ok(self.member(member)?.counting_out)
+        }
+
+        /// The caller lifts its release: it is anchored again if the rule
+        /// says so (its edges start counting, a page at a time).
+        ///
+        /// # Errors
+        /// [`Error::NotMember`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn resume_anchor(&mut self) -> Result<bool> {
+            let member = self.env().caller();
+            let mut m = self.member(member)?;
+            m.released = false;
+            self.reanchor_record(member, m)
         }
 
         /// The caller, an anchored member, vouches for `member` (once per pair).
@@ -832,8 +953,9 @@ mod trust_graph {
             if voucher == member {
                 return Err(Error::SelfTrust);
             }
-            // A vouch costs what trust costs: free accounts cannot vouch.
-            if !v.anchored {
+            // A vouch costs what trust costs: free accounts cannot vouch (by
+            // the rule now: a voided verification or a stale flag does not do).
+            if !v.anchored || !self.anchored_now(&v) {
                 return Err(Error::NotAnchored);
             }
             if self.vouched.contains((voucher, member)) {
@@ -853,7 +975,10 @@ mod trust_graph {
         #[ink(message)]
         pub fn verify(&mut self, member: AccountId) -> Result<()> {
             let verifier = self.env().caller();
-            if !self.verifiers.contains(verifier) {
+            // Not appointed, or revoked in this very block (a verification
+            // stamped at its revocation time would be void on arrival).
+            let now = self.env().block_timestamp();
+            if !self.verifiers.contains(verifier) || self.revoked_at.get(verifier).is_some_and(|at| at >= now) {
                 return Err(Error::NotVerifier);
             }
             let mut m = self.member(member)?;
@@ -1173,11 +1298,12 @@ mod trust_graph {
             let ins = self.in_edges.get(member).unwrap_or_default();
             // A member whose anchoring changed and whose edges are not all
             // synced yet makes the scores it feeds provisional.
-            let mut stale_by = self.over_counts(&m).then_some(member);
+            let mut cache = Vec::new();
+            let mut stale_by = self.over_counts_cached(&m, &mut cache).then_some(member);
             let mut trusters = Vec::with_capacity(ins.len());
             for (x, w) in ins {
                 let Some(i) = self.members.get(x) else { continue };
-                if stale_by.is_none() && self.over_counts(&i) {
+                if stale_by.is_none() && self.over_counts_cached(&i, &mut cache) {
                     stale_by = Some(x);
                 }
                 // Only anchored trusters' edges count (SPEC §2, v2).

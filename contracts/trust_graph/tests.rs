@@ -80,6 +80,7 @@ fn assert_invariants(g: &TrustGraph) {
         let outs = g.edges_out(v);
         assert_eq!(m.in_degree as usize, ins.len());
         assert_eq!(m.out_degree as usize, outs.len());
+        assert_eq!(m.counting_out as usize, outs.iter().filter(|(x, _)| g.edge(v, *x).is_some_and(|e| e.counts)).count());
         let counts = |x: AccountId, y: AccountId| g.edge(x, y).is_some_and(|e| e.counts);
         // An edge counts iff its truster is anchored, unless the truster
         // still has edges to sync after a change.
@@ -609,8 +610,10 @@ fn unanchored_accounts_change_nobodys_score() {
         g.stake_changed(s0, 100 * ONE_TOKEN).unwrap();
         assert_eq!(g.direct_trust(target), Ok(dt0 + 700), "case {case}");
         assert_invariants(&g);
-        g.stake_changed(s0, 100 * ONE_TOKEN - 1).unwrap();
+        // Its stake goes (a loss it did not choose: no drain first).
+        g.capital_lost(s0, 100 * ONE_TOKEN - 1).unwrap();
         assert!(!g.member_info(s0).unwrap().anchored);
+        g.refresh_anchor(s0).unwrap();
         assert_eq!(snapshot(&g, &honest), before, "case {case}: un-anchoring restores every score");
         assert_invariants(&g);
     }
@@ -665,9 +668,18 @@ fn stake_and_age_anchor_a_member_and_anyone_may_refresh_it() {
     assert_eq!(g.direct_trust(b), Ok(800));
     assert_eq!(g.refresh_anchor(a), Ok(true));
     assert_eq!(events(), before + 1, "no change, no event");
-    // Unstaking below the minimum ends the anchoring at once.
+    // Unstaking below the minimum while its edge counts is refused (drain
+    // before drop); released, the edge stops counting and the unstake goes.
+    as_caller(pool());
+    assert_eq!(g.stake_changed(a, 99 * ONE_TOKEN), Err(Error::AnchorNotReleased { counting: 1 }));
+    assert_eq!((g.reported_stake(a), g.direct_trust(b)), (100 * ONE_TOKEN, Ok(800)), "refused: nothing changed");
+    as_caller(a);
+    assert_eq!(g.release_anchor(), Ok(0));
+    assert_eq!(g.direct_trust(b), Ok(0));
     as_caller(pool());
     g.stake_changed(a, 99 * ONE_TOKEN).unwrap();
+    as_caller(a);
+    assert_eq!(g.resume_anchor(), Ok(false), "no longer anchored by its capital");
     assert_eq!(g.direct_trust(b), Ok(0));
     assert_eq!(g.refresh_anchor(AccountId::from([0x55; 32])), Err(Error::NotMember(AccountId::from([0x55; 32]))));
     // A stake reported before registering anchors at registration (no age here).
@@ -842,6 +854,7 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_else() {
         as_caller(who);
         let n = events();
         assert_eq!(g.stake_changed(b, 0), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(g.capital_lost(b, 0), Err(Error::Unauthorized { caller: who }));
         assert_eq!(events(), n, "{who:?}");
     }
     for who in [b, gov(), pool(), stranger] {
@@ -881,11 +894,16 @@ fn an_anchoring_change_syncs_its_edges_a_page_at_a_time() {
         g.set_trust(*t, 300).unwrap();
     }
     assert!(targets.iter().all(|t| g.direct_trust(*t) == Ok(300)));
-    // The stake goes: the anchoring ends; one page stops counting now.
+    // The stake goes by a loss (a write-off): the anchoring ends, nothing
+    // is synced inside the loss; a refresh syncs one page.
     as_caller(pool());
-    g.stake_changed(x, 0).unwrap();
+    g.capital_lost(x, 0).unwrap();
     let m = g.member_info(x).unwrap();
     assert!(!m.anchored);
+    assert_eq!((m.anchor_pending, m.counting_out), (n, n));
+    as_caller(acc().frank);
+    g.refresh_anchor(x).unwrap();
+    let m = g.member_info(x).unwrap();
     assert_eq!(m.anchor_pending, n - u32::try_from(ANCHOR_PAGE).unwrap());
     let synced = targets.iter().filter(|t| g.direct_trust(**t) == Ok(0)).count();
     assert_eq!(synced, ANCHOR_PAGE);
@@ -930,7 +948,7 @@ fn a_flip_back_during_a_pending_flip_ends_consistent() {
         g.set_trust(*t, 200).unwrap();
     }
     as_caller(pool());
-    g.stake_changed(x, 0).unwrap();
+    g.capital_lost(x, 0).unwrap();
     as_caller(x);
     // Meanwhile: a new edge (counts as the flag says: not) and a revoked one.
     let late = many(10_000);
@@ -1094,5 +1112,102 @@ fn unanchored_trusters_fill_at_most_their_share_of_the_in_degree() {
     assert_eq!(g.set_trust(target, 800), Ok(()));
     let m = g.member_info(target).unwrap();
     assert_eq!((m.in_degree, m.trusters, m.direct_trust), (UNANCHORED_IN_CAP + 1, 1, 300));
+    assert_invariants(&g);
+}
+
+/// Drain before drop (SPEC §2, v2; outside review H1/H2): the capital that
+/// anchors a member cannot move on — to anchor someone else — while the
+/// member's trust still counts. A voluntary change that would end the
+/// anchoring is refused until `release_anchor` has made every edge stop
+/// counting; meanwhile the scores those edges feed are provisional.
+#[ink::test]
+fn anchoring_capital_cannot_leave_while_its_trust_counts() {
+    let mut g = setup();
+    let x = acc().alice;
+    let n = u32::try_from(ANCHOR_PAGE).unwrap() + 5;
+    let targets: Vec<AccountId> = (0..n).map(many).collect();
+    for t in &targets {
+        as_caller(*t);
+        g.register().unwrap();
+        as_caller(x);
+        g.set_trust(*t, 250).unwrap();
+    }
+    as_caller(pool());
+    let before = (g.member_info(x), events());
+    assert_eq!(g.stake_changed(x, 99 * ONE_TOKEN), Err(Error::AnchorNotReleased { counting: n }));
+    assert_eq!((g.member_info(x), events()), before, "refused: nothing changed");
+    // More capital is always fine.
+    assert_eq!(g.stake_changed(x, 300 * ONE_TOKEN), Ok(()));
+    as_caller(x);
+    assert_eq!(g.release_anchor(), Ok(5), "one page now");
+    assert_eq!(g.score(targets[0]).unwrap().stale_by.or(g.score(targets[n as usize - 1]).unwrap().stale_by), Some(x));
+    as_caller(pool());
+    assert_eq!(g.stake_changed(x, 0), Err(Error::AnchorNotReleased { counting: 5 }));
+    as_caller(x);
+    assert_eq!(g.release_anchor(), Ok(0));
+    assert!(targets.iter().all(|t| g.direct_trust(*t) == Ok(0) && g.score(*t).unwrap().stale_by.is_none()));
+    as_caller(pool());
+    assert_eq!(g.stake_changed(x, 0), Ok(()));
+    // New trust from a released member does not count either.
+    as_caller(x);
+    g.set_trust(acc().bob, 600).unwrap();
+    assert_eq!(g.edge(x, acc().bob).map(|e| e.counts), Some(false));
+    assert_invariants(&g);
+}
+
+/// A verifier revoked and re-appointed in one block cannot verify in that
+/// block (its verification would be void on arrival yet counted).
+#[ink::test]
+fn a_verifier_revoked_in_this_block_cannot_verify_in_it() {
+    as_caller(acc().alice);
+    set_now(1_000);
+    let v = acc().frank;
+    let mut g = TrustGraph::with_config(Params::default(), vec![v]).unwrap();
+    g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    as_caller(acc().bob);
+    g.register().unwrap();
+    as_caller(gov());
+    g.revoke_verifier(v).unwrap();
+    g.set_verifier(v, true).unwrap();
+    as_caller(v);
+    assert_eq!(g.verify(acc().bob), Err(Error::NotVerifier));
+    assert_eq!(g.verified_count(), 0);
+    set_now(2_000);
+    assert_eq!(g.verify(acc().bob), Ok(()));
+    assert_eq!((g.verified_count(), g.is_verified(acc().bob)), (1, true));
+}
+
+/// A truster anchored only by a verification its verifier's revocation
+/// voided, not refreshed yet, makes the scores it feeds provisional.
+#[ink::test]
+fn an_unrefreshed_voided_verification_makes_scores_provisional() {
+    as_caller(acc().alice);
+    set_now(1_000);
+    let v = acc().frank;
+    let mut g = TrustGraph::with_config(Params::default(), vec![v]).unwrap();
+    g.wire(Wiring { governance: gov(), credit_pool: pool(), loan_manager: loans() }).unwrap();
+    let (a, b) = (acc().alice, acc().bob);
+    for p in [a, b] {
+        as_caller(p);
+        g.register().unwrap();
+    }
+    as_caller(v);
+    g.verify(a).unwrap();
+    as_caller(a);
+    g.set_trust(b, 800).unwrap();
+    assert_eq!(g.score(b).unwrap().stale_by, None);
+    set_now(2_000);
+    as_caller(gov());
+    g.revoke_verifier(v).unwrap();
+    assert_eq!(g.score(b).unwrap().stale_by, Some(a));
+    // a may not vouch on its void verification; a new edge of a's does not count.
+    as_caller(a);
+    assert_eq!(g.vouch(b), Err(Error::NotAnchored));
+    as_caller(acc().charlie);
+    g.register().unwrap();
+    as_caller(a);
+    g.set_trust(acc().charlie, 500).unwrap();
+    assert_eq!(g.direct_trust(acc().charlie), Ok(0));
+    assert_eq!((g.score(b).unwrap().stale_by, g.direct_trust(b)), (None, Ok(0)), "a was refreshed by its own set_trust");
     assert_invariants(&g);
 }

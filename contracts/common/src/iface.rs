@@ -126,6 +126,11 @@ pub mod trust_graph {
         /// The target already receives `cap` edges that do not count (from
         /// unanchored trusters): an unanchored member may not add another.
         UnanchoredInDegreeCap { cap: u32 },
+        /// The change would end the member's anchoring while some of its
+        /// edges still count: it must first `release_anchor` (its edges
+        /// stop counting, a page per call) — so the capital that anchored
+        /// it cannot move on while its trust still counts.
+        AnchorNotReleased { counting: u32 },
     }
 
     /// A reputation event a wired pool or loan manager reports.
@@ -235,6 +240,13 @@ pub mod trust_graph {
     /// which may anchor the member or end its anchoring.
     pub fn stake_changed(graph: AccountId, member: AccountId, stake: Balance) -> Result<Result<(), Error>, CallFailed> {
         invoke(graph, ink::selector_bytes!("stake_changed"), (member, stake))
+    }
+
+    /// `capital_lost(member, stake)`: own capital lowered by a loss the
+    /// member did not choose (a write-off); never refused for its edges,
+    /// which stop counting page by page on later `refresh_anchor` calls.
+    pub fn capital_lost(graph: AccountId, member: AccountId, stake: Balance) -> Result<Result<(), Error>, CallFailed> {
+        invoke(graph, ink::selector_bytes!("capital_lost"), (member, stake))
     }
 
     /// `verified_count()`: verified members now (governance's electorate).
