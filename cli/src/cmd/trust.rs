@@ -91,6 +91,12 @@ pub enum TrustCmd {
         /// The member (default: the signer).
         member: Option<String>,
     },
+    /// Release the signer's anchoring: its trust stops counting (all its
+    /// edges, 32 per transaction) — needed before moving the capital that
+    /// anchors it (unstake, draw, a new line).
+    Release,
+    /// Lift the signer's release: its trust counts again if it is anchored.
+    Resume,
     /// After governance revoked a verifier: refresh every member whose
     /// verification it voided, so their trust stops counting (anyone).
     Sweep {
@@ -319,6 +325,37 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
                 what.push_str(&format!(" (its edges synced in {rounds} transactions)"));
             }
             emit(g, out, &TxReport::new(what, None, tx))
+        }
+        TrustCmd::Release => {
+            let s = Session::open(g).await?;
+            let me = s.me().to_string();
+            let t = s.contract(TRUST)?;
+            let mut tx = s.submit(g, TRUST, "release_anchor", &[]).await?;
+            let mut rounds = 1u32;
+            let counting = |v: &Value| val::some(v).and_then(|i| uint_field(i, "counting_out")).unwrap_or(0);
+            while counting(&s.query(&t, "member_info", &[me.clone()]).await?) > 0 {
+                if rounds >= 64 {
+                    return Err(CliError::Other(format!("{me}'s edges still count after {rounds} transactions; run `dcu trust release` again")));
+                }
+                tx = s.submit(g, TRUST, "release_anchor", &[]).await?;
+                rounds += 1;
+            }
+            let summary = format!("{me} released its anchoring: none of its trust counts now ({rounds} transaction(s)); its capital may move, and `dcu trust resume` lifts the release");
+            emit(g, out, &TxReport::new(summary, None, tx))
+        }
+        TrustCmd::Resume => {
+            let s = Session::open(g).await?;
+            let me = s.me().to_string();
+            let t = s.contract(TRUST)?;
+            let anchored = val::boolean(&s.query(&t, "resume_anchor", &[]).await?).unwrap_or(false);
+            let tx = s.submit(g, TRUST, "resume_anchor", &[]).await?;
+            let (tx, _) = if anchored { sync_anchor(g, &s, &me).await? } else { (tx, 1) };
+            let summary = if anchored {
+                format!("{me} lifted its release: it is anchored and its trust counts again")
+            } else {
+                format!("{me} lifted its release; it is not anchored (verification, or the minimum own capital and membership age, anchor it)")
+            };
+            emit(g, out, &TxReport::new(summary, None, tx))
         }
         TrustCmd::Sweep { verifier } => {
             let v = parse_account(verifier)?.to_string();
