@@ -12,17 +12,41 @@
 //! - `extend_credit` creates or raises a line (needs the trust edge grantor →
 //!   borrower in `trust_graph`, read cross-contract), lowers or closes it
 //!   (not before the line's lock-out ends, never below what is drawn).
-//! - `draw`: lowest rate first, oldest line first on ties.
+//! - `draw(amount, max_rate_bps)`: lowest rate first, oldest line first on
+//!   ties; refused as a whole if any part would be lent above `max_rate_bps`
+//!   (v2), so a rate raised in front of a pending draw gains nothing.
 //! - Interest: none for the grace period after a draw on an empty line, then
 //!   simple daily interest `principal · rate / 365` per line, in whole days.
+//!   (v2) One grace per window: a draw on an empty line starts a new grace
+//!   only if the line was never drawn or has been empty for at least the
+//!   grace period; otherwise interest runs from the draw.
+//! - (v2) A line is at least MIN_LINE: a new or lowered non-zero limit below
+//!   it is refused. A borrower may `decline_line(grantor)`: an unused line
+//!   (nothing drawn or reserved) closes at once, whatever its lock-out, and
+//!   the grantor may not extend credit to it again until the borrower calls
+//!   `accept_lines_from(grantor)`. So nobody fills a member's line cap with
+//!   dust it cannot remove.
 //! - `repay`: interest first, then principal, highest rate first. Of the
 //!   interest, the protocol fee goes to the treasury and the insurance share
 //!   to the insurance reserve; the rest is added to the grantor's stake.
 //! - `mark_overdue` (anyone, once unpaid interest is `overdue_ms` old) records
 //!   a warning in the trust graph; `declare_default` (anyone, after
-//!   `default_ms`) closes the borrower's lines: insurance covers the grantors'
-//!   losses pro rata up to its balance, the rest is written off their stakes,
-//!   and the default is recorded in the trust graph.
+//!   `default_ms`) closes the borrower's lines: insurance co-insures the
+//!   grantors' losses, the rest is written off their stakes, and the default
+//!   is recorded in the trust graph.
+//!
+//! ## Co-insurance (SPEC §3, v2)
+//! Insurance is not a honeypot. Principal is *insured* only if it was drawn
+//! at least COVER_MIN_AGE after its line was created or last raised (each
+//! line keeps `raised_at` and its `insured` part; repayments reduce the
+//! uninsured part first). A default pays each grantor at most COVER_SHARE
+//! of its insured loss, and all of them together at most
+//! COVER_MAX_RESERVE_SHARE of the reserve, pro rata, rounded down. A term
+//! loan is insured only if every line of its path was that old when it was
+//! disbursed (kept in its `LoanHold`); its settlement (`loan_settle`, the
+//! pool decides the cover) follows the same two caps. A grantor lending to
+//! its own throwaway borrower therefore loses at least half of it, and no
+//! single default empties the reserve.
 //!
 //! The accounting is `dcu_common::pool` (pure functions, shared with an
 //! in-memory model that the property tests compare this contract against).
@@ -31,7 +55,8 @@
 //! - tokens held = Σ (stake − lent) + insurance + treasury, to the unit, so
 //!   tokens held + outstanding principal = Σ stake + insurance + treasury;
 //! - per grantor: lent = Σ principal, allocated = Σ limits of its lines,
-//!   lent ≤ stake; per line: principal ≤ limit; per borrower: principal ≤
+//!   lent ≤ stake; per line: principal ≤ limit, insured ≤ principal (v2);
+//!   per borrower: principal ≤
 //!   its credit limit and MAX_CREDIT at the time of each draw;
 //! - `totals()` equals the sums over all grantors.
 //!
@@ -82,13 +107,14 @@
 //!
 //! ## Access
 //! - `wire`: the deployer, once.
+//! - `decline_line`, `accept_lines_from`: the borrower, for its own lines.
 //! - `loan_open`, `loan_return`, `loan_settle`: the wired loan manager only.
 //! - `set_params`, `set_paused`, `spend_treasury`: the wired governance only.
 //! - `report_own_capital`: anyone (it reports only the truth).
 //! - Pausing stops `stake`, new or raised lines and `draw`; `repay`,
-//!   `unstake`, lowering lines, `mark_overdue`, `declare_default` and
-//!   `report_own_capital` always work, so a pause never blocks a repayment
-//!   or locks anyone's free stake.
+//!   `unstake`, lowering lines, declining and accepting lines,
+//!   `mark_overdue`, `declare_default` and `report_own_capital` always work,
+//!   so a pause never blocks a repayment or locks anyone's free stake.
 //!
 //! ## Caps
 //! At most [`MAX_LINES_PER_BORROWER`] lines to one borrower and
@@ -140,6 +166,9 @@ mod credit_pool {
         pub path: Vec<AccountId>,
         /// Principal lent and not yet returned or settled; reserved on every line of the path.
         pub principal: Balance,
+        /// Every line of the path was at least COVER_MIN_AGE old (since created
+        /// or last raised) at disbursement: insurance may co-insure its default.
+        pub insured: bool,
     }
 
     /// What the pool knows of a member as a debtor, for its own capital
@@ -269,6 +298,11 @@ mod credit_pool {
         pub locked_until: Timestamp,
         /// Since when interest has been owed (0: none).
         pub interest_since: Timestamp,
+        /// The insured part of the principal (drawn once the line was COVER_MIN_AGE old).
+        pub insured: Balance,
+        /// Draws from this time (ms) on are insured: the line's creation or
+        /// latest raise + COVER_MIN_AGE.
+        pub insured_from: Timestamp,
     }
 
     /// A borrower's position.
@@ -326,6 +360,9 @@ mod credit_pool {
         holds: Mapping<u64, LoanHold>,
         /// Members' debts to the pool and their last reported own capital.
         anchors: Mapping<AccountId, Anchor>,
+        /// (borrower, grantor): the borrower declined the grantor's lines;
+        /// no new line from it until the borrower accepts them again (v2).
+        declined: Mapping<(AccountId, AccountId), ()>,
     }
 
     /// A grantor staked tokens.
@@ -386,6 +423,27 @@ mod credit_pool {
         pub borrower: AccountId,
     }
 
+    /// A borrower declined a grantor's line (closing it, if there was one)
+    /// and blocked the grantor from extending credit to it again.
+    #[ink(event)]
+    pub struct LineDeclined {
+        #[ink(topic)]
+        pub borrower: AccountId,
+        #[ink(topic)]
+        pub grantor: AccountId,
+        /// The limit of the line closed, `None` when there was none.
+        pub previous: Option<Balance>,
+    }
+
+    /// A borrower lifted its block on a grantor's lines.
+    #[ink(event)]
+    pub struct LinesAccepted {
+        #[ink(topic)]
+        pub borrower: AccountId,
+        #[ink(topic)]
+        pub grantor: AccountId,
+    }
+
     /// A borrower drew on its lines.
     #[ink(event)]
     pub struct Drawn {
@@ -444,6 +502,8 @@ mod credit_pool {
         pub amount: Balance,
         /// Lines on the path, each reserving the amount.
         pub hops: u32,
+        /// Whether insurance may co-insure its default (every line old enough).
+        pub insured: bool,
     }
 
     /// Principal of a term loan came back, with the fee and insurance share of its interest.
@@ -458,7 +518,8 @@ mod credit_pool {
         pub left: Balance,
     }
 
-    /// A defaulted term loan was settled: insurance covered part, the creditor's stake lost the rest.
+    /// A defaulted term loan was settled: insurance co-insured part (0 for an
+    /// uninsured loan), the creditor's stake lost the rest.
     #[ink(event)]
     pub struct LoanSettled {
         #[ink(topic)]
@@ -572,6 +633,15 @@ mod credit_pool {
         /// interest or an overdue term loan): no draws and no new or raised
         /// lines until its source clears them.
         OpenWarning { open: u32 },
+        /// Part of the draw would be lent at `rate_bps`, above the caller's
+        /// `max_rate_bps`: nothing was drawn.
+        RateAboveMax { rate_bps: u32, max_rate_bps: u32 },
+        /// A new or lowered line must be at least `min` (MIN_LINE), or 0 to close it.
+        BelowMinLine { min: Balance },
+        /// `borrower` declined this grantor's lines: no new line until it accepts them again.
+        Declined { borrower: AccountId },
+        /// The caller has not declined this grantor's lines.
+        NotDeclined,
     }
 
     impl From<PoolError> for Error {
@@ -589,6 +659,8 @@ mod credit_pool {
                 PoolError::NothingOwed => Error::NothingOwed,
                 PoolError::NotDue { since } => Error::NotDue { since },
                 PoolError::Overflow => Error::Overflow,
+                PoolError::RateAboveMax { rate_bps, max_rate_bps } => Error::RateAboveMax { rate_bps, max_rate_bps },
+                PoolError::BelowMinLine { min } => Error::BelowMinLine { min },
             }
         }
     }
@@ -699,6 +771,7 @@ mod credit_pool {
                 next_seq: 0,
                 holds: Mapping::default(),
                 anchors: Mapping::default(),
+                declined: Mapping::default(),
             }
         }
 
@@ -763,15 +836,18 @@ mod credit_pool {
 
         /// Sets the caller's line to `borrower` to `limit` at `rate_bps` a
         /// year: creates or raises it (needs the caller's trust edge to the
-        /// borrower; restarts the line's lock-out), lowers it (after the
-        /// lock-out, not below what is drawn) or, with `limit` 0, closes it.
+        /// borrower; restarts the line's lock-out and its cover age), lowers
+        /// it (after the lock-out, not below what is drawn) or, with `limit`
+        /// 0, closes it. A new or lowered non-zero limit is at least MIN_LINE.
         ///
         /// # Errors
-        /// [`Error::SelfCredit`], [`Error::Paused`] (creating or raising),
-        /// [`Error::NoTrustEdge`], [`Error::TooManyLines`],
+        /// [`Error::SelfCredit`], [`Error::Declined`] (a new line to a
+        /// borrower who declined the caller's), [`Error::Paused`] (creating
+        /// or raising), [`Error::NoTrustEdge`], [`Error::TooManyLines`],
         /// [`Error::InsufficientStake`], [`Error::LockedUntil`],
         /// [`Error::BelowDrawn`], [`Error::RateChangeWhileDrawn`],
-        /// [`Error::RateTooHigh`], [`Error::ZeroAmount`] (a new line of 0),
+        /// [`Error::RateTooHigh`], [`Error::BelowMinLine`],
+        /// [`Error::ZeroAmount`] (a new line of 0),
         /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn extend_credit(&mut self, borrower: AccountId, limit: Balance, rate_bps: u32) -> Result<()> {
@@ -790,23 +866,77 @@ mod credit_pool {
             self.set_line(grantor, borrower, 0, line.rate_bps)
         }
 
+        /// The caller, as a borrower, declines `grantor`'s credit (SPEC §3,
+        /// v2): `grantor`'s line to the caller, if there is one, closes at
+        /// once — whatever its lock-out, which protects the borrower — and
+        /// `grantor` may not extend credit to the caller again until the
+        /// caller calls [`Self::accept_lines_from`]. Only a line nothing is
+        /// drawn on, owed on or reserved on by a term loan can be declined.
+        /// Without a line, it only blocks. Works while paused.
+        ///
+        /// # Errors
+        /// [`Error::SelfCredit`], [`Error::BelowDrawn`] (the line is in
+        /// use), [`Error::Overflow`].
+        #[ink(message)]
+        pub fn decline_line(&mut self, grantor: AccountId) -> Result<()> {
+            let borrower = self.env().caller();
+            if grantor == borrower {
+                return Err(Error::SelfCredit);
+            }
+            let line = self.lines.get((grantor, borrower));
+            if let Some(l) = line {
+                let old = self.grantor_record(grantor);
+                let mut new = old;
+                acct::apply_decline(&l, &mut new)?;
+                let mut totals = with_grantor(self.totals, &old, &new)?;
+                totals.lines = totals.lines.checked_sub(1).ok_or(Error::Overflow)?;
+                self.totals = totals;
+                self.save_grantor(grantor, &new);
+                self.lines.remove((grantor, borrower));
+                unlist(&mut self.lines_to, borrower, grantor);
+                unlist(&mut self.lines_by, grantor, borrower);
+            }
+            self.declined.insert((borrower, grantor), &());
+            self.env().emit_event(LineDeclined { borrower, grantor, previous: line.map(|l| l.limit) });
+            Ok(())
+        }
+
+        /// The caller lifts its block on `grantor`'s lines (set by
+        /// [`Self::decline_line`]): `grantor` may extend credit to it again.
+        ///
+        /// # Errors
+        /// [`Error::NotDeclined`].
+        #[ink(message)]
+        pub fn accept_lines_from(&mut self, grantor: AccountId) -> Result<()> {
+            let borrower = self.env().caller();
+            if !self.declined.contains((borrower, grantor)) {
+                return Err(Error::NotDeclined);
+            }
+            self.declined.remove((borrower, grantor));
+            self.env().emit_event(LinesAccepted { borrower, grantor });
+            Ok(())
+        }
+
         // ---------------------------------------------------------------
         // Borrowers
         // ---------------------------------------------------------------
 
         /// Draws `amount` from the caller's lines, lowest rate first (oldest
-        /// first on ties), and pays it to the caller. Refused while the caller
-        /// has an open warning (SPEC §2, v2). The amount is the caller's debt:
-        /// its own capital falls by it (the trust graph hears it when that
-        /// changes the value, i.e. when the caller has own capital left).
+        /// first on ties), and pays it to the caller; refused as a whole if
+        /// any part would be lent above `max_rate_bps` a year (SPEC §3, v2).
+        /// Refused while the caller has an open warning (SPEC §2, v2). The
+        /// amount is the caller's debt: its own capital falls by it (the
+        /// trust graph hears it when that changes the value, i.e. when the
+        /// caller has own capital left). A part drawn on an empty line starts
+        /// a new grace only if that line has been empty for the grace period.
         ///
         /// # Errors
         /// [`Error::Paused`], [`Error::OpenWarning`], [`Error::ZeroAmount`],
-        /// [`Error::InsufficientCredit`], [`Error::Token`],
-        /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`],
-        /// [`Error::Overflow`].
+        /// [`Error::InsufficientCredit`], [`Error::RateAboveMax`],
+        /// [`Error::Token`], [`Error::TrustGraph`],
+        /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
-        pub fn draw(&mut self, amount: Balance) -> Result<()> {
+        pub fn draw(&mut self, amount: Balance, max_rate_bps: u32) -> Result<()> {
             self.ensure_active()?;
             let borrower = self.env().caller();
             self.ensure_no_warning(borrower)?;
@@ -815,11 +945,11 @@ mod credit_pool {
             let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
             let views: Vec<(u32, u64, Balance)> =
                 loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, acct::headroom(&r.line, &r.after))).collect();
-            let plan = acct::plan_draw(&views, amount, limit.saturating_sub(principal))?;
+            let plan = acct::plan_draw(&views, amount, limit.saturating_sub(principal), max_rate_bps)?;
             let mut parts = Vec::new();
             for (i, part) in plan {
                 let r = loaded.rows.get_mut(i).ok_or(Error::Overflow)?;
-                acct::apply_draw(&mut r.line, &mut r.after, part, now, self.params.grace_ms)?;
+                acct::apply_draw(&mut r.line, &mut r.after, part, now, &self.params)?;
                 parts.push((r.grantor, part));
             }
             let totals = loaded.totals(self.totals)?;
@@ -864,7 +994,7 @@ mod credit_pool {
             let (mut interest, mut principal, mut fee, mut insurance) = (0u128, 0u128, 0u128, 0u128);
             for (i, pay) in plan {
                 let r = loaded.rows.get_mut(i).ok_or(Error::Overflow)?;
-                let split = acct::apply_payment(&mut r.line, &mut r.after, &pay, &self.params)?;
+                let split = acct::apply_payment(&mut r.line, &mut r.after, &pay, &self.params, now)?;
                 interest = add(interest, pay.interest)?;
                 principal = add(principal, pay.principal)?;
                 fee = add(fee, split.fee)?;
@@ -930,11 +1060,14 @@ mod credit_pool {
         }
 
         /// Declares `borrower`, whose oldest unpaid interest is at least
-        /// `default_ms` old, in default: its lines close, insurance covers
-        /// the grantors' lost principal pro rata up to its balance, the rest
-        /// is written off their stakes, and the trust graph records it and
-        /// hears the grantors' lower own capital. The borrower's principal
-        /// stays counted against its own capital, as defaulted.
+        /// `default_ms` old, in default: its lines close, insurance
+        /// co-insures the grantors' lost principal (only the part drawn once
+        /// its line was COVER_MIN_AGE old, at most COVER_SHARE of it, and at
+        /// most COVER_MAX_RESERVE_SHARE of the reserve for the whole default,
+        /// pro rata), the rest is written off their stakes, and the trust
+        /// graph records it and hears the grantors' lower own capital. The
+        /// borrower's principal stays counted against its own capital, as
+        /// defaulted.
         ///
         /// # Errors
         /// [`Error::NotDue`], [`Error::TrustGraph`],
@@ -945,8 +1078,8 @@ mod credit_pool {
             let mut loaded = self.load_accrued(borrower, now)?;
             let since = loaded.unpaid_since();
             acct::ensure_due(since, self.params.default_ms, now)?;
-            let losses: Vec<Balance> = loaded.rows.iter().map(|r| r.line.principal).collect();
-            let cover = acct::insurance_cover(&losses, self.totals.insurance)?;
+            let insured: Vec<Balance> = loaded.rows.iter().map(|r| r.line.insured).collect();
+            let cover = acct::insurance_cover(&insured, self.totals.insurance, &self.params)?;
             let (mut principal, mut covered, mut written_off, mut forgiven) = (0u128, 0u128, 0u128, 0u128);
             for (r, c) in loaded.rows.iter_mut().zip(cover) {
                 written_off = add(written_off, acct::apply_default(&r.line, &mut r.after, c)?)?;
@@ -1054,6 +1187,7 @@ mod credit_pool {
             let old = self.grantor_record(creditor);
             let mut new = old;
             let used = self.borrower_used(borrower)?;
+            let insured = acct::path_insured(&lines, self.env().block_timestamp(), &self.params);
             acct::apply_loan_open(&mut lines, &mut new, amount, used, self.params.max_credit)?;
             let totals = with_grantor(self.totals, &old, &new)?;
             let anchor = self.anchor(borrower);
@@ -1067,8 +1201,8 @@ mod credit_pool {
             }
             self.save_grantor(creditor, &new);
             self.totals = totals;
-            self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines) });
-            self.holds.insert(loan_id, &LoanHold { path, principal: amount });
+            self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines), insured });
+            self.holds.insert(loan_id, &LoanHold { path, principal: amount, insured });
             Ok(())
         }
 
@@ -1125,10 +1259,12 @@ mod credit_pool {
         }
 
         /// Settles defaulted term loan `loan_id`: the insurance reserve
-        /// covers its unreturned principal as far as it goes, the rest is
-        /// written off the creditor's stake (the warrant escrow then pays the
-        /// creditor its claims), and the path's reservations are released.
-        /// Returns the amount the insurance covered. The trust graph hears
+        /// co-insures its unreturned principal — only if the loan was insured
+        /// at disbursement (every line of its path COVER_MIN_AGE old), at
+        /// most COVER_SHARE of it and COVER_MAX_RESERVE_SHARE of the reserve —
+        /// the rest is written off the creditor's stake (the warrant escrow
+        /// then pays the creditor its claims), and the path's reservations
+        /// are released. Returns the amount the insurance covered. The trust graph hears
         /// the creditor's lower own capital; the borrower's unreturned
         /// principal stays counted against its own, as defaulted.
         ///
@@ -1142,7 +1278,8 @@ mod credit_pool {
             let hold = self.holds.get(loan_id).ok_or(Error::NoSuchLoan)?;
             let (creditor, borrower) = ends(&hold.path)?;
             let principal = hold.principal;
-            let covered = principal.min(self.totals.insurance);
+            let insured = if hold.insured { principal } else { 0 };
+            let covered = acct::insurance_cover(&[insured], self.totals.insurance, &self.params)?.first().copied().unwrap_or(0);
             let written_off = sub(principal, covered)?;
             let old = self.grantor_record(creditor);
             let mut new = old;
@@ -1192,7 +1329,9 @@ mod credit_pool {
         /// Replaces the parameters (governance only), each within its range:
         /// lock-out 90..=180 days, MAX_CREDIT 2,000..=10,000 tokens, grace
         /// ≤ 90 days, fee and insurance share ≤ 25 % each, overdue
-        /// 1..=365 days, default after overdue and ≤ 730 days.
+        /// 1..=365 days, default after overdue and ≤ 730 days, COVER_MIN_AGE
+        /// 30..=365 days, COVER_SHARE ≤ 50 %, COVER_MAX_RESERVE_SHARE ≤ 25 %,
+        /// MIN_LINE 1..=1,000 tokens.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::InvalidParam`].
@@ -1386,6 +1525,12 @@ mod credit_pool {
             Ok(PathInfo { capacity, first_rate_bps, missing_hop })
         }
 
+        /// Whether `borrower` declined `grantor`'s lines (and has not accepted them again).
+        #[ink(message)]
+        pub fn declined(&self, borrower: AccountId, grantor: AccountId) -> bool {
+            self.declined.contains((borrower, grantor))
+        }
+
         /// Term loan `loan_id`'s hold on the pool, if open.
         #[ink(message)]
         pub fn loan_hold(&self, loan_id: u64) -> Option<LoanHold> {
@@ -1432,6 +1577,9 @@ mod credit_pool {
             }
             let now = self.env().block_timestamp();
             let existing = self.lines.get((grantor, borrower));
+            if existing.is_none() && self.declined.contains((borrower, grantor)) {
+                return Err(Error::Declined { borrower });
+            }
             let previous = existing.map(|l| l.limit);
             if limit > previous.unwrap_or(0) {
                 self.ensure_active()?;
@@ -1614,6 +1762,8 @@ mod credit_pool {
                 grace_until: l.grace_until,
                 locked_until: l.locked_until,
                 interest_since: l.interest_since,
+                insured: l.insured,
+                insured_from: l.raised_at.saturating_add(self.params.cover_min_age_ms),
             })
         }
 

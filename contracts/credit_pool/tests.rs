@@ -1,9 +1,12 @@
 //! Unit tests of `credit_pool` in the off-chain environment (cross-contract
 //! calls go to `crate::mock`): seed 004's examples exactly, the lock-out to
 //! the millisecond, interest across the grace boundary, the repayment
-//! waterfall, a partly insured default, every error of every message with
-//! nothing changed, and random operation sequences compared step by step
-//! with the shared in-memory model, with the books checked after every step.
+//! waterfall, a co-insured default, every error of every message with
+//! nothing changed, the security review's pool attacks replayed with other
+//! numbers (H1 self-dealing against the insurance reserve, M1 the grace
+//! roll, L2 a rate raised in front of a draw, M4 dust lines), and random
+//! operation sequences compared step by step with the shared in-memory
+//! model, with the books checked after every step.
 
 use crate::credit_pool::*;
 use core::result::Result;
@@ -106,6 +109,9 @@ fn check_books(p: &CreditPool, accounts: &[u8]) -> Result<(), String> {
         for li in &by {
             if li.principal + li.reserved > li.limit {
                 return Err(format!("line {a}→{:?}: principal above limit", li.borrower));
+            }
+            if li.insured > li.principal {
+                return Err(format!("line {a}→{:?}: insured {} above principal {}", li.borrower, li.insured, li.principal));
             }
             let to = p.lines_to(li.borrower).map_err(|e| format!("{e:?}"))?;
             if !to.iter().any(|x| x.grantor == id(a)) {
@@ -243,7 +249,7 @@ fn stake_of_borrowed_tokens_does_not_anchor() {
     stake(&mut p, ALICE, 100 * T);
     line(&mut p, ALICE, BOB, 100 * T, 0);
     as_caller(BOB);
-    assert_eq!(p.draw(100 * T), Ok(()));
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
     // Bob stakes what he drew.
     stake(&mut p, BOB, 100 * T);
     assert_eq!(p.own_capital(id(BOB)), own(100 * T, 100 * T, 0, 0));
@@ -252,7 +258,7 @@ fn stake_of_borrowed_tokens_does_not_anchor() {
     // Bob lends the same tokens on at 0 % to Carol, who stakes them too.
     line(&mut p, BOB, CAROL, 100 * T, 0);
     as_caller(CAROL);
-    assert_eq!(p.draw(100 * T), Ok(()));
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
     stake(&mut p, CAROL, 100 * T);
     assert_eq!(mock::reported_stake(id(CAROL)).unwrap_or(0), 0);
     assert_eq!(mock::reported_stake(id(ALICE)), Some(100 * T), "the one member whose capital it is");
@@ -275,7 +281,7 @@ fn repaying_a_draw_raises_the_reported_own_capital_back() {
     stake(&mut p, BOB, 500 * T);
     assert_eq!(mock::reported_stake(id(BOB)), Some(500 * T));
     as_caller(BOB);
-    assert_eq!(p.draw(300 * T), Ok(()));
+    assert_eq!(p.draw(300 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T), "a draw lowers own capital at once");
     assert_eq!(p.repay(100 * T), Ok(100 * T));
     assert_eq!(mock::reported_stake(id(BOB)), Some(300 * T));
@@ -343,7 +349,7 @@ fn a_pool_default_keeps_the_defaulters_debt_and_lowers_its_grantors() {
     line(&mut p, ALICE, BOB, 300 * T, 1_000);
     stake(&mut p, BOB, 500 * T);
     as_caller(BOB);
-    assert_eq!(p.draw(300 * T), Ok(()));
+    assert_eq!(p.draw(300 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T));
     set_now(31 * D + 180 * D);
     as_caller(DAVE);
@@ -366,17 +372,17 @@ fn a_member_without_own_capital_who_draws_calls_the_graph_for_nothing() {
     line(&mut p, ALICE, BOB, 300 * T, 1_000);
     as_caller(BOB);
     let n = events();
-    assert_eq!(p.draw(100 * T), Ok(()));
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(events(), n + 1, "Drawn only");
     assert_eq!(p.repay(50 * T), Ok(50 * T));
-    assert_eq!(p.draw(50 * T), Ok(()));
+    assert_eq!(p.draw(50 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(mock::stake_calls(id(BOB)), 0);
     assert_eq!(mock::reported_stake(id(BOB)), None);
     assert_eq!(p.own_capital(id(BOB)), own(0, 100 * T, 0, 0));
     // 50 staked against 100 owed: still no own capital, no call.
     stake(&mut p, BOB, 50 * T);
     as_caller(BOB);
-    assert_eq!(p.draw(50 * T), Ok(()));
+    assert_eq!(p.draw(50 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(p.repay(100 * T), Ok(100 * T));
     assert_eq!(mock::stake_calls(id(BOB)), 0);
     assert_eq!(p.repay(50 * T), Ok(50 * T));
@@ -395,9 +401,9 @@ fn a_repayment_is_never_blocked_by_the_graph_and_anyone_brings_the_report_curren
     line(&mut p, ALICE, BOB, 400 * T, 1_000);
     stake(&mut p, BOB, 500 * T);
     as_caller(BOB);
-    assert_eq!(p.draw(300 * T), Ok(()));
+    assert_eq!(p.draw(300 * T, MAX_RATE_BPS), Ok(()));
     mock::refuse_stake_reports(Some(tg::Error::NotWired));
-    assert_eq!(p.draw(T), Err(Error::TrustGraph(tg::Error::NotWired)));
+    assert_eq!(p.draw(T, MAX_RATE_BPS), Err(Error::TrustGraph(tg::Error::NotWired)));
     // On chain the refusal reverts the payment too; the off-chain ledger does not.
     mock::transfer(id(BOB), pool_id(), T);
     assert_eq!(p.borrower(id(BOB)).unwrap().principal, 300 * T);
@@ -415,7 +421,7 @@ fn a_repayment_is_never_blocked_by_the_graph_and_anyone_brings_the_report_curren
     assert_eq!(mock::reported_stake(id(BOB)), Some(500 * T));
     // Interest a grantor earns reaches the graph the same way.
     as_caller(BOB);
-    assert_eq!(p.draw(100 * T), Ok(()));
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
     set_now(30 * D + 365 * D);
     let owed = p.outstanding(id(BOB)).unwrap();
     assert_eq!(p.repay(owed), Ok(owed));
@@ -436,10 +442,10 @@ fn a_warned_member_may_not_draw_or_receive_new_lines() {
     stake(&mut p, ALICE, 1_000 * T);
     line(&mut p, ALICE, BOB, 300 * T, 500);
     as_caller(BOB);
-    p.draw(100 * T).unwrap();
+    p.draw(100 * T, MAX_RATE_BPS).unwrap();
     mock::set_warnings(id(BOB), 1);
     let before = (p.borrower(id(BOB)).unwrap(), p.totals(), events());
-    assert_eq!(p.draw(1), Err(Error::OpenWarning { open: 1 }));
+    assert_eq!(p.draw(1, MAX_RATE_BPS), Err(Error::OpenWarning { open: 1 }));
     as_caller(ALICE);
     assert_eq!(p.extend_credit(id(BOB), 301 * T, 500), Err(Error::OpenWarning { open: 1 }));
     mock::trust(id(EVE), id(BOB));
@@ -456,7 +462,7 @@ fn a_warned_member_may_not_draw_or_receive_new_lines() {
     as_caller(BOB);
     assert_eq!(p.repay(10 * T), Ok(10 * T));
     mock::set_warnings(id(BOB), 0);
-    assert_eq!(p.draw(1), Ok(()));
+    assert_eq!(p.draw(1, MAX_RATE_BPS), Ok(()));
     books(&p);
 }
 
@@ -471,7 +477,7 @@ fn dust_repayments_earn_no_reputation_and_clear_no_warning() {
     stake(&mut p, ALICE, 10_000 * T);
     line(&mut p, ALICE, BOB, 3_000 * T, 1_000);
     as_caller(BOB);
-    p.draw(3_000 * T).unwrap();
+    p.draw(3_000 * T, MAX_RATE_BPS).unwrap();
     // In the grace: 1 unit, and 99.99 of 3,000 (< 1/30 = 100), earn nothing.
     assert_eq!(p.repay(1), Ok(1));
     assert_eq!(p.repay(99_990_000), Ok(99_990_000));
@@ -509,11 +515,11 @@ fn one_pool_warning_per_episode_even_when_its_oldest_day_moves() {
     stake(&mut p, EVE, 10_000 * T);
     line(&mut p, ALICE, BOB, 1_000 * T, 1_000);
     as_caller(BOB);
-    p.draw(1_000 * T).unwrap();
+    p.draw(1_000 * T, MAX_RATE_BPS).unwrap();
     set_now(10 * D);
     line(&mut p, EVE, BOB, 1_000 * T, 500);
     as_caller(BOB);
-    p.draw(1_000 * T).unwrap();
+    p.draw(1_000 * T, MAX_RATE_BPS).unwrap();
     set_now(120 * D);
     as_caller(DAVE);
     p.mark_overdue(id(BOB)).unwrap();
@@ -545,11 +551,11 @@ fn seed_004_granted_20000_may_use_10000() {
     assert_eq!(p.credit_limit(id(CAROL)), 10_000 * T);
     as_caller(CAROL);
     assert_eq!(
-        p.draw(10_000 * T + 1),
+        p.draw(10_000 * T + 1, MAX_RATE_BPS),
         Err(Error::InsufficientCredit { available: 10_000 * T, requested: 10_000 * T + 1 })
     );
     let before = mock::balance(id(CAROL));
-    assert_eq!(p.draw(10_000 * T), Ok(()));
+    assert_eq!(p.draw(10_000 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(mock::balance(id(CAROL)) - before, 10_000 * T);
     // Lowest rate first: all of it from Alice's 3 % line.
     assert_eq!(p.line(id(ALICE), id(CAROL)).unwrap().unwrap().principal, 10_000 * T);
@@ -568,10 +574,10 @@ fn draws_take_the_lowest_rate_first_and_the_oldest_line_on_ties() {
     line(&mut p, CAROL, BOB, 40 * T, 300); // cheapest
     line(&mut p, ALICE, BOB, 40 * T, 500); // younger 5 % line
     as_caller(BOB);
-    assert_eq!(p.draw(60 * T), Ok(()));
+    assert_eq!(p.draw(60 * T, MAX_RATE_BPS), Ok(()));
     let drawn = |p: &CreditPool| [CAROL, EVE, ALICE].map(|g| p.line(id(g), id(BOB)).unwrap().unwrap().principal);
     assert_eq!(drawn(&p), [40 * T, 20 * T, 0]);
-    assert_eq!(p.draw(30 * T), Ok(()));
+    assert_eq!(p.draw(30 * T, MAX_RATE_BPS), Ok(()));
     assert_eq!(drawn(&p), [40 * T, 40 * T, 10 * T]);
     // Repayment goes the other way: highest rate first, oldest first on ties.
     assert_eq!(p.repay(45 * T), Ok(45 * T));
@@ -616,7 +622,7 @@ fn interest_starts_after_the_grace_period_daily() {
     stake(&mut p, ALICE, 10_000 * T);
     line(&mut p, ALICE, BOB, 3_650 * T, 1_000); // 10 % a year
     as_caller(BOB);
-    p.draw(3_650 * T).unwrap();
+    p.draw(3_650 * T, MAX_RATE_BPS).unwrap();
     let owed = |p: &CreditPool, at: u64| {
         set_now(at);
         p.outstanding(id(BOB)).unwrap()
@@ -641,7 +647,7 @@ fn repay_pays_interest_then_principal_highest_rate_first_with_fee_and_insurance(
     line(&mut p, ALICE, BOB, 3_650 * T, 1_000); // 10 %
     line(&mut p, EVE, BOB, 3_650 * T, 2_000); // 20 %
     as_caller(BOB);
-    p.draw(7_300 * T).unwrap();
+    p.draw(7_300 * T, MAX_RATE_BPS).unwrap();
     set_now(40 * D); // 10 days past the grace: Alice's line 10, Eve's 20
     assert_eq!(p.outstanding(id(BOB)), Ok(7_330 * T));
     let wallet = mock::balance(id(BOB));
@@ -668,26 +674,35 @@ fn repay_pays_interest_then_principal_highest_rate_first_with_fee_and_insurance(
     books(&p);
 }
 
+/// SPEC v2 co-insurance (in v1 this test had insurance pay the whole
+/// reserve, 3/4 and 1/4): Bob draws on lines 400 days old, so his principal
+/// is insured; each grantor's cover is at most half its loss and the
+/// default takes at most 10 % of the reserve, shared pro rata.
 #[ink::test]
-fn default_is_covered_by_insurance_only_partly_and_written_off_pro_rata() {
+fn default_is_co_insured_within_cover_share_and_reserve_share_and_written_off_pro_rata() {
     let mut p = setup();
     stake(&mut p, ALICE, 1_000 * T);
     stake(&mut p, EVE, 1_000 * T);
     line(&mut p, ALICE, BOB, 300 * T, 1_000);
     line(&mut p, EVE, BOB, 100 * T, 1_000);
     line(&mut p, ALICE, CAROL, 700 * T, 1_000);
-    as_caller(BOB);
-    p.draw(400 * T).unwrap();
     // Carol borrows and pays a year of interest: the insurance reserve fills a little.
     as_caller(CAROL);
-    p.draw(700 * T).unwrap();
+    p.draw(700 * T, MAX_RATE_BPS).unwrap();
     set_now(30 * D + 365 * D);
     p.repay(780 * T).unwrap();
     let reserve = p.totals().insurance;
     assert_eq!(reserve, 3_500_000); // 5 % of 70 tokens of interest
-    // Bob never pays: interest unpaid since day 31; a warning after 60 days,
-    // a default after 180 days, not a millisecond earlier.
-    let since = 31 * D;
+    let t0 = 400 * D;
+    set_now(t0);
+    as_caller(BOB);
+    p.draw(400 * T, MAX_RATE_BPS).unwrap();
+    assert_eq!(p.line(id(ALICE), id(BOB)).unwrap().unwrap().insured, 300 * T);
+    assert_eq!(p.line(id(ALICE), id(BOB)).unwrap().unwrap().insured_from, 90 * D);
+    // Bob never pays: interest unpaid since 31 days after his draw; a
+    // warning after 60 days, a default after 180 days, not a millisecond earlier.
+    let since = t0 + 31 * D;
+    set_now(since);
     assert_eq!(p.borrower(id(BOB)).unwrap().unpaid_since, since);
     set_now(since + 60 * D - 1);
     as_caller(DAVE);
@@ -702,8 +717,9 @@ fn default_is_covered_by_insurance_only_partly_and_written_off_pro_rata() {
     let n = events();
     assert_eq!(p.declare_default(id(BOB)), Ok(()));
     assert_eq!(events(), n + 3, "Defaulted, and Alice's and Eve's lower own capital reported");
-    // Insurance pays 3/4 of its reserve to Alice and 1/4 to Eve.
-    let (ca, ce) = (reserve * 3 / 4, reserve / 4);
+    // Caps 150 and 50 (half of each loss) share a pot of 10 % of the reserve.
+    let (ca, ce) = (262_500, 87_500);
+    assert_eq!(ca + ce, reserve / 10);
     assert_eq!(a0 - p.grantor(id(ALICE)).stake, 300 * T - ca);
     assert_eq!(e0 - p.grantor(id(EVE)).stake, 100 * T - ce);
     // The trust graph hears of every grantor's smaller stake (anchoring).
@@ -728,7 +744,7 @@ fn a_second_overdue_episode_can_be_warned_again_after_interest_is_paid() {
     stake(&mut p, ALICE, 1_000 * T);
     line(&mut p, ALICE, BOB, 365 * T, 1_000);
     as_caller(BOB);
-    p.draw(365 * T).unwrap();
+    p.draw(365 * T, MAX_RATE_BPS).unwrap();
     set_now(31 * D + 60 * D);
     p.mark_overdue(id(BOB)).unwrap();
     as_caller(BOB);
@@ -784,7 +800,7 @@ fn extend_refusals() {
     // Raising needs the edge; lowering does not (after the lock-out).
     mock::untrust(id(ALICE), id(BOB));
     as_caller(BOB);
-    p.draw(40 * T).unwrap();
+    p.draw(40 * T, MAX_RATE_BPS).unwrap();
     as_caller(ALICE);
     set_now(90 * D);
     assert_eq!(p.extend_credit(id(BOB), 39 * T, MAX_RATE_BPS), Err(Error::BelowDrawn { drawn: 40 * T }));
@@ -799,12 +815,13 @@ fn extend_refusals() {
 fn lines_are_capped_per_borrower_and_per_grantor() {
     let mut p = setup();
     // 32 grantors give one line each to account 200: the 33rd is refused.
+    // (Lines are at least MIN_LINE, 10 tokens, since SPEC v2.)
     for g in 100..=132u8 {
         mock::fund(id(g), pool_id(), 10 * T);
-        stake(&mut p, g, T);
+        stake(&mut p, g, 10 * T);
         mock::trust(id(g), id(200));
         as_caller(g);
-        let r = p.extend_credit(id(200), T, u32::from(g));
+        let r = p.extend_credit(id(200), 10 * T, u32::from(g));
         if g < 132 {
             assert_eq!(r, Ok(()));
         } else {
@@ -814,15 +831,15 @@ fn lines_are_capped_per_borrower_and_per_grantor() {
     assert_eq!(p.lines_to(id(200)).unwrap().len(), 32);
     // A draw across all 32, cheapest first.
     as_caller(200);
-    assert_eq!(p.draw(32 * T), Ok(()));
+    assert_eq!(p.draw(32 * T, MAX_RATE_BPS), Ok(()));
     // One grantor gives 64 lines: the 65th is refused.
-    mock::fund(id(99), pool_id(), 100 * T);
-    stake(&mut p, 99, 100 * T);
+    mock::fund(id(99), pool_id(), 1_000 * T);
+    stake(&mut p, 99, 1_000 * T);
     for b in 1..=65u8 {
         let b = b + 133;
         mock::trust(id(99), id(b));
         as_caller(99);
-        let r = p.extend_credit(id(b), T, 100);
+        let r = p.extend_credit(id(b), 10 * T, 100);
         if b < 133 + 65 {
             assert_eq!(r, Ok(()));
         } else {
@@ -838,10 +855,10 @@ fn draw_and_unstake_refusals() {
     stake(&mut p, ALICE, 100 * T);
     line(&mut p, ALICE, BOB, 60 * T, 500);
     as_caller(BOB);
-    assert_eq!(p.draw(0), Err(Error::ZeroAmount));
-    assert_eq!(p.draw(60 * T + 1), Err(Error::InsufficientCredit { available: 60 * T, requested: 60 * T + 1 }));
+    assert_eq!(p.draw(0, MAX_RATE_BPS), Err(Error::ZeroAmount));
+    assert_eq!(p.draw(60 * T + 1, MAX_RATE_BPS), Err(Error::InsufficientCredit { available: 60 * T, requested: 60 * T + 1 }));
     as_caller(CAROL);
-    assert_eq!(p.draw(1), Err(Error::InsufficientCredit { available: 0, requested: 1 }));
+    assert_eq!(p.draw(1, MAX_RATE_BPS), Err(Error::InsufficientCredit { available: 0, requested: 1 }));
     assert_eq!(p.repay(1), Err(Error::NothingOwed));
     as_caller(ALICE);
     set_now(90 * D);
@@ -859,7 +876,7 @@ fn repay_refusals_change_nothing_and_repay_needs_no_reputation() {
     stake(&mut p, ALICE, 100 * T);
     line(&mut p, ALICE, BOB, 60 * T, 500);
     as_caller(BOB);
-    p.draw(60 * T).unwrap();
+    p.draw(60 * T, MAX_RATE_BPS).unwrap();
     mock::approve(id(BOB), pool_id(), 10 * T);
     let before = (p.totals(), p.borrower(id(BOB)).unwrap(), mock::balance(id(BOB)), events());
     assert_eq!(p.repay(11 * T), Err(Error::Token(PSP22Error::InsufficientAllowance)));
@@ -883,7 +900,7 @@ fn pause_stops_new_risk_but_never_repayment_or_free_stake() {
     stake(&mut p, ALICE, 100 * T);
     line(&mut p, ALICE, BOB, 60 * T, 500);
     as_caller(BOB);
-    p.draw(30 * T).unwrap();
+    p.draw(30 * T, MAX_RATE_BPS).unwrap();
     as_caller(ALICE);
     assert_eq!(p.set_paused(true), Err(Error::Unauthorized { caller: id(ALICE) }));
     test::set_caller::<Env>(gov());
@@ -893,7 +910,7 @@ fn pause_stops_new_risk_but_never_repayment_or_free_stake() {
     assert_eq!(p.stake(T), Err(Error::Paused));
     assert_eq!(p.extend_credit(id(BOB), 61 * T, 500), Err(Error::Paused));
     as_caller(BOB);
-    assert_eq!(p.draw(T), Err(Error::Paused));
+    assert_eq!(p.draw(T, MAX_RATE_BPS), Err(Error::Paused));
     assert_eq!(p.repay(30 * T), Ok(30 * T));
     set_now(90 * D);
     as_caller(ALICE);
@@ -902,7 +919,7 @@ fn pause_stops_new_risk_but_never_repayment_or_free_stake() {
     test::set_caller::<Env>(gov());
     assert_eq!(p.set_paused(false), Ok(()));
     as_caller(BOB);
-    assert_eq!(p.draw(T), Ok(()));
+    assert_eq!(p.draw(T, MAX_RATE_BPS), Ok(()));
     books(&p);
 }
 
@@ -929,6 +946,12 @@ fn governance_alone_sets_params_within_their_ranges() {
         bad(&|x| x.overdue_ms = D - 1, "overdue_ms"),
         bad(&|x| x.default_ms = x.overdue_ms, "default_ms"),
         bad(&|x| x.default_ms = 730 * D + 1, "default_ms"),
+        bad(&|x| x.cover_min_age_ms = 30 * D - 1, "cover_min_age_ms"),
+        bad(&|x| x.cover_min_age_ms = 365 * D + 1, "cover_min_age_ms"),
+        bad(&|x| x.cover_share_bps = 5_001, "cover_share_bps"),
+        bad(&|x| x.cover_max_reserve_share_bps = 2_501, "cover_max_reserve_share_bps"),
+        bad(&|x| x.min_line = T - 1, "min_line"),
+        bad(&|x| x.min_line = 1_000 * T + 1, "min_line"),
     ];
     for (params, name) in cases {
         assert_eq!(p.set_params(params), Err(Error::InvalidParam { name }));
@@ -942,6 +965,10 @@ fn governance_alone_sets_params_within_their_ranges() {
         insurance_bps: 2_500,
         overdue_ms: D,
         default_ms: 730 * D,
+        cover_min_age_ms: 365 * D,
+        cover_share_bps: 0,
+        cover_max_reserve_share_bps: 2_500,
+        min_line: 1_000 * T,
     };
     let n = events();
     assert_eq!(p.set_params(edges), Ok(()));
@@ -953,6 +980,11 @@ fn governance_alone_sets_params_within_their_ranges() {
     stake(&mut p, ALICE, 5_000 * T);
     line(&mut p, ALICE, BOB, 5_000 * T, 100);
     assert_eq!(p.credit_limit(id(BOB)), 2_000 * T);
+    // ... and the new MIN_LINE to the next new or lowered line.
+    stake(&mut p, ALICE, 1_000 * T);
+    mock::trust(id(ALICE), id(CAROL));
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(CAROL), 999 * T, 100), Err(Error::BelowMinLine { min: 1_000 * T }));
 }
 
 #[ink::test]
@@ -978,7 +1010,7 @@ fn wiring_is_once_and_by_the_deployer_and_governance_spends_the_treasury() {
     stake(&mut p, ALICE, 3_650 * T);
     line(&mut p, ALICE, BOB, 3_650 * T, 1_000);
     as_caller(BOB);
-    p.draw(3_650 * T).unwrap();
+    p.draw(3_650 * T, MAX_RATE_BPS).unwrap();
     set_now(30 * D + 365 * D);
     p.repay(4_015 * T).unwrap();
     assert_eq!(p.totals().treasury, 36_500_000);
@@ -1015,7 +1047,7 @@ fn every_state_change_emits_one_event() {
     step(1, &mut |p| line(p, ALICE, BOB, 50 * T, 100));
     step(1, &mut |p| {
         as_caller(BOB);
-        p.draw(10 * T).unwrap();
+        p.draw(10 * T, MAX_RATE_BPS).unwrap();
     });
     step(1, &mut |p| {
         p.repay(10 * T).unwrap();
@@ -1031,10 +1063,17 @@ fn every_state_change_emits_one_event() {
     step(2, &mut |p| stake(p, BOB, 30 * T));
     step(2, &mut |p| {
         as_caller(BOB);
-        p.draw(10 * T).unwrap();
+        p.draw(10 * T, MAX_RATE_BPS).unwrap();
     });
     step(2, &mut |p| {
         p.repay(10 * T).unwrap();
+    });
+    step(1, &mut |p| {
+        as_caller(BOB);
+        p.decline_line(id(ALICE)).unwrap();
+    });
+    step(1, &mut |p| {
+        p.accept_lines_from(id(ALICE)).unwrap();
     });
 }
 
@@ -1052,6 +1091,10 @@ enum Op {
     Overdue(Acc),
     Default(Acc),
     Unstake(Acc, u64),
+    /// Borrower, grantor.
+    Decline(Acc, Acc),
+    /// Borrower, amount, max rate.
+    DrawAtMost(Acc, u64, u16),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -1065,7 +1108,9 @@ fn op() -> impl Strategy<Value = Op> {
         (0u32..(60 * 24)).prop_map(Op::Advance),
         acc.clone().prop_map(Op::Overdue),
         acc.clone().prop_map(Op::Default),
-        (acc, 1u64..5_000).prop_map(|(g, x)| Op::Unstake(g, x)),
+        (acc.clone(), 1u64..5_000).prop_map(|(g, x)| Op::Unstake(g, x)),
+        (acc.clone(), acc.clone()).prop_map(|(b, g)| Op::Decline(b, g)),
+        (acc, 1u64..4_000, 0u16..3_000).prop_map(|(b, x, m)| Op::DrawAtMost(b, x, m)),
     ]
 }
 
@@ -1095,7 +1140,7 @@ fn same_as_model(p: &CreditPool, m: &Pool, now: u64) -> Result<(), String> {
                 (Some(l), Some(ml)) => {
                     let mut ml = *ml;
                     dcu_common::pool::accrue(&mut ml, now).map_err(|e| format!("{e:?}"))?;
-                    if (l.limit, l.rate_bps, l.principal, l.interest) != (ml.limit, ml.rate_bps, ml.principal, ml.interest) {
+                    if (l.limit, l.rate_bps, l.principal, l.interest, l.insured, l.grace_until) != (ml.limit, ml.rate_bps, ml.principal, ml.interest, ml.insured, ml.grace_until) {
                         return Err(format!("line {a}→{b}: {l:?} ≠ model {ml:?}"));
                     }
                 }
@@ -1166,7 +1211,7 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
             Op::Draw(b, x) => {
                 as_caller(b);
                 let before = p.borrower(id(b)).map_err(|e| format!("{e:?}"))?.principal;
-                let r = p.draw(u128::from(x) * T);
+                let r = p.draw(u128::from(x) * T, MAX_RATE_BPS);
                 let ok = r.is_ok();
                 both(r, m.draw(b, u128::from(x) * T, now))?;
                 if ok {
@@ -1221,6 +1266,38 @@ fn run_sequence(lines: &[(u8, u8, u64, u16)], ops: &[Op]) -> Result<usize, Strin
                 both(r, m.unstake(g, u128::from(x) * T, now))?;
                 if ok {
                     reported_current(&p, g)?;
+                }
+            }
+            Op::Decline(b, g) => {
+                as_caller(b);
+                let r = p.decline_line(id(g));
+                if b == g {
+                    if r != Err(Error::SelfCredit) {
+                        return Err("declined its own line".into());
+                    }
+                } else {
+                    both(r, m.decline(b, g))?;
+                    // Declined: the grantor may not open a new line until accepted.
+                    if p.declined(id(b), id(g)) {
+                        as_caller(g);
+                        let again = p.extend_credit(id(b), 10 * T, 100);
+                        if p.line(id(g), id(b)).map_err(|e| format!("{e:?}"))?.is_none() && again != Err(Error::Declined { borrower: id(b) }) {
+                            return Err(format!("a declined grantor re-extended: {again:?}"));
+                        }
+                        as_caller(b);
+                        if p.accept_lines_from(id(g)) != Ok(()) || p.accept_lines_from(id(g)) != Err(Error::NotDeclined) {
+                            return Err("accept_lines_from".into());
+                        }
+                    }
+                }
+            }
+            Op::DrawAtMost(b, x, max) => {
+                as_caller(b);
+                let r = p.draw(u128::from(x) * T, u32::from(max));
+                let ok = r.is_ok();
+                both(r, m.draw_at_most(b, u128::from(x) * T, u32::from(max), now))?;
+                if ok {
+                    reported_current(&p, b)?;
                 }
             }
         }
@@ -1339,7 +1416,7 @@ fn a_path_carries_the_least_free_line_and_refuses_bad_shapes() {
     // The creditor's unlent stake bounds it too: Carol draws nothing but lends 900 elsewhere.
     line(&mut p, CAROL, DAVE, 500 * T, 100);
     as_caller(DAVE);
-    p.draw(450 * T).unwrap();
+    p.draw(450 * T, MAX_RATE_BPS).unwrap();
     assert_eq!(p.path_capacity(path).unwrap().capacity, 200 * T, "550 unlent ≥ 200");
     as_caller(DAVE);
     p.repay(450 * T).unwrap();
@@ -1370,7 +1447,7 @@ fn a_term_loan_reserves_every_hop_lends_from_the_creditor_and_comes_back() {
         assert_eq!(l.reserved, 150 * T);
         assert_eq!(l.principal, 0);
     }
-    assert_eq!(p.loan_hold(1), Some(LoanHold { path: path.clone(), principal: 150 * T }));
+    assert_eq!(p.loan_hold(1), Some(LoanHold { path: path.clone(), principal: 150 * T, insured: false }));
     books(&p);
     // The reservation can be neither drawn nor removed.
     assert_eq!(p.available(id(BOB)), Ok(50 * T));
@@ -1402,11 +1479,17 @@ fn a_term_loan_reserves_every_hop_lends_from_the_creditor_and_comes_back() {
     assert_eq!(p.close_line(id(BOB)), Ok(()), "free again");
 }
 
+/// SPEC v2 (in v1 insurance covered all it held, 4 of the 90): a loan
+/// disbursed over lines COVER_MIN_AGE old is insured, and its settlement
+/// takes at most COVER_MAX_RESERVE_SHARE of the reserve and COVER_SHARE of
+/// the loss; the rest is written off the creditor's stake.
 #[ink::test]
-fn a_defaulted_term_loan_is_covered_by_insurance_first_then_written_off() {
+fn a_defaulted_term_loan_is_co_insured_then_written_off() {
     let (mut p, path) = three_hop_pool();
+    set_now(90 * D);
     as_lm();
     p.loan_open(7, path.clone(), 100 * T).unwrap();
+    assert!(p.loan_hold(7).unwrap().insured, "every line of the path is 90 days old");
     // 4 of insurance in the reserve from an earlier interest payment.
     mock::fund(lm(), pool_id(), 1_000 * T);
     mock::transfer(lm(), pool_id(), 10 * T + 4 * T);
@@ -1415,12 +1498,13 @@ fn a_defaulted_term_loan_is_covered_by_insurance_first_then_written_off() {
     assert_eq!(p.loan_settle(7), Err(Error::Unauthorized { caller: id(BOB) }));
     as_lm();
     let n = events();
-    assert_eq!(p.loan_settle(7), Ok(4 * T), "insurance covers 4 of the 90 unreturned");
+    let covered = 4 * T / 10;
+    assert_eq!(p.loan_settle(7), Ok(covered), "10 % of the 4 in the reserve (below half of the 90 unreturned)");
     assert_eq!(events(), n + 2, "LoanSettled, and Carol's lower own capital reported");
-    assert_eq!(mock::reported_stake(id(CAROL)), Some(1_000 * T - 86 * T));
+    assert_eq!(mock::reported_stake(id(CAROL)), Some(1_000 * T - 90 * T + covered));
     let t = p.totals();
-    assert_eq!((t.insurance, t.written_off, t.lent), (0, 86 * T, 0));
-    assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T - 86 * T, "the creditor's stake bears the rest (the escrow pays it its claims)");
+    assert_eq!((t.insurance, t.written_off, t.lent), (4 * T - covered, 90 * T - covered, 0));
+    assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T - 90 * T + covered, "the creditor's stake bears the rest (the escrow pays it its claims)");
     for w in path.windows(2) {
         assert_eq!(p.line(w[0], w[1]).unwrap().unwrap().reserved, 0);
     }
@@ -1435,7 +1519,7 @@ fn a_borrowers_pool_default_closing_a_reserved_line_leaves_the_loan_returnable()
     p.loan_open(3, path.clone(), 100 * T).unwrap();
     // Bob also draws on the pool and defaults there: his lines close.
     as_caller(BOB);
-    p.draw(50 * T).unwrap();
+    p.draw(50 * T, MAX_RATE_BPS).unwrap();
     set_now(30 * D + 181 * D + D);
     as_caller(DAVE);
     p.declare_default(id(BOB)).unwrap();
@@ -1447,5 +1531,308 @@ fn a_borrowers_pool_default_closing_a_reserved_line_leaves_the_loan_returnable()
     as_lm();
     assert_eq!(p.loan_return(3, 100 * T, 0, 0), Ok(()));
     assert_eq!(p.line(id(ALICE), id(EVE)).unwrap().unwrap().reserved, 0);
+    books(&p);
+}
+
+#[ink::test]
+fn a_term_loan_over_a_line_younger_than_cover_min_age_is_not_insured() {
+    let (mut p, path) = three_hop_pool();
+    // Alice raises her line to Eve at day 60: its cover age restarts.
+    set_now(60 * D);
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(EVE), 300 * T + 10 * T, 500), Err(Error::InsufficientStake { available: 300 * T, requested: 310 * T }));
+    stake(&mut p, ALICE, 100 * T);
+    as_caller(ALICE);
+    p.extend_credit(id(EVE), 310 * T, 500).unwrap();
+    set_now(100 * D);
+    as_lm();
+    p.loan_open(5, path.clone(), 100 * T).unwrap();
+    assert!(!p.loan_hold(5).unwrap().insured, "Alice → Eve is 40 days old since its raise");
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    mock::transfer(lm(), pool_id(), 50 * T);
+    p.loan_return(5, 0, 0, 50 * T).unwrap();
+    assert_eq!(p.loan_settle(5), Ok(0), "nothing from the reserve");
+    assert_eq!((p.totals().insurance, p.totals().written_off), (50 * T, 100 * T));
+    books(&p);
+}
+
+// ---------------------------------------------------------------------------
+// The security review's pool attacks (SPEC v2 §3), with other numbers
+// ---------------------------------------------------------------------------
+
+/// Throwaway accounts the attacks use (funded by `setup` for 1..=8 only).
+const B1: u8 = 6;
+const B2: u8 = 7;
+
+/// Fills the insurance reserve with `amount` the way the loan manager does
+/// (the insurance share of a term loan's interest): account 8 lends 10 to
+/// Dave for a moment and the return carries `amount` of insurance.
+fn fill_reserve(p: &mut CreditPool, amount: u128) {
+    stake(p, 8, 100 * T);
+    line(p, 8, DAVE, 50 * T, 100);
+    as_lm();
+    p.loan_open(99, vec![id(8), id(DAVE)], 10 * T).unwrap();
+    mock::fund(lm(), pool_id(), amount + 10 * T);
+    mock::transfer(lm(), pool_id(), amount + 10 * T);
+    p.loan_return(99, 10 * T, 0, amount).unwrap();
+}
+
+/// H1, revolving (review: 10,000 at 1 %, 100 % restored up to the whole
+/// reserve): a grantor lends to its own throwaway borrowers, who draw and
+/// never repay. On a line younger than COVER_MIN_AGE it recovers nothing;
+/// on an old line at most COVER_SHARE — it loses at least half of what it lent.
+#[ink::test]
+fn a_grantor_lending_to_its_own_throwaway_borrower_recovers_at_most_cover_share_and_nothing_on_a_young_line() {
+    let mut p = setup();
+    fill_reserve(&mut p, 30_000 * T);
+    stake(&mut p, ALICE, 7_000 * T);
+    line(&mut p, ALICE, B1, 3_000 * T, 250);
+    line(&mut p, ALICE, B2, 4_000 * T, 250);
+    // B1 draws at once on its new line; B2 waits until its line is 89 days old.
+    set_now(D);
+    as_caller(B1);
+    p.draw(3_000 * T, MAX_RATE_BPS).unwrap();
+    set_now(89 * D);
+    as_caller(B2);
+    p.draw(4_000 * T, MAX_RATE_BPS).unwrap();
+    for b in [B1, B2] {
+        let l = p.line(id(ALICE), id(b)).unwrap().unwrap();
+        assert_eq!((l.insured, l.insured_from), (0, 90 * D), "drawn before the line was 90 days old");
+    }
+    let (stake0, reserve0) = (p.grantor(id(ALICE)).stake, p.totals().insurance);
+    set_now(89 * D + 31 * D + 180 * D);
+    as_caller(DAVE);
+    p.declare_default(id(B1)).unwrap();
+    p.declare_default(id(B2)).unwrap();
+    assert_eq!(stake0 - p.grantor(id(ALICE)).stake, 7_000 * T, "Alice recovers nothing of either loss");
+    assert_eq!(p.totals().insurance, reserve0);
+    books(&p);
+
+    // Patient now: a fresh line, drawn once it is COVER_MIN_AGE old to the millisecond.
+    let t0 = 300 * D;
+    stake(&mut p, ALICE, 5_000 * T);
+    line(&mut p, ALICE, B1, 5_000 * T, 250);
+    set_now(t0 + 90 * D);
+    as_caller(B1);
+    p.draw(5_000 * T, MAX_RATE_BPS).unwrap();
+    assert_eq!(p.line(id(ALICE), id(B1)).unwrap().unwrap().insured, 5_000 * T);
+    let (stake0, reserve0) = (p.grantor(id(ALICE)).stake, p.totals().insurance);
+    set_now(t0 + 90 * D + 31 * D + 180 * D);
+    as_caller(DAVE);
+    p.declare_default(id(B1)).unwrap();
+    let recovered = p.grantor(id(ALICE)).stake + 5_000 * T - stake0;
+    assert_eq!(recovered, 2_500 * T, "COVER_SHARE: half of the loss (10 % of the reserve would be 3,000)");
+    assert_eq!(reserve0 - p.totals().insurance, recovered);
+    assert!(stake0 - p.grantor(id(ALICE)).stake >= 5_000 * T / 2, "the attacker loses at least half");
+    books(&p);
+}
+
+/// H1, the reserve: one default takes at most COVER_MAX_RESERVE_SHARE of
+/// the reserve however large the insured losses (review: first come, first
+/// served, up to the whole reserve); the next takes at most that share of
+/// what is left.
+#[ink::test]
+fn one_default_takes_at_most_cover_max_reserve_share_of_the_reserve() {
+    let mut p = setup();
+    fill_reserve(&mut p, 6_000 * T);
+    let reserve0 = p.totals().insurance;
+    assert_eq!(reserve0, 6_000 * T);
+    stake(&mut p, ALICE, 5_000 * T);
+    stake(&mut p, EVE, 5_000 * T);
+    line(&mut p, ALICE, B1, 2_600 * T, 800);
+    line(&mut p, EVE, B1, 1_300 * T, 900);
+    line(&mut p, ALICE, B2, 2_000 * T, 800);
+    set_now(120 * D);
+    for b in [B1, B2] {
+        as_caller(b);
+        p.draw(p.available(id(b)).unwrap(), MAX_RATE_BPS).unwrap();
+    }
+    let (a0, e0) = (p.grantor(id(ALICE)).stake, p.grantor(id(EVE)).stake);
+    set_now(120 * D + 31 * D + 180 * D);
+    as_caller(DAVE);
+    p.declare_default(id(B1)).unwrap();
+    // Caps 1,300 + 650 = 1,950 > 10 % of 6,000 = 600: 400 to Alice, 200 to Eve.
+    assert_eq!((a0 - p.grantor(id(ALICE)).stake, e0 - p.grantor(id(EVE)).stake), (2_200 * T, 1_100 * T));
+    let reserve1 = p.totals().insurance;
+    assert_eq!(reserve1, reserve0 - 600 * T, "10 % of the reserve");
+    p.declare_default(id(B2)).unwrap();
+    assert_eq!(p.totals().insurance, reserve1 - reserve1 / 10, "the next default: 10 % of what is left");
+    books(&p);
+}
+
+/// M1 (review: 10,000 at 20 %, every 29 days, 0 interest for a year): Bob
+/// and Carol lend each other the money to repay and redraw every 25 days on
+/// 3,000 lines at 15 %. Bob's line is never empty for a grace period, so he
+/// has one grace and pays interest for every later day; Carol holds hers
+/// for an instant each time and owes nothing.
+#[ink::test]
+fn two_borrowers_repaying_and_redrawing_every_25_days_pay_interest() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 5_000 * T);
+    stake(&mut p, EVE, 5_000 * T);
+    line(&mut p, ALICE, BOB, 3_000 * T, 1_500);
+    line(&mut p, EVE, CAROL, 3_000 * T, 1_500);
+    as_caller(BOB);
+    p.draw(3_000 * T, MAX_RATE_BPS).unwrap();
+    let wallets0 = mock::balance(id(BOB)) + mock::balance(id(CAROL));
+    for k in 1..=10u64 {
+        set_now(25 * D * k);
+        as_caller(CAROL);
+        p.draw(3_000 * T, MAX_RATE_BPS).unwrap();
+        mock::transfer(id(CAROL), id(BOB), 3_000 * T);
+        as_caller(BOB);
+        let owed = p.outstanding(id(BOB)).unwrap();
+        assert_eq!(p.repay(owed), Ok(owed));
+        // Within his first grace once, never again: the line was never empty.
+        let days_of_interest = if k == 1 { 0 } else { 25 };
+        let a_day = 3_000 * T * 1_500 / (10_000 * 365);
+        assert!(owed - 3_000 * T >= days_of_interest * a_day, "day {}: {owed}", 25 * k);
+        p.draw(3_000 * T, MAX_RATE_BPS).unwrap();
+        let l = p.line(id(ALICE), id(BOB)).unwrap().unwrap();
+        assert_eq!(l.grace_until, 25 * D * k, "no new grace: interest runs from the redraw");
+        mock::transfer(id(BOB), id(CAROL), 3_000 * T);
+        as_caller(CAROL);
+        assert_eq!(p.repay(3_000 * T), Ok(3_000 * T));
+    }
+    // Held 3,000 for 250 days: interest for the 225 days after the first repayment.
+    let paid = wallets0 - (mock::balance(id(BOB)) + mock::balance(id(CAROL)));
+    let per_25_days = (3_000 * T * 1_500 * 25).div_ceil(10_000 * 365);
+    assert_eq!(paid, 9 * per_25_days);
+    assert!(paid > 277 * T);
+    assert!(p.totals().interest_earned > 0 && p.totals().insurance > 0, "grantors and the reserve earn on it");
+    books(&p);
+}
+
+/// L2: a grantor raises its rate in front of Bob's pending draw (review: 2 %
+/// and 5 % lines, the first raised to 100 %). The draw, bounded at the rate
+/// Bob saw, fails with nothing changed; the same draw within what is
+/// offered at that bound goes through.
+#[ink::test]
+fn a_rate_raised_in_front_of_a_draw_makes_the_draw_fail_with_nothing_changed() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    stake(&mut p, EVE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 400 * T, 250);
+    line(&mut p, EVE, BOB, 300 * T, 600);
+    // Bob signs draw(600, at most 6 %); Alice front-runs it.
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(BOB), 400 * T, 9_000), Ok(()));
+    let before = (p.totals(), p.lines_to(id(BOB)).unwrap(), mock::balance(id(BOB)), mock::balance(pool_id()), events());
+    as_caller(BOB);
+    assert_eq!(p.draw(600 * T, 600), Err(Error::RateAboveMax { rate_bps: 9_000, max_rate_bps: 600 }));
+    assert_eq!(before, (p.totals(), p.lines_to(id(BOB)).unwrap(), mock::balance(id(BOB)), mock::balance(pool_id()), events()));
+    assert_eq!(p.own_capital(id(BOB)).owed, 0);
+    // Within the bound: only Eve's 6 % line lends.
+    assert_eq!(p.draw(300 * T, 600), Ok(()));
+    assert_eq!(p.line(id(EVE), id(BOB)).unwrap().unwrap().principal, 300 * T);
+    assert_eq!(p.line(id(ALICE), id(BOB)).unwrap().unwrap().principal, 0);
+    assert_eq!(p.draw(T, 8_999), Err(Error::RateAboveMax { rate_bps: 9_000, max_rate_bps: 8_999 }));
+    assert_eq!(p.draw(0, 600), Err(Error::ZeroAmount), "bad input first");
+    books(&p);
+}
+
+/// M4 (review: 32 Sybils' 1-unit lines fill the victim's 32-line cap): each
+/// of 32 lines of 5 tokens is refused (MIN_LINE 10), nothing changes. Lines
+/// of the minimum that do arrive, the victim declines; a declined grantor
+/// cannot re-extend until the victim accepts its lines again.
+#[ink::test]
+fn thirty_two_dust_lines_are_refused_and_a_declined_grantor_cannot_re_extend_until_unblocked() {
+    let mut p = setup();
+    const VICTIM: u8 = 200;
+    for g in 100..132u8 {
+        mock::fund(id(g), pool_id(), 20 * T);
+        stake(&mut p, g, 20 * T);
+        mock::trust(id(g), id(VICTIM));
+        as_caller(g);
+        let n = events();
+        assert_eq!(p.extend_credit(id(VICTIM), 5 * T, 0), Err(Error::BelowMinLine { min: 10 * T }));
+        assert_eq!(events(), n);
+    }
+    assert_eq!((p.lines_to(id(VICTIM)), p.totals().lines, p.totals().allocated), (Ok(vec![]), 0, 0));
+    // Lines of the minimum fill the cap …
+    for g in 100..132u8 {
+        as_caller(g);
+        assert_eq!(p.extend_credit(id(VICTIM), 10 * T, 0), Ok(()));
+    }
+    mock::trust(id(ALICE), id(VICTIM));
+    stake(&mut p, ALICE, 500 * T);
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(VICTIM), 500 * T, 300), Err(Error::TooManyLines { cap: MAX_LINES_PER_BORROWER }));
+    // … so the victim declines them, inside their lock-out.
+    as_caller(VICTIM);
+    for g in 100..132u8 {
+        let n = events();
+        assert_eq!(p.decline_line(id(g)), Ok(()));
+        assert_eq!(events(), n + 1, "LineDeclined");
+        assert!(p.declined(id(VICTIM), id(g)));
+        assert_eq!(p.grantor(id(g)).allocated, 0, "the grantor's limit is released");
+    }
+    assert_eq!(p.lines_to(id(VICTIM)), Ok(vec![]));
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(VICTIM), 500 * T, 300), Ok(()), "an honest line fits again");
+    // A declined grantor cannot come back …
+    as_caller(100);
+    assert_eq!(p.extend_credit(id(VICTIM), 20 * T, 0), Err(Error::Declined { borrower: id(VICTIM) }));
+    // … until the victim accepts its lines again.
+    as_caller(VICTIM);
+    let n = events();
+    assert_eq!(p.accept_lines_from(id(100)), Ok(()));
+    assert_eq!(events(), n + 1, "LinesAccepted");
+    assert_eq!(p.accept_lines_from(id(100)), Err(Error::NotDeclined));
+    assert!(!p.declined(id(VICTIM), id(100)));
+    as_caller(100);
+    assert_eq!(p.extend_credit(id(VICTIM), 20 * T, 0), Ok(()));
+    let everyone: Vec<u8> = (1..=8).chain(100..132).chain([VICTIM]).collect();
+    check_books(&p, &everyone).unwrap();
+}
+
+#[ink::test]
+fn decline_line_refusals_change_nothing_and_a_pause_does_not_stop_it() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 100 * T, 500);
+    as_caller(BOB);
+    assert_eq!(p.decline_line(id(BOB)), Err(Error::SelfCredit));
+    p.draw(30 * T, MAX_RATE_BPS).unwrap();
+    let before = (p.totals(), p.lines_to(id(BOB)).unwrap(), p.grantor(id(ALICE)), events());
+    assert_eq!(p.decline_line(id(ALICE)), Err(Error::BelowDrawn { drawn: 30 * T }));
+    assert_eq!(before, (p.totals(), p.lines_to(id(BOB)).unwrap(), p.grantor(id(ALICE)), events()));
+    assert!(!p.declined(id(BOB), id(ALICE)));
+    assert_eq!(p.accept_lines_from(id(ALICE)), Err(Error::NotDeclined));
+    p.repay(30 * T).unwrap();
+    // A line reserved by a term loan is in use too.
+    as_lm();
+    p.loan_open(1, vec![id(ALICE), id(BOB)], 40 * T).unwrap();
+    as_caller(BOB);
+    assert_eq!(p.decline_line(id(ALICE)), Err(Error::BelowDrawn { drawn: 40 * T }));
+    mock::fund(lm(), pool_id(), 40 * T);
+    mock::transfer(lm(), pool_id(), 40 * T);
+    as_lm();
+    p.loan_return(1, 40 * T, 0, 0).unwrap();
+    // Paused: declining lowers risk and still works; so does a block in advance.
+    test::set_caller::<Env>(gov());
+    p.set_paused(true).unwrap();
+    as_caller(BOB);
+    assert_eq!(p.decline_line(id(ALICE)), Ok(()));
+    assert_eq!(p.decline_line(id(EVE)), Ok(()), "no line yet: a block in advance");
+    assert!(p.declined(id(BOB), id(EVE)));
+    assert_eq!(p.line(id(ALICE), id(BOB)), Ok(None));
+    assert_eq!((p.totals().lines, p.grantor(id(ALICE)).allocated), (0, 0));
+    books(&p);
+}
+
+#[ink::test]
+fn a_line_below_min_line_is_refused_when_new_or_lowered_but_may_close() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 100 * T);
+    mock::trust(id(ALICE), id(BOB));
+    as_caller(ALICE);
+    assert_eq!(p.extend_credit(id(BOB), 10 * T - 1, 500), Err(Error::BelowMinLine { min: 10 * T }));
+    assert_eq!(p.extend_credit(id(BOB), 10 * T, 500), Ok(()));
+    assert_eq!(p.extend_credit(id(BOB), 30 * T, 500), Ok(()));
+    set_now(90 * D);
+    assert_eq!(p.extend_credit(id(BOB), 9 * T, 500), Err(Error::BelowMinLine { min: 10 * T }));
+    assert_eq!(p.line(id(ALICE), id(BOB)).unwrap().unwrap().limit, 30 * T);
+    assert_eq!(p.close_line(id(BOB)), Ok(()));
     books(&p);
 }

@@ -5,6 +5,7 @@
 //! `dcu pool`.
 
 use credit_pool::{CreditPool, CreditPoolRef, Error as PoolError, Wiring as PoolWiring};
+use dcu_common::pool::MAX_RATE_BPS;
 use dcu_e2e_tests::cli::setup;
 use dcu_e2e_tests::{start, Client, TestResult, ONE};
 use ink::primitives::AccountId;
@@ -84,10 +85,10 @@ async fn stake_extend_draw_repay_moves_tokens_to_the_unit() -> TestResult {
     assert_eq!(client.call(&bob(), &pool.credit_limit(b)).dry_run().await?.return_value(), 60 * ONE);
 
     // Bob draws 45.5: exactly that leaves the pool for Bob's wallet
-    let r = client.call(&bob(), &pool.draw(60 * ONE + 1)).dry_run().await?.return_value();
+    let r = client.call(&bob(), &pool.draw(60 * ONE + 1, MAX_RATE_BPS)).dry_run().await?.return_value();
     assert_eq!(r, Err(PoolError::InsufficientCredit { available: 60 * ONE, requested: 60 * ONE + 1 }));
     let drawn = 45 * ONE + ONE / 2;
-    client.call(&bob(), &pool.draw(drawn)).submit().await?;
+    client.call(&bob(), &pool.draw(drawn, 500)).submit().await?;
     assert_eq!(balance(&mut client, &s, b).await, drawn);
     assert_eq!(balance(&mut client, &s, s.pool).await, staked - drawn);
     let g = client.call(&bob(), &pool.grantor(a)).dry_run().await?.return_value();

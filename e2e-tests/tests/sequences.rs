@@ -30,6 +30,7 @@
 
 use credit_pool::CreditPool;
 use dcu_common::loan::{ApprovalPolicy, LoanParams, LoanState, Purpose};
+use dcu_common::pool::MAX_RATE_BPS;
 use dcu_e2e_tests::suite::*;
 use dcu_e2e_tests::{start, Client, TestResult, ONE};
 use ink::primitives::AccountId;
@@ -226,7 +227,7 @@ async fn random_sequences_on_the_real_wasm_keep_every_invariant() -> TestResult 
                     let k = [AccountKeyring::Bob, AccountKeyring::Dave, AccountKeyring::Eve][rng.below(3) as usize];
                     let amt = (1 + rng.below(300)) as u128 * ONE;
                     label = format!("{k:?} draws {amt}");
-                    attempt!(client, &signer(k), pool.draw(amt))
+                    attempt!(client, &signer(k), pool.draw(amt, MAX_RATE_BPS))
                 }
                 1 => {
                     let k = [AccountKeyring::Bob, AccountKeyring::Dave, AccountKeyring::Eve][rng.below(3) as usize];

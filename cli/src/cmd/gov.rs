@@ -80,7 +80,8 @@ pub enum GovCmd {
 #[derive(Debug, Subcommand)]
 pub enum ProposeAction {
     /// Change credit-pool parameters: max_credit=4000 lockout=120d grace=30d
-    /// fee=1% insurance=2% overdue=30d default=90d.
+    /// fee=1% insurance=2% overdue=30d default=90d cover_min_age=90d
+    /// cover_share=50% cover_max_reserve_share=10% min_line=10.
     PoolParams {
         #[arg(required = true, value_name = "FIELD=VALUE")]
         set: Vec<String>,
@@ -152,7 +153,7 @@ fn kind_of(field: &str) -> Kind {
         Kind::Duration
     } else if field.ends_with("_bps") {
         Kind::Percent
-    } else if matches!(field, "max_credit" | "base_capacity" | "min_anchor_stake") {
+    } else if matches!(field, "max_credit" | "base_capacity" | "min_anchor_stake" | "min_line") {
         Kind::Amount
     } else {
         Kind::Count
@@ -755,6 +756,18 @@ mod tests {
         assert!(check_offline(&ProposeAction::PoolParams { set: vec!["fee_bps=ten".into()] }).is_err());
         assert!(check_offline(&ProposeAction::TrustParams { set: vec!["max_in_degree=0".into()] }).is_ok());
         assert!(check_offline(&ProposeAction::Verifier { account: "nobody".into(), remove: false, revoke: false }).is_err());
+    }
+
+    #[test]
+    fn the_pools_cover_rules_and_min_line_are_read_in_their_units() {
+        assert_eq!(kind_of("cover_min_age_ms"), Kind::Duration);
+        assert_eq!(kind_of("cover_share_bps"), Kind::Percent);
+        assert_eq!(kind_of("cover_max_reserve_share_bps"), Kind::Percent);
+        assert_eq!(kind_of("min_line"), Kind::Amount);
+        let cur = indexmap_of(&[("cover_share_bps", 5_000), ("min_line", 10_000_000)]);
+        let (arg, words) = apply_changes(&cur, &parse_changes(&["cover_share=40%".into(), "min_line=25".into()]).unwrap()).unwrap();
+        assert_eq!(arg, "PoolParams { cover_share_bps: 4000, min_line: 25000000 }");
+        assert_eq!(words[1], Change { field: "min_line".into(), from: "10 DUSD".into(), to: "25 DUSD".into() });
     }
 
     #[test]

@@ -2,10 +2,15 @@
 //!
 //! Amounts are in tokens (`12.5`), rates in percent a year (`5`, `4.75`).
 //! `stake` and `repay` approve the pool for the amount first when the
-//! signer's allowance is short, and say so. `show` prints an account's whole
+//! signer's allowance is short, and say so. `draw` never lends above
+//! `--max-rate` (by default the highest rate the signer's lines offer when
+//! `dcu` reads them, so a rate raised in between makes the draw fail with
+//! nothing changed). `decline` closes a grantor's unused line to the signer
+//! and blocks that grantor until `accept`. `show` prints an account's whole
 //! position (as grantor and as borrower, with interest accrued to the
-//! current block); `info` the pool's totals and parameters, and checks that
-//! the pool's token balance equals unlent stake + insurance + treasury.
+//! current block); `info` the pool's totals, co-insurance rules and
+//! parameters, and checks that the pool's token balance equals unlent stake
+//! + insurance + treasury.
 
 use std::io::Write;
 
@@ -69,11 +74,26 @@ pub enum PoolCmd {
         /// The borrower.
         friend: String,
     },
-    /// Borrow from the lines extended to you, cheapest first.
+    /// Borrow from the lines extended to you, cheapest first, never above --max-rate.
     Draw {
         /// Amount in tokens.
         #[arg(allow_hyphen_values = true)]
         amount: String,
+        /// Highest yearly rate in percent any part may be lent at (default:
+        /// the highest rate your lines offer now); the draw fails, changing
+        /// nothing, if a rate was raised above it in the meantime.
+        #[arg(long, allow_hyphen_values = true)]
+        max_rate: Option<String>,
+    },
+    /// Decline a grantor's unused line to you and block it from extending credit to you again.
+    Decline {
+        /// The grantor.
+        grantor: String,
+    },
+    /// Accept lines from a grantor you declined (lifts the block).
+    Accept {
+        /// The grantor.
+        grantor: String,
     },
     /// Repay interest, then principal (highest rate first).
     Repay {
@@ -118,6 +138,10 @@ pub struct LineView {
     pub available: u128,
     pub grace_until: u128,
     pub locked_until: u128,
+    /// The insured part of the principal (drawn once the line was COVER_MIN_AGE old).
+    pub insured: u128,
+    /// Draws from this time (ms) on are insured.
+    pub insured_from: u128,
 }
 
 /// An account's position.
@@ -159,13 +183,15 @@ pub fn when(at: u128, now: u64) -> String {
 
 fn line_row(l: &LineView, other: &str, now: u64) -> String {
     format!(
-        "    {other}: limit {} at {}, drawn {}, interest {}, available {}, locked {}\n",
+        "    {other}: limit {} at {}, drawn {} (insured {}), interest {}, available {}, locked {}, draws insured {}\n",
         format_amount(l.limit),
         format_rate(l.rate_bps),
         format_amount(l.principal),
+        format_amount(l.insured),
         format_amount(l.interest),
         format_amount(l.available),
-        when(l.locked_until, now)
+        when(l.locked_until, now),
+        if u128::from(now) >= l.insured_from { "now".to_string() } else { when(l.insured_from, now) }
     )
 }
 
@@ -230,12 +256,20 @@ pub struct InfoReport {
     pub insurance_bps: u128,
     pub overdue_days: f64,
     pub default_days: f64,
+    /// COVER_MIN_AGE: principal is insured only if drawn this long after its line was created or raised.
+    pub cover_min_age_days: f64,
+    /// COVER_SHARE: at most this share of a grantor's insured loss is covered.
+    pub cover_share_bps: u128,
+    /// COVER_MAX_RESERVE_SHARE: one default takes at most this share of the reserve.
+    pub cover_max_reserve_share_bps: u128,
+    /// MIN_LINE: the smallest new or lowered line.
+    pub min_line: u128,
 }
 
 impl Report for InfoReport {
     fn human(&self) -> String {
         format!(
-            "Credit pool {}{}\n  staked {} DUSD, allocated {}, lent {} on {} lines\n  insurance reserve {}, treasury {}, written off {}, interest earned by grantors {}\n  token balance {} — {}\n  parameters: lock-out {} days, MAX_CREDIT {}, grace {} days, fee {}, insurance {}, overdue after {} days, default after {} days",
+            "Credit pool {}{}\n  staked {} DUSD, allocated {}, lent {} on {} lines\n  insurance reserve {}, treasury {}, written off {}, interest earned by grantors {}\n  token balance {} — {}\n  parameters: lock-out {} days, MAX_CREDIT {}, grace {} days (one per window), fee {}, insurance {}, overdue after {} days, default after {} days, lines of at least {} DUSD\n  co-insurance: only principal drawn on lines at least {} days old (since created or raised), at most {} of each grantor's loss, at most {} of the reserve per default",
             self.address,
             if self.paused { " (paused: no new stake, credit or draws)" } else { "" },
             format_amount(self.staked),
@@ -255,6 +289,10 @@ impl Report for InfoReport {
             format_rate(self.insurance_bps),
             self.overdue_days,
             self.default_days,
+            format_amount(self.min_line),
+            self.cover_min_age_days,
+            format_rate(self.cover_share_bps),
+            format_rate(self.cover_max_reserve_share_bps),
         )
     }
 }
@@ -275,7 +313,16 @@ fn line_view(v: &Value) -> LineView {
         available: u(v, "available"),
         grace_until: u(v, "grace_until"),
         locked_until: u(v, "locked_until"),
+        insured: u(v, "insured"),
+        insured_from: u(v, "insured_from"),
     }
+}
+
+/// The highest rate (bps) of the lines to `who` that can lend now: what
+/// `dcu pool draw` accepts by default. 0 when none can.
+pub async fn highest_offered_rate(s: &Session, pool: &ContractHandle, who: &str) -> Result<u32> {
+    let lines = s.query(pool, "lines_to", &[who.to_string()]).await?;
+    Ok(val::items(&lines).into_iter().map(line_view).filter(|l| l.available > 0).map(|l| l.rate_bps).max().map_or(0, |r| r.min(u128::from(u32::MAX)) as u32))
 }
 
 /// Approves the pool for `units` when the signer's allowance is short;
@@ -350,20 +397,40 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let tx = s.submit(g, POOL, "close_line", &[friend.to_string()]).await?;
             emit(g, out, &TxReport::new(format!("Closed the line from {} to {friend}", s.me()), None, tx))
         }
-        PoolCmd::Draw { amount } => {
+        PoolCmd::Draw { amount, max_rate } => {
             let units = parse_amount(amount)?;
+            let bound = max_rate.as_deref().map(parse_rate).transpose()?;
             let s = Session::open(g).await?;
             let pool = s.contract(POOL)?;
-            let tx = s.submit(g, POOL, "draw", &[units.to_string()]).await?;
+            let max_bps = match bound {
+                Some(b) => b,
+                None => highest_offered_rate(&s, &pool, &s.me().to_string()).await?,
+            };
+            let tx = s.submit(g, POOL, "draw", &[units.to_string(), max_bps.to_string()]).await?;
             let b = s.query(&pool, "borrower", &[s.me().to_string()]).await?;
             let summary = format!(
-                "{} drew {} DUSD; owes {} principal, {} still available",
+                "{} drew {} DUSD at no more than {} a year{}; owes {} principal, {} still available",
                 s.me(),
                 format_amount(units),
+                format_rate(u128::from(max_bps)),
+                if bound.is_none() { " (the highest rate offered when dcu read the lines)" } else { "" },
                 format_amount(u(&b, "principal")),
                 format_amount(u(&b, "available"))
             );
             emit(g, out, &TxReport::new(summary, Some(units), tx))
+        }
+        PoolCmd::Decline { grantor } => {
+            let x = parse_account(grantor)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "decline_line", &[x.to_string()]).await?;
+            let summary = format!("{} declined {x}'s credit: its line, if any, is closed and {x} may not extend credit to {} again until `dcu pool accept {x}`", s.me(), s.me());
+            emit(g, out, &TxReport::new(summary, None, tx))
+        }
+        PoolCmd::Accept { grantor } => {
+            let x = parse_account(grantor)?;
+            let s = Session::open(g).await?;
+            let tx = s.submit(g, POOL, "accept_lines_from", &[x.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("{} accepts credit lines from {x} again", s.me()), None, tx))
         }
         PoolCmd::Repay { amount } => {
             let all = amount.trim().eq_ignore_ascii_case("all");
@@ -447,6 +514,10 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
                     insurance_bps: u(&p, "insurance_bps"),
                     overdue_days: days("overdue_ms"),
                     default_days: days("default_ms"),
+                    cover_min_age_days: days("cover_min_age_ms"),
+                    cover_share_bps: u(&p, "cover_share_bps"),
+                    cover_max_reserve_share_bps: u(&p, "cover_max_reserve_share_bps"),
+                    min_line: u(&p, "min_line"),
                 },
             )
         }
@@ -479,4 +550,52 @@ pub async fn position(s: &Session, who: &str) -> Result<PositionReport> {
         lines_given: val::items(&given).into_iter().map(line_view).collect(),
         lines_received: val::items(&received).into_iter().map(line_view).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Pool {
+        #[command(subcommand)]
+        cmd: PoolCmd,
+    }
+
+    fn parse(args: &[&str]) -> PoolCmd {
+        Pool::try_parse_from(std::iter::once("pool").chain(args.iter().copied())).expect("parses").cmd
+    }
+
+    #[test]
+    fn draw_takes_an_optional_max_rate_and_decline_and_accept_a_grantor() {
+        assert!(matches!(parse(&["draw", "30"]), PoolCmd::Draw { amount, max_rate: None } if amount == "30"));
+        assert!(matches!(parse(&["draw", "30", "--max-rate", "6.5"]), PoolCmd::Draw { max_rate: Some(r), .. } if r == "6.5"));
+        assert!(matches!(parse(&["decline", "//Eve"]), PoolCmd::Decline { grantor } if grantor == "//Eve"));
+        assert!(matches!(parse(&["accept", "//Eve"]), PoolCmd::Accept { grantor } if grantor == "//Eve"));
+        assert!(Pool::try_parse_from(["pool", "decline"]).is_err(), "the grantor is required");
+        // The bound is read as a rate before anything touches the network.
+        assert_eq!(parse_rate("6.5").unwrap(), 650);
+        assert!(parse_rate("six").is_err());
+    }
+
+    #[test]
+    fn a_line_row_says_what_is_insured_and_from_when() {
+        let l = LineView {
+            grantor: "a".into(),
+            borrower: "b".into(),
+            limit: 50_000_000,
+            rate_bps: 500,
+            principal: 30_000_000,
+            interest: 0,
+            available: 20_000_000,
+            grace_until: 0,
+            locked_until: 0,
+            insured: 10_000_000,
+            insured_from: 2 * dcu_common::DAY_MS as u128,
+        };
+        let row = line_row(&l, "from a", 0);
+        assert!(row.contains("drawn 30 (insured 10)") && row.contains("draws insured in 2.0 days"), "{row}");
+        assert!(line_row(&l, "from a", 3 * dcu_common::DAY_MS).contains("draws insured now"));
+    }
 }

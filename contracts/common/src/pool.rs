@@ -12,12 +12,25 @@
 //!   so a grantor never lends tokens it does not have, even after a write-off;
 //! - interest is simple, per whole day, `principal · rate / 365`, rounded up
 //!   (owed amounts round in the protocol's favour), and none before the
-//!   line's grace ends; the grace starts when a draw finds the line at zero
-//!   principal (like a card's grace on a balance paid in full);
+//!   line's grace ends;
+//! - (v2) one grace per window: a draw that finds the line at zero principal
+//!   starts a new grace only if the line was never drawn or has been empty
+//!   for at least `grace_ms` since its principal last returned to zero;
+//!   otherwise interest runs from the draw ([`apply_draw`]). So repaying and
+//!   redrawing never makes credit interest-free;
 //! - repayments pay interest first, then principal, highest rate first; of
 //!   the interest, `fee_bps` go to the treasury and `insurance_bps` to the
 //!   insurance reserve, both rounded down, the rest to the line's grantor
-//!   (added to its stake).
+//!   (added to its stake);
+//! - (v2) co-insurance: a line's principal is *insured* only if it was drawn
+//!   at least `cover_min_age_ms` after the line was created or last raised
+//!   (a line's age counts from its latest increase: new credit is new risk);
+//!   repayments reduce the uninsured part first. A default pays each grantor
+//!   at most `cover_share_bps` of its insured loss, pro rata within
+//!   `cover_max_reserve_share_bps` of the reserve ([`insurance_cover`]); a
+//!   term loan is insured only if every line of its path was old enough when
+//!   it was disbursed ([`path_insured`]);
+//! - (v2) a new or lowered non-zero line is at least `min_line` (MIN_LINE).
 
 use crate::fixed::{mul_div, Rounding};
 use crate::units::{Balance, Bps, Timestamp, BPS_DENOMINATOR, DAYS_PER_YEAR, DAY_MS, ONE_TOKEN};
@@ -50,6 +63,24 @@ pub const OVERDUE_RANGE_MS: (Timestamp, Timestamp) = (DAY_MS, 365 * DAY_MS);
 pub const MAX_DEFAULT_MS: Timestamp = 730 * DAY_MS;
 /// Highest yearly rate of a credit line: 100 % (10,000 bps).
 pub const MAX_RATE_BPS: Bps = 10_000;
+/// Default COVER_MIN_AGE: insurance covers principal drawn on a line at
+/// least 90 days after it was created or last raised.
+pub const DEFAULT_COVER_MIN_AGE_MS: Timestamp = 90 * DAY_MS;
+/// COVER_MIN_AGE range governance may set: 30..=365 days.
+pub const COVER_MIN_AGE_RANGE_MS: (Timestamp, Timestamp) = (30 * DAY_MS, 365 * DAY_MS);
+/// Default COVER_SHARE: insurance covers at most 50 % of a grantor's loss.
+pub const DEFAULT_COVER_SHARE_BPS: Bps = 5_000;
+/// Largest COVER_SHARE: 50 %, so that a grantor lending to its own
+/// throwaway borrower loses at least half of it whatever governance sets.
+pub const MAX_COVER_SHARE_BPS: Bps = 5_000;
+/// Default COVER_MAX_RESERVE_SHARE: one default takes at most 10 % of the reserve.
+pub const DEFAULT_COVER_MAX_RESERVE_SHARE_BPS: Bps = 1_000;
+/// Largest COVER_MAX_RESERVE_SHARE: 25 %.
+pub const MAX_COVER_RESERVE_SHARE_BPS: Bps = 2_500;
+/// Default MIN_LINE: 10 whole tokens.
+pub const DEFAULT_MIN_LINE: Balance = 10 * ONE_TOKEN;
+/// MIN_LINE range governance may set: 1..=1,000 whole tokens.
+pub const MIN_LINE_RANGE: (Balance, Balance) = (ONE_TOKEN, 1_000 * ONE_TOKEN);
 
 /// Pool parameters (governance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +101,18 @@ pub struct PoolParams {
     pub overdue_ms: Timestamp,
     /// Age of unpaid interest after which the borrower may be declared in default.
     pub default_ms: Timestamp,
+    /// COVER_MIN_AGE (v2): principal is insured only if drawn at least this
+    /// long after its line was created or last raised (30..=365 days).
+    pub cover_min_age_ms: Timestamp,
+    /// COVER_SHARE (v2): largest share of a grantor's insured loss that
+    /// insurance pays (≤ 50 %).
+    pub cover_share_bps: Bps,
+    /// COVER_MAX_RESERVE_SHARE (v2): largest share of the reserve one
+    /// default (or one settled term loan) takes (≤ 25 %).
+    pub cover_max_reserve_share_bps: Bps,
+    /// MIN_LINE (v2): smallest limit of a new or lowered line, 0 (closing)
+    /// aside (1..=1,000 tokens).
+    pub min_line: Balance,
 }
 
 impl Default for PoolParams {
@@ -82,6 +125,10 @@ impl Default for PoolParams {
             insurance_bps: DEFAULT_INSURANCE_BPS,
             overdue_ms: DEFAULT_OVERDUE_MS,
             default_ms: DEFAULT_DEFAULT_MS,
+            cover_min_age_ms: DEFAULT_COVER_MIN_AGE_MS,
+            cover_share_bps: DEFAULT_COVER_SHARE_BPS,
+            cover_max_reserve_share_bps: DEFAULT_COVER_MAX_RESERVE_SHARE_BPS,
+            min_line: DEFAULT_MIN_LINE,
         }
     }
 }
@@ -111,6 +158,18 @@ impl PoolParams {
         }
         if self.default_ms <= self.overdue_ms || self.default_ms > MAX_DEFAULT_MS {
             return Some("default_ms");
+        }
+        if !within(u128::from(self.cover_min_age_ms), ms(COVER_MIN_AGE_RANGE_MS)) {
+            return Some("cover_min_age_ms");
+        }
+        if self.cover_share_bps > MAX_COVER_SHARE_BPS {
+            return Some("cover_share_bps");
+        }
+        if self.cover_max_reserve_share_bps > MAX_COVER_RESERVE_SHARE_BPS {
+            return Some("cover_max_reserve_share_bps");
+        }
+        if !within(self.min_line, MIN_LINE_RANGE) {
+            return Some("min_line");
         }
         None
     }
@@ -157,6 +216,16 @@ pub struct Line {
     /// Capacity held for term loans routed through this line (SPEC §5):
     /// neither drawable nor removable until the loans are repaid or settled.
     pub reserved: Balance,
+    /// When the line was created or last raised: principal drawn at least
+    /// COVER_MIN_AGE later is insured (v2).
+    pub raised_at: Timestamp,
+    /// The insured part of `principal` (drawn while the line was old enough);
+    /// repayments reduce the uninsured part first, so `insured ≤ principal`.
+    pub insured: Balance,
+    /// When the principal last returned to zero (`None`: never drawn since
+    /// the line was created): a draw on the empty line starts a new grace
+    /// only once it has been empty for the grace period (v2).
+    pub emptied_at: Option<Timestamp>,
 }
 
 /// Why an operation was refused.
@@ -184,6 +253,10 @@ pub enum PoolError {
     NotDue { since: Timestamp },
     /// Arithmetic overflow.
     Overflow,
+    /// Part of a draw would be lent at `rate_bps`, above the borrower's `max_rate_bps`.
+    RateAboveMax { rate_bps: Bps, max_rate_bps: Bps },
+    /// A new or lowered line must be at least `min` (MIN_LINE), or 0 to close it.
+    BelowMinLine { min: Balance },
 }
 
 type R<T> = Result<T, PoolError>;
@@ -286,7 +359,9 @@ pub fn release_reserved(lines: &mut [Line], principal: Balance) {
 
 /// Splits a draw of `amount` over lines given as `(rate, seq, headroom)`,
 /// lowest rate first, oldest first on ties. Returns `(index, part)` pairs.
-pub fn plan_draw(lines: &[(Bps, u64, Balance)], amount: Balance, limit_left: Balance) -> R<lists::Parts> {
+/// Refused with [`PoolError::RateAboveMax`] if any part would be lent above
+/// `max_rate_bps` (v2), so a rate raised in front of a draw gains nothing.
+pub fn plan_draw(lines: &[(Bps, u64, Balance)], amount: Balance, limit_left: Balance, max_rate_bps: Bps) -> R<lists::Parts> {
     if amount == 0 {
         return Err(PoolError::ZeroAmount);
     }
@@ -304,19 +379,47 @@ pub fn plan_draw(lines: &[(Bps, u64, Balance)], amount: Balance, limit_left: Bal
         left = sub(left, part)?;
     }
     order.retain(|(_, p)| *p > 0);
+    // Lowest rate first: the last part has the highest rate.
+    if let Some(rate_bps) = order.last().map(|(i, _)| lines[*i].0) {
+        if rate_bps > max_rate_bps {
+            return Err(PoolError::RateAboveMax { rate_bps, max_rate_bps });
+        }
+    }
     Ok(order)
 }
 
 /// Applies one part of a draw to a line and its grantor.
-pub fn apply_draw(line: &mut Line, grantor: &mut Grantor, part: Balance, now: Timestamp, grace_ms: Timestamp) -> R<()> {
+///
+/// One grace per window (v2): a draw that finds the line empty starts a new
+/// grace only if the line was never drawn or its principal returned to zero
+/// at least `grace_ms` ago; otherwise interest runs from the draw. The part
+/// is insured if the line was created or last raised at least
+/// `cover_min_age_ms` ago.
+pub fn apply_draw(line: &mut Line, grantor: &mut Grantor, part: Balance, now: Timestamp, p: &PoolParams) -> R<()> {
     accrue(line, now)?;
     if line.principal == 0 {
-        line.grace_until = now.saturating_add(grace_ms);
+        let rested = line.emptied_at.is_none_or(|t| now.saturating_sub(t) >= p.grace_ms);
+        line.grace_until = if rested { now.saturating_add(p.grace_ms) } else { now };
         line.accrued_to = now;
+    }
+    if line_insurable(line, now, p) {
+        line.insured = add(line.insured, part)?;
     }
     line.principal = add(line.principal, part)?;
     grantor.lent = add(grantor.lent, part)?;
     Ok(())
+}
+
+/// Whether principal drawn on `line` at `now` is insured: the line was
+/// created or last raised at least COVER_MIN_AGE ago.
+pub fn line_insurable(line: &Line, now: Timestamp, p: &PoolParams) -> bool {
+    now.saturating_sub(line.raised_at) >= p.cover_min_age_ms
+}
+
+/// Whether a term loan disbursed now over `lines` is insured: every line of
+/// its path is old enough ([`line_insurable`]).
+pub fn path_insured(lines: &[Line], now: Timestamp, p: &PoolParams) -> bool {
+    lines.iter().all(|l| line_insurable(l, now, p))
 }
 
 /// What one line receives from a repayment.
@@ -368,15 +471,23 @@ pub fn plan_repay(lines: &[(Bps, u64, Balance, Balance)], amount: Balance) -> R<
     Ok((pay, sub(amount, left)?))
 }
 
-/// Insurance cover of each loss, pro rata, up to `insurance` in total
-/// (rounded down; the remainder stays in the reserve).
-pub fn insurance_cover(losses: &[Balance], insurance: Balance) -> R<lists::Amounts> {
-    let total = losses.iter().try_fold(0u128, |a, l| a.checked_add(*l)).ok_or(PoolError::Overflow)?;
-    let pot = insurance.min(total);
+/// Co-insurance of one default (v2): given each grantor's *insured* loss
+/// (principal drawn while its line was old enough; 0 for an uninsured one),
+/// each is covered at most `cover_share_bps` of it, and all of them together
+/// at most `cover_max_reserve_share_bps` of `insurance`, shared pro rata.
+/// Every step rounds down, in the reserve's favour (the remainder stays in
+/// it), so each cover ≤ COVER_SHARE of its loss and Σ ≤ the reserve's share.
+pub fn insurance_cover(insured_losses: &[Balance], insurance: Balance, p: &PoolParams) -> R<lists::Amounts> {
+    let bps = |x: Balance, b: Bps| mul_div(x, u128::from(b), u128::from(BPS_DENOMINATOR), Rounding::Down).ok_or(PoolError::Overflow);
+    let mut caps = lists::Amounts::new();
+    for l in insured_losses {
+        caps.push(bps(*l, p.cover_share_bps)?);
+    }
+    let total = caps.iter().try_fold(0u128, |a, c| a.checked_add(*c)).ok_or(PoolError::Overflow)?;
+    let pot = bps(insurance, p.cover_max_reserve_share_bps)?.min(total);
     let mut out = lists::Amounts::new();
-    for l in losses {
-        let c = if total == 0 { 0 } else { mul_div(*l, pot, total, Rounding::Down).ok_or(PoolError::Overflow)? };
-        out.push(c);
+    for c in caps {
+        out.push(if total == 0 { 0 } else { mul_div(c, pot, total, Rounding::Down).ok_or(PoolError::Overflow)? });
     }
     Ok(out)
 }
@@ -393,9 +504,11 @@ pub fn apply_stake(grantor: &mut Grantor, amount: Balance, now: Timestamp, p: &P
 
 /// Sets the line from `grantor` to a borrower to `limit` at `rate_bps`:
 /// creates it (`existing` is `None`; `seq` orders it among equal rates),
-/// raises it (free, restarts the line's lock-out), lowers or closes it (not
-/// before its lock-out ends, never below what is drawn), or changes its rate
-/// (only while nothing is drawn). Returns the line, or `None` when it closes.
+/// raises it (free, restarts the line's lock-out and its cover age), lowers
+/// or closes it (not before its lock-out ends, never below what is drawn),
+/// or changes its rate (only while nothing is drawn). A new or lowered
+/// non-zero limit is at least MIN_LINE. Returns the line, or `None` when it
+/// closes.
 #[allow(clippy::too_many_arguments)]
 pub fn apply_extend(
     existing: Option<Line>,
@@ -415,6 +528,11 @@ pub fn apply_extend(
     if limit > old_limit && new_alloc > grantor.stake {
         return Err(PoolError::InsufficientStake { available: grantor.stake.saturating_sub(others), requested: limit });
     }
+    // MIN_LINE (v2): no dust lines. A line already below it (MIN_LINE raised
+    // since) may keep its limit, change its rate, or be raised or closed.
+    if limit > 0 && limit < p.min_line && (existing.is_none() || limit < old_limit) {
+        return Err(PoolError::BelowMinLine { min: p.min_line });
+    }
     let lock_end = now.checked_add(p.lockout_ms).ok_or(PoolError::Overflow)?;
     let mut line = match existing {
         Some(mut l) => {
@@ -429,6 +547,8 @@ pub fn apply_extend(
             }
             if limit > l.limit {
                 l.locked_until = lock_end;
+                // New credit is new risk: the line's cover age restarts.
+                l.raised_at = now;
             }
             l
         }
@@ -436,7 +556,7 @@ pub fn apply_extend(
             if limit == 0 {
                 return Err(PoolError::ZeroAmount);
             }
-            Line { seq, locked_until: lock_end, accrued_to: now, ..Line::default() }
+            Line { seq, locked_until: lock_end, accrued_to: now, raised_at: now, ..Line::default() }
         }
     };
     line.limit = limit;
@@ -447,6 +567,19 @@ pub fn apply_extend(
     } else {
         Ok(Some(line))
     }
+}
+
+/// A borrower declines `line` (v2): only an unused line (nothing drawn,
+/// owed or reserved on it, else [`PoolError::BelowDrawn`]), at any time —
+/// the lock-out protects the borrower, who may give the line up. The
+/// grantor's limit is released.
+pub fn apply_decline(line: &Line, grantor: &mut Grantor) -> R<()> {
+    let drawn = line_used(line);
+    if drawn > 0 || line.interest > 0 {
+        return Err(PoolError::BelowDrawn { drawn });
+    }
+    grantor.allocated = sub(grantor.allocated, line.limit)?;
+    Ok(())
 }
 
 /// How much of `grantor`'s stake is free to unstake: neither allocated to
@@ -482,8 +615,10 @@ pub struct Split {
     pub to_grantor: Balance,
 }
 
-/// Applies one line's share of a repayment (see [`plan_repay`]).
-pub fn apply_payment(line: &mut Line, grantor: &mut Grantor, pay: &LinePayment, p: &PoolParams) -> R<Split> {
+/// Applies one line's share of a repayment (see [`plan_repay`]) at `now`:
+/// principal repaid reduces the uninsured part first; a line whose
+/// principal returns to zero remembers when (one grace per window).
+pub fn apply_payment(line: &mut Line, grantor: &mut Grantor, pay: &LinePayment, p: &PoolParams, now: Timestamp) -> R<Split> {
     let (fee, insurance, to_grantor) = split_interest(pay.interest, p)?;
     grantor.stake = add(grantor.stake, to_grantor)?;
     line.interest = sub(line.interest, pay.interest)?;
@@ -491,6 +626,10 @@ pub fn apply_payment(line: &mut Line, grantor: &mut Grantor, pay: &LinePayment, 
         line.interest_since = 0;
     }
     line.principal = sub(line.principal, pay.principal)?;
+    line.insured = line.insured.min(line.principal);
+    if line.principal == 0 && pay.principal > 0 {
+        line.emptied_at = Some(now);
+    }
     grantor.lent = sub(grantor.lent, pay.principal)?;
     Ok(Split { fee, insurance, to_grantor })
 }

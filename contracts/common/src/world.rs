@@ -21,7 +21,7 @@ use crate::loan::{
     LoanState, Purpose,
 };
 use crate::pool::model::{Acc, Pool};
-use crate::pool::{apply_loan_open, line_used, release_reserved, PoolParams};
+use crate::pool::{apply_loan_open, insurance_cover, line_used, path_insured, release_reserved, PoolParams};
 use crate::units::{Balance, Timestamp, DAY_MS};
 
 /// A term loan in the model.
@@ -40,6 +40,8 @@ pub struct Loan {
     pub accrued_to: Timestamp,
     /// (holder, amount, locked).
     pub warrants: Vec<(Acc, Balance, bool)>,
+    /// Every line of its path was old enough (COVER_MIN_AGE) at disbursement.
+    pub insured: bool,
 }
 
 impl Loan {
@@ -169,6 +171,7 @@ impl World {
             interest: 0,
             accrued_to: 0,
             warrants,
+            insured: false,
         };
         if loan.creditor_ok && loan.warrants.iter().all(|w| w.2) {
             loan.state = ok(loan.state.transition(LoanState::Approved), "WrongState")?;
@@ -240,6 +243,7 @@ impl World {
         let mut creditor = self.pool.grantors.get(&l.creditor()).copied().unwrap_or_default();
         let b = l.borrower();
         let used = self.pool.lines.iter().filter(|((_, x), _)| *x == b).fold(0u128, |a, (_, x)| a.saturating_add(line_used(x)));
+        let insured = path_insured(&lines, now, &self.pool.params);
         ok(apply_loan_open(&mut lines, &mut creditor, l.amount, used, self.pool.params.max_credit), "InsufficientCredit")?;
         self.pool.tokens = self.pool.tokens.checked_sub(l.amount).ok_or("pool short")?;
         *self.wallet(b) += l.amount;
@@ -255,6 +259,7 @@ impl World {
         m.principal = m.amount;
         m.accrued_to = now;
         m.due_at = now + m.term_ms;
+        m.insured = insured;
         Ok(())
     }
 
@@ -373,14 +378,16 @@ impl World {
         Ok(())
     }
 
-    /// Anyone: settles a Defaulted loan — insurance, warrants, the creditor.
+    /// Anyone: settles a Defaulted loan — co-insurance (the pool's
+    /// [`insurance_cover`] of an insured loan), warrants, the creditor.
     pub fn settle(&mut self, id: usize) -> Result<(), Refusal> {
         let l = self.get(id)?.clone();
         if l.state != LoanState::Defaulted {
             return Err("WrongState");
         }
         let p = l.principal;
-        let covered = p.min(self.pool.insurance);
+        let insured = if l.insured { p } else { 0 };
+        let covered = ok(insurance_cover(&[insured], self.pool.insurance, &self.pool.params), "Overflow")?.first().copied().unwrap_or(0);
         self.pool.insurance -= covered;
         self.give_back(id, p)?;
         let g = self.pool.grantors.get_mut(&l.creditor()).ok_or("no creditor")?;
@@ -528,6 +535,10 @@ mod tests {
         let mut w = World::new(&members, 5_000 * T, &[900_000_000, 700_000_000, 550_000_000, 400_000_000, 200_000_000, 50_000_000]);
         // Short deadlines (governance may set them), so sequences reach default and settlement.
         w.params.default_after_ms = 2 * DAY_MS;
+        // A reserve from earlier interest, so defaults and settlements draw on it.
+        w.pool.insurance = 3_000 * T;
+        w.pool.tokens += 3_000 * T;
+        w.pool.supply += 3_000 * T;
         for m in 0..6u8 {
             w.pool.stake(m, 2_000 * T, 0).expect("stake");
         }
@@ -537,9 +548,50 @@ mod tests {
         w
     }
 
+    /// Co-insurance (SPEC §3, v2), on what one step did to the stakes and
+    /// the reserve: a pool default pays each grantor at most COVER_SHARE of
+    /// its loss, a settled term loan its creditor at most COVER_SHARE of the
+    /// unreturned principal, and neither takes more than
+    /// COVER_MAX_RESERVE_SHARE of the reserve.
+    fn co_insured(before: &World, after: &World) -> Result<(), String> {
+        let p = &before.pool.params;
+        let paid = before.pool.insurance.saturating_sub(after.pool.insurance);
+        if paid * 10_000 > before.pool.insurance * u128::from(p.cover_max_reserve_share_bps) {
+            return Err(format!("one step took {paid} of a reserve of {}", before.pool.insurance));
+        }
+        let stake = |w: &World, g: Acc| w.pool.grantors.get(&g).map_or(0, |x| x.stake);
+        let mut recovered_total = 0u128;
+        // Pool defaults: every line that vanished with principal on it.
+        for (&(g, b), l) in before.pool.lines.iter().filter(|(k, l)| l.principal > 0 && !after.pool.lines.contains_key(k)) {
+            let recovered = (stake(after, g) + l.principal).checked_sub(stake(before, g)).ok_or("a grantor lost more than its loss")?;
+            if recovered * 10_000 > l.principal * u128::from(p.cover_share_bps) {
+                return Err(format!("grantor {g} recovered {recovered} of its loss {} on {b}'s default: more than COVER_SHARE", l.principal));
+            }
+            recovered_total += recovered;
+        }
+        // Settled term loans.
+        for (i, (l, was)) in after.loans.iter().zip(&before.loans).enumerate() {
+            if l.state == LoanState::Settled && was.state != LoanState::Settled {
+                let loss = was.principal;
+                let recovered = (stake(after, l.creditor()) + loss).checked_sub(stake(before, l.creditor())).ok_or("a creditor lost more than its loss")?;
+                if recovered * 10_000 > loss * u128::from(p.cover_share_bps) {
+                    return Err(format!("creditor of loan {i} recovered {recovered} of {loss}: more than COVER_SHARE"));
+                }
+                recovered_total += recovered;
+            }
+        }
+        if recovered_total != paid {
+            return Err(format!("the reserve paid {paid} but grantors recovered {recovered_total}"));
+        }
+        Ok(())
+    }
+
     fn run(lines: &[(u8, u8, u16, u16)], ops: &[Op]) -> Result<(), String> {
         let mut w = world(lines);
-        let mut now: Timestamp = 1;
+        // The first lines (made at 0) are COVER_MIN_AGE old when the
+        // sequence starts, so loans over them are insured; lines made or
+        // raised during the sequence are young.
+        let mut now: Timestamp = w.pool.params.cover_min_age_ms;
         let pick = |w: &World, i: u8| if w.loans.is_empty() { 0 } else { usize::from(i) % w.loans.len() };
         // Mostly a loan in a state the operation applies to.
         let pick_in = |w: &World, i: u8, states: &[LoanState]| {
@@ -594,6 +646,7 @@ mod tests {
                     return Err(format!("step {step} {op:?} was refused ({r:?}) but changed something"));
                 }
             }
+            co_insured(&before, &w).map_err(|e| format!("step {step} {op:?}: {e}"))?;
             w.check().map_err(|e| format!("step {step} {op:?}: {e}"))?;
         }
         // Every debt can be repaid in full: term loans by their borrowers (topped up), then the pool's lines.

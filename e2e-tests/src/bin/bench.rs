@@ -14,7 +14,7 @@ use ink_e2e::{account_id, alice, bob, charlie, dave, AccountKeyring, ChainBacken
 use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
 use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
-use dcu_common::pool::PoolParams;
+use dcu_common::pool::{PoolParams, MAX_RATE_BPS};
 use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
 use trust_graph::{Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 use warrant_escrow::{LoanTerms, Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
@@ -172,8 +172,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for (j, n) in [1u128, 5, 20].into_iter().enumerate() {
         let k = &borrowers[j];
-        measure!(rows, client, k, "credit_pool", format!("draw across {n} line(s)"), p.draw(n * 10 * ONE));
-        client.call(k, &p.draw(n * 10 * ONE)).submit().await?;
+        measure!(rows, client, k, "credit_pool", format!("draw across {n} line(s)"), p.draw(n * 10 * ONE, MAX_RATE_BPS));
+        client.call(k, &p.draw(n * 10 * ONE, MAX_RATE_BPS)).submit().await?;
         client.call(k, &t.approve(pool_id, n * 10 * ONE)).submit().await?;
         measure!(rows, client, k, "credit_pool", format!("repay across {n} line(s)"), p.repay(n * 10 * ONE));
     }

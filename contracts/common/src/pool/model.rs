@@ -59,6 +59,17 @@ impl Pool {
         Ok(())
     }
 
+    /// `b` declines `g`'s line ([`apply_decline`]): it closes; the model
+    /// keeps no block list (the contract does).
+    pub fn decline(&mut self, b: Acc, g: Acc) -> R<()> {
+        let Some(line) = self.lines.get(&(g, b)).copied() else { return Ok(()) };
+        let mut gr = self.grantors.get(&g).copied().unwrap_or_default();
+        apply_decline(&line, &mut gr)?;
+        self.lines.remove(&(g, b));
+        self.grantors.insert(g, gr);
+        Ok(())
+    }
+
     /// Creates or changes the line `g → b`.
     pub fn extend(&mut self, g: Acc, b: Acc, limit: Balance, rate_bps: Bps, now: Timestamp) -> R<()> {
         let mut gr = self.grantors.get(&g).copied().unwrap_or_default();
@@ -90,8 +101,13 @@ impl Pool {
         self.lines.iter().filter(|((_, x), _)| *x == b).fold(0u128, |a, (_, l)| a.saturating_add(l.principal))
     }
 
-    /// Draws `amount` for `b`.
+    /// Draws `amount` for `b`, accepting any rate up to 100 %.
     pub fn draw(&mut self, b: Acc, amount: Balance, now: Timestamp) -> R<()> {
+        self.draw_at_most(b, amount, MAX_RATE_BPS, now)
+    }
+
+    /// Draws `amount` for `b`; refused if any part would be lent above `max_rate_bps`.
+    pub fn draw_at_most(&mut self, b: Acc, amount: Balance, max_rate_bps: Bps, now: Timestamp) -> R<()> {
         let keys: Vec<(Acc, Acc)> = self.lines.keys().filter(|(_, x)| *x == b).copied().collect();
         let views: Vec<(Bps, u64, Balance)> = keys
             .iter()
@@ -101,12 +117,12 @@ impl Pool {
             })
             .collect();
         let limit_left = self.credit_limit(b).saturating_sub(self.principal_of(b));
-        let parts = plan_draw(&views, amount, limit_left)?;
+        let parts = plan_draw(&views, amount, limit_left, max_rate_bps)?;
         for (i, part) in parts {
             let k = keys[i];
             let mut line = self.lines[&k];
             let mut gr = self.grantors[&k.0];
-            apply_draw(&mut line, &mut gr, part, now, self.params.grace_ms)?;
+            apply_draw(&mut line, &mut gr, part, now, &self.params)?;
             self.lines.insert(k, line);
             self.grantors.insert(k.0, gr);
         }
@@ -140,8 +156,17 @@ impl Pool {
         Ok(self.accrued(b, now)?.iter().fold(0u128, |a, l| a.saturating_add(l.interest).saturating_add(l.principal)))
     }
 
-    /// `b` repays up to `amount`; returns the amount used.
+    /// `b` repays up to `amount`; returns the amount used. A refusal
+    /// changes nothing, not even the lines' accrual (the contract stores
+    /// nothing either).
     pub fn repay(&mut self, b: Acc, amount: Balance, now: Timestamp) -> R<Balance> {
+        let mut next = self.clone();
+        let used = next.repay_in_place(b, amount, now)?;
+        *self = next;
+        Ok(used)
+    }
+
+    fn repay_in_place(&mut self, b: Acc, amount: Balance, now: Timestamp) -> R<Balance> {
         self.accrue_all(b, now)?;
         let keys: Vec<(Acc, Acc)> = self.lines.keys().filter(|(_, x)| *x == b).copied().collect();
         let views: Vec<(Bps, u64, Balance, Balance)> = keys.iter().map(|k| {
@@ -158,7 +183,7 @@ impl Pool {
             let k = keys[i];
             let mut line = self.lines[&k];
             let mut gr = self.grantors[&k.0];
-            let split = apply_payment(&mut line, &mut gr, &pay, &self.params)?;
+            let split = apply_payment(&mut line, &mut gr, &pay, &self.params, now)?;
             self.treasury = add(self.treasury, split.fee)?;
             self.insurance = add(self.insurance, split.insurance)?;
             self.lines.insert(k, line);
@@ -172,14 +197,15 @@ impl Pool {
         Ok(unpaid_since(self.accrued(b, now)?.iter()))
     }
 
-    /// Declares `b` in default: insurance covers grantors' principal losses
-    /// pro rata, the rest is written off their stakes; the lines close.
+    /// Declares `b` in default: insurance co-insures the grantors' insured
+    /// principal ([`insurance_cover`]), the rest is written off their
+    /// stakes; the lines close.
     pub fn declare_default(&mut self, b: Acc, now: Timestamp) -> R<Balance> {
         let since = self.unpaid_since(b, now)?;
         ensure_due(since, self.params.default_ms, now)?;
         let keys: Vec<(Acc, Acc)> = self.lines.keys().filter(|(_, x)| *x == b).copied().collect();
-        let losses: Vec<Balance> = keys.iter().map(|k| self.lines[k].principal).collect();
-        let cover = insurance_cover(&losses, self.insurance)?;
+        let insured: Vec<Balance> = keys.iter().map(|k| self.lines[k].insured).collect();
+        let cover = insurance_cover(&insured, self.insurance, &self.params)?;
         let mut written_off = 0u128;
         for (i, k) in keys.iter().enumerate() {
             let mut gr = self.grantors[&k.0];
@@ -224,6 +250,9 @@ impl Pool {
         for l in self.lines.values() {
             if l.principal > l.limit {
                 return Err("a line's principal exceeds its limit".into());
+            }
+            if l.insured > l.principal {
+                return Err("a line's insured principal exceeds its principal".into());
             }
         }
         let borrowers: std::collections::BTreeSet<Acc> = self.lines.keys().map(|k| k.1).collect();
