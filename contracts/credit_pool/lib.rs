@@ -187,6 +187,14 @@ mod credit_pool {
         reported: Balance,
     }
 
+    /// The part of a grantor's stake not allocated to its lines: what it
+    /// may count as its own capital (stake lent out, or promised to a
+    /// borrower's line, backs someone else's credit, and may not anchor the
+    /// grantor too — else one token would anchor a chain of accounts).
+    fn free_stake(g: &Grantor) -> Balance {
+        g.stake.saturating_sub(g.allocated)
+    }
+
     impl Anchor {
         /// The member's own capital with `stake`: saturation is the meaning
         /// (a member owing more than it staked has no own capital, not less).
@@ -205,6 +213,11 @@ mod credit_pool {
         /// blocked): a failure leaves the graph's lower value, and the next
         /// change or `report_own_capital` retries.
         BestEffort,
+        /// Own capital changed by a loss the member did not choose (a
+        /// default's write-off): reported through the graph's
+        /// `capital_lost`, which never refuses for the member's edges and
+        /// syncs none of them inside this message.
+        Loss,
     }
 
     /// A member's own capital, the value that anchors it in the trust graph.
@@ -213,11 +226,15 @@ mod credit_pool {
     pub struct OwnCapitalInfo {
         /// Its gross stake (credit points).
         pub stake: Balance,
+        /// Of it, allocated to its lines to borrowers: theirs to draw, not
+        /// its own capital.
+        pub allocated: Balance,
         /// Principal it owes the pool: its draws and the term loans the pool funded for it.
         pub owed: Balance,
         /// Principal lent to it and written off in a default.
         pub defaulted: Balance,
-        /// `stake − owed − defaulted`, at least 0: borrowed tokens staked do not anchor.
+        /// `stake − allocated − owed − defaulted`, at least 0: neither borrowed
+        /// tokens staked nor stake lent out (or promised to lines) anchor.
         pub own_capital: Balance,
         /// The value the trust graph last heard from the pool (at most `own_capital`;
         /// below it only by interest earned since, until the next report).
@@ -733,6 +750,15 @@ mod credit_pool {
                 Err(_) => Err(Error::TrustGraphCallFailed),
             }
         }
+
+        /// As [`stake_changed`], for a loss the member did not choose.
+        pub fn capital_lost(graph: AccountId, member: AccountId, stake: Balance) -> Result<()> {
+            match tg::capital_lost(graph, member, stake) {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(Error::TrustGraph(e)),
+                Err(_) => Err(Error::TrustGraphCallFailed),
+            }
+        }
     }
 
     /// A borrower's lines loaded for one message.
@@ -799,7 +825,7 @@ mod credit_pool {
             let totals = with_grantor(self.totals, &old, &new)?;
             ext::pull(self.token, grantor, amount)?;
             let anchor = self.anchor(grantor);
-            self.sync_anchor(grantor, new.stake, anchor, anchor, Report::Required)?;
+            self.sync_anchor(grantor, &new, anchor, anchor, Report::Required)?;
             self.grantors.insert(grantor, &new);
             self.totals = totals;
             self.env().emit_event(Staked { grantor, amount, stake: new.stake, locked_until: new.locked_until });
@@ -827,7 +853,7 @@ mod credit_pool {
             ext::push(self.token, grantor, amount)?;
             // Own capital below MIN_ANCHOR_STAKE ends the anchoring at once.
             let anchor = self.anchor(grantor);
-            self.sync_anchor(grantor, new.stake, anchor, anchor, Report::Required)?;
+            self.sync_anchor(grantor, &new, anchor, anchor, Report::Required)?;
             self.save_grantor(grantor, &new);
             self.totals = totals;
             self.env().emit_event(Unstaked { grantor, amount, stake: new.stake });
@@ -890,6 +916,8 @@ mod credit_pool {
                 acct::apply_decline(&l, &mut new)?;
                 let mut totals = with_grantor(self.totals, &old, &new)?;
                 totals.lines = totals.lines.checked_sub(1).ok_or(Error::Overflow)?;
+                let anchor = self.anchor(grantor);
+                self.sync_anchor(grantor, &new, anchor, anchor, Report::BestEffort)?;
                 self.totals = totals;
                 self.save_grantor(grantor, &new);
                 self.lines.remove((grantor, borrower));
@@ -956,10 +984,10 @@ mod credit_pool {
             let anchor = self.anchor(borrower);
             let mut debtor = anchor;
             debtor.owed = add(debtor.owed, amount)?;
-            let stake = self.grantor_record(borrower).stake;
+            let own = self.grantor_record(borrower);
             ext::push(self.token, borrower, amount)?;
             // Borrowed tokens staked do not anchor (SPEC §2, v2).
-            self.sync_anchor(borrower, stake, anchor, debtor, Report::Required)?;
+            self.sync_anchor(borrower, &own, anchor, debtor, Report::Required)?;
             self.store(&loaded);
             self.totals = totals;
             self.env().emit_event(Drawn { borrower, amount, parts });
@@ -1009,11 +1037,11 @@ mod credit_pool {
             // Saturating: principal drawn before the pool kept this record (a
             // pool upgraded in place) was never added to it.
             debtor.owed = debtor.owed.saturating_sub(principal);
-            let stake = self.grantor_record(borrower).stake;
+            let own = self.grantor_record(borrower);
             ext::pull(self.token, borrower, used)?;
             self.store(&loaded);
             self.totals = totals;
-            self.sync_anchor(borrower, stake, anchor, debtor, Report::BestEffort)?;
+            self.sync_anchor(borrower, &own, anchor, debtor, Report::BestEffort)?;
             // Reputation is best effort: a repayment is never blocked.
             let mut reputation_recorded = true;
             if loaded.rows.iter().all(|r| r.line.interest == 0) && self.warned.contains(borrower) {
@@ -1098,14 +1126,14 @@ mod credit_pool {
             let mut debtor = anchor;
             debtor.owed = debtor.owed.saturating_sub(principal);
             debtor.defaulted = add(debtor.defaulted, principal)?;
-            let stake = self.grantor_record(borrower).stake;
+            let own = self.grantor_record(borrower);
             ext::record(self.trust_graph, Reputation::Default, borrower)?;
-            self.sync_anchor(borrower, stake, anchor, debtor, Report::Required)?;
+            self.sync_anchor(borrower, &own, anchor, debtor, Report::Loss)?;
             for r in &loaded.rows {
-                if r.after.stake != r.before.stake {
-                    let a = self.anchor(r.grantor);
-                    self.sync_anchor(r.grantor, r.after.stake, a, a, Report::Required)?;
-                }
+                // Its stake written off, its line gone (allocation freed):
+                // a loss it did not choose.
+                let a = self.anchor(r.grantor);
+                self.sync_anchor(r.grantor, &r.after, a, a, Report::Loss)?;
                 self.lines.remove((r.grantor, borrower));
                 unlist(&mut self.lines_by, r.grantor, borrower);
                 self.save_grantor(r.grantor, &r.after);
@@ -1140,9 +1168,10 @@ mod credit_pool {
         /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`].
         #[ink(message)]
         pub fn report_own_capital(&mut self, member: AccountId) -> Result<Balance> {
-            let stake = self.grantor_record(member).stake;
+            let g = self.grantor_record(member);
+            let stake = g.stake;
             let anchor = self.anchor(member);
-            let own_capital = anchor.own_capital(stake);
+            let own_capital = anchor.own_capital(free_stake(&g));
             ext::stake_changed(self.trust_graph, member, own_capital)?;
             self.save_anchor(member, &Anchor { reported: own_capital, ..anchor });
             self.env().emit_event(OwnCapitalReported {
@@ -1193,9 +1222,9 @@ mod credit_pool {
             let anchor = self.anchor(borrower);
             let mut debtor = anchor;
             debtor.owed = add(debtor.owed, amount)?;
-            let stake = self.grantor_record(borrower).stake;
+            let own = self.grantor_record(borrower);
             ext::push(self.token, borrower, amount)?;
-            self.sync_anchor(borrower, stake, anchor, debtor, Report::Required)?;
+            self.sync_anchor(borrower, &own, anchor, debtor, Report::Required)?;
             for (pair, l) in path.windows(2).zip(&lines) {
                 self.lines.insert((pair[0], pair[1]), l);
             }
@@ -1252,8 +1281,8 @@ mod credit_pool {
             let mut debtor = anchor;
             // Saturating: a loan opened before the pool kept this record.
             debtor.owed = debtor.owed.saturating_sub(principal);
-            let stake = self.grantor_record(borrower).stake;
-            self.sync_anchor(borrower, stake, anchor, debtor, Report::BestEffort)?;
+            let own = self.grantor_record(borrower);
+            self.sync_anchor(borrower, &own, anchor, debtor, Report::BestEffort)?;
             self.env().emit_event(LoanReturned { loan_id, principal, fee, insurance, left });
             Ok(())
         }
@@ -1292,10 +1321,10 @@ mod credit_pool {
             let mut debtor = anchor;
             debtor.owed = debtor.owed.saturating_sub(principal);
             debtor.defaulted = add(debtor.defaulted, principal)?;
-            let borrower_stake = self.grantor_record(borrower).stake;
+            let borrower_own = self.grantor_record(borrower);
             let creditor_anchor = self.anchor(creditor);
-            self.sync_anchor(creditor, new.stake, creditor_anchor, creditor_anchor, Report::Required)?;
-            self.sync_anchor(borrower, borrower_stake, anchor, debtor, Report::Required)?;
+            self.sync_anchor(creditor, &new, creditor_anchor, creditor_anchor, Report::Loss)?;
+            self.sync_anchor(borrower, &borrower_own, anchor, debtor, Report::Loss)?;
             self.release_path(&hold.path, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1414,13 +1443,14 @@ mod credit_pool {
         /// — and the value the graph last heard.
         #[ink(message)]
         pub fn own_capital(&self, member: AccountId) -> OwnCapitalInfo {
-            let stake = self.grantor_record(member).stake;
+            let g = self.grantor_record(member);
             let a = self.anchor(member);
             OwnCapitalInfo {
-                stake,
+                stake: g.stake,
+                allocated: g.allocated,
                 owed: a.owed,
                 defaulted: a.defaulted,
-                own_capital: a.own_capital(stake),
+                own_capital: a.own_capital(free_stake(&g)),
                 reported: a.reported,
             }
         }
@@ -1609,6 +1639,13 @@ mod credit_pool {
                 (true, false) => totals.lines = totals.lines.checked_sub(1).ok_or(Error::Overflow)?,
                 _ => {}
             }
+            // Capital allocated to lines is the borrowers', not the
+            // grantor's own: a new or raised line may end its anchoring
+            // (refused while its trust counts: drain before drop), a
+            // lowered or closed one frees capital.
+            let anchor = self.anchor(grantor);
+            let mode = if new.allocated > old.allocated { Report::Required } else { Report::BestEffort };
+            self.sync_anchor(grantor, &new, anchor, anchor, mode)?;
             self.totals = totals;
             self.save_grantor(grantor, &new);
             match line {
@@ -1663,10 +1700,15 @@ mod credit_pool {
         /// A report that lowers the value must succeed or the message fails,
         /// whatever `mode` says; a best-effort one that fails keeps the
         /// graph's lower value and the old `reported`, so it is retried.
-        fn sync_anchor(&mut self, member: AccountId, stake: Balance, old: Anchor, mut new: Anchor, mode: Report) -> Result<()> {
+        fn sync_anchor(&mut self, member: AccountId, g: &Grantor, old: Anchor, mut new: Anchor, mode: Report) -> Result<()> {
+            let stake = free_stake(g);
             let own_capital = new.own_capital(stake);
             if own_capital != new.reported {
-                match ext::stake_changed(self.trust_graph, member, own_capital) {
+                let answer = match mode {
+                    Report::Loss => ext::capital_lost(self.trust_graph, member, own_capital),
+                    _ => ext::stake_changed(self.trust_graph, member, own_capital),
+                };
+                match answer {
                     Ok(()) => {
                         new.reported = own_capital;
                         self.env().emit_event(OwnCapitalReported {
@@ -1677,7 +1719,7 @@ mod credit_pool {
                             own_capital,
                         });
                     }
-                    Err(e) if mode == Report::Required || own_capital < new.reported => return Err(e),
+                    Err(e) if mode != Report::BestEffort || own_capital < new.reported => return Err(e),
                     Err(_) => {}
                 }
             }

@@ -93,6 +93,12 @@ pub fn stake_changed(_graph: AccountId, member: AccountId, stake: Balance) -> Re
     })
 }
 
+/// As [`stake_changed`] (the graph's `capital_lost`: a loss, never
+/// refused for the member's edges); recorded alike.
+pub fn capital_lost(graph: AccountId, member: AccountId, stake: Balance) -> Result<()> {
+    stake_changed(graph, member, stake)
+}
+
 /// The value (own capital) last reported for `member`.
 pub fn reported_stake(member: AccountId) -> Option<Balance> {
     with(|s| s.stakes.get(&member).copied())

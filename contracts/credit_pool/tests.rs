@@ -150,7 +150,8 @@ fn check_own_capital(p: &CreditPool, a: u8) -> Result<(), String> {
     if oc.owed != lines + loans {
         return Err(format!("member {a}: owed {} ≠ line principal {lines} + term loans {loans}", oc.owed));
     }
-    if oc.stake != p.grantor(id(a)).stake || oc.own_capital != oc.stake.saturating_sub(oc.owed + oc.defaulted) {
+    let g = p.grantor(id(a));
+    if oc.stake != g.stake || oc.allocated != g.allocated || oc.own_capital != oc.stake.saturating_sub(oc.allocated + oc.owed + oc.defaulted) {
         return Err(format!("member {a}: own capital wrong: {oc:?}"));
     }
     if oc.reported != mock::reported_stake(id(a)).unwrap_or(0) {
@@ -235,7 +236,11 @@ fn every_stake_change_is_reported_to_the_trust_graph() {
 // ---------------------------------------------------------------------------
 
 fn own(stake: u128, owed: u128, defaulted: u128, reported: u128) -> OwnCapitalInfo {
-    OwnCapitalInfo { stake, owed, defaulted, own_capital: stake.saturating_sub(owed + defaulted), reported }
+    own_with_lines(stake, 0, owed, defaulted, reported)
+}
+
+fn own_with_lines(stake: u128, allocated: u128, owed: u128, defaulted: u128, reported: u128) -> OwnCapitalInfo {
+    OwnCapitalInfo { stake, allocated, owed, defaulted, own_capital: stake.saturating_sub(allocated + owed + defaulted), reported }
 }
 
 /// Borrowed tokens staked do not anchor: the pool reports own capital =
@@ -261,11 +266,23 @@ fn stake_of_borrowed_tokens_does_not_anchor() {
     assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
     stake(&mut p, CAROL, 100 * T);
     assert_eq!(mock::reported_stake(id(CAROL)).unwrap_or(0), 0);
-    assert_eq!(mock::reported_stake(id(ALICE)), Some(100 * T), "the one member whose capital it is");
-    // Tokens of Bob's own anchor as they are.
+    // Nor does stake promised to a borrower's line (outside review H1: a
+    // grantor's lent stake still anchored it while the borrower passed the
+    // tokens on): the 100 tokens anchor nobody while they are lent.
+    assert_eq!(mock::reported_stake(id(ALICE)).unwrap_or(0), 0, "allocated to Bob's line: not Alice's own capital");
+    assert_eq!(p.own_capital(id(ALICE)), own_with_lines(100 * T, 100 * T, 0, 0, 0));
+    // Tokens of Bob's own anchor as they are, less what backs Carol's line.
     stake(&mut p, BOB, 150 * T);
-    assert_eq!(mock::reported_stake(id(BOB)), Some(150 * T));
-    assert_eq!(p.own_capital(id(BOB)), own(250 * T, 100 * T, 0, 150 * T));
+    assert_eq!(mock::reported_stake(id(BOB)), Some(50 * T));
+    assert_eq!(p.own_capital(id(BOB)), own_with_lines(250 * T, 100 * T, 100 * T, 0, 50 * T));
+    // Alice closes her line once repaid: her capital is her own again.
+    as_caller(BOB);
+    mock::approve(id(BOB), pool_id(), 100 * T);
+    assert_eq!(p.repay(100 * T), Ok(100 * T));
+    set_now(90 * D);
+    as_caller(ALICE);
+    assert_eq!(p.close_line(id(BOB)), Ok(()));
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(100 * T));
     books(&p);
 }
 
@@ -335,7 +352,9 @@ fn a_term_loan_lowers_its_borrowers_own_capital_until_returned() {
     assert_eq!(p.loan_settle(2), Ok(0));
     assert_eq!(p.own_capital(id(BOB)), own(300 * T, 0, 100 * T, 200 * T));
     assert_eq!(mock::stake_calls(id(BOB)), bob_calls, "unchanged: no call");
-    assert_eq!(mock::reported_stake(id(CAROL)), Some(900 * T), "the write-off lowers the creditor at once");
+    let c = p.grantor(id(CAROL));
+    assert_eq!(c.stake, 900 * T);
+    assert_eq!(mock::reported_stake(id(CAROL)), Some(c.stake - c.allocated), "the write-off lowers the creditor at once");
     books(&p);
 }
 
@@ -602,7 +621,7 @@ fn seed_004_alice_must_wait_the_lockout_to_take_a_line_back() {
     set_now(end);
     let n = events();
     assert_eq!(p.close_line(id(BOB)), Ok(()));
-    assert_eq!(events(), n + 1);
+    assert_eq!(events(), n + 2, "LineClosed and Alice's own capital freed");
     assert_eq!(p.line(id(ALICE), id(BOB)), Ok(None));
     assert_eq!(p.close_line(id(BOB)), Err(Error::NoSuchLine));
     let before = mock::balance(id(ALICE));
@@ -723,8 +742,10 @@ fn default_is_co_insured_within_cover_share_and_reserve_share_and_written_off_pr
     assert_eq!(a0 - p.grantor(id(ALICE)).stake, 300 * T - ca);
     assert_eq!(e0 - p.grantor(id(EVE)).stake, 100 * T - ce);
     // The trust graph hears of every grantor's smaller stake (anchoring).
-    assert_eq!(mock::reported_stake(id(ALICE)), Some(p.grantor(id(ALICE)).stake));
-    assert_eq!(mock::reported_stake(id(EVE)), Some(p.grantor(id(EVE)).stake));
+    for g in [ALICE, EVE] {
+        let r = p.grantor(id(g));
+        assert_eq!(mock::reported_stake(id(g)), Some(r.stake - r.allocated));
+    }
     let t = p.totals();
     assert_eq!((t.insurance, t.written_off), (reserve - ca - ce, 400 * T - ca - ce));
     assert_eq!(p.lines_to(id(BOB)), Ok(vec![]));
@@ -1044,7 +1065,8 @@ fn every_state_change_emits_one_event() {
         n = now;
     };
     step(2, &mut |p| stake(p, ALICE, 100 * T));
-    step(1, &mut |p| line(p, ALICE, BOB, 50 * T, 100));
+    // The line and the lower own capital it leaves Alice.
+    step(2, &mut |p| line(p, ALICE, BOB, 50 * T, 100));
     step(1, &mut |p| {
         as_caller(BOB);
         p.draw(10 * T, MAX_RATE_BPS).unwrap();
@@ -1052,7 +1074,8 @@ fn every_state_change_emits_one_event() {
     step(1, &mut |p| {
         p.repay(10 * T).unwrap();
     });
-    step(1, &mut |p| {
+    // Lowered: Alice's own capital rises by what it freed.
+    step(2, &mut |p| {
         set_now(90 * D);
         as_caller(ALICE);
         p.extend_credit(id(BOB), 20 * T, 100).unwrap();
@@ -1068,7 +1091,7 @@ fn every_state_change_emits_one_event() {
     step(2, &mut |p| {
         p.repay(10 * T).unwrap();
     });
-    step(1, &mut |p| {
+    step(2, &mut |p| {
         as_caller(BOB);
         p.decline_line(id(ALICE)).unwrap();
     });
@@ -1501,7 +1524,8 @@ fn a_defaulted_term_loan_is_co_insured_then_written_off() {
     let covered = 4 * T / 10;
     assert_eq!(p.loan_settle(7), Ok(covered), "10 % of the 4 in the reserve (below half of the 90 unreturned)");
     assert_eq!(events(), n + 2, "LoanSettled, and Carol's lower own capital reported");
-    assert_eq!(mock::reported_stake(id(CAROL)), Some(1_000 * T - 90 * T + covered));
+    let c = p.grantor(id(CAROL));
+    assert_eq!(mock::reported_stake(id(CAROL)), Some(1_000 * T - 90 * T + covered - c.allocated));
     let t = p.totals();
     assert_eq!((t.insurance, t.written_off, t.lent), (4 * T - covered, 90 * T - covered, 0));
     assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T - 90 * T + covered, "the creditor's stake bears the rest (the escrow pays it its claims)");
@@ -1763,7 +1787,7 @@ fn thirty_two_dust_lines_are_refused_and_a_declined_grantor_cannot_re_extend_unt
     for g in 100..132u8 {
         let n = events();
         assert_eq!(p.decline_line(id(g)), Ok(()));
-        assert_eq!(events(), n + 1, "LineDeclined");
+        assert_eq!(events(), n + 2, "LineDeclined, and the grantor's own capital freed");
         assert!(p.declined(id(VICTIM), id(g)));
         assert_eq!(p.grantor(id(g)).allocated, 0, "the grantor's limit is released");
     }
@@ -1834,5 +1858,30 @@ fn a_line_below_min_line_is_refused_when_new_or_lowered_but_may_close() {
     assert_eq!(p.extend_credit(id(BOB), 9 * T, 500), Err(Error::BelowMinLine { min: 10 * T }));
     assert_eq!(p.line(id(ALICE), id(BOB)).unwrap().unwrap().limit, 30 * T);
     assert_eq!(p.close_line(id(BOB)), Ok(()));
+    books(&p);
+}
+
+/// Drain before drop, the pool's side: when the trust graph refuses a drop
+/// of own capital (`AnchorNotReleased`: the member's trust still counts),
+/// the grantor's new line is refused with nothing changed; a lowered line
+/// (capital freed) never is.
+#[ink::test]
+fn a_new_line_that_would_end_a_counting_anchoring_is_refused_with_nothing_changed() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 150 * T);
+    line(&mut p, ALICE, BOB, 40 * T, 100);
+    mock::trust(id(ALICE), id(CAROL));
+    mock::refuse_stake_reports(Some(dcu_common::iface::trust_graph::Error::AnchorNotReleased { counting: 3 }));
+    as_caller(ALICE);
+    let before = (p.grantor(id(ALICE)), p.own_capital(id(ALICE)), events());
+    assert_eq!(
+        p.extend_credit(id(CAROL), 60 * T, 100),
+        Err(Error::TrustGraph(dcu_common::iface::trust_graph::Error::AnchorNotReleased { counting: 3 }))
+    );
+    assert_eq!((p.grantor(id(ALICE)), p.own_capital(id(ALICE)), events()), before, "refused: nothing changed");
+    assert_eq!(p.line(id(ALICE), id(CAROL)), Ok(None));
+    mock::refuse_stake_reports(None);
+    assert_eq!(p.extend_credit(id(CAROL), 60 * T, 100), Ok(()));
+    assert_eq!(mock::reported_stake(id(ALICE)), Some(50 * T), "150 staked, 100 backing lines");
     books(&p);
 }
