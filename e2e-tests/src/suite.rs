@@ -55,7 +55,9 @@ pub async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
 
 /// Alice (creditor), Bob and Charlie (intermediaries), Dave (borrower, well
 /// trusted: TS (4 · 800 + 0.3 · 500) / 8,000 ≈ 0.52), Eve (barely trusted), Ferdie;
-/// every truster is anchored by a stake of at least 100 (Eve and Ferdie stake exactly that). Lines Alice → Bob 2,000 @ 4 %,
+/// every truster is anchored by at least 100 of own capital — stake not
+/// allocated to its lines nor owed (Ferdie stakes exactly 100, Eve 200 so
+/// that a 100 term loan leaves her anchored). Lines Alice → Bob 2,000 @ 4 %,
 /// Bob → Charlie 2,000 @ 5 %, Charlie → Dave 2,000 @ 5 %, Charlie → Eve 500
 /// @ 5 %. Bob locks warrants by trust tier, Charlie from 4 %, both on loans
 /// of up to 2,000 over up to a year; both have approved the escrow; Dave
@@ -87,7 +89,7 @@ pub async fn community(client: &mut Client, s: &Suite) -> TestResult {
     }
     // Everyone who trusts stakes at least MIN_ANCHOR_STAKE, so every edge
     // counts (SPEC §2, v2: only anchored trusters' edges do).
-    for (k, amount) in [(alice(), 5_000 * ONE), (bob(), 2_000 * ONE), (charlie(), 2_500 * ONE), (eve(), 100 * ONE), (ferdie(), 100 * ONE)] {
+    for (k, amount) in [(alice(), 5_000 * ONE), (bob(), 2_100 * ONE), (charlie(), 2_600 * ONE), (eve(), 200 * ONE), (ferdie(), 100 * ONE)] {
         client.call(&k, &tk.approve(s.pool, amount)).extra_gas_portion(50).submit().await?;
         client.call(&k, &pool.stake(amount)).extra_gas_portion(50).submit().await?;
     }
