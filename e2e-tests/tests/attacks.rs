@@ -4,16 +4,44 @@
 //! longer reaches its goal and that its refused steps change nothing.
 //!
 //! Trust and governance (SPEC v2 §2, §6): trust, a vote and a quorum must
-//! cost something to obtain.
+//! cost something to obtain (C1, M2, M3, M6, H2's trust half), and only the
+//! wired contracts and governance may call the privileged messages (the
+//! access matrix of the trust graph and governance).
+//!
+//! Credit (SPEC v2 §2, §5): warnings bind until their own debt is current
+//! (L3, issue 15 item 6); reputation is earned, a repayment a day (C1/H2's
+//! `tx_count` farming); C(v) bounds routed credit (item 7); the creditor
+//! consents (H2). These run the whole suite (`dcu_e2e_tests::suite`), with
+//! `loan_manager_fast` (a second of block time is a protocol day) where a
+//! term loan must fall due. The credit pool has no fast clock: its warnings
+//! need a day of overdue interest on the node's real clock (OVERDUE ≥ 1
+//! day), so the pool-warning half of L3 is left to the unit tests.
 
+use credit_pool::{CreditPool, Error as PoolError};
+use dcu_common::loan::{Approval, ApprovalPolicy, LoanParams, LoanState, Purpose};
 use dcu_common::pool::PoolParams;
+use dcu_common::DAY_MS;
+use dcu_e2e_tests::suite::{self as full, acc, all_balances, bal, desc, loan_state, path, set_base_capacity, wait_days, Suite};
 use dcu_e2e_tests::{start, Client, TestResult, ONE};
 use governance::{Action, Error as GovError, GovParams, Governance, GovernanceRef, State, Target, Wiring as GovWiring};
 use ink::primitives::AccountId;
-use ink_e2e::{account_id, alice, bob, charlie, ferdie, AccountKeyring, ChainBackend, ContractsBackend, Keypair};
+use ink_e2e::{account_id, alice, bob, charlie, dave, eve, ferdie, AccountKeyring, ChainBackend, ContractsBackend, Keypair};
+use loan_manager::{Error as LmError, LoanManager};
 use psp22::PSP22;
 use stable_token::{StableToken, StableTokenRef};
 use trust_graph::{Error as GraphError, Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
+use warrant_escrow::WarrantEscrow;
+
+/// A refused call: the dry run answers `expected` (the contract's typed
+/// refusal) and, submitted, the call fails on chain (the contract reverts,
+/// so it changes nothing).
+macro_rules! refused {
+    ($client:expr, $caller:expr, $call:expr, $expected:expr) => {{
+        let r = $client.call($caller, &$call).dry_run().await?.return_value();
+        assert_eq!(r, $expected, "{}", stringify!($call));
+        assert!($client.call($caller, &$call).submit().await.is_err(), "{} is refused on chain", stringify!($call));
+    }};
+}
 
 /// Governance, a trust graph (Alice the founding verifier, development
 /// anchoring) and a token, wired; Alice and Bob verified. The pool and the
@@ -26,12 +54,17 @@ struct Gov {
 }
 
 async fn suite(client: &mut Client, dev_mode: bool) -> Result<Gov, Box<dyn std::error::Error>> {
+    let params = if dev_mode { GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() } } else { GovParams::default() };
+    suite_with(client, params, dev_mode).await
+}
+
+/// [`suite`] with governance's parameters `params`.
+async fn suite_with(client: &mut Client, params: GovParams, dev_mode: bool) -> Result<Gov, Box<dyn std::error::Error>> {
     let a = account_id(AccountKeyring::Alice);
     let mut t = StableTokenRef::new(1_000_000 * ONE, None, None, 6, 0, 0);
     let token = client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id;
     let mut g = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, vec![a]);
     let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
-    let params = if dev_mode { GovParams { voting_delay_ms: 0, voting_period_ms: 60_000, timelock_ms: 0, ..GovParams::default() } } else { GovParams::default() };
     let mut gv = GovernanceRef::new(params, Some(account_id(AccountKeyring::Ferdie)), dev_mode);
     let gov = client.instantiate("governance", &alice(), &mut gv).submit().await?.account_id;
     let mut tg = ink_e2e::create_call_builder::<TrustGraph>(graph);
@@ -190,7 +223,7 @@ async fn one_minute_vote_without_timelock_on_a_production_deployment() -> TestRe
     assert!(client.instantiate("governance", &alice(), &mut gv).submit().await.is_err(), "refused at instantiation");
     let s = suite(&mut client, false).await?;
     let mut gc = ink_e2e::create_call_builder::<Governance>(s.gov);
-    assert_eq!(client.call(&alice(), &gc.dev_mode()).dry_run().await?.return_value(), false);
+    assert!(!client.call(&alice(), &gc.dev_mode()).dry_run().await?.return_value());
     let r = client.call(&alice(), &gc.propose(Action::SetGovParams(fast), "fast track".into())).dry_run().await?.return_value();
     assert_eq!(r, Err(GovError::InvalidParam { name: "voting_period_ms".into() }));
     Ok(())
@@ -224,4 +257,442 @@ async fn sybils_trusting_and_vouching_lift_a_borrowers_score() -> TestResult {
     }
     assert_eq!(client.call(&alice(), &tg.member_info(b)).dry_run().await?.return_value().expect("member").in_degree, 0);
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Credit: the whole suite, with a community (`dcu_e2e_tests::suite`)
+// ---------------------------------------------------------------------------
+
+/// The yearly rate of Charlie's line to Dave (the community's): the most a
+/// draw of Dave's may pay.
+const LINE_RATE_BPS: u32 = 500;
+
+/// The whole suite and its community; on the fast loan manager governance
+/// (Alice) lets requests live 90 protocol days (90 s, the longest expiry),
+/// so that no step below races the 7-second expiry of the fast clock.
+async fn credit_suite(client: &mut Client, lm_code: &str) -> Result<Suite, Box<dyn std::error::Error>> {
+    let s = full::deploy(client, lm_code).await?;
+    full::community(client, &s).await?;
+    if lm_code == "loan_manager_fast" {
+        let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+        let p = LoanParams { request_expiry_ms: 90 * DAY_MS, ..LoanParams::default() };
+        client.call(&alice(), &lm.set_params(p)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    }
+    Ok(s)
+}
+
+/// A term loan of `amount` over [Charlie, `borrower`] for `term_days`,
+/// approved by Charlie by hand and disbursed. Returns its id.
+async fn direct_loan(client: &mut Client, s: &Suite, borrower: &Keypair, amount: u128, term_days: u32) -> Result<u64, Box<dyn std::error::Error>> {
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let route = vec![acc(AccountKeyring::Charlie), id_of(borrower)];
+    let id = client.call(borrower, &lm.request(amount, Purpose::CommunityInfrastructure, desc(), term_days, route)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&charlie(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(borrower, &lm.disburse(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    Ok(id)
+}
+
+/// Issue 15 item 6 (a warning that does not bind): Dave's term loan is
+/// overdue and the loan manager recorded a warning, yet he keeps drawing on
+/// his pool line, asks for another term loan, takes out one approved before
+/// the warning, and a friend extends him a new line. Every one of these is
+/// refused with `OpenWarning` and moves no token; once the overdue loan is
+/// repaid its source clears the warning and Dave may draw again.
+#[tokio::test]
+async fn warned_borrower_keeps_drawing_and_requesting_term_loans() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager_fast").await?;
+    let d = acc(AccountKeyring::Dave);
+    let g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    // A one-day loan of 340 from Charlie; a second of 260 over Alice → Bob →
+    // Charlie → Dave for 45 days, approved by Alice and warranted, not yet disbursed.
+    let overdue = direct_loan(&mut client, &s, &dave(), 340 * ONE, 1).await?;
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let waiting = client.call(&dave(), &lm.request(260 * ONE, Purpose::CommunityInfrastructure, desc(), 45, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&alice(), &lm.approve(waiting)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, waiting).await, LoanState::Approved);
+    // Two (fast) days later the first loan is past due: anyone marks it overdue.
+    wait_days(&mut client, &s, 2).await;
+    client.call(&ferdie(), &lm.mark_overdue(overdue)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(client.call(&alice(), &g.warnings_of(d)).dry_run().await?.return_value(), 1);
+
+    let before = all_balances(&mut client, &s).await;
+    let owed_before = client.call(&alice(), &pool.borrower(d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let last_id = client.call(&alice(), &lm.last_id()).dry_run().await?.return_value();
+    refused!(client, &dave(), pool.draw(75 * ONE, LINE_RATE_BPS), Err(PoolError::OpenWarning { open: 1 }));
+    refused!(client, &dave(), lm.request(90 * ONE, Purpose::CommunityInfrastructure, desc(), 20, path(&[AccountKeyring::Charlie, AccountKeyring::Dave])), Err(LmError::OpenWarning { open: 1 }));
+    refused!(client, &dave(), lm.request(90 * ONE, Purpose::CommunityInfrastructure, desc(), 20, route.clone()), Err(LmError::OpenWarning { open: 1 }));
+    refused!(client, &dave(), lm.disburse(waiting), Err(LmError::OpenWarning { open: 1 }));
+    // Bob trusts Dave and has stake to spare: still no new line for a warned member.
+    refused!(client, &bob(), pool.extend_credit(d, 120 * ONE, 500), Err(PoolError::OpenWarning { open: 1 }));
+    assert_eq!(all_balances(&mut client, &s).await, before, "no token moved");
+    assert_eq!(client.call(&alice(), &pool.borrower(d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.principal, owed_before.principal);
+    assert!(client.call(&alice(), &pool.line(acc(AccountKeyring::Bob), d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.is_none(), "no line from Bob");
+    assert_eq!(client.call(&alice(), &lm.last_id()).dry_run().await?.return_value(), last_id, "no loan was requested");
+    assert_eq!(loan_state(&mut client, &s, waiting).await, LoanState::Approved, "not disbursed");
+    assert_eq!(client.call(&alice(), &g.warnings_of(d)).dry_run().await?.return_value(), 1);
+
+    // The warning binds until its own debt is current: Dave repays the loan in full.
+    let owed = client.call(&alice(), &lm.loan(overdue)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan").owed;
+    client.call(&dave(), &lm.repay(overdue, owed + ONE)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, overdue).await, LoanState::Closed);
+    assert_eq!(client.call(&alice(), &g.warnings_of(d)).dry_run().await?.return_value(), 0, "cleared by its source");
+    let d0 = bal(&mut client, &s, d).await;
+    client.call(&dave(), &pool.draw(75 * ONE, LINE_RATE_BPS)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(bal(&mut client, &s, d).await, d0 + 75 * ONE);
+    Ok(())
+}
+
+/// L3 (a warning that does not last): with a term loan overdue and warned,
+/// Dave repays 1 unit of an unrelated pool debt — and, for good measure, 1
+/// unit of the overdue loan — to clear the warning. Neither clears it nor
+/// counts as history; the pool's full repayment does not clear the loan's
+/// warning either. Only the loan repaid in full does (its own source).
+/// (The other half, a dust repayment clearing the *pool's* warning, needs
+/// a day of overdue pool interest on the real clock: in the unit tests.)
+#[tokio::test]
+async fn dust_repayment_on_an_unrelated_pool_debt_clears_a_term_loans_warning() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager_fast").await?;
+    let d = acc(AccountKeyring::Dave);
+    let g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    // Dave owes the pool 130 (inside its grace) and a one-day term loan of 410.
+    client.call(&dave(), &pool.draw(130 * ONE, LINE_RATE_BPS)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&dave(), &tk.approve(s.pool, 1_000 * ONE)).extra_gas_portion(50).submit().await?;
+    let id = direct_loan(&mut client, &s, &dave(), 410 * ONE, 1).await?;
+    wait_days(&mut client, &s, 2).await;
+    client.call(&eve(), &lm.mark_overdue(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let warned = client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value().expect("member");
+    assert_eq!((warned.open_warnings, warned.loan_warnings, warned.pool_warnings), (1, 1, 0));
+
+    // 1 unit to the pool: taken, but the loan's warning stays and no history is earned.
+    assert_eq!(client.call(&dave(), &pool.repay(1)).extra_gas_portion(50).submit().await?.return_value(), Ok(1));
+    let info = client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value().expect("member");
+    assert_eq!((info.open_warnings, info.loan_warnings, info.tx_count), (1, 1, warned.tx_count));
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Overdue);
+    // 1 unit of the overdue loan pays less than its interest due: the same.
+    let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
+    assert!(v.interest_now > 1, "two days of interest are due: {}", v.interest_now);
+    assert_eq!(client.call(&dave(), &lm.repay(id, 1)).extra_gas_portion(50).submit().await?.return_value(), Ok(1));
+    let info = client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value().expect("member");
+    assert_eq!((info.open_warnings, info.loan_warnings, info.tx_count), (1, 1, warned.tx_count));
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Overdue);
+    // The whole pool debt repaid: the pool's debt is current, the loan's is not.
+    let owed = client.call(&alice(), &pool.outstanding(d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&dave(), &pool.repay(owed)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(client.call(&alice(), &pool.outstanding(d)).dry_run().await?.return_value(), Ok(0));
+    assert_eq!(client.call(&alice(), &g.warnings_of(d)).dry_run().await?.return_value(), 1, "another source's repayment clears nothing");
+    // The loan repaid in full: its source clears its warning.
+    let owed = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan").owed;
+    client.call(&dave(), &lm.repay(id, owed)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Closed);
+    let info = client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value().expect("member");
+    assert_eq!((info.open_warnings, info.loan_warnings), (0, 0));
+    Ok(())
+}
+
+/// C1/H2/L3 (`tx_count` farming): Dave farms his transaction history, worth
+/// up to 0.2 of CF, with free `draw(1)`/`repay(1)` pairs inside the grace
+/// period. Dust repayments on a real debt earn nothing; on an empty line
+/// each pair repays its whole debt, but the trust graph counts at most one
+/// repayment a day, so the history and the CF component stand still.
+#[tokio::test]
+async fn draw_and_repay_dust_pairs_in_the_grace_period_farm_the_transaction_history() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager").await?;
+    let d = acc(AccountKeyring::Dave);
+    let g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    client.call(&dave(), &tk.approve(s.pool, 1_000 * ONE)).extra_gas_portion(50).submit().await?;
+    let tx_of = |i: Option<trust_graph::MemberInfo>| i.expect("member").tx_count;
+    assert_eq!(tx_of(client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value()), 0);
+    let tx_component = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").components[1];
+    assert_eq!(tx_component, 0);
+
+    // Dave owes 90 on Charlie's line (no day passes here: no interest); 1-unit pairs on top of it are dust.
+    client.call(&dave(), &pool.draw(90 * ONE, LINE_RATE_BPS)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    for _ in 0..4 {
+        client.call(&dave(), &pool.draw(1, LINE_RATE_BPS)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+        assert_eq!(client.call(&dave(), &pool.repay(1)).extra_gas_portion(50).submit().await?.return_value(), Ok(1));
+    }
+    assert_eq!(tx_of(client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value()), 0, "dust earns no history");
+    assert_eq!(client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").components[1], 0);
+
+    // Repaying the 90 in full is a real repayment: it counts.
+    assert_eq!(client.call(&dave(), &pool.repay(500 * ONE)).extra_gas_portion(50).submit().await?.return_value(), Ok(90 * ONE));
+    let first = client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value().expect("member");
+    assert_eq!(first.tx_count, 1);
+    let counted = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").components[1];
+    assert!(counted > 0);
+    // Five pairs on the empty line, each repaying all it owes: one a day counts.
+    for _ in 0..5 {
+        client.call(&dave(), &pool.draw(1, LINE_RATE_BPS)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+        assert_eq!(client.call(&dave(), &pool.repay(1)).extra_gas_portion(50).submit().await?.return_value(), Ok(1));
+    }
+    let after = client.call(&alice(), &g.member_info(d)).dry_run().await?.return_value().expect("member");
+    // (Should the test cross midnight UTC, the new day may count one more.)
+    let days = after.last_counted_day - first.last_counted_day;
+    assert!(days <= 1);
+    assert_eq!(after.tx_count, 1 + days, "five pairs on one day count as nothing more");
+    if days == 0 {
+        assert_eq!(client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").components[1], counted);
+    }
+    assert_eq!(client.call(&alice(), &pool.outstanding(d)).dry_run().await?.return_value(), Ok(0));
+    Ok(())
+}
+
+/// Issue 15 item 7 (capacity that bounds nothing): Dave routes a loan
+/// through his friends' lines for more than his capacity C(v), then splits
+/// it over two routes, then lets C(v) fall before taking an approved loan.
+/// The first two are refused at the request, the last at the disbursement,
+/// with `CapacityExceeded`; nothing is lent.
+#[tokio::test]
+async fn loan_routed_through_friends_beyond_the_borrowers_capacity() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager").await?;
+    let (a, d) = (acc(AccountKeyring::Alice), acc(AccountKeyring::Dave));
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    // Governance sets BASE to 3,000: Dave's C(v) is a few hundred, his friends' lines carry 2,000.
+    set_base_capacity(&mut client, &s, 3_000 * ONE).await?;
+    let friends = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let direct = path(&[AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let cap = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").capacity;
+    assert!(cap > 100 * ONE && cap + ONE < 2_000 * ONE, "C(Dave) = {cap}");
+    let path_cap = client.call(&alice(), &pool.path_capacity(friends.clone())).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.capacity;
+    assert_eq!(path_cap, 2_000 * ONE, "the route carries far more than C(v)");
+    let before = all_balances(&mut client, &s).await;
+
+    // One loan over the friends' route above C(v).
+    let r = client.call(&dave(), &lm.request(cap + ONE, Purpose::ProductiveEnterprise, desc(), 60, friends.clone())).dry_run().await?.return_value();
+    assert_eq!(r, Err(LmError::CapacityExceeded { capacity: cap, outstanding: 0, amount: cap + ONE }));
+    assert!(client.call(&dave(), &lm.request(cap + ONE, Purpose::ProductiveEnterprise, desc(), 60, friends.clone())).submit().await.is_err());
+    // Split over two routes: the first fits, the second would pass C(v) by one token.
+    let first = cap * 2 / 3 / ONE * ONE;
+    let id = client.call(&dave(), &lm.request(first, Purpose::ProductiveEnterprise, desc(), 60, direct.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(client.call(&alice(), &lm.outstanding_of(d)).dry_run().await?.return_value(), first);
+    let cap = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").capacity;
+    let second = cap - first + ONE;
+    let r = client.call(&dave(), &lm.request(second, Purpose::ProductiveEnterprise, desc(), 60, friends.clone())).dry_run().await?.return_value();
+    assert_eq!(r, Err(LmError::CapacityExceeded { capacity: cap, outstanding: first, amount: second }));
+    assert!(client.call(&dave(), &lm.request(second, Purpose::ProductiveEnterprise, desc(), 60, friends.clone())).submit().await.is_err());
+    assert_eq!(client.call(&alice(), &lm.last_id()).dry_run().await?.return_value(), id, "one loan only");
+    assert_eq!(client.call(&alice(), &lm.outstanding_of(d)).dry_run().await?.return_value(), first);
+
+    // The first loan is approved; then two of Dave's trusters withdraw and C(v) falls below it.
+    client.call(&charlie(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    for k in [ferdie(), eve()] {
+        client.call(&k, &g.revoke_trust(d)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    }
+    let fallen = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score").capacity;
+    assert!(fallen < first, "C(Dave) fell to {fallen}");
+    let r = client.call(&dave(), &lm.disburse(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(LmError::CapacityExceeded { capacity: fallen, outstanding: 0, amount: first }));
+    assert!(client.call(&dave(), &lm.disburse(id)).submit().await.is_err());
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Approved);
+    assert_eq!(client.call(&alice(), &pool.grantor(acc(AccountKeyring::Charlie))).dry_run().await?.return_value().lent, 0);
+    assert_eq!(client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().lent, 0);
+    assert_eq!(all_balances(&mut client, &s).await, before, "nothing was lent");
+    Ok(())
+}
+
+/// H2 (creditor consent; the trust half is
+/// `sybils_trusting_and_vouching_lift_a_borrowers_score`): six Sybils that
+/// *pay* — each stakes MIN_ANCHOR_STAKE, so its trust counts — trust Eve at
+/// 800 and vouch for her, lifting her assessment score from below to above
+/// the old auto-approval line (60). She asks Alice, who never trusted her,
+/// for a ten-year loan routed through Bob and Charlie. The score approves
+/// nothing: with no approval policy the loan waits for Alice; with a policy
+/// whose term bound the loan misses, it waits too (the verdict names the
+/// bound); the intermediaries' tier policies, bounded by term, lock no
+/// warrant; and Eve cannot take the money.
+#[tokio::test]
+async fn paid_sybils_lift_a_borrowers_score_to_get_a_ten_year_loan_auto_approved() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager").await?;
+    let (a, b, c, e) = (acc(AccountKeyring::Alice), acc(AccountKeyring::Bob), acc(AccountKeyring::Charlie), acc(AccountKeyring::Eve));
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
+    assert_eq!(client.call(&alice(), &g.trust_of(a, e)).dry_run().await?.return_value(), None, "Alice never trusted Eve");
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Eve]);
+    let (amount, ten_years) = (430 * ONE, 3_650);
+    let q0 = client.call(&eve(), &lm.quote(amount, Purpose::CommunityInfrastructure, ten_years, route.clone())).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert!(q0.score < 60, "Eve alone scores {}", q0.score);
+
+    for _ in 0..6 {
+        let k = client.create_and_fund_account(&alice(), 1_000_000_000_000_000).await;
+        client.call(&k, &g.register()).submit().await?;
+        client.call(&alice(), &tk.transfer(id_of(&k), 100 * ONE, vec![])).submit().await?;
+        client.call(&k, &tk.approve(s.pool, 100 * ONE)).submit().await?;
+        client.call(&k, &pool.stake(100 * ONE)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+        client.call(&k, &g.set_trust(e, 800)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+        client.call(&k, &g.vouch(e)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    }
+    let q = client.call(&eve(), &lm.quote(amount, Purpose::CommunityInfrastructure, ten_years, route.clone())).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert!(q.score >= 60, "the paid Sybils lift Eve's score to {}", q.score);
+    assert_eq!(q.approval, Approval::NoPolicy);
+
+    let before = all_balances(&mut client, &s).await;
+    let id = client.call(&eve(), &lm.request(amount, Purpose::CommunityInfrastructure, desc(), ten_years, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
+    assert!(v.loan.score >= 60);
+    assert_eq!((v.loan.state, v.loan.creditor_approved, v.loan.approval), (LoanState::Requested, false, Approval::NoPolicy));
+    // Bob's and Charlie's policies accept loans of up to a year: no warrant is pulled.
+    assert!(!client.call(&alice(), &es.fully_locked(id)).dry_run().await?.return_value());
+    assert_eq!(client.call(&alice(), &es.locked_total()).dry_run().await?.return_value(), 0);
+    refused!(client, &eve(), lm.disburse(id), Err(LmError::NeedsCreditorApproval));
+
+    // Alice's standing policy, up to a year: the ten-year loan misses its term bound.
+    let policy = ApprovalPolicy { min_score: 60, max_amount: 1_000 * ONE, max_term_days: 365, min_rate_bps: 0 };
+    client.call(&alice(), &lm.set_approval_policy(Some(policy))).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let id2 = client.call(&eve(), &lm.request(amount, Purpose::CommunityInfrastructure, desc(), ten_years, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let v2 = client.call(&alice(), &lm.loan(id2)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
+    assert_eq!((v2.loan.state, v2.loan.creditor_approved), (LoanState::Requested, false));
+    assert_eq!(v2.loan.approval, Approval::TermAbove { term_days: ten_years, max: 365 });
+    refused!(client, &eve(), lm.disburse(id2), Err(LmError::NeedsCreditorApproval));
+
+    assert_eq!(all_balances(&mut client, &s).await, before, "no token moved: no warrant, no loan");
+    assert_eq!(client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().lent, 0);
+    let _ = (b, c);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Governance: stale passes; the access matrices
+// ---------------------------------------------------------------------------
+
+// M6 (stale passes) is not replayed here: the shortest execution window,
+// even in development mode, is one hour, so on the node's real clock the
+// replay waits ~62 minutes (it was run once and passed). The rule is
+// tested off chain, to the millisecond:
+// governance/tests.rs::a_passed_proposal_nobody_queues_goes_stale.
+
+/// The trust graph's access matrix on the node (docs/THREAT_MODEL.md): on
+/// the whole wired suite with a community, a stranger (not a member), a
+/// member (Dave) and an intermediary (Bob) call every privileged message —
+/// the pool's `stake_changed` and `capital_lost`, the reporters'
+/// `record_repayment`, `record_warning`, `clear_warning`, `record_default`,
+/// governance's `set_params`, `set_verifier`, `revoke_verifier`,
+/// `set_code`, the deployer's `wire` and a verifier's `verify` — and get
+/// `Unauthorized` (`NotVerifier` for `verify`); the deployer's second
+/// `wire` gets `AlreadyWired`; every member's record, stake, warning,
+/// verifier and parameter is unchanged.
+#[tokio::test]
+async fn stranger_calls_every_privileged_message_of_the_trust_graph() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager").await?;
+    let (b, d, e) = (acc(AccountKeyring::Bob), acc(AccountKeyring::Dave), acc(AccountKeyring::Eve));
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let stranger = client.create_and_fund_account(&alice(), 1_000_000_000_000_000).await;
+    let x = id_of(&stranger);
+    let members = [acc(AccountKeyring::Alice), b, acc(AccountKeyring::Charlie), d, e, acc(AccountKeyring::Ferdie), x];
+    let before = graph_snapshot(&mut client, s.graph, &members).await?;
+    let fake = GraphWiring { governance: x, credit_pool: x, loan_manager: x };
+    for (who, caller) in [(&stranger, x), (&dave(), d), (&bob(), b)] {
+        let unauthorized = Err(GraphError::Unauthorized { caller });
+        // The wired pool's hook.
+        refused!(client, who, g.stake_changed(d, 0), unauthorized.clone());
+        refused!(client, who, g.stake_changed(caller, 1_000_000 * ONE), unauthorized.clone());
+        refused!(client, who, g.capital_lost(e, 0), unauthorized.clone());
+        // The reporters' hooks (pool or loan manager).
+        refused!(client, who, g.record_repayment(caller), unauthorized.clone());
+        refused!(client, who, g.record_warning(d), unauthorized.clone());
+        refused!(client, who, g.clear_warning(d), unauthorized.clone());
+        refused!(client, who, g.record_default(e), unauthorized.clone());
+        // Governance's.
+        refused!(client, who, g.set_params(TrustParams { min_anchor_stake: 1, max_trust: 1, ..TrustParams::default() }), unauthorized.clone());
+        refused!(client, who, g.set_verifier(caller, true), unauthorized.clone());
+        refused!(client, who, g.revoke_verifier(acc(AccountKeyring::Alice)), unauthorized.clone());
+        refused!(client, who, g.set_code([7u8; 32].into()), unauthorized.clone());
+        // The deployer's, once.
+        refused!(client, who, g.wire(fake), unauthorized.clone());
+        // A verifier's (nobody was appointed in this suite).
+        refused!(client, who, g.verify(caller), Err(GraphError::NotVerifier));
+    }
+    refused!(client, &alice(), g.wire(fake), Err(GraphError::AlreadyWired));
+    assert_eq!(graph_snapshot(&mut client, s.graph, &members).await?, before, "nothing changed");
+    Ok(())
+}
+
+/// Governance's access matrix on the node: a stranger (not a member), an
+/// unverified member (Charlie) and a verified member who is neither the
+/// proposer nor the guardian (Bob) call its privileged messages — the
+/// deployer's `wire`, the guardian's `guardian_pause`, the proposer's or
+/// guardian's `cancel` — and get `Unauthorized`; the first two also try to
+/// `propose` and `vote` and get `NoVoiceCredits`; the deployer's second
+/// `wire` gets `AlreadyWired`. The proposal, the parameters, the guardian
+/// and the wiring are unchanged.
+#[tokio::test]
+async fn stranger_calls_every_privileged_message_of_governance() -> TestResult {
+    let (_node, mut client) = start().await;
+    // A vote of an hour: the proposal stays Active while the matrix runs.
+    let params = GovParams { voting_delay_ms: 0, voting_period_ms: 3_600_000, timelock_ms: 0, ..GovParams::default() };
+    let s = suite_with(&mut client, params, true).await?;
+    let mut tg = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut gc = ink_e2e::create_call_builder::<Governance>(s.gov);
+    client.call(&charlie(), &tg.register()).submit().await?;
+    let stranger = client.create_and_fund_account(&alice(), 1_000_000_000_000_000).await;
+    let (x, b, c) = (id_of(&stranger), account_id(AccountKeyring::Bob), account_id(AccountKeyring::Charlie));
+    let pid = client.call(&alice(), &gc.propose(Action::SetPoolParams(PoolParams::default()), "a change".into())).extra_gas_portion(50).submit().await?.return_value().expect("proposed");
+    let before = gov_snapshot(&mut client, s.gov, pid).await?;
+    let fake = GovWiring { trust_graph: x, credit_pool: x, warrant_escrow: x, loan_manager: x };
+    for (who, caller) in [(&stranger, x), (&charlie(), c), (&bob(), b)] {
+        let unauthorized = Err(GovError::Unauthorized { caller });
+        refused!(client, who, gc.wire(fake), unauthorized.clone());
+        refused!(client, who, gc.guardian_pause(), unauthorized.clone());
+        refused!(client, who, gc.cancel(pid), unauthorized.clone());
+    }
+    for (who, _) in [(&stranger, x), (&charlie(), c)] {
+        refused!(client, who, gc.propose(Action::SetGuardian(None), "mine".into()), Err(GovError::NoVoiceCredits));
+        refused!(client, who, gc.vote(pid, false, 1), Err(GovError::NoVoiceCredits));
+    }
+    // The deployer and the proposer: wired once, and no guardian powers.
+    refused!(client, &alice(), gc.wire(fake), Err(GovError::AlreadyWired));
+    refused!(client, &alice(), gc.guardian_pause(), Err(GovError::Unauthorized { caller: account_id(AccountKeyring::Alice) }));
+    assert_eq!(gov_snapshot(&mut client, s.gov, pid).await?, before, "nothing changed");
+    Ok(())
+}
+
+/// Everything a refused trust-graph call could have changed: each of
+/// `members`' record, reported stake and verifier flag; the parameters,
+/// the wiring, the counts and the code version.
+async fn graph_snapshot(client: &mut Client, graph: AccountId, members: &[AccountId]) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let g = ink_e2e::create_call_builder::<TrustGraph>(graph);
+    let mut out = Vec::new();
+    for &m in members {
+        let info = client.call(&alice(), &g.member_info(m)).dry_run().await?.return_value();
+        let stake = client.call(&alice(), &g.reported_stake(m)).dry_run().await?.return_value();
+        let verifier = client.call(&alice(), &g.is_verifier(m)).dry_run().await?.return_value();
+        out.push(format!("{info:?} {stake} {verifier}"));
+    }
+    let params = client.call(&alice(), &g.params()).dry_run().await?.return_value();
+    let wiring = client.call(&alice(), &g.wiring()).dry_run().await?.return_value();
+    let members = client.call(&alice(), &g.member_count()).dry_run().await?.return_value();
+    let verified = client.call(&alice(), &g.verified_count()).dry_run().await?.return_value();
+    let version = client.call(&alice(), &g.version()).dry_run().await?.return_value();
+    out.push(format!("{params:?} {wiring:?} {members} {verified} {version}"));
+    Ok(out)
+}
+
+/// Everything a refused governance call could have changed: parameters,
+/// guardian, wiring, proposals (proposal `pid` as stored) and the mode.
+async fn gov_snapshot(client: &mut Client, gov: AccountId, pid: u32) -> Result<String, Box<dyn std::error::Error>> {
+    let gc = ink_e2e::create_call_builder::<Governance>(gov);
+    let params = client.call(&alice(), &gc.params()).dry_run().await?.return_value();
+    let guardian = client.call(&alice(), &gc.guardian()).dry_run().await?.return_value();
+    let wiring = client.call(&alice(), &gc.wiring()).dry_run().await?.return_value();
+    let count = client.call(&alice(), &gc.proposal_count()).dry_run().await?.return_value();
+    let proposal = client.call(&alice(), &gc.proposal(pid)).dry_run().await?.return_value().map(|p| p.proposal);
+    let dev = client.call(&alice(), &gc.dev_mode()).dry_run().await?.return_value();
+    Ok(format!("{params:?} {guardian:?} {wiring:?} {count} {proposal:?} {dev}"))
 }
