@@ -27,7 +27,9 @@ async fn a_dapp_reads_the_same_credit_limit_as_dcu_through_polkadot_api_contract
         dcu.json(m, &["member", "register"]);
     }
     dcu.json("//Alice", &["trust", "set", "//Bob", "400"]);
-    dcu.json("//Alice", &["pool", "stake", "100"]);
+    // 160: the 60 behind Bob's line is not Alice's own capital, and her
+    // counting trust needs 100 of it (SPEC §2, v2).
+    dcu.json("//Alice", &["pool", "stake", "160"]);
     dcu.json("//Alice", &["pool", "extend", "//Bob", "60", "--rate", "5"]);
     dcu.json("//Alice", &["token", "transfer", "//Bob", "12.5"]);
     let bob = dcu.json("//Alice", &["pool", "show", "//Bob"]);

@@ -33,7 +33,9 @@ async fn a_member_borrows_over_three_hops_through_dcu_loan() -> TestResult {
         // Dave's TS: (5 · 800 + 0.3 · 500) / 8,000 ≈ 0.52, so Bob's trust-tier policy accepts from 6 %.
         dcu.json(from, &["trust", "set", to, w]);
     }
-    for (who, stake, to, rate) in [("//Alice", "500", "//Bob", "4"), ("//Bob", "300", "//Charlie", "5"), ("//Charlie", "300", "//Dave", "5")] {
+    // Bob and Charlie keep 100 of own capital beside their 300 lines, so
+    // that their trust keeps counting (SPEC §2, v2).
+    for (who, stake, to, rate) in [("//Alice", "500", "//Bob", "4"), ("//Bob", "400", "//Charlie", "5"), ("//Charlie", "400", "//Dave", "5")] {
         dcu.json(who, &["pool", "stake", stake]);
         dcu.json(who, &["pool", "extend", to, "300", "--rate", rate]);
     }

@@ -132,6 +132,11 @@ async fn seed_004_community_through_dcu_pool() -> TestResult {
     for m in ["//Bob", "//Eve"] {
         dcu.json(m, &["token", "faucet"]);
     }
+    // Verified (by Alice, the local founding verifier): their trust counts
+    // whatever they lend — the seed's stakes all go to lines.
+    for m in ["//Alice", "//Bob", "//Eve"] {
+        dcu.json("//Alice", &["trust", "verify", m]);
+    }
     // Seed 004: Alice stakes 100, gives 50 to Bob and Eve; Bob stakes 200,
     // gives 150 to Alice and 50 to Eve; Eve stakes 100, gives 50 to each.
     let grants: [(&str, &str, &[(&str, &str)]); 3] = [

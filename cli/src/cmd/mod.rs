@@ -75,7 +75,22 @@ impl Session {
         let pb = spinner(g, format!("{contract}: {message} …"));
         let tx = t.execute(&self.url, &self.signer, message, args, &peers).await;
         pb.finish_and_clear();
-        tx
+        tx.map_err(explain_anchor)
+    }
+}
+
+/// A refusal that carries the trust graph's `AnchorNotReleased` (a change of
+/// own capital that would end an anchoring while the member's trust still
+/// counts) says what to do, in one sentence.
+fn explain_anchor(e: CliError) -> CliError {
+    match e {
+        CliError::ContractRefused { contract, message, variant, .. } if variant.contains("AnchorNotReleased") => {
+            let description = "this would take your own capital in the pool below what anchors you while your trust still counts: \
+                               stake more, or run `dcu trust release` first (your trust then stops counting; `dcu trust resume` lifts it)"
+                .to_string();
+            CliError::ContractRefused { contract, message, variant, description }
+        }
+        other => other,
     }
 }
 
