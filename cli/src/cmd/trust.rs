@@ -231,15 +231,31 @@ async fn submit(g: &GlobalOpts, s: &Session, message: &str, args: Vec<String>, s
 /// Refreshes `m`'s anchoring and syncs its edges until none is pending
 /// (a page per transaction). Returns the last transaction and their number.
 pub async fn sync_anchor(g: &GlobalOpts, s: &Session, m: &str) -> Result<(crate::contract::TxOutcome, u32)> {
+    let again = format!("{m}'s edges are still syncing; run `dcu trust anchor {m}` again");
+    page_until_zero(g, s, m, "refresh_anchor", &[m.to_string()], "anchor_pending", &again).await
+}
+
+/// Submits `message` (a page of `m`'s edges per transaction) until `m`'s
+/// `field` in its member record is 0, at most 64 times. Returns the last
+/// transaction and their number.
+async fn page_until_zero(
+    g: &GlobalOpts,
+    s: &Session,
+    m: &str,
+    message: &str,
+    args: &[String],
+    field: &str,
+    again: &str,
+) -> Result<(crate::contract::TxOutcome, u32)> {
     let t = s.contract(TRUST)?;
-    let pending = |v: &Value| val::some(v).and_then(|i| uint_field(i, "anchor_pending")).unwrap_or(0);
-    let mut tx = s.submit(g, TRUST, "refresh_anchor", &[m.to_string()]).await?;
+    let left = |v: &Value| val::some(v).and_then(|i| uint_field(i, field)).unwrap_or(0);
+    let mut tx = s.submit(g, TRUST, message, args).await?;
     let mut rounds = 1u32;
-    while pending(&s.query(&t, "member_info", &[m.to_string()]).await?) > 0 {
+    while left(&s.query(&t, "member_info", &[m.to_string()]).await?) > 0 {
         if rounds >= 64 {
-            return Err(CliError::Other(format!("{m}'s edges are still syncing after {rounds} transactions; run `dcu trust anchor {m}` again")));
+            return Err(CliError::Other(format!("{again} (after {rounds} transactions)")));
         }
-        tx = s.submit(g, TRUST, "refresh_anchor", &[m.to_string()]).await?;
+        tx = s.submit(g, TRUST, message, args).await?;
         rounds += 1;
     }
     Ok((tx, rounds))
@@ -329,17 +345,8 @@ pub async fn run(g: &GlobalOpts, opts: &TrustOpts, out: &mut impl Write) -> Resu
         TrustCmd::Release => {
             let s = Session::open(g).await?;
             let me = s.me().to_string();
-            let t = s.contract(TRUST)?;
-            let mut tx = s.submit(g, TRUST, "release_anchor", &[]).await?;
-            let mut rounds = 1u32;
-            let counting = |v: &Value| val::some(v).and_then(|i| uint_field(i, "counting_out")).unwrap_or(0);
-            while counting(&s.query(&t, "member_info", &[me.clone()]).await?) > 0 {
-                if rounds >= 64 {
-                    return Err(CliError::Other(format!("{me}'s edges still count after {rounds} transactions; run `dcu trust release` again")));
-                }
-                tx = s.submit(g, TRUST, "release_anchor", &[]).await?;
-                rounds += 1;
-            }
+            let again = format!("{me}'s edges still count; run `dcu trust release` again");
+            let (tx, rounds) = page_until_zero(g, &s, &me, "release_anchor", &[], "counting_out", &again).await?;
             let summary = format!("{me} released its anchoring: none of its trust counts now ({rounds} transaction(s)); its capital may move, and `dcu trust resume` lifts the release");
             emit(g, out, &TxReport::new(summary, None, tx))
         }
