@@ -9,6 +9,11 @@
 //! call traps), so the DCU message fails as a whole and nothing changes;
 //! armed against a contract that is not on the call stack, the same call
 //! goes through (`entered` counts it), which shows the attack really fires.
+//!
+//! It can also refuse every transfer *to* one chosen account
+//! ([`HostileToken::set_blocked`]), as a stablecoin that blacklists or
+//! freezes an address does: the e2e attacks show that such a recipient
+//! never makes a borrower's repayment fail (its share waits as a claim).
 //! `dcu` never deploys it.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
@@ -40,6 +45,8 @@ mod hostile_token {
         attack: Option<Attack>,
         /// Calls of the attack that went through.
         entered: u32,
+        /// Transfers to this account are refused (a blacklisted address).
+        blocked: Option<AccountId>,
     }
 
     impl HostileToken {
@@ -47,13 +54,25 @@ mod hostile_token {
         #[ink(constructor)]
         pub fn new(supply: Balance) -> Self {
             let (data, _events) = PSP22Data::new(supply, Self::env().caller());
-            Self { data, attack: None, entered: 0 }
+            Self { data, attack: None, entered: 0, blocked: None }
         }
 
         /// Arms (or, with `None`, disarms) the token.
         #[ink(message)]
         pub fn set_attack(&mut self, attack: Option<Attack>) {
             self.attack = attack;
+        }
+
+        /// Refuses (or, with `None`, stops refusing) every transfer to `who`.
+        #[ink(message)]
+        pub fn set_blocked(&mut self, who: Option<AccountId>) {
+            self.blocked = who;
+        }
+
+        /// The account transfers to which are refused, if any.
+        #[ink(message)]
+        pub fn blocked(&self) -> Option<AccountId> {
+            self.blocked
         }
 
         /// How many attack calls went through.
@@ -70,6 +89,14 @@ mod hostile_token {
                     Ok(())
                 }
                 Err(_) => Err(PSP22Error::Custom(String::from("the attack call failed"))),
+            }
+        }
+
+        fn refuse_blocked(&self, to: AccountId) -> Result<(), PSP22Error> {
+            if self.blocked == Some(to) {
+                Err(PSP22Error::Custom(String::from("recipient blocked")))
+            } else {
+                Ok(())
             }
         }
 
@@ -101,6 +128,7 @@ mod hostile_token {
 
         #[ink(message)]
         fn transfer(&mut self, to: AccountId, value: Balance, _data: Vec<u8>) -> Result<(), PSP22Error> {
+            self.refuse_blocked(to)?;
             self.strike()?;
             let events = self.data.transfer(self.env().caller(), to, value)?;
             self.emit_events(events);
@@ -109,6 +137,7 @@ mod hostile_token {
 
         #[ink(message)]
         fn transfer_from(&mut self, from: AccountId, to: AccountId, value: Balance, _data: Vec<u8>) -> Result<(), PSP22Error> {
+            self.refuse_blocked(to)?;
             self.strike()?;
             let events = self.data.transfer_from(self.env().caller(), from, to, value)?;
             self.emit_events(events);

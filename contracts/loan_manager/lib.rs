@@ -33,10 +33,17 @@
 //!   pro rata (seed 003 §7.2), paid to their accounts. When all is repaid the
 //!   warrants are released (Repaid → Closed) and the trust graph records it.
 //! - Past due, anyone may `mark_overdue` (a warning in the trust graph);
-//!   past due + DEFAULT_AFTER, `declare_default`; then `settle`: the pool's
-//!   insurance reserve covers the unpaid principal first, then the warrants
-//!   are claimed pro rata for the creditor, and the creditor writes off the
-//!   rest (seed 003 §6.4).
+//!   past due + DEFAULT_AFTER, `declare_default`; then `settle` (SPEC §4–5,
+//!   v2): the warrants are claimed first, pro rata up to each (largest
+//!   remainder), and their claims restore the creditor's stake in the
+//!   pool; then the pool's insurance co-insures what is left (an insured
+//!   loan only, at most COVER_SHARE of it); the creditor's stake bears the
+//!   rest — intermediaries who vouched keep their skin in the game.
+//! - Interest shares the token refuses to deliver (a paused or blacklisted
+//!   recipient) wait here as claimable balances (`claim`), so one blocked
+//!   recipient never makes a borrower's repayment fail.
+//! - A loan keeps the warrants it got at its request: a later change of
+//!   WARRANT_RATIO never alters its holders' interest share.
 //! - Requested or Approved loans may be cancelled by the borrower or expire
 //!   (anyone, after REQUEST_EXPIRY); either releases the warrants.
 //!
@@ -58,7 +65,8 @@
 //! ## Invariant
 //! For every borrower, `outstanding_of(borrower)` = Σ over its unfinished
 //! loans of the amount (before disbursement) or the unpaid principal
-//! (after); finished loans count nothing.
+//! (after); finished loans count nothing. The contract's token balance is
+//! at least `claimable_total` (it holds nothing else between messages).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[cfg(test)]
@@ -79,7 +87,7 @@ mod loan_manager {
     };
     #[cfg(not(test))]
     use dcu_common::pool::PathInfo;
-    use dcu_common::units::DAY_MS;
+    use dcu_common::units::{BPS_DENOMINATOR, DAY_MS};
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
     use psp22::PSP22Error;
@@ -225,6 +233,12 @@ mod loan_manager {
         approval_policies: Mapping<AccountId, ApprovalPolicy>,
         /// Each borrower's outstanding term-loan principal (see the invariant).
         outstanding: Mapping<AccountId, Balance>,
+        /// Interest shares the token refused to deliver at a repayment,
+        /// waiting for their owner's `claim` (a refused recipient never
+        /// blocks the borrower's repayment).
+        claimable: Mapping<AccountId, Balance>,
+        /// Σ claimable: this contract holds at least this many tokens.
+        claimable_total: Balance,
     }
 
     /// A borrower asked for a loan.
@@ -298,16 +312,38 @@ mod loan_manager {
         pub left: Balance,
     }
 
-    /// A defaulted loan was settled.
+    /// A defaulted loan was settled: the unpaid principal was met by the
+    /// warrants first, then co-insurance, and the creditor's stake bore the
+    /// rest (`written_off`, the creditor's net loss — the same number as
+    /// the pool's `LoanSettled.written_off`).
     #[ink(event)]
     pub struct Settled {
         #[ink(topic)]
         pub id: u64,
         pub principal: Balance,
-        pub from_insurance: Balance,
         pub from_warrants: Balance,
+        pub from_insurance: Balance,
         pub written_off: Balance,
         pub interest_forgiven: Balance,
+    }
+
+    /// The token refused to deliver an interest share to `to`: it waits in
+    /// this contract until `to` calls `claim`.
+    #[ink(event)]
+    pub struct PaymentHeld {
+        #[ink(topic)]
+        pub id: u64,
+        #[ink(topic)]
+        pub to: AccountId,
+        pub amount: Balance,
+    }
+
+    /// `to` withdrew the shares held for it.
+    #[ink(event)]
+    pub struct Claimed {
+        #[ink(topic)]
+        pub to: AccountId,
+        pub amount: Balance,
     }
 
     /// Governance changed the parameters.
@@ -406,6 +442,8 @@ mod loan_manager {
         /// Anyone finishes that with the trust graph's
         /// `refresh_anchor(member)` (`dcu trust anchor <member>`).
         ScoreProvisional { member: AccountId },
+        /// The caller has nothing held for it to claim.
+        NothingToClaim,
     }
 
     pub type Result<T> = core::result::Result<T, Error>;
@@ -475,8 +513,8 @@ mod loan_manager {
             pool_answer(pool::loan_return(p, id, principal, fee, insurance))
         }
 
-        pub fn pool_settle(p: AccountId, id: u64) -> Result<Balance> {
-            pool_answer(pool::loan_settle(p, id))
+        pub fn pool_settle(p: AccountId, id: u64, recovered: Balance) -> Result<(Balance, Balance)> {
+            pool_answer(pool::loan_settle(p, id, recovered))
         }
 
         pub fn escrow_create(e: AccountId, id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, terms: LoanTerms) -> Result<u32> {
@@ -492,7 +530,7 @@ mod loan_manager {
         }
 
         pub fn escrow_claim(e: AccountId, id: u64, loss: Balance) -> Result<Balance> {
-            escrow_answer(escrow::claim(e, id, loss))
+            escrow_answer(escrow::claim_default(e, id, loss))
         }
     }
 
@@ -514,6 +552,8 @@ mod loan_manager {
                 last_id: 0,
                 approval_policies: Mapping::default(),
                 outstanding: Mapping::default(),
+                claimable: Mapping::default(),
+                claimable_total: 0,
             }
         }
 
@@ -724,7 +764,9 @@ mod loan_manager {
             let qualifies = (due > 0 && interest == due) || principal >= day_worth;
             let pp = ext::pool_params(self.credit_pool)?;
             let holders = loan.holders();
-            let (sizes, _) = warrant_sizes(loan.amount, holders.len(), self.params.warrant_ratio_bps).ok_or(Error::Overflow)?;
+            // The warrants the loan was given at its request (SPEC §4, v2),
+            // split as the escrow split them: never today's ratio.
+            let (sizes, _) = warrant_sizes(loan.warrants, holders.len(), BPS_DENOMINATOR).ok_or(Error::Overflow)?;
             let warrants = sizes.get(..holders.len()).unwrap_or(&[]);
             let split = split_interest(interest, pp.fee_bps, pp.insurance_bps, warrants, &self.params).ok_or(Error::Overflow)?;
             // Who gets which interest share (one entry per account).
@@ -740,8 +782,16 @@ mod loan_manager {
                 ext::push(self.token, self.credit_pool, to_pool)?;
                 ext::pool_return(self.credit_pool, id, principal, split.fee, split.insurance)?;
             }
+            // A share the token refuses (a paused or blacklisted recipient)
+            // waits here for its owner's `claim`: one blocked recipient
+            // never makes the borrower's repayment fail (review L7).
             for (who, s) in &shares {
-                ext::push(self.token, *who, *s)?;
+                if *s > 0 && ext::push(self.token, *who, *s).is_err() {
+                    let held = add(self.claimable.get(who).unwrap_or(0), *s)?;
+                    self.claimable_total = add(self.claimable_total, *s)?;
+                    self.claimable.insert(who, &held);
+                    self.env().emit_event(PaymentHeld { id, to: *who, amount: *s });
+                }
             }
             loan.interest = sub(loan.interest, interest)?;
             loan.principal = sub(loan.principal, principal)?;
@@ -840,25 +890,30 @@ mod loan_manager {
             Ok(())
         }
 
-        /// Anyone settles Defaulted loan `id`: the pool's insurance reserve
-        /// covers the unpaid principal first, then the warrants are claimed
-        /// pro rata for the creditor (the rest returns to their holders),
-        /// and the creditor's stake bears what is left. Unpaid interest is
-        /// forgiven.
+        /// Anyone settles Defaulted loan `id` (SPEC §4–5, v2): the warrants
+        /// are claimed first, pro rata up to each, and their claims go to
+        /// the pool to restore the creditor's stake (the rest of each
+        /// warrant returns to its holder); then the pool's insurance
+        /// co-insures what is left (an insured loan only, at most
+        /// COVER_SHARE of it and COVER_MAX_RESERVE_SHARE of the reserve);
+        /// the creditor's stake bears the rest, the `written_off` of the
+        /// `Settled` event. Unpaid interest is forgiven.
         ///
         /// # Errors
-        /// [`Error::NoSuchLoan`], [`Error::WrongState`], [`Error::Pool`], [`Error::Escrow`], [`Error::Overflow`].
+        /// [`Error::NoSuchLoan`], [`Error::WrongState`], [`Error::Pool`],
+        /// [`Error::Escrow`], [`Error::Token`], [`Error::Overflow`].
         #[ink(message)]
         pub fn settle(&mut self, id: u64) -> Result<()> {
             let mut loan = self.get(id)?;
             ensure_state(&loan, LoanState::Defaulted, LoanState::Settled)?;
             self.accrue(&mut loan)?;
             let principal = loan.principal;
-            let from_insurance = ext::pool_settle(self.credit_pool, id)?;
-            let loss = sub(principal, from_insurance)?;
             let from_warrants =
-                if loan.holders().is_empty() { 0 } else { ext::escrow_claim(self.warrant_escrow, id, loss)? };
-            let written_off = loss.saturating_sub(from_warrants);
+                if loan.holders().is_empty() { 0 } else { ext::escrow_claim(self.warrant_escrow, id, principal)? };
+            if from_warrants > 0 {
+                ext::push(self.token, self.credit_pool, from_warrants)?;
+            }
+            let (from_insurance, written_off) = ext::pool_settle(self.credit_pool, id, from_warrants)?;
             let interest_forgiven = loan.interest;
             self.reduce_outstanding(loan.borrower(), principal);
             loan.principal = 0;
@@ -866,8 +921,29 @@ mod loan_manager {
             self.change(id, &mut loan, LoanState::Settled)?;
             self.finish(&loan, id);
             self.loans.insert(id, &loan);
-            self.env().emit_event(Settled { id, principal, from_insurance, from_warrants, written_off, interest_forgiven });
+            self.env().emit_event(Settled { id, principal, from_warrants, from_insurance, written_off, interest_forgiven });
             Ok(())
+        }
+
+        /// The caller withdraws the interest shares held for it (those the
+        /// token refused to deliver at a repayment) and gets the amount.
+        /// A refusal by the token changes nothing.
+        ///
+        /// # Errors
+        /// [`Error::NothingToClaim`], [`Error::Token`], [`Error::TokenCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn claim(&mut self) -> Result<Balance> {
+            let to = self.env().caller();
+            let amount = self.claimable.get(to).unwrap_or(0);
+            if amount == 0 {
+                return Err(Error::NothingToClaim);
+            }
+            let total = sub(self.claimable_total, amount)?;
+            ext::push(self.token, to, amount)?;
+            self.claimable.remove(to);
+            self.claimable_total = total;
+            self.env().emit_event(Claimed { to, amount });
+            Ok(amount)
         }
 
         /// Sets the caller's standing approval policy as a creditor: a loan
@@ -964,13 +1040,13 @@ mod loan_manager {
         #[ink(message)]
         pub fn loan(&self, id: u64) -> Result<Option<LoanView>> {
             let Some(mut loan) = self.loans.get(id) else { return Ok(None) };
-            let stored_interest = loan.interest;
+            // `interest` and `accrued_to` are returned as one consistent
+            // pair: the interest accrued up to that time (now).
             self.accrue(&mut loan)?;
             let interest_now = loan.interest;
             let owed = add(loan.principal, interest_now)?;
             let expires_at = if matches!(loan.state, LoanState::Requested | LoanState::Approved) { self.expires_at(&loan)? } else { 0 };
             let default_at = if loan.due_at == 0 { 0 } else { self.default_at(&loan)? };
-            loan.interest = stored_interest;
             Ok(Some(LoanView { id, loan, interest_now, owed, expires_at, default_at }))
         }
 
@@ -992,6 +1068,19 @@ mod loan_manager {
         #[ink(message)]
         pub fn open_loans(&self, borrower: AccountId) -> Vec<u64> {
             self.open_by.get(borrower).unwrap_or_default()
+        }
+
+        /// Interest shares held for `account` (the token refused them at a
+        /// repayment); `claim` withdraws them.
+        #[ink(message)]
+        pub fn claimable(&self, account: AccountId) -> Balance {
+            self.claimable.get(account).unwrap_or(0)
+        }
+
+        /// Σ shares held for their owners' `claim`.
+        #[ink(message)]
+        pub fn claimable_total(&self) -> Balance {
+            self.claimable_total
         }
 
         /// The last id handed out (ids run 1..=this).

@@ -14,7 +14,7 @@ use dcu_common::iface::trust_graph::{self as tg, Reputation, ScoreInfo};
 use dcu_common::iface::warrant_escrow::LoanTerms;
 use dcu_common::ledger::{Ledger, LedgerError};
 use dcu_common::loan::settle_default;
-use dcu_common::pool::{PathInfo, PoolParams};
+use dcu_common::pool::{insurance_cover, PathInfo, PoolParams};
 use ink::env::DefaultEnvironment as Env;
 use ink::primitives::AccountId;
 use psp22::PSP22Error;
@@ -59,7 +59,12 @@ struct State {
     insurance: Balance,
     treasury: Balance,
     written_off: Balance,
-    holds: BTreeMap<u64, (Vec<AccountId>, Balance)>,
+    /// loan → (path, principal, insured)
+    holds: BTreeMap<u64, (Vec<AccountId>, Balance, bool)>,
+    /// New term loans are not insured (lines younger than COVER_MIN_AGE).
+    uninsured: bool,
+    /// The token refuses every transfer to this account.
+    refuse_to: Option<AccountId>,
     escrow: BTreeMap<u64, EscrowLoan>,
     auto: BTreeSet<AccountId>,
     records: Vec<(Reputation, AccountId)>,
@@ -102,7 +107,12 @@ pub fn pull(_token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
 
 pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
     let from = me();
-    with(|s| s.ledger.transfer(from, to, amount)).map_err(token_error)
+    with(|s| {
+        if s.refuse_to == Some(to) {
+            return Err(Error::Token(PSP22Error::Custom("recipient blocked".into())));
+        }
+        s.ledger.transfer(from, to, amount).map_err(token_error)
+    })
 }
 
 pub fn score(_graph: AccountId, who: AccountId) -> Result<ScoreInfo> {
@@ -178,14 +188,15 @@ pub fn pool_open(p: AccountId, id: u64, path: Vec<AccountId>, amount: Balance) -
         }
         *s.unlent.get_mut(&path[0]).unwrap() -= amount;
         s.ledger.transfer(pool(), *path.last().unwrap(), amount).map_err(token_error)?;
-        s.holds.insert(id, (path, amount));
+        let insured = !s.uninsured;
+        s.holds.insert(id, (path, amount, insured));
         Ok(())
     })
 }
 
 pub fn pool_return(_p: AccountId, id: u64, principal: Balance, fee: Balance, insurance: Balance) -> Result<()> {
     with(|s| {
-        let Some((path, left)) = s.holds.get(&id).cloned() else { return Err(Error::Pool(vec![NO_HOLD])) };
+        let Some((path, left, insured)) = s.holds.get(&id).cloned() else { return Err(Error::Pool(vec![NO_HOLD])) };
         for w in path.windows(2) {
             s.lines.get_mut(&(w[0], w[1])).unwrap().0 += principal;
         }
@@ -198,23 +209,30 @@ pub fn pool_return(_p: AccountId, id: u64, principal: Balance, fee: Balance, ins
         if left == principal {
             s.holds.remove(&id);
         } else {
-            s.holds.insert(id, (path, left - principal));
+            s.holds.insert(id, (path, left - principal, insured));
         }
         Ok(())
     })
 }
 
-pub fn pool_settle(_p: AccountId, id: u64) -> Result<Balance> {
+/// The pool's term-loan settlement: `recovered` (the warrants' claims,
+/// already sent to the pool) restores the creditor first, co-insurance
+/// covers its share of the rest of an insured loan, the creditor's stake
+/// bears what is left. Returns (covered, written off).
+pub fn pool_settle(_p: AccountId, id: u64, recovered: Balance) -> Result<(Balance, Balance)> {
     with(|s| {
-        let Some((path, principal)) = s.holds.remove(&id) else { return Err(Error::Pool(vec![NO_HOLD])) };
-        let covered = principal.min(s.insurance);
+        let Some((path, principal, insured)) = s.holds.remove(&id) else { return Err(Error::Pool(vec![NO_HOLD])) };
+        let uncovered = principal - recovered;
+        let params = s.params.unwrap_or_default();
+        let covered = insurance_cover(&[if insured { uncovered } else { 0 }], s.insurance, &params).unwrap()[0];
         s.insurance -= covered;
-        *s.unlent.get_mut(&path[0]).unwrap() += covered;
-        s.written_off += principal - covered;
+        *s.unlent.get_mut(&path[0]).unwrap() += recovered + covered;
+        let written_off = uncovered - covered;
+        s.written_off += written_off;
         for w in path.windows(2) {
             s.lines.get_mut(&(w[0], w[1])).unwrap().0 += principal;
         }
-        Ok(covered)
+        Ok((covered, written_off))
     })
 }
 
@@ -259,11 +277,12 @@ pub fn escrow_claim(_e: AccountId, id: u64, loss: Balance) -> Result<Balance> {
     with(|s| {
         let Some(mut l) = s.escrow.get(&id).cloned().filter(|l| l.open) else { return Err(Error::Escrow(vec![NO_ESCROW_LOAN])) };
         let locked: Vec<Balance> = l.warrants.iter().map(|w| if w.2 { w.1 } else { 0 }).collect();
-        let st = settle_default(loss, 0, &locked).ok_or(Error::Overflow)?;
+        let st = settle_default(loss, &locked).ok_or(Error::Overflow)?;
         let mut paid = 0;
         for (i, w) in l.warrants.iter_mut().enumerate() {
+            // Claims go to the caller, the loan manager, which passes them to the pool.
             if st.claims[i] > 0 {
-                s.ledger.transfer(escrow(), l.creditor, st.claims[i]).map_err(token_error)?;
+                s.ledger.transfer(escrow(), me(), st.claims[i]).map_err(token_error)?;
                 paid += st.claims[i];
             }
             if st.released[i] > 0 {
@@ -371,6 +390,24 @@ pub fn unlent(c: AccountId) -> Balance {
 
 pub fn hold(id: u64) -> Option<Balance> {
     with(|s| s.holds.get(&id).map(|h| h.1))
+}
+
+/// Puts `amount` into the pool's insurance reserve (tokens included).
+pub fn set_reserve(amount: Balance) {
+    with(|s| {
+        s.ledger.fund(pool(), pool(), amount);
+        s.insurance += amount;
+    });
+}
+
+/// Term loans disbursed from now on are (not) insured.
+pub fn set_uninsured(uninsured: bool) {
+    with(|s| s.uninsured = uninsured);
+}
+
+/// The token refuses transfers to `who` (`None`: to nobody).
+pub fn refuse_to(who: Option<AccountId>) {
+    with(|s| s.refuse_to = who);
 }
 
 /// The pool's books: it holds exactly unlent stake + insurance + treasury;

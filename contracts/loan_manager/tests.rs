@@ -277,6 +277,103 @@ fn repayment_splits_interest_to_the_unit_and_full_repayment_closes_the_loan() {
     books();
 }
 
+/// Review L7: one recipient the token refuses (a blacklisted holder) does
+/// not make the borrower's repayment fail; its share waits as a claim.
+#[ink::test]
+fn a_blocked_share_recipient_cannot_force_a_default_its_share_waits_as_a_claim() {
+    let (mut m, id1) = active();
+    set_now(1_000 + 73 * D);
+    mock::refuse_to(Some(id(I1)));
+    let (c0, i10, i20) = (mock::balance(id(C)), mock::balance(id(I1)), mock::balance(id(I2)));
+    as_caller(B);
+    let n = events();
+    assert_eq!(m.repay(id1, 12 * T), Ok(12 * T), "the repayment goes through");
+    assert_eq!(events(), n + 2, "PaymentHeld, Repayment");
+    assert_eq!(mock::balance(id(I2)) - i20, 6_120_000, "the others are paid at once");
+    assert_eq!(mock::balance(id(C)) - c0, 3_060_000);
+    assert_eq!(mock::balance(id(I1)), i10, "the refused holder got nothing yet");
+    assert_eq!(m.claimable(id(I1)), 1_020_000);
+    assert_eq!((m.claimable_total(), mock::balance(lm())), (1_020_000, 1_020_000), "held in the loan manager, to the unit");
+    // While the token still refuses, claiming fails and changes nothing.
+    as_caller(I1);
+    let n = events();
+    assert_eq!(m.claim(), Err(Error::Token(PSP22Error::Custom("recipient blocked".into()))));
+    assert_eq!((m.claimable(id(I1)), m.claimable_total(), events()), (1_020_000, 1_020_000, n));
+    // Nobody else can take it.
+    as_caller(X);
+    assert_eq!(m.claim(), Err(Error::NothingToClaim));
+    // Unblocked, the holder claims it once.
+    mock::refuse_to(None);
+    as_caller(I1);
+    assert_eq!(m.claim(), Ok(1_020_000));
+    assert_eq!(mock::balance(id(I1)) - i10, 1_020_000);
+    assert_eq!((m.claimable(id(I1)), m.claimable_total(), mock::balance(lm())), (0, 0, 0));
+    assert_eq!(m.claim(), Err(Error::NothingToClaim));
+    books();
+}
+
+/// Review L4: the holders' 20 % share follows the warrants the loan got at
+/// its request, never today's WARRANT_RATIO.
+#[ink::test]
+fn a_warrant_ratio_changed_after_the_request_leaves_the_holders_share_alone() {
+    let (mut m, id1) = active();
+    as_caller(GOV);
+    assert_eq!(
+        m.set_params(LoanParams { warrant_ratio_bps: 0, ..LoanParams::default() }),
+        Err(Error::InvalidParam { name: "warrant_ratio_bps".into() }),
+        "a ratio of 0 is invalid"
+    );
+    assert_eq!(m.set_params(LoanParams { warrant_ratio_bps: 1, ..LoanParams::default() }), Ok(()));
+    set_now(1_000 + 73 * D);
+    let (i10, i20) = (mock::balance(id(I1)), mock::balance(id(I2)));
+    as_caller(B);
+    m.repay(id1, 12 * T).unwrap();
+    // As with the request's 80 %: I1 1.02 as a holder, I2 5.1 + 1.02.
+    assert_eq!(mock::balance(id(I1)) - i10, 1_020_000);
+    assert_eq!(mock::balance(id(I2)) - i20, 6_120_000);
+    assert_eq!(m.loan(id1).unwrap().unwrap().loan.warrants, 800 * T, "the loan keeps its warrants");
+}
+
+/// The view's `interest` is the interest accrued up to the `accrued_to` it
+/// returns, so a client reading the pair never under-counts.
+#[ink::test]
+fn the_loan_view_returns_interest_accrued_to_the_time_it_returns() {
+    let (m, id1) = active();
+    set_now(1_000 + 73 * D);
+    let v = m.loan(id1).unwrap().unwrap();
+    assert_eq!(v.loan.accrued_to, 1_000 + 73 * D);
+    assert_eq!(v.loan.interest, 12 * T);
+    assert_eq!(v.interest_now, v.loan.interest);
+    assert_eq!(v.owed, v.loan.principal + v.loan.interest);
+}
+
+/// Review H1, term-loan form: a grantor lends to its own throwaway borrower
+/// over a fresh line (not insured) and an accomplice intermediary; at the
+/// default the accomplice's warrant pays first, the insurance pays nothing
+/// for a loan over young lines, and the grantor bears the rest.
+#[ink::test]
+fn a_self_dealt_term_loan_takes_the_intermediarys_warrant_first_and_no_insurance() {
+    let mut m = setup();
+    // A reserve to drain: 500 tokens of insurance in the pool.
+    mock::set_reserve(500 * T);
+    mock::set_uninsured(true);
+    let id1 = request(&mut m, 900 * T, Purpose::CommunityInfrastructure, path3()).unwrap();
+    as_caller(B);
+    m.disburse(id1).unwrap();
+    set_now(1_000 + 365 * D + 90 * D);
+    as_caller(X);
+    m.mark_overdue(id1).unwrap();
+    m.declare_default(id1).unwrap();
+    let (i10, i20, unlent0) = (mock::balance(id(I1)), mock::balance(id(I2)), mock::unlent(id(C)));
+    m.settle(id1).unwrap();
+    // Warrants 360 + 360 (80 % of 900) claimed whole; 180 left, not insured.
+    assert_eq!((mock::balance(id(I1)), mock::balance(id(I2))), (i10, i20), "the accomplices lose their warrants");
+    assert_eq!(mock::unlent(id(C)) - unlent0, 720 * T);
+    assert_eq!(mock::pool_funds().0, 500 * T, "the reserve pays nothing");
+    assert_eq!(mock::pool_funds().2, 180 * T, "the grantor's own stake bears the rest");
+    books();
+}
+
 #[ink::test]
 fn a_repayment_needs_the_payers_allowance_and_changes_nothing_without_it() {
     let (mut m, id1) = active();
@@ -295,7 +392,7 @@ fn a_repayment_needs_the_payers_allowance_and_changes_nothing_without_it() {
 }
 
 #[ink::test]
-fn overdue_default_and_settlement_use_insurance_then_warrants_then_the_creditor() {
+fn overdue_default_and_settlement_use_warrants_then_co_insurance_then_the_creditor() {
     let (mut m, id1) = active();
     // A year and a day of interest paid: insurance gets 5 % of 60.16 ≈ 3.008.
     set_now(1_000 + 366 * D - 1);
@@ -321,15 +418,21 @@ fn overdue_default_and_settlement_use_insurance_then_warrants_then_the_creditor(
     assert_eq!(m.declare_default(id1), Ok(()));
     // The year's interest paid in full earned reputation; then the warning and the default.
     assert_eq!(mock::records(), vec![(Reputation::Repayment, id(B)), (Reputation::Warning, id(B)), (Reputation::Default, id(B))]);
-    // Settlement: 1,000 unpaid; insurance 3 first, then the warrants 400 + 400 claimed
-    // pro rata (498.5 each, capped at 400), the creditor writes off 197.
-    let c0 = mock::balance(id(C));
+    // Settlement (SPEC §4, v2): 1,000 unpaid; the warrants first, 400 + 400
+    // claimed whole, into the pool for the creditor's stake; then
+    // co-insurance of the 200 left: 50 % of it, but at most 10 % of the
+    // 3-token reserve = 0.3; the creditor's stake bears 199.7.
+    let (c0, unlent0) = (mock::balance(id(C)), mock::unlent(id(C)));
+    let (i10, i20) = (mock::balance(id(I1)), mock::balance(id(I2)));
     let n = events();
     assert_eq!(m.settle(id1), Ok(()));
-    assert_eq!(events(), n + 2);
-    assert_eq!(mock::balance(id(C)) - c0, 800 * T, "both warrants claimed for the creditor");
-    assert_eq!(mock::pool_funds().0, 0);
-    assert_eq!(mock::pool_funds().2, 997 * T, "the creditor's stake bears 997; it holds 800 of claims");
+    assert_eq!(events(), n + 2, "StateChanged, Settled");
+    assert_eq!(mock::balance(id(C)), c0, "claims restore the creditor's stake, not its wallet");
+    assert_eq!(mock::unlent(id(C)) - unlent0, 800 * T + 300_000, "stake back: 800 of warrants + 0.3 of cover");
+    assert_eq!((mock::balance(id(I1)), mock::balance(id(I2))), (i10, i20), "both warrants taken whole");
+    assert_eq!(mock::pool_funds().0, 2_700_000, "one default takes at most 10 % of the reserve");
+    assert_eq!(mock::pool_funds().2, 200 * T - 300_000, "the creditor's net loss");
+    assert_eq!(mock::balance(lm()), 0, "the loan manager keeps nothing of the claims");
     let v = m.loan(id1).unwrap().unwrap();
     assert_eq!((v.loan.state, v.loan.principal, v.owed), (LoanState::Settled, 0, 0));
     assert_eq!(m.settle(id1), Err(Error::WrongState { current: LoanState::Settled, wanted: LoanState::Settled }));
@@ -351,14 +454,16 @@ fn a_small_default_releases_the_unclaimed_warrants() {
     m.mark_overdue(id1).unwrap();
     m.declare_default(id1).unwrap();
     let (i10, i20, c0) = (mock::balance(id(I1)), mock::balance(id(I2)), mock::balance(id(C)));
+    let (unlent0, ins0) = (mock::unlent(id(C)), mock::pool_funds().0);
+    assert_eq!(ins, ins0);
     m.settle(id1).unwrap();
-    // 300 unpaid − insurance, split 50/50 between the two warrants, the rest of each returned.
-    // The first holder's share rounds up (a claim is never short), the second takes the rest.
-    let loss = 300 * T - ins;
-    let first = loss.div_ceil(2);
-    assert_eq!(mock::balance(id(C)) - c0, loss);
-    assert_eq!(mock::balance(id(I1)) - i10, 400 * T - first);
-    assert_eq!(mock::balance(id(I2)) - i20, 400 * T - (loss - first));
+    // 300 unpaid, warrants first: 150 from each into the creditor's stake,
+    // 250 of each returned; nothing left for insurance or a write-off.
+    assert_eq!(mock::balance(id(C)), c0);
+    assert_eq!(mock::unlent(id(C)) - unlent0, 300 * T);
+    assert_eq!(mock::balance(id(I1)) - i10, 250 * T);
+    assert_eq!(mock::balance(id(I2)) - i20, 250 * T);
+    assert_eq!(mock::pool_funds().0, ins0, "the reserve is not touched while warrants cover the loss");
     books();
 }
 
@@ -706,6 +811,10 @@ enum Op {
     Settle(u8),
     Cancel(u8),
     Expire(u8),
+    /// The token starts refusing transfers to member `20 + n % 4` (`None`: to nobody).
+    Block(Option<u8>),
+    /// Member `20 + n % 4` claims its held shares.
+    Claim(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -725,6 +834,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..8).prop_map(Op::Settle),
         1 => (0u8..8).prop_map(Op::Cancel),
         1 => (0u8..8).prop_map(Op::Expire),
+        1 => proptest::option::of(0u8..4).prop_map(Op::Block),
+        1 => (0u8..4).prop_map(Op::Claim),
     ]
 }
 
@@ -872,6 +983,14 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
                 as_caller(X);
                 m.expire(pick(*k))
             }
+            Op::Block(who) => {
+                mock::refuse_to(who.map(|n| id(20 + n % 4)));
+                Ok(())
+            }
+            Op::Claim(n) => {
+                as_caller(20 + n % 4);
+                m.claim().map(|_| ())
+            }
         };
         // A refusal changes nothing and says nothing.
         if res.is_err() {
@@ -920,6 +1039,11 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
             }
         }
         mock::books_ok().map_err(|e| format!("step {step} {op:?}: {e}"))?;
+        // Shares the token refused are held to the unit, and nothing else is.
+        let held: u128 = (20..=23).map(|c| m.claimable(id(c))).sum();
+        if held != m.claimable_total() || mock::balance(lm()) != held {
+            return Err(format!("step {step} {op:?}: held {held}, total {}, balance {}", m.claimable_total(), mock::balance(lm())));
+        }
         if mock::supply() != supply {
             return Err(format!("step {step} {op:?}: supply changed"));
         }
@@ -939,7 +1063,8 @@ fn run_sequence(ops: &[Op]) -> Result<(), String> {
             }
         }
     }
-    // Repayment is always possible: every loan still owing can be paid off in full.
+    // Repayment is always possible — whoever the token refuses — and every
+    // loan still owing can be paid off in full.
     for i in 1..=m.last_id() {
         let v = m.loan(i).unwrap().unwrap();
         if matches!(v.loan.state, LoanState::Active | LoanState::Overdue | LoanState::Defaulted) {

@@ -32,6 +32,16 @@ pub fn mul_div(a: u128, b: u128, d: u128, rounding: Rounding) -> Option<u128> {
     }
 }
 
+/// `a · b / d` as (quotient, remainder) with a 256-bit intermediate; `None`
+/// if `d == 0` or the quotient does not fit in `u128`.
+pub fn mul_div_rem(a: u128, b: u128, d: u128) -> Option<(u128, u128)> {
+    if d == 0 {
+        return None;
+    }
+    let (hi, lo) = widening_mul(a, b);
+    div_wide(hi, lo, d)
+}
+
 /// Full 256-bit product of two u128 as (high, low).
 fn widening_mul(a: u128, b: u128) -> (u128, u128) {
     const MASK: u128 = u64::MAX as u128;

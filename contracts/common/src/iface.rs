@@ -301,9 +301,12 @@ pub mod credit_pool {
         invoke_result(pool, ink::selector_bytes!("loan_return"), (loan_id, principal, fee, insurance))
     }
 
-    /// `loan_settle(loan_id)`: the amount the insurance covered.
-    pub fn loan_settle(pool: AccountId, loan_id: u64) -> Result<Result<Balance, Refusal>, CallFailed> {
-        invoke_result(pool, ink::selector_bytes!("loan_settle"), loan_id)
+    /// `loan_settle(loan_id, recovered)`: `recovered` (the warrants'
+    /// claims, already sent to the pool) restores the creditor's stake
+    /// first; returns (covered by co-insurance, written off the creditor's
+    /// stake).
+    pub fn loan_settle(pool: AccountId, loan_id: u64, recovered: Balance) -> Result<Result<(Balance, Balance), Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("loan_settle"), (loan_id, recovered))
     }
 
     /// `params()`.
@@ -355,9 +358,10 @@ pub mod warrant_escrow {
         invoke_result(escrow, ink::selector_bytes!("release"), loan_id)
     }
 
-    /// `claim(loan_id, loss)`: the amount paid to the creditor.
-    pub fn claim(escrow: AccountId, loan_id: u64, loss: Balance) -> Result<Result<Balance, Refusal>, CallFailed> {
-        invoke_result(escrow, ink::selector_bytes!("claim"), (loan_id, loss))
+    /// `claim_default(loan_id, loss)`: the warrants' claims towards `loss`,
+    /// paid to the caller (the loan manager, which passes them to the pool).
+    pub fn claim_default(escrow: AccountId, loan_id: u64, loss: Balance) -> Result<Result<Balance, Refusal>, CallFailed> {
+        invoke_result(escrow, ink::selector_bytes!("claim_default"), (loan_id, loss))
     }
 }
 

@@ -71,7 +71,9 @@ impl Purpose {
 pub struct LoanParams {
     /// Most lines on a loan's path (MAX_HOPS, 1..=6).
     pub max_hops: u32,
-    /// Warrants in total, in bps of the amount (WARRANT_RATIO, 80 %).
+    /// Warrants in total, in bps of the amount (WARRANT_RATIO, 80 %;
+    /// 1..=10,000: 0 is invalid). A loan keeps the warrants it was given at
+    /// its request, whatever this becomes later.
     pub warrant_ratio_bps: Bps,
     /// Rate = base + (1 − TS) · risk + (hops − 1) · hop premium (3 %, 5 %, 1 %).
     pub base_rate_bps: Bps,
@@ -114,7 +116,9 @@ impl LoanParams {
         if !(1..=6).contains(&self.max_hops) {
             return Some("max_hops");
         }
-        if self.warrant_ratio_bps > BPS_DENOMINATOR {
+        // A ratio of 0 would ask intermediaries for nothing (SPEC §4, v2):
+        // every routed loan would run without a guarantee.
+        if self.warrant_ratio_bps == 0 || self.warrant_ratio_bps > BPS_DENOMINATOR {
             return Some("warrant_ratio_bps");
         }
         if self.base_rate_bps > 5_000 || self.risk_premium_bps > 5_000 || self.hop_premium_bps > 1_000 {
@@ -340,36 +344,68 @@ pub fn split_interest(interest: Balance, fee_bps: Bps, insurance_bps: Bps, warra
     Some(InterestSplit { fee, insurance, direct, end, holders })
 }
 
-/// How a default's unpaid debt is covered (seed 003 §6.4, SPEC §5): the
-/// insurance reserve first, then each warrant pro rata (claim = min(warrant,
-/// loss · share), in order, never above what is left), then the creditor
-/// writes off the rest; the unclaimed part of each warrant is released.
+/// How a term-loan default's unpaid principal is shared (seed 003 §6.4,
+/// SPEC §4–5, v2): **warrants first** — each locked warrant pays its
+/// pro-rata share of the loss, `loss · w / Σw`, capped at the warrant
+/// (all of them together at most `min(loss, Σw)`), rounded by largest
+/// remainder so each claim is within one unit of its exact share and the
+/// claims add up exactly; the unclaimed part of each warrant is released.
+/// What the warrants do not cover (`rest`) goes on to the pool's
+/// co-insurance and then the creditor's stake
+/// ([`crate::pool::loan_cover`]).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Settlement {
-    pub from_insurance: Balance,
+    /// Paid from each warrant towards the loss.
     pub claims: [Balance; 5],
+    /// Returned to each warrant's holder.
     pub released: [Balance; 5],
-    pub written_off: Balance,
+    /// Σ claims.
+    pub from_warrants: Balance,
+    /// The loss left after the warrants.
+    pub rest: Balance,
 }
 
-/// Settles `unpaid` against `insurance_available` and `warrants`.
-pub fn settle_default(unpaid: Balance, insurance_available: Balance, warrants: &[Balance]) -> Option<Settlement> {
+/// Settles `unpaid` against the locked `warrants` (at most 5; an unlocked
+/// one counts as 0).
+pub fn settle_default(unpaid: Balance, warrants: &[Balance]) -> Option<Settlement> {
     if warrants.len() > 5 {
         return None;
     }
-    let from_insurance = unpaid.min(insurance_available);
-    let loss = unpaid.checked_sub(from_insurance)?;
     let total_w = warrants.iter().try_fold(0u128, |a, w| a.checked_add(*w))?;
-    let mut s = Settlement { from_insurance, ..Settlement::default() };
-    let mut left = loss;
-    for (i, w) in warrants.iter().enumerate() {
-        let share = if total_w == 0 { 0 } else { mul_div(loss, *w, total_w, Rounding::Up)? };
-        let claim = share.min(*w).min(left);
-        s.claims[i] = claim;
-        s.released[i] = w.checked_sub(claim)?;
-        left = left.checked_sub(claim)?;
+    let mut s = Settlement::default();
+    let claimed = unpaid.min(total_w);
+    if claimed > 0 {
+        // Exact shares claimed · w / Σw = floor + remainder / Σw; the units
+        // the floors leave go one each to the largest remainders (ties: the
+        // earlier holder). A remainder > 0 means floor < exact ≤ w, so the
+        // extra unit never takes a claim past its warrant.
+        let mut rems = [0u128; 5];
+        let mut given = 0u128;
+        for (i, w) in warrants.iter().enumerate() {
+            let (q, r) = crate::fixed::mul_div_rem(claimed, *w, total_w)?;
+            s.claims[i] = q;
+            rems[i] = r;
+            given = given.checked_add(q)?;
+        }
+        let mut left = claimed.checked_sub(given)?;
+        while left > 0 {
+            let mut best: Option<usize> = None;
+            for (i, r) in rems.iter().enumerate().take(warrants.len()) {
+                if *r > 0 && best.map_or(true, |b| *r > rems[b]) {
+                    best = Some(i);
+                }
+            }
+            let b = best?;
+            s.claims[b] = s.claims[b].checked_add(1)?;
+            rems[b] = 0;
+            left = left.checked_sub(1)?;
+        }
     }
-    s.written_off = left;
+    for (i, w) in warrants.iter().enumerate() {
+        s.released[i] = w.checked_sub(s.claims[i])?;
+    }
+    s.from_warrants = claimed;
+    s.rest = unpaid.checked_sub(claimed)?;
     Some(s)
 }
 
@@ -518,17 +554,28 @@ mod tests {
     }
 
     #[test]
-    fn default_uses_insurance_then_warrants_then_the_creditor() {
-        // 1,000 unpaid, 100 insured, warrants 400 + 400: claims 450 each capped at 400 → 400, 400; 100 written off
-        let s = settle_default(1_000, 100, &[400, 400]).unwrap();
-        assert_eq!((s.from_insurance, s.claims[0], s.claims[1], s.written_off), (100, 400, 400, 100));
+    fn default_claims_warrants_first_by_largest_remainder() {
+        // 1,000 unpaid, warrants 400 + 400: both claimed whole, 200 left for insurance and the creditor
+        let s = settle_default(1_000, &[400, 400]).unwrap();
+        assert_eq!((s.claims[0], s.claims[1], s.from_warrants, s.rest), (400, 400, 800, 200));
         assert_eq!(&s.released[..2], &[0, 0]);
-        // a small loss: insurance covers it, both warrants released whole
-        let s = settle_default(50, 100, &[400, 400]).unwrap();
-        assert_eq!((s.from_insurance, s.claims[0], s.released[0], s.written_off), (50, 0, 400, 0));
-        // 300 left after insurance: 150 from each, 250 released each
-        let s = settle_default(300, 0, &[400, 400]).unwrap();
-        assert_eq!((s.claims[0], s.claims[1], s.released[0], s.written_off), (150, 150, 250, 0));
+        // 300 unpaid: 150 from each, 250 released each, nothing left
+        let s = settle_default(300, &[400, 400]).unwrap();
+        assert_eq!((s.claims[0], s.claims[1], s.released[0], s.rest), (150, 150, 250, 0));
+        // the review's case: rounding up each share landed one claim two
+        // units off; largest remainder keeps each within one unit.
+        // 10 over [3, 3, 3]: at most Σw = 9 is claimed, each warrant whole
+        let s = settle_default(10, &[3, 3, 3]).unwrap();
+        assert_eq!(&s.claims[..3], &[3, 3, 3], "capped at each warrant: 9 claimed, 1 left");
+        assert_eq!(s.rest, 1);
+        let s = settle_default(5, &[3, 3, 3]).unwrap();
+        assert_eq!(&s.claims[..3], &[2, 2, 1], "exact 5/3 each: floors 1,1,1 and two units to the first two");
+        // unequal warrants: 7 over [1, 2, 4] (Σ 7) → exactly 1, 2, 4
+        let s = settle_default(7, &[1, 2, 4]).unwrap();
+        assert_eq!(&s.claims[..3], &[1, 2, 4]);
+        // an unlocked warrant (0) pays nothing
+        let s = settle_default(100, &[0, 400]).unwrap();
+        assert_eq!((s.claims[0], s.claims[1], s.released[1]), (0, 100, 300));
     }
 
     #[test]
@@ -586,19 +633,23 @@ mod tests {
         #[test]
         fn settlement_conserves_debt_and_warrants(
             unpaid in 0u128..=u128::from(u64::MAX),
-            insurance in 0u128..=u128::from(u64::MAX),
             warrants in proptest::collection::vec(0u128..=u128::from(u64::MAX), 0..=5),
         ) {
-            let s = settle_default(unpaid, insurance, &warrants).unwrap();
+            let s = settle_default(unpaid, &warrants).unwrap();
             let claims: u128 = s.claims.iter().sum();
-            prop_assert_eq!(s.from_insurance + claims + s.written_off, unpaid);
+            let total_w: u128 = warrants.iter().sum();
+            prop_assert_eq!(claims, s.from_warrants);
+            prop_assert_eq!(s.from_warrants + s.rest, unpaid);
+            prop_assert_eq!(s.from_warrants, unpaid.min(total_w), "warrants first: nothing left over while a warrant is unclaimed");
             for (i, w) in warrants.iter().enumerate() {
                 prop_assert_eq!(s.claims[i] + s.released[i], *w);
+                // within one unit of the exact pro-rata share claimed · w / Σw
+                if total_w > 0 {
+                    let (q, r) = crate::fixed::mul_div_rem(s.from_warrants, *w, total_w).unwrap();
+                    let ok = s.claims[i] == q || (r > 0 && s.claims[i] == q + 1);
+                    prop_assert!(ok, "claim {} = {} is not within one unit of its exact share {} + {}/{}", i, s.claims[i], q, r, total_w);
+                }
             }
-            // loss order: no warrant is claimed while insurance is left, and
-            // nothing is written off while a warrant is left unclaimed
-            if claims > 0 { prop_assert_eq!(s.from_insurance, insurance.min(unpaid)); prop_assert!(insurance < unpaid); }
-            if s.written_off > 0 { prop_assert!(s.released.iter().all(|r| *r == 0)); }
         }
 
         #[test]
