@@ -12,17 +12,43 @@
 //! standing yes never guarantees a ten-year loan of any size. Automatic
 //! locking needs the holder's allowance for the escrow.
 //!
+//! (v2) A holder may [`WarrantEscrow::decline`] a Pending warrant: it
+//! becomes Declined for good, so the loan is never
+//! [`fully_locked`](WarrantEscrow::fully_locked) and cannot be disbursed (the
+//! borrower cancels it or it expires); nothing else changes.
+//!
 //! When the loan is repaid (or cancelled) the loan manager releases the
 //! warrants: each locked amount returns to its holder. On default the loan
-//! manager claims: each holder pays `min(warrant, loss · share)` in order to
-//! the creditor and gets the rest back (seed 003 §6.4,
-//! [`dcu_common::loan::settle_default`]).
+//! manager calls [`WarrantEscrow::claim_default`] with the whole unpaid
+//! principal: **warrants first** (SPEC §4, v2) — each locked warrant pays its
+//! pro-rata share of the loss, capped at its size, rounded by largest
+//! remainder (each claim within one unit of its exact share, the claims
+//! adding up exactly; [`dcu_common::loan::settle_default`]), and gets the
+//! rest back. The claims are paid to the **caller**, the loan manager, which
+//! passes them to the pool to restore the creditor's stake; what the
+//! warrants do not cover goes on to co-insurance and the creditor's stake.
 //!
-//! Invariant: the escrow's token balance ≥ `locked_total` = Σ amounts of
-//! Locked warrants of Open loans (equal unless someone sends tokens to the
-//! escrow directly). Access: `create`, `release` and `claim` only from the
-//! wired loan manager; `set_code` only from governance; `wire` once by the
-//! deployer. Caps: at most 5 warrants per loan, 32 open warrants per holder.
+//! (v2) Only **Locked** warrants count toward a holder's cap of
+//! [`MAX_OPEN_PER_HOLDER`] open warrants: the count rises when a warrant is
+//! locked (by [`WarrantEscrow::accept`], or by policy at `create` — a policy
+//! lock that would pass the cap is skipped and the warrant stays Pending)
+//! and falls when a Locked warrant is released or claimed. Requests routed
+//! through a member therefore never fill its cap (review M4 c).
+//!
+//! (v2) Payments to holders never block a release or a default: a payment
+//! the token refuses (an error, or a failed call — e.g. a blacklisted
+//! holder) is booked as a claimable balance ([`WarrantEscrow::claimable`],
+//! event `PaymentHeld`) that its owner takes later with
+//! [`WarrantEscrow::claim`] (review L7). Only the payment of the claims to
+//! the loan manager in `claim_default` must succeed, or nothing happens.
+//!
+//! Invariant: the escrow's token balance ≥ `locked_total` +
+//! `claimable_total`, where `locked_total` = Σ amounts of Locked warrants of
+//! Open loans and `claimable_total` = Σ claimable balances (equal unless
+//! someone sends tokens to the escrow directly). Access: `create`, `release`
+//! and `claim_default` only from the wired loan manager; `set_code` only
+//! from governance; `wire` once by the deployer. Caps: at most 5 warrants per
+//! loan, 32 Locked warrants on open loans per holder.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[cfg(test)]
@@ -48,7 +74,8 @@ mod warrant_escrow {
 
     /// Most warrants on one loan (MAX_HOPS 6 → at most 5 intermediaries).
     pub const MAX_HOLDERS: u32 = 5;
-    /// Most open warrants one holder may have (a storage-growth cap).
+    /// Most Locked warrants on open loans one holder may have (Pending
+    /// ones do not count, so others cannot fill a holder's cap).
     pub const MAX_OPEN_PER_HOLDER: u32 = 32;
 
     /// A holder's standing decision on warrants asked of it.
@@ -126,8 +153,11 @@ mod warrant_escrow {
         Locked,
         /// Returned to its holder (or never locked and the loan ended).
         Released,
-        /// Claimed, in whole or part, for the creditor; the rest returned.
+        /// Claimed, in whole or part, on default; the rest returned.
         Claimed,
+        /// Declined by its holder while Pending; never locked. Its loan is
+        /// never fully locked.
+        Declined,
     }
 
     /// One intermediary's warrant.
@@ -140,7 +170,8 @@ mod warrant_escrow {
         /// Tokens to lock.
         pub amount: Balance,
         pub state: WarrantState,
-        /// Paid to the creditor on default.
+        /// Claimed on default (paid to the loan manager, for the creditor's
+        /// stake).
         pub claimed: Balance,
     }
 
@@ -163,7 +194,8 @@ mod warrant_escrow {
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
     pub struct LoanWarrants {
-        /// Who receives claims on default (the end creditor).
+        /// The end creditor (informational: claims on default are paid to
+        /// the loan manager, which restores this creditor's stake).
         pub creditor: AccountId,
         /// The loan's amount, against which policies are checked.
         pub amount: Balance,
@@ -198,10 +230,15 @@ mod warrant_escrow {
         wiring: Option<Wiring>,
         loans: Mapping<u64, LoanWarrants>,
         policies: Mapping<AccountId, Policy>,
-        /// Open warrants per holder (Pending or Locked on an Open loan).
+        /// Locked warrants on Open loans per holder (Pending ones do not
+        /// count).
         open: Mapping<AccountId, u32>,
         /// Σ Locked amounts on Open loans.
         locked_total: Balance,
+        /// Payments the token refused, waiting for their owner's `claim`.
+        claimable: Mapping<AccountId, Balance>,
+        /// Σ `claimable`.
+        claimable_total: Balance,
     }
 
     /// The escrow was wired.
@@ -239,6 +276,15 @@ mod warrant_escrow {
         pub by_policy: bool,
     }
 
+    /// A holder declined its Pending warrant.
+    #[ink(event)]
+    pub struct WarrantDeclined {
+        #[ink(topic)]
+        pub loan_id: u64,
+        #[ink(topic)]
+        pub holder: AccountId,
+    }
+
     /// A loan's warrants were returned to their holders.
     #[ink(event)]
     pub struct WarrantsReleased {
@@ -256,6 +302,38 @@ mod warrant_escrow {
         pub holder: AccountId,
         pub claimed: Balance,
         pub returned: Balance,
+    }
+
+    /// A loan's default was settled against its warrants: `claimed` paid
+    /// to `to` (the loan manager), `returned` owed back to the holders.
+    #[ink(event)]
+    pub struct DefaultSettled {
+        #[ink(topic)]
+        pub loan_id: u64,
+        #[ink(topic)]
+        pub to: AccountId,
+        pub loss: Balance,
+        pub claimed: Balance,
+        pub returned: Balance,
+    }
+
+    /// The token refused a payment of `amount` to `to`; it waits in
+    /// `claimable(to)`.
+    #[ink(event)]
+    pub struct PaymentHeld {
+        #[ink(topic)]
+        pub loan_id: u64,
+        #[ink(topic)]
+        pub to: AccountId,
+        pub amount: Balance,
+    }
+
+    /// `to` took its claimable balance.
+    #[ink(event)]
+    pub struct Claimed {
+        #[ink(topic)]
+        pub to: AccountId,
+        pub amount: Balance,
     }
 
     /// The code was replaced.
@@ -287,7 +365,7 @@ mod warrant_escrow {
         DuplicateHolder,
         /// The warrants' total must be above zero.
         ZeroAmount,
-        /// The holder has `max` open warrants already.
+        /// The holder has `max` Locked warrants on open loans already.
         TooManyOpenWarrants { max: u32 },
         /// The caller holds no warrant on this loan.
         NotHolder,
@@ -304,6 +382,10 @@ mod warrant_escrow {
         UpgradeFailed,
         /// Arithmetic overflow.
         Overflow,
+        /// The caller's warrant was declined; it can no longer be locked.
+        AlreadyDeclined,
+        /// The caller has no claimable balance.
+        NothingToClaim,
     }
 
     /// The escrow's result type.
@@ -352,6 +434,8 @@ mod warrant_escrow {
                 policies: Mapping::default(),
                 open: Mapping::default(),
                 locked_total: 0,
+                claimable: Mapping::default(),
+                claimable_total: 0,
             }
         }
 
@@ -392,13 +476,15 @@ mod warrant_escrow {
         /// Asks `holders` for warrants totalling `total` on loan `loan_id`
         /// (loan manager only), split equally; a holder whose policy accepts
         /// the loan's `terms` (its rate for the borrower's trust score, its
-        /// amount and its term), and whose allowance and balance suffice, is
-        /// locked at once. Returns how many warrants are locked.
+        /// amount and its term), whose allowance and balance suffice and who
+        /// has fewer than [`MAX_OPEN_PER_HOLDER`] Locked warrants, is locked
+        /// at once; any other stays Pending (Pending warrants do not count
+        /// toward the cap). Returns how many warrants are locked.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::LoanExists`],
         /// [`Error::BadHolderCount`], [`Error::DuplicateHolder`],
-        /// [`Error::ZeroAmount`], [`Error::TooManyOpenWarrants`], [`Error::Overflow`].
+        /// [`Error::ZeroAmount`], [`Error::Overflow`].
         #[ink(message)]
         pub fn create(&mut self, loan_id: u64, creditor: AccountId, holders: Vec<AccountId>, total: Balance, terms: LoanTerms) -> Result<u32> {
             self.ensure_loan_manager()?;
@@ -415,30 +501,38 @@ mod warrant_escrow {
                 if holders.iter().skip(i.saturating_add(1)).any(|x| x == h) {
                     return Err(Error::DuplicateHolder);
                 }
-                if self.open.get(h).unwrap_or(0) >= MAX_OPEN_PER_HOLDER {
-                    return Err(Error::TooManyOpenWarrants { max: MAX_OPEN_PER_HOLDER });
-                }
             }
             let (sizes, _) = warrant_sizes(total, holders.len(), BPS_DENOMINATOR).ok_or(Error::Overflow)?;
+            // Σ sizes = total: if this fits, every lock below fits too, so
+            // nothing can fail once a token has moved.
+            self.locked_total.checked_add(total).ok_or(Error::Overflow)?;
             let LoanTerms { amount, term_days, rate_bps, borrower_ts } = terms;
             let mut rec = LoanWarrants { creditor, amount, term_days, rate_bps, borrower_ts, warrants: Vec::new(), state: EscrowState::Open };
             for (h, amount) in holders.iter().zip(sizes) {
                 rec.warrants.push(Warrant { holder: *h, amount, state: WarrantState::Pending, claimed: 0 });
-                self.add_open(*h)?;
                 self.env().emit_event(WarrantRequested { loan_id, holder: *h, amount });
             }
             self.loans.insert(loan_id, &rec);
             // Policies: lock now where the holder's standing decision says so.
-            // A holder without allowance or balance simply stays Pending.
+            // A holder without allowance or balance, or at its cap of Locked
+            // warrants, simply stays Pending.
             let mut locked = 0u32;
             for i in 0..rec.warrants.len() {
                 let w = rec.warrants[i];
                 if !self.policy(w.holder).accepts(&terms) {
                     continue;
                 }
+                let open = self.open_warrants(w.holder);
+                if open >= MAX_OPEN_PER_HOLDER {
+                    continue;
+                }
+                let (Some(open), Some(locked_total)) = (open.checked_add(1), self.locked_total.checked_add(w.amount)) else {
+                    continue;
+                };
                 if ext::pull(self.token, w.holder, w.amount).is_ok() {
                     rec.warrants[i].state = WarrantState::Locked;
-                    self.locked_total = self.locked_total.checked_add(w.amount).ok_or(Error::Overflow)?;
+                    self.locked_total = locked_total;
+                    self.open.insert(w.holder, &open);
                     locked = locked.saturating_add(1);
                     self.loans.insert(loan_id, &rec);
                     self.env().emit_event(WarrantLocked { loan_id, holder: w.holder, amount: w.amount, by_policy: true });
@@ -447,20 +541,25 @@ mod warrant_escrow {
             Ok(locked)
         }
 
-        /// Locks the caller's warrant on `loan_id` (needs an allowance).
+        /// Locks the caller's Pending warrant on `loan_id` (needs an
+        /// allowance); the caller may then hold at most
+        /// [`MAX_OPEN_PER_HOLDER`] Locked warrants on open loans.
         ///
         /// # Errors
         /// [`Error::NoSuchLoan`], [`Error::WrongState`] (not Open),
-        /// [`Error::NotHolder`], [`Error::AlreadyLocked`], [`Error::Token`],
-        /// [`Error::TokenCallFailed`], [`Error::Overflow`].
+        /// [`Error::NotHolder`], [`Error::AlreadyLocked`],
+        /// [`Error::AlreadyDeclined`], [`Error::TooManyOpenWarrants`],
+        /// [`Error::Token`], [`Error::TokenCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn accept(&mut self, loan_id: u64) -> Result<()> {
             let caller = self.env().caller();
             let mut rec = self.open_loan(loan_id)?;
-            let i = rec.warrants.iter().position(|w| w.holder == caller).ok_or(Error::NotHolder)?;
-            if rec.warrants[i].state != WarrantState::Pending {
-                return Err(Error::AlreadyLocked);
+            let i = Self::pending_of(&rec, caller)?;
+            let open = self.open_warrants(caller);
+            if open >= MAX_OPEN_PER_HOLDER {
+                return Err(Error::TooManyOpenWarrants { max: MAX_OPEN_PER_HOLDER });
             }
+            let open = open.checked_add(1).ok_or(Error::Overflow)?;
             let amount = rec.warrants[i].amount;
             rec.warrants[i].state = WarrantState::Locked;
             let locked_total = self.locked_total.checked_add(amount).ok_or(Error::Overflow)?;
@@ -469,17 +568,39 @@ mod warrant_escrow {
             // once the tokens are in, so a refusal leaves nothing changed.
             ext::pull(self.token, caller, amount)?;
             self.locked_total = locked_total;
+            self.open.insert(caller, &open);
             self.loans.insert(loan_id, &rec);
             self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false });
             Ok(())
         }
 
+        /// Declines the caller's Pending warrant on `loan_id` for good: the
+        /// loan is never fully locked (so it is never disbursed; its
+        /// borrower cancels it or it expires). Nothing else changes.
+        ///
+        /// # Errors
+        /// [`Error::NoSuchLoan`], [`Error::WrongState`] (not Open),
+        /// [`Error::NotHolder`], [`Error::AlreadyLocked`],
+        /// [`Error::AlreadyDeclined`].
+        #[ink(message)]
+        pub fn decline(&mut self, loan_id: u64) -> Result<()> {
+            let caller = self.env().caller();
+            let mut rec = self.open_loan(loan_id)?;
+            let i = Self::pending_of(&rec, caller)?;
+            rec.warrants[i].state = WarrantState::Declined;
+            self.loans.insert(loan_id, &rec);
+            self.env().emit_event(WarrantDeclined { loan_id, holder: caller });
+            Ok(())
+        }
+
         /// Returns every locked warrant of `loan_id` to its holder (loan
-        /// manager only; on repayment or cancellation). Returns the total.
+        /// manager only; on repayment or cancellation). A payment the token
+        /// refuses waits in the holder's claimable balance instead
+        /// (`PaymentHeld`). Returns the total returned (paid or held).
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
-        /// [`Error::WrongState`], [`Error::Token`], [`Error::TokenCallFailed`].
+        /// [`Error::WrongState`], [`Error::Overflow`].
         #[ink(message)]
         pub fn release(&mut self, loan_id: u64) -> Result<Balance> {
             self.ensure_loan_manager()?;
@@ -487,66 +608,115 @@ mod warrant_escrow {
             let mut returned: Balance = 0;
             let mut pays = Vec::new();
             for w in rec.warrants.iter_mut() {
-                if w.state == WarrantState::Locked {
-                    returned = returned.checked_add(w.amount).ok_or(Error::Overflow)?;
-                    pays.push((w.holder, w.amount));
+                match w.state {
+                    WarrantState::Locked => {
+                        returned = returned.checked_add(w.amount).ok_or(Error::Overflow)?;
+                        pays.push((w.holder, w.amount));
+                        w.state = WarrantState::Released;
+                    }
+                    WarrantState::Pending => w.state = WarrantState::Released,
+                    // Declined stays Declined: nothing was locked.
+                    _ => {}
                 }
-                w.state = WarrantState::Released;
             }
             rec.state = EscrowState::Released;
             let locked_total = self.locked_total.checked_sub(returned).ok_or(Error::Overflow)?;
-            for (to, amount) in pays {
-                ext::push(self.token, to, amount)?;
-            }
+            // If every payment were held the total would still fit: nothing
+            // can fail once a token has moved.
+            self.claimable_total.checked_add(returned).ok_or(Error::Overflow)?;
             self.locked_total = locked_total;
-            for w in &rec.warrants {
-                self.sub_open(w.holder);
+            for (holder, _) in &pays {
+                self.sub_open(*holder);
             }
             self.loans.insert(loan_id, &rec);
             self.env().emit_event(WarrantsReleased { loan_id, returned });
+            for (to, amount) in pays {
+                self.pay_or_hold(loan_id, to, amount)?;
+            }
             Ok(returned)
         }
 
-        /// Settles a default of `loan_id` whose uncovered loss is `loss`
-        /// (loan manager only, after the insurance reserve): each locked
-        /// warrant pays `min(warrant, loss · share)` to the creditor and the
-        /// rest returns to its holder. Returns the total paid to the creditor.
+        /// Settles a default of `loan_id` whose unpaid principal is `loss`
+        /// (loan manager only), **warrants first**: each locked warrant pays
+        /// its pro-rata share of `min(loss, Σ locked)`, capped at its size
+        /// and rounded by largest remainder, and the rest returns to its
+        /// holder. The claims are paid to the caller (the loan manager,
+        /// which passes them to the pool for the creditor's stake); that
+        /// payment must succeed. A holder's return the token refuses waits in
+        /// its claimable balance (`PaymentHeld`). Returns the total claimed.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
-        /// [`Error::WrongState`], [`Error::Token`], [`Error::TokenCallFailed`],
-        /// [`Error::Overflow`].
+        /// [`Error::WrongState`], [`Error::Token`], [`Error::TokenCallFailed`]
+        /// (paying the caller), [`Error::Overflow`].
         #[ink(message)]
-        pub fn claim(&mut self, loan_id: u64, loss: Balance) -> Result<Balance> {
+        pub fn claim_default(&mut self, loan_id: u64, loss: Balance) -> Result<Balance> {
             self.ensure_loan_manager()?;
+            let caller = self.env().caller();
             let mut rec = self.open_loan(loan_id)?;
             let locked: Vec<Balance> = rec.warrants.iter().map(|w| if w.state == WarrantState::Locked { w.amount } else { 0 }).collect();
-            let s = settle_default(loss, 0, &locked).ok_or(Error::Overflow)?;
-            let mut to_creditor: Balance = 0;
+            let s = settle_default(loss, &locked).ok_or(Error::Overflow)?;
+            let mut claimed_total: Balance = 0;
+            let mut returned: Balance = 0;
             let mut pays = Vec::new();
             for (i, w) in rec.warrants.iter_mut().enumerate() {
-                let (claimed, back) = (s.claims[i], s.released[i]);
-                to_creditor = to_creditor.checked_add(claimed).ok_or(Error::Overflow)?;
-                w.claimed = claimed;
-                w.state = if claimed > 0 { WarrantState::Claimed } else { WarrantState::Released };
-                pays.push((w.holder, back));
-            }
-            let total_locked = locked.iter().try_fold(0u128, |a, b| a.checked_add(*b)).ok_or(Error::Overflow)?;
-            let locked_total = self.locked_total.checked_sub(total_locked).ok_or(Error::Overflow)?;
-            rec.state = EscrowState::Settled;
-            ext::push(self.token, rec.creditor, to_creditor)?;
-            for (to, amount) in &pays {
-                ext::push(self.token, *to, *amount)?;
-            }
-            self.locked_total = locked_total;
-            for (i, w) in rec.warrants.iter().enumerate() {
-                self.sub_open(w.holder);
-                if locked[i] > 0 {
-                    self.env().emit_event(WarrantClaimed { loan_id, holder: w.holder, claimed: w.claimed, returned: pays[i].1 });
+                match w.state {
+                    WarrantState::Locked => {
+                        // i < 5: `settle_default` refused more warrants.
+                        let claimed = s.claims.get(i).copied().ok_or(Error::Overflow)?;
+                        let back = s.released.get(i).copied().ok_or(Error::Overflow)?;
+                        claimed_total = claimed_total.checked_add(claimed).ok_or(Error::Overflow)?;
+                        returned = returned.checked_add(back).ok_or(Error::Overflow)?;
+                        w.claimed = claimed;
+                        w.state = if claimed > 0 { WarrantState::Claimed } else { WarrantState::Released };
+                        pays.push((w.holder, claimed, back));
+                    }
+                    WarrantState::Pending => w.state = WarrantState::Released,
+                    // Declined stays Declined: nothing was locked.
+                    _ => {}
                 }
             }
+            let total_locked = claimed_total.checked_add(returned).ok_or(Error::Overflow)?;
+            let locked_total = self.locked_total.checked_sub(total_locked).ok_or(Error::Overflow)?;
+            self.claimable_total.checked_add(returned).ok_or(Error::Overflow)?;
+            rec.state = EscrowState::Settled;
+            // The loan manager's payment first, before any write: if the
+            // token refuses it, the whole settlement is refused.
+            ext::push(self.token, caller, claimed_total)?;
+            self.locked_total = locked_total;
+            for (holder, _, _) in &pays {
+                self.sub_open(*holder);
+            }
             self.loans.insert(loan_id, &rec);
-            Ok(to_creditor)
+            self.env().emit_event(DefaultSettled { loan_id, to: caller, loss, claimed: claimed_total, returned });
+            for (holder, claimed, back) in pays {
+                self.env().emit_event(WarrantClaimed { loan_id, holder, claimed, returned: back });
+                self.pay_or_hold(loan_id, holder, back)?;
+            }
+            Ok(claimed_total)
+        }
+
+        /// Pays the caller its whole claimable balance (payments the token
+        /// refused earlier). If the token refuses again, nothing changes.
+        /// Returns the amount paid.
+        ///
+        /// # Errors
+        /// [`Error::NothingToClaim`], [`Error::Token`],
+        /// [`Error::TokenCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn claim(&mut self) -> Result<Balance> {
+            let caller = self.env().caller();
+            let amount = self.claimable.get(caller).unwrap_or(0);
+            if amount == 0 {
+                return Err(Error::NothingToClaim);
+            }
+            let claimable_total = self.claimable_total.checked_sub(amount).ok_or(Error::Overflow)?;
+            // Storage is written only once the tokens are out.
+            ext::push(self.token, caller, amount)?;
+            self.claimable.remove(caller);
+            self.claimable_total = claimable_total;
+            self.env().emit_event(Claimed { to: caller, amount });
+            Ok(amount)
         }
 
         /// Replaces this contract's code (governance only); storage stays.
@@ -571,7 +741,8 @@ mod warrant_escrow {
             self.loans.get(loan_id)
         }
 
-        /// Whether every warrant of `loan_id` is locked (false if unknown).
+        /// Whether every warrant of `loan_id` is locked (false if unknown,
+        /// not open, or any warrant Pending or Declined).
         #[ink(message)]
         pub fn fully_locked(&self, loan_id: u64) -> bool {
             self.loans
@@ -604,7 +775,8 @@ mod warrant_escrow {
             self.policy(holder).accepts(&terms)
         }
 
-        /// Open warrants of `holder`.
+        /// Locked warrants of `holder` on open loans (Pending ones do not
+        /// count), at most [`MAX_OPEN_PER_HOLDER`].
         #[ink(message)]
         pub fn open_warrants(&self, holder: AccountId) -> u32 {
             self.open.get(holder).unwrap_or(0)
@@ -614,6 +786,18 @@ mod warrant_escrow {
         #[ink(message)]
         pub fn locked_total(&self) -> Balance {
             self.locked_total
+        }
+
+        /// What `account` may take with `claim` (payments the token refused).
+        #[ink(message)]
+        pub fn claimable(&self, account: AccountId) -> Balance {
+            self.claimable.get(account).unwrap_or(0)
+        }
+
+        /// Σ claimable balances.
+        #[ink(message)]
+        pub fn claimable_total(&self) -> Balance {
+            self.claimable_total
         }
 
         /// The wiring, `None` before `wire`.
@@ -650,9 +834,28 @@ mod warrant_escrow {
             Ok(rec)
         }
 
-        fn add_open(&mut self, holder: AccountId) -> Result<()> {
-            let n = self.open.get(holder).unwrap_or(0).checked_add(1).ok_or(Error::Overflow)?;
-            self.open.insert(holder, &n);
+        /// The index of `holder`'s Pending warrant in `rec`.
+        fn pending_of(rec: &LoanWarrants, holder: AccountId) -> Result<usize> {
+            let i = rec.warrants.iter().position(|w| w.holder == holder).ok_or(Error::NotHolder)?;
+            match rec.warrants[i].state {
+                WarrantState::Pending => Ok(i),
+                WarrantState::Declined => Err(Error::AlreadyDeclined),
+                // Released or Claimed happen only on a loan no longer Open.
+                _ => Err(Error::AlreadyLocked),
+            }
+        }
+
+        /// Pays `amount` to `to`; if the token refuses (an error or a
+        /// failed call), books it as `to`'s claimable balance instead.
+        fn pay_or_hold(&mut self, loan_id: u64, to: AccountId, amount: Balance) -> Result<()> {
+            if amount == 0 || ext::push(self.token, to, amount).is_ok() {
+                return Ok(());
+            }
+            let mine = self.claimable(to).checked_add(amount).ok_or(Error::Overflow)?;
+            let total = self.claimable_total.checked_add(amount).ok_or(Error::Overflow)?;
+            self.claimable.insert(to, &mine);
+            self.claimable_total = total;
+            self.env().emit_event(PaymentHeld { loan_id, to, amount });
             Ok(())
         }
 

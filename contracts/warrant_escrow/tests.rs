@@ -1,8 +1,11 @@
 //! Unit tests of `warrant_escrow` in the off-chain environment (token calls
 //! go to `crate::mock`): seed 003's 40 % + 40 % warrants, policies by rate
-//! and by trust tier bounded by the loan's amount and term, explicit acceptance, release, pro-rata claims on
-//! default, the caps at their edge, every error with nothing changed, and
-//! random operation sequences with the escrow's books checked after each.
+//! and by trust tier bounded by the loan's amount and term, explicit
+//! acceptance and decline, release, warrants-first claims on default paid to
+//! the loan manager (largest remainder), the cap of Locked warrants at its
+//! edge, payments the token refuses held as claimable balances, every error
+//! with nothing changed, and random operation sequences with the escrow's
+//! books checked after each.
 
 use crate::mock;
 use crate::warrant_escrow::*;
@@ -49,8 +52,10 @@ fn setup() -> WarrantEscrow {
     e
 }
 
-/// The books: the escrow holds exactly the locked total, which equals the
-/// sum of locked warrants of open loans; open counts match the records.
+/// The books: the escrow holds exactly the locked total plus the claimable
+/// total; the locked total is the sum of locked warrants of open loans, the
+/// claimable total the sum of claimable balances; open counts are the
+/// Locked warrants of open loans (Pending and Declined ones do not count).
 fn check_books(e: &WarrantEscrow, loans: &[u64]) {
     let mut locked = 0u128;
     let mut open = std::collections::BTreeMap::<AccountId, u32>::new();
@@ -58,8 +63,8 @@ fn check_books(e: &WarrantEscrow, loans: &[u64]) {
         if let Some(r) = e.loan(*l) {
             if r.state == EscrowState::Open {
                 for w in &r.warrants {
-                    *open.entry(w.holder).or_default() += 1;
                     if w.state == WarrantState::Locked {
+                        *open.entry(w.holder).or_default() += 1;
                         locked += w.amount;
                     }
                 }
@@ -67,9 +72,33 @@ fn check_books(e: &WarrantEscrow, loans: &[u64]) {
         }
     }
     assert_eq!(e.locked_total(), locked);
-    assert_eq!(mock::balance(escrow_id()), locked, "the escrow holds exactly the locked warrants");
+    let claimable: u128 = (1..=8).chain([LM, STRANGER]).map(|n| e.claimable(id(n))).sum();
+    assert_eq!(e.claimable_total(), claimable);
+    assert_eq!(mock::balance(escrow_id()), locked + claimable, "the escrow holds exactly the locked warrants and the claimable balances");
     for n in 1..=8 {
         assert_eq!(e.open_warrants(id(n)), open.get(&id(n)).copied().unwrap_or(0));
+    }
+}
+
+/// Everything a refused message must leave as it was: the given loans'
+/// records, the totals, the open counts and claimable balances, every
+/// balance and the number of events.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    loans: Vec<Option<LoanWarrants>>,
+    totals: (u128, u128),
+    accounts: Vec<(u32, u128, u128)>,
+    escrow_balance: u128,
+    events: usize,
+}
+
+fn snapshot(e: &WarrantEscrow, loans: &[u64]) -> Snapshot {
+    Snapshot {
+        loans: loans.iter().map(|l| e.loan(*l)).collect(),
+        totals: (e.locked_total(), e.claimable_total()),
+        accounts: (1..=9).chain([LM, GOV, STRANGER]).map(|n| (e.open_warrants(id(n)), e.claimable(id(n)), mock::balance(id(n)))).collect(),
+        escrow_balance: mock::balance(escrow_id()),
+        events: events(),
     }
 }
 
@@ -126,7 +155,7 @@ fn create_splits_seed_003_warrants_equally_and_manual_holders_wait() {
     assert!(r.warrants.iter().all(|w| w.state == WarrantState::Pending));
     assert_eq!(events() - before, 2, "one WarrantRequested per holder");
     assert!(!e.fully_locked(1));
-    assert_eq!(e.open_warrants(id(I1)), 1);
+    assert_eq!(e.open_warrants(id(I1)), 0, "a Pending warrant does not count");
     check_books(&e, &[1]);
     // explicit acceptance locks each
     as_caller(I1);
@@ -135,6 +164,7 @@ fn create_splits_seed_003_warrants_equally_and_manual_holders_wait() {
     assert_eq!(e.accept(1), Ok(()));
     assert!(e.fully_locked(1));
     assert_eq!(mock::balance(id(I1)), 1_000_000 * T - 400 * T);
+    assert_eq!(e.open_warrants(id(I1)), 1, "a Locked warrant counts");
     check_books(&e, &[1]);
 }
 
@@ -230,20 +260,154 @@ fn create_refusals_change_nothing() {
     check_books(&e, &[1]);
 }
 
+/// Only Locked warrants count toward the cap: 40 Pending requests through
+/// I1 leave its count at 0; 32 locks fill it; the 33rd `accept` is refused
+/// with nothing changed and a policy lock past the cap is skipped (the
+/// warrant stays Pending, the loan is created); releasing or claiming a
+/// Locked warrant frees a slot.
 #[test]
 fn open_warrants_per_holder_capped_at_32() {
     let mut e = setup();
-    for loan in 0..32u64 {
+    for loan in 0..40u64 {
         assert_eq!(create(&mut e, loan, &[I1], 10, 600, 0), Ok(0));
     }
+    assert_eq!(e.open_warrants(id(I1)), 0, "Pending warrants do not count");
+    as_caller(I1);
+    for loan in 0..32u64 {
+        assert_eq!(e.accept(loan), Ok(()));
+    }
     assert_eq!(e.open_warrants(id(I1)), 32);
-    assert_eq!(create(&mut e, 32, &[I2, I1], 10, 600, 0), Err(Error::TooManyOpenWarrants { max: 32 }));
-    assert_eq!(e.loan(32), None);
-    assert_eq!(e.open_warrants(id(I2)), 0);
-    // releasing one frees a slot
+    let loans: Vec<u64> = (0..45).collect();
+    let before = snapshot(&e, &loans);
+    assert_eq!(e.accept(32), Err(Error::TooManyOpenWarrants { max: 32 }));
+    assert_eq!(snapshot(&e, &loans), before, "the refused accept changed nothing");
+    // by policy: I1 at its cap is skipped and stays Pending, I2 is locked
+    as_caller(I1);
+    e.set_policy(min_rate(0)).unwrap();
+    as_caller(I2);
+    e.set_policy(min_rate(0)).unwrap();
+    assert_eq!(create(&mut e, 40, &[I1, I2], 10, 600, 0), Ok(1));
+    let r = e.loan(40).unwrap();
+    assert_eq!((r.warrants[0].state, r.warrants[1].state), (WarrantState::Pending, WarrantState::Locked));
+    assert_eq!((e.open_warrants(id(I1)), e.open_warrants(id(I2))), (32, 1));
+    check_books(&e, &loans);
+    // releasing a Locked warrant frees a slot …
     as_caller(LM);
-    assert_eq!(e.release(0), Ok(0));
-    assert_eq!(create(&mut e, 32, &[I2, I1], 10, 600, 0), Ok(0));
+    assert_eq!(e.release(0), Ok(10));
+    assert_eq!(e.open_warrants(id(I1)), 31);
+    as_caller(I1);
+    assert_eq!(e.accept(32), Ok(()));
+    assert_eq!(e.accept(33), Err(Error::TooManyOpenWarrants { max: 32 }));
+    // … and so does claiming one; releasing a Pending one frees nothing
+    as_caller(LM);
+    assert_eq!(e.release(34), Ok(0));
+    assert_eq!(e.open_warrants(id(I1)), 32);
+    assert_eq!(e.claim_default(1, 3), Ok(3));
+    assert_eq!(e.open_warrants(id(I1)), 31);
+    as_caller(I1);
+    assert_eq!(e.accept(40), Ok(()));
+    assert_eq!(e.open_warrants(id(I1)), 32);
+    check_books(&e, &loans);
+}
+
+/// Review M4(c): requests routed through a member, never disbursed, no
+/// longer fill its cap.
+#[test]
+fn pending_requests_through_a_holder_do_not_stop_an_honest_loans_warrant_from_being_locked() {
+    let mut e = setup();
+    // an attacker's 32 requests (and more) through I1, never accepted
+    for loan in 0..32u64 {
+        assert_eq!(create(&mut e, loan, &[I1, STRANGER], 10, 600, 0), Ok(0));
+    }
+    assert_eq!(e.open_warrants(id(I1)), 0);
+    // an honest loan through I1: created, and I1 locks its warrant by hand …
+    assert_eq!(create(&mut e, 100, &[I1, I2], 800, 600, 0), Ok(0));
+    as_caller(I1);
+    assert_eq!(e.accept(100), Ok(()));
+    as_caller(I2);
+    assert_eq!(e.accept(100), Ok(()));
+    assert!(e.fully_locked(100));
+    // … or by policy
+    as_caller(I1);
+    e.set_policy(min_rate(0)).unwrap();
+    assert_eq!(create(&mut e, 101, &[I1], 800, 600, 0), Ok(1));
+    assert!(e.fully_locked(101));
+    assert_eq!(e.open_warrants(id(I1)), 2);
+    let mut loans: Vec<u64> = (0..32).collect();
+    loans.extend([100, 101]);
+    check_books(&e, &loans);
+}
+
+/// A holder declines a Pending warrant: the loan is never fully locked
+/// again (whatever else happens), and nothing else changes — no token
+/// moves, the other holders' locks and counts stay, and release returns
+/// only what was locked.
+#[test]
+fn decline_makes_fully_locked_false_forever_and_frees_nothing_else() {
+    let mut e = setup();
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(I1);
+    e.accept(1).unwrap();
+    let (n, bal, locked) = (events(), mock::balance(escrow_id()), e.locked_total());
+    as_caller(I2);
+    assert_eq!(e.decline(1), Ok(()));
+    assert_eq!(events(), n + 1, "WarrantDeclined");
+    let r = e.loan(1).unwrap();
+    assert_eq!((r.warrants[0].state, r.warrants[1].state), (WarrantState::Locked, WarrantState::Declined));
+    assert_eq!(r.state, EscrowState::Open);
+    assert_eq!((mock::balance(escrow_id()), e.locked_total(), e.open_warrants(id(I1)), e.open_warrants(id(I2))), (bal, locked, 1, 0));
+    assert!(!e.fully_locked(1));
+    // the decliner cannot change its mind
+    assert_eq!(e.accept(1), Err(Error::AlreadyDeclined));
+    assert!(!e.fully_locked(1));
+    check_books(&e, &[1]);
+    // cancellation: I1's lock returns, the declined warrant stays Declined
+    as_caller(LM);
+    assert_eq!(e.release(1), Ok(400));
+    let r = e.loan(1).unwrap();
+    assert_eq!((r.warrants[0].state, r.warrants[1].state), (WarrantState::Released, WarrantState::Declined));
+    assert!(!e.fully_locked(1));
+    assert_eq!(mock::balance(id(I1)), 1_000_000 * T);
+    check_books(&e, &[1]);
+    // on default a declined warrant pays nothing
+    create(&mut e, 2, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(I1);
+    e.accept(2).unwrap();
+    as_caller(I2);
+    e.decline(2).unwrap();
+    as_caller(LM);
+    assert_eq!(e.claim_default(2, 1_000), Ok(400), "only I1's locked 400");
+    let r = e.loan(2).unwrap();
+    assert_eq!((r.warrants[1].state, r.warrants[1].claimed), (WarrantState::Declined, 0));
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T);
+    check_books(&e, &[1, 2]);
+}
+
+#[test]
+fn decline_refusals_change_nothing() {
+    let mut e = setup();
+    let loans = [1, 2];
+    as_caller(I1);
+    assert_eq!(e.decline(1), Err(Error::NoSuchLoan));
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(I1);
+    e.accept(1).unwrap();
+    as_caller(I2);
+    e.decline(1).unwrap();
+    let before = snapshot(&e, &loans);
+    as_caller(STRANGER);
+    assert_eq!(e.decline(1), Err(Error::NotHolder));
+    as_caller(I1);
+    assert_eq!(e.decline(1), Err(Error::AlreadyLocked));
+    as_caller(I2);
+    assert_eq!(e.decline(1), Err(Error::AlreadyDeclined));
+    assert_eq!(snapshot(&e, &loans), before);
+    as_caller(LM);
+    e.release(1).unwrap();
+    let before = snapshot(&e, &loans);
+    as_caller(I2);
+    assert_eq!(e.decline(1), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
+    assert_eq!(snapshot(&e, &loans), before);
 }
 
 #[test]
@@ -278,7 +442,7 @@ fn release_returns_every_locked_warrant_once() {
     assert_eq!(mock::balance(id(I1)), 1_000_000 * T);
     assert_eq!(e.loan(1).unwrap().state, EscrowState::Released);
     assert_eq!(e.release(1), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
-    assert_eq!(e.claim(1, 5), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
+    assert_eq!(e.claim_default(1, 5), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
     assert_eq!(e.release(9), Err(Error::NoSuchLoan));
     as_caller(I2);
     assert_eq!(e.accept(1), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
@@ -286,8 +450,11 @@ fn release_returns_every_locked_warrant_once() {
     assert_eq!(e.open_warrants(id(I1)), 0);
 }
 
+/// Warrants first (SPEC §4 v2): the loan manager passes the whole unpaid
+/// principal; the warrants pay their pro-rata shares of it, capped at their
+/// size, to the loan manager (not the creditor), and the rest returns.
 #[test]
-fn claims_are_pro_rata_and_the_rest_returns_seed_003() {
+fn claim_default_takes_warrants_first_and_pays_the_loan_manager() {
     let mut e = setup();
     as_caller(I1);
     e.set_policy(min_rate(0)).unwrap();
@@ -296,25 +463,196 @@ fn claims_are_pro_rata_and_the_rest_returns_seed_003() {
     create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
     create(&mut e, 2, &[I1, I2], 800, 600, 0).unwrap();
     let c0 = mock::balance(id(CREDITOR));
+    let before = snapshot(&e, &[1, 2]);
     as_caller(STRANGER);
-    assert_eq!(e.claim(1, 300), Err(Error::Unauthorized { caller: id(STRANGER) }));
-    // loss 300 after insurance: 150 from each, 250 back to each
+    assert_eq!(e.claim_default(1, 300), Err(Error::Unauthorized { caller: id(STRANGER) }));
+    assert_eq!(snapshot(&e, &[1, 2]), before);
+    // 300 unpaid: 150 from each, 250 back to each, all 300 to the loan manager
     as_caller(LM);
-    assert_eq!(e.claim(1, 300), Ok(300));
-    assert_eq!(mock::balance(id(CREDITOR)), c0 + 300);
-    assert_eq!(mock::balance(id(I1)), 1_000_000 * T - 400 - 150 + 0);
+    let n = events();
+    assert_eq!(e.claim_default(1, 300), Ok(300));
+    assert_eq!(events() - n, 3, "DefaultSettled and one WarrantClaimed per holder");
+    assert_eq!(mock::balance(id(LM)), 300);
+    assert_eq!(mock::balance(id(CREDITOR)), c0, "the creditor is restored through the pool, not paid here");
+    assert_eq!(mock::balance(id(I1)), 1_000_000 * T - 400 - 150, "400 locked in loan 2, 150 claimed in loan 1");
     let r = e.loan(1).unwrap();
-    assert_eq!((r.warrants[0].claimed, r.warrants[0].state), (150, WarrantState::Claimed));
-    // a loss larger than the warrants: all 800 claimed, nothing returned
-    assert_eq!(e.claim(2, 10_000), Ok(800));
-    assert_eq!(mock::balance(id(CREDITOR)), c0 + 1_100);
+    assert_eq!((r.state, r.warrants[0].claimed, r.warrants[0].state), (EscrowState::Settled, 150, WarrantState::Claimed));
+    // the whole principal, 1,000, against 800 of warrants: all 800 claimed,
+    // nothing returned (the 200 left is the pool's to cover)
+    assert_eq!(e.claim_default(2, 1_000), Ok(800));
+    assert_eq!(mock::balance(id(LM)), 1_100);
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T - 150 - 400);
     check_books(&e, &[1, 2]);
-    // a zero loss releases everything
+    assert_eq!(e.claim_default(2, 1), Err(Error::WrongState { current: EscrowState::Settled, expected: EscrowState::Open }));
+    // a zero loss releases everything; a Pending warrant pays nothing
     create(&mut e, 3, &[I1], 800, 600, 0).unwrap();
     as_caller(LM);
-    assert_eq!(e.claim(3, 0), Ok(0));
+    assert_eq!(e.claim_default(3, 0), Ok(0));
     assert_eq!(e.loan(3).unwrap().warrants[0].state, WarrantState::Released);
-    check_books(&e, &[1, 2, 3]);
+    as_caller(I1);
+    e.set_policy(Policy::Manual).unwrap();
+    create(&mut e, 4, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(LM);
+    assert_eq!(e.claim_default(4, 1_000), Ok(400), "only I2 had locked");
+    let r = e.loan(4).unwrap();
+    assert_eq!((r.warrants[0].state, r.warrants[0].claimed), (WarrantState::Released, 0));
+    assert_eq!(mock::balance(id(LM)), 1_500);
+    check_books(&e, &[1, 2, 3, 4]);
+    assert_eq!(e.open_warrants(id(I1)) + e.open_warrants(id(I2)), 0);
+}
+
+/// Largest remainder: every claim is within one unit of its exact pro-rata
+/// share `min(loss, Σw) · w / Σw`, never above its warrant, and the claims
+/// add up exactly to what the loan manager receives — for every loss from
+/// zero to past the warrants, with unequal warrants.
+#[test]
+fn claim_default_claims_are_within_one_unit_of_pro_rata_and_add_up_exactly() {
+    let mut e = setup();
+    let holders = [I1, I2, 4];
+    for h in holders {
+        as_caller(h);
+        e.set_policy(min_rate(0)).unwrap();
+    }
+    // the review's case: 5 over warrants [4, 3, 3] (exact 2, 1.5, 1.5)
+    assert_eq!(create(&mut e, 0, &holders, 10, 600, 0), Ok(3));
+    as_caller(LM);
+    assert_eq!(e.claim_default(0, 5), Ok(5));
+    let claims: Vec<u128> = e.loan(0).unwrap().warrants.iter().map(|w| w.claimed).collect();
+    assert_eq!(claims, vec![2, 2, 1], "floors 2, 1, 1; the spare unit to the earlier of the tied remainders");
+    let mut loan = 1u64;
+    for total in [10u128, 11, 800, 1_001] {
+        for loss in (0..=total + 3).step_by(usize::try_from(total / 40 + 1).unwrap()) {
+            assert_eq!(create(&mut e, loan, &holders, total, 600, 0), Ok(3));
+            let sizes: Vec<u128> = e.loan(loan).unwrap().warrants.iter().map(|w| w.amount).collect();
+            let bal: Vec<u128> = holders.iter().map(|h| mock::balance(id(*h))).collect();
+            let lm0 = mock::balance(id(LM));
+            as_caller(LM);
+            let paid = e.claim_default(loan, loss).unwrap();
+            let claimed = loss.min(total);
+            assert_eq!(paid, claimed);
+            assert_eq!(mock::balance(id(LM)) - lm0, claimed, "paid to the loan manager");
+            let r = e.loan(loan).unwrap();
+            let sum: u128 = r.warrants.iter().map(|w| w.claimed).sum();
+            assert_eq!(sum, claimed, "the claims add up exactly");
+            for (i, w) in r.warrants.iter().enumerate() {
+                let (num, den) = (claimed * sizes[i], total);
+                let (q, rem) = (num / den, num % den);
+                assert!(w.claimed == q || (rem > 0 && w.claimed == q + 1), "total {total} loss {loss}: claim {} vs exact {q} + {rem}/{den}", w.claimed);
+                assert!(w.claimed <= w.amount);
+                assert_eq!(mock::balance(id(holders[i])), bal[i] + w.amount - w.claimed, "the rest returned");
+            }
+            loan += 1;
+        }
+    }
+    check_books(&e, &(0..loan).collect::<Vec<_>>());
+}
+
+/// Review L7: a holder the token refuses (e.g. blacklisted) does not block
+/// the release; the other holder is paid, the refused amount waits in
+/// `claimable`; `claim` fails and changes nothing while the refusal lasts,
+/// then pays it all and clears it.
+#[test]
+fn release_with_a_refused_holder_succeeds_and_holds_its_payment_until_claim() {
+    let mut e = setup();
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    for h in [I1, I2] {
+        as_caller(h);
+        e.accept(1).unwrap();
+    }
+    mock::refuse_to(Some(id(I2)));
+    as_caller(LM);
+    let n = events();
+    assert_eq!(e.release(1), Ok(800));
+    assert_eq!(events() - n, 2, "WarrantsReleased and PaymentHeld");
+    assert_eq!(e.loan(1).unwrap().state, EscrowState::Released);
+    assert_eq!(mock::balance(id(I1)), 1_000_000 * T, "the other holder is paid");
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T - 400);
+    assert_eq!((e.claimable(id(I2)), e.claimable_total(), e.locked_total()), (400, 400, 0));
+    assert_eq!(e.open_warrants(id(I2)), 0);
+    check_books(&e, &[1]);
+    // while refused: claim fails, nothing changes
+    let before = snapshot(&e, &[1]);
+    as_caller(I2);
+    assert_eq!(e.claim(), Err(mock::refused()));
+    assert_eq!(snapshot(&e, &[1]), before);
+    // un-refused: claim pays all and clears it
+    mock::refuse_to(None);
+    let n = events();
+    assert_eq!(e.claim(), Ok(400));
+    assert_eq!(events() - n, 1, "Claimed");
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T);
+    assert_eq!((e.claimable(id(I2)), e.claimable_total()), (0, 0));
+    assert_eq!(e.claim(), Err(Error::NothingToClaim));
+    check_books(&e, &[1]);
+    assert_eq!(mock::balance(escrow_id()), 0);
+}
+
+/// On default a refused holder's return is held the same way (and a
+/// failing token call counts as a refusal); but the loan manager's payment
+/// must go through, or nothing happens at all.
+#[test]
+fn claim_default_holds_a_refused_holders_return_but_needs_the_loan_managers_payment() {
+    let mut e = setup();
+    for h in [I1, I2] {
+        as_caller(h);
+        e.set_policy(min_rate(0)).unwrap();
+    }
+    create(&mut e, 1, &[I1, I2], 800, 600, 0).unwrap();
+    // the loan manager refused: the whole settlement is refused
+    mock::refuse_to(Some(id(LM)));
+    let before = snapshot(&e, &[1]);
+    as_caller(LM);
+    assert_eq!(e.claim_default(1, 300), Err(mock::refused()));
+    assert_eq!(snapshot(&e, &[1]), before);
+    mock::refuse_to(None);
+    mock::fail_calls_to(Some(id(LM)));
+    assert_eq!(e.claim_default(1, 300), Err(Error::TokenCallFailed));
+    assert_eq!(snapshot(&e, &[1]), before);
+    // a holder refused, another's call failing: both returns held
+    mock::fail_calls_to(Some(id(I1)));
+    mock::refuse_to(Some(id(I2)));
+    let n = events();
+    assert_eq!(e.claim_default(1, 300), Ok(300));
+    assert_eq!(events() - n, 5, "DefaultSettled, 2 WarrantClaimed, 2 PaymentHeld");
+    assert_eq!(mock::balance(id(LM)), 300);
+    assert_eq!((e.claimable(id(I1)), e.claimable(id(I2)), e.claimable_total()), (250, 250, 500));
+    check_books(&e, &[1]);
+    mock::fail_calls_to(None);
+    as_caller(I1);
+    assert_eq!(e.claim(), Ok(250));
+    as_caller(I2);
+    assert_eq!(e.claim(), Err(mock::refused()));
+    assert_eq!(e.claimable(id(I2)), 250);
+    check_books(&e, &[1]);
+    // held amounts add up across loans
+    create(&mut e, 2, &[I1, I2], 800, 600, 0).unwrap();
+    as_caller(LM);
+    assert_eq!(e.release(2), Ok(800));
+    assert_eq!((e.claimable(id(I1)), e.claimable(id(I2)), e.claimable_total()), (0, 650, 650));
+    mock::refuse_to(None);
+    as_caller(I2);
+    assert_eq!(e.claim(), Ok(650));
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T - 150);
+    check_books(&e, &[1, 2]);
+    assert_eq!(mock::balance(escrow_id()), 0);
+}
+
+#[test]
+fn claim_by_a_stranger_is_nothing_to_claim() {
+    let mut e = setup();
+    create(&mut e, 1, &[I1], 800, 600, 0).unwrap();
+    as_caller(I1);
+    e.accept(1).unwrap();
+    mock::refuse_to(Some(id(I1)));
+    as_caller(LM);
+    e.release(1).unwrap();
+    let before = snapshot(&e, &[1]);
+    for who in [STRANGER, LM, CREDITOR, I2] {
+        as_caller(who);
+        assert_eq!(e.claim(), Err(Error::NothingToClaim));
+    }
+    assert_eq!(snapshot(&e, &[1]), before);
+    assert_eq!(e.claimable(id(I1)), 800, "the whole warrant waits for I1");
 }
 
 #[test]
@@ -334,8 +672,13 @@ enum Op {
     Create(u8, Vec<u8>, u128, u32, u128, u128, u32),
     Accept(u8, u8),
     Release(u8),
-    Claim(u8, u128),
+    ClaimDefault(u8, u128),
     Approve(u8, u128),
+    Decline(u8, u8),
+    /// The token refuses transfers to this account (or to none).
+    Refuse(Option<u8>),
+    /// A pull claim of a holder's claimable balance.
+    Claim(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -345,19 +688,24 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, h, t, r, ts, a, d)| Op::Create(l, h, t, r, ts, a, d)),
         (0u8..8, 1u8..=6).prop_map(|(l, h)| Op::Accept(l, h)),
         (0u8..8).prop_map(Op::Release),
-        (0u8..8, 0u128..=20_000).prop_map(|(l, x)| Op::Claim(l, x)),
+        (0u8..8, 0u128..=20_000).prop_map(|(l, x)| Op::ClaimDefault(l, x)),
         (1u8..=6, 0u128..=5_000).prop_map(|(h, a)| Op::Approve(h, a)),
+        (0u8..8, 1u8..=6).prop_map(|(l, h)| Op::Decline(l, h)),
+        proptest::option::of(prop_oneof![1u8..=6, Just(LM)]).prop_map(Op::Refuse),
+        (1u8..=6).prop_map(Op::Claim),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3_000))]
 
-    /// Random sequences: whatever happens, the escrow holds exactly the
-    /// locked warrants, no token is created or lost, a refused operation
-    /// changes no balance and emits no event, a warrant locked by policy
-    /// is on a loan within the holder's rate, amount and term bounds, and
-    /// every loan ends with all its tokens back.
+    /// Random sequences (with the token refusing one account at times):
+    /// whatever happens, the escrow holds exactly the locked warrants and
+    /// the claimable balances, no token is created or lost, a refused
+    /// operation changes nothing and emits no event, a warrant locked by
+    /// policy is on a loan within the holder's rate, amount and term
+    /// bounds, no holder has more than 32 Locked warrants, and every loan
+    /// ends with all its tokens back.
     #[test]
     fn random_sequences_keep_the_books(ops in proptest::collection::vec(op(), 1..40)) {
         // A fresh off-chain environment per case (its recorded events too).
@@ -377,8 +725,7 @@ fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let supply = mock::supply();
         let loans: Vec<u64> = (0..8).collect();
         for o in ops {
-            let bal_before = mock::balance(escrow_id());
-            let events_before = events();
+            let before = snapshot(&e, &loans);
             let res: Result<(), Error> = match o.clone() {
                 Op::Policy(h, k, r, a, d) => {
                     as_caller(h);
@@ -409,22 +756,34 @@ fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 Op::Accept(l, h) => { as_caller(h); e.accept(u64::from(l)) }
                 Op::Release(l) => { as_caller(LM); e.release(u64::from(l)).map(|_| ()) }
-                Op::Claim(l, x) => { as_caller(LM); e.claim(u64::from(l), x).map(|_| ()) }
+                Op::ClaimDefault(l, x) => { as_caller(LM); e.claim_default(u64::from(l), x).map(|_| ()) }
                 Op::Approve(h, a) => { mock::approve(id(h), escrow_id(), a); Ok(()) }
+                Op::Decline(l, h) => { as_caller(h); e.decline(u64::from(l)) }
+                Op::Refuse(h) => { mock::refuse_to(h.map(id)); Ok(()) }
+                Op::Claim(h) => { as_caller(h); e.claim().map(|_| ()) }
             };
             if res.is_err() {
-                prop_assert_eq!(mock::balance(escrow_id()), bal_before);
-                prop_assert_eq!(events(), events_before, "a refusal emits no event: {:?}", o);
+                prop_assert_eq!(&snapshot(&e, &loans), &before, "a refusal changes nothing: {:?}", o);
             }
             check_books(&e, &loans);
+            for n in 1..=6 {
+                prop_assert!(e.open_warrants(id(n)) <= MAX_OPEN_PER_HOLDER);
+            }
             prop_assert_eq!(mock::supply(), supply);
         }
-        // the end: every open loan released returns every token
+        // the end: every open loan released and every claimable balance
+        // claimed (the refusal lifted) returns every token
+        mock::refuse_to(None);
         as_caller(LM);
         for l in &loans {
             if e.loan(*l).is_some_and(|r| r.state == EscrowState::Open) {
                 e.release(*l).unwrap();
             }
+        }
+        for n in 1..=6 {
+            as_caller(n);
+            let owed = e.claimable(id(n));
+            prop_assert_eq!(e.claim(), if owed > 0 { Ok(owed) } else { Err(Error::NothingToClaim) });
         }
         prop_assert_eq!(mock::balance(escrow_id()), 0);
         check_books(&e, &loans);
@@ -432,7 +791,7 @@ fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// The access matrix: create, release, claim, set_code and wire × every
+/// The access matrix: create, release, claim_default, set_code and wire × every
 /// caller that must be refused (the deployer after wiring, governance for
 /// the loan manager's messages, a holder, a creditor, a stranger) →
 /// `Unauthorized`, no event, no token moved.
@@ -450,7 +809,7 @@ fn access_matrix_refuses_privileged_messages_to_everyone_but_their_caller() {
         let unauthorized = || Error::Unauthorized { caller: who };
         assert_eq!(e.create(2, who, vec![id(I2)], 10, terms(100, 30, 600, 0)), Err(unauthorized()));
         assert_eq!(e.release(1), Err(unauthorized()));
-        assert_eq!(e.claim(1, 800), Err(unauthorized()));
+        assert_eq!(e.claim_default(1, 800), Err(unauthorized()));
         if caller != GOV {
             assert_eq!(e.set_code([1u8; 32].into()), Err(unauthorized()));
         }

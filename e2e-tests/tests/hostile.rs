@@ -1,7 +1,8 @@
 //! A hostile PSP22 (`contracts/hostile_token`) that calls back into the
 //! contract paying or pulling tokens, on a real node: the pool's `stake` and
-//! the escrow's `accept` and `release` are refused as a whole when the token
-//! tries to re-enter them (pallet-contracts denies the re-entry; no DCU
+//! the escrow's `accept` and `claim` are refused as a whole when the token
+//! tries to re-enter them (a re-entry during `release` makes only the
+//! payment fail, which waits as the holder's claim) (pallet-contracts denies the re-entry; no DCU
 //! contract allows it), nothing changes, and the same operations succeed
 //! once the token behaves. A control shows the token's call really fires:
 //! aimed at a contract that is not on the call stack, it goes through.
@@ -69,16 +70,26 @@ async fn a_token_that_re_enters_the_pool_or_the_escrow_is_refused_and_changes_no
     let rec = client.call(&alice(), &es.loan(1)).dry_run().await?.return_value().expect("loan 1");
     assert_eq!(rec.warrants[0].state, WarrantState::Pending);
     assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 0);
-    // a behaving token: Charlie locks; then the token re-enters `claim` while the escrow releases
+    // a behaving token: Charlie locks; then the token re-enters `claim_default`
+    // while the escrow pays Charlie back. The re-entry is denied, so the
+    // transfer to Charlie fails — and, a refused recipient never blocking
+    // the loan's end (review L7), the release goes through with Charlie's
+    // 100 held in the escrow as his claim; the re-entry changed nothing.
     client.call(&alice(), &ht.set_attack(None)).submit().await?;
     client.call(&charlie(), &es.accept(1)).submit().await?;
-    client.call(&alice(), &ht.set_attack(attack(escrow, ink::selector_bytes!("claim"), (1u64, 100 * ONE).encode()))).submit().await?;
-    let r = client.call(&bob(), &es.release(1)).dry_run().await?.return_value();
-    assert!(matches!(r, Err(EscrowError::TokenCallFailed) | Err(EscrowError::Token(_))), "{r:?}");
-    assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 100 * ONE);
-    assert_eq!(client.call(&alice(), &es.locked_total()).dry_run().await?.return_value(), 100 * ONE);
-    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    client.call(&alice(), &ht.set_attack(attack(escrow, ink::selector_bytes!("claim_default"), (1u64, 100 * ONE).encode()))).submit().await?;
     assert_eq!(client.call(&bob(), &es.release(1)).submit().await?.return_value(), Ok(100 * ONE));
+    assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 100 * ONE);
+    assert_eq!(client.call(&alice(), &es.locked_total()).dry_run().await?.return_value(), 0);
+    assert_eq!(client.call(&alice(), &es.claimable(c)).dry_run().await?.return_value(), 100 * ONE);
+    assert_eq!(client.call(&alice(), &es.loan(1)).dry_run().await?.return_value().expect("loan 1").warrants[0].state, WarrantState::Released);
+    // the token re-enters `claim` itself while Charlie claims: refused whole, still held
+    client.call(&alice(), &ht.set_attack(attack(escrow, ink::selector_bytes!("claim"), Vec::new()))).submit().await?;
+    let r = client.call(&charlie(), &es.claim()).dry_run().await?.return_value();
+    assert!(matches!(r, Err(EscrowError::TokenCallFailed) | Err(EscrowError::Token(_))), "{r:?}");
+    assert_eq!(client.call(&alice(), &es.claimable(c)).dry_run().await?.return_value(), 100 * ONE);
+    client.call(&alice(), &ht.set_attack(None)).submit().await?;
+    assert_eq!(client.call(&charlie(), &es.claim()).submit().await?.return_value(), Ok(100 * ONE));
     assert_eq!(client.call(&alice(), &ht.balance_of(c)).dry_run().await?.return_value(), 1_000 * ONE);
     assert_eq!(client.call(&alice(), &ht.balance_of(escrow)).dry_run().await?.return_value(), 0);
     Ok(())

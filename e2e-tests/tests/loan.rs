@@ -160,27 +160,30 @@ async fn interest_is_split_to_the_unit_then_a_default_is_settled_insurance_first
     let score = client.call(&alice(), &g.score(d)).dry_run().await?.return_value().expect("score");
     assert!(score.defaulted, "the trust graph recorded the default");
 
-    // Settlement: co-insurance, then the warrants pro rata to Alice, the rest
-    // off Alice's stake. The pool's clock is the node's real one: the path's
-    // lines are minutes old, younger than COVER_MIN_AGE, so the loan is not
-    // insured and the reserve pays nothing (SPEC §3, v2).
+    // Settlement (SPEC §4, v2): the warrants first, pro rata, their claims
+    // into the pool for Alice's stake; then co-insurance — but the pool's
+    // clock is the node's real one: the path's lines are minutes old,
+    // younger than COVER_MIN_AGE, so the loan is not insured and the
+    // reserve pays nothing; Alice's stake bears the rest.
     let principal = v.loan.principal;
     let hold = client.call(&alice(), &pool.loan_hold(id)).dry_run().await?.return_value().expect("the pool holds the loan");
     assert!(!hold.insured, "disbursed over lines younger than COVER_MIN_AGE");
-    let expected = settle_default(principal, 0, &[400 * ONE, 400 * ONE]).expect("settlement");
+    let expected = settle_default(principal, &[400 * ONE, 400 * ONE]).expect("settlement");
+    assert_eq!(expected.from_warrants, 800 * ONE, "the loss is above both warrants");
     let before = all_balances(&mut client, &s).await;
     let stake0 = client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().stake;
     client.call(&ferdie(), &lm.settle(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
     let after = all_balances(&mut client, &s).await;
-    assert_eq!(after[0] - before[0], expected.claims[0] + expected.claims[1], "Alice receives both claims");
+    assert_eq!(after[0], before[0], "Alice's wallet: the claims go to her stake");
     assert_eq!(after[1] - before[1], expected.released[0], "Bob gets back what was not claimed");
     assert_eq!(after[2] - before[2], expected.released[1]);
-    assert_eq!(after[7], 0, "the escrow holds nothing");
+    assert_eq!(after[6] - before[6], expected.from_warrants, "the claims reach the pool");
+    assert_eq!((after[7], after[8]), (0, 0), "the escrow and the loan manager hold nothing");
     let t2 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value();
     assert_eq!(t2.insurance, t1.insurance, "an uninsured loan takes nothing from the reserve");
-    assert_eq!(t2.written_off - t1.written_off, principal - expected.from_insurance);
+    assert_eq!(t2.written_off - t1.written_off, expected.rest, "written off: the loss after the warrants");
     let stake1 = client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().stake;
-    assert_eq!(stake0 - stake1, principal - expected.from_insurance, "the claims (now in Alice's wallet) and the loss leave her stake");
+    assert_eq!(stake0 - stake1, expected.rest, "Alice's net loss");
     assert_eq!(pool_lent_and_reserved(&mut client, &s, &route).await, (0, vec![0; 3]));
     assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Settled);
     // The pool still holds exactly unlent stake + insurance + treasury.

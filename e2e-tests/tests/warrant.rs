@@ -2,7 +2,8 @@
 //! warrant locked by a standing trust-tier policy at creation (and not on a
 //! loan above the policy's amount or term), another
 //! accepted explicitly after a refusal for lack of allowance, a default's
-//! loss claimed pro rata for the creditor with the rest returned, a release
+//! loss claimed from the warrants first, pro rata, paid to the loan manager
+//! with the rest returned, a release
 //! returning every token, every balance checked to the unit; and the
 //! intermediary's side through `dcu warrant`.
 //!
@@ -66,10 +67,14 @@ async fn warrants_lock_by_policy_and_by_hand_then_are_claimed_pro_rata_and_relea
     assert_eq!(client.call(&alice(), &bal(escrow)).dry_run().await?.return_value(), 800 * ONE);
     assert_eq!(client.call(&alice(), &es.locked_total()).dry_run().await?.return_value(), 800 * ONE);
 
-    // then: the borrower defaults with 300 uncovered: 150 from each to Eve, 250 back to each
-    let paid = client.call(&bob(), &es.claim(1, 300 * ONE)).submit().await?.return_value();
+    // then: the borrower defaults owing 300: the warrants pay first, 150
+    // from each to the loan manager (Bob here, which passes them to the
+    // pool for the creditor's stake), 250 back to each
+    let b0 = client.call(&alice(), &bal(b)).dry_run().await?.return_value();
+    let paid = client.call(&bob(), &es.claim_default(1, 300 * ONE)).submit().await?.return_value();
     assert_eq!(paid, Ok(300 * ONE));
-    assert_eq!(client.call(&alice(), &bal(e)).dry_run().await?.return_value(), 300 * ONE);
+    assert_eq!(client.call(&alice(), &bal(b)).dry_run().await?.return_value(), b0 + 300 * ONE);
+    assert_eq!(client.call(&alice(), &bal(e)).dry_run().await?.return_value(), 0, "the creditor's record gets nothing directly");
     assert_eq!(client.call(&alice(), &bal(c)).dry_run().await?.return_value(), 850 * ONE);
     assert_eq!(client.call(&alice(), &bal(d)).dry_run().await?.return_value(), 850 * ONE);
     assert_eq!(client.call(&alice(), &bal(escrow)).dry_run().await?.return_value(), 0);

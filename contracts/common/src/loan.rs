@@ -391,7 +391,7 @@ pub fn settle_default(unpaid: Balance, warrants: &[Balance]) -> Option<Settlemen
         while left > 0 {
             let mut best: Option<usize> = None;
             for (i, r) in rems.iter().enumerate().take(warrants.len()) {
-                if *r > 0 && best.map_or(true, |b| *r > rems[b]) {
+                if *r > 0 && best.is_none_or(|b| *r > rems[b]) {
                     best = Some(i);
                 }
             }

@@ -265,7 +265,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.call(&alice(), &es.create(3, a, vec![d], 10 * ONE, terms)).submit().await?;
     measure!(rows, client, &dave(), "warrant_escrow", "accept", es.accept(3));
     measure!(rows, client, &alice(), "warrant_escrow", "release, 2 warrants", es.release(1));
-    measure!(rows, client, &alice(), "warrant_escrow", "claim, 2 warrants (partial loss)", es.claim(2, 3 * ONE));
+    measure!(rows, client, &alice(), "warrant_escrow", "claim_default, 2 warrants (partial loss)", es.claim_default(2, 3 * ONE));
 
     eprintln!("bench: loan_manager by hops");
     // loan_manager over its own graph, pool and escrow: a chain X0 → X1 → …
