@@ -156,6 +156,12 @@ impl ContractHandle {
         Ok(ContractHandle { name: name.to_string(), address, bundle, transcoder })
     }
 
+    /// Whether the contract's metadata has `message` (a deployment made
+    /// before a message was added has not).
+    pub fn has_message(&self, message: &str) -> bool {
+        self.transcoder.metadata().spec().messages().iter().any(|m| m.label() == message)
+    }
+
     /// Decodes the raw answer of `message` as a contract returned it to
     /// another contract (without ink!'s outer dispatch wrapper) and, when it
     /// is an `Err`, names the error variant with its doc comment.

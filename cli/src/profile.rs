@@ -52,16 +52,36 @@ pub struct Profile {
     /// minutes).
     #[serde(default)]
     pub loan_clock: Option<String>,
+    /// The credit pool's clock: "real" (block time, the default) or "fast"
+    /// (the `credit_pool_fast` build, a second of block time is 10 days: for
+    /// local development networks only, so a draw's grace, overdue and
+    /// default play out in seconds).
+    #[serde(default)]
+    pub pool_clock: Option<String>,
+}
+
+/// Whether a clock setting (`loan_clock`, `pool_clock`, or the `dcu deploy
+/// --pool-clock` override) asks for the fast clock; absent is real.
+pub fn fast_clock(key: &str, value: Option<&str>) -> Result<bool> {
+    match value.map(str::trim) {
+        None | Some("real") => Ok(false),
+        Some("fast") => Ok(true),
+        Some(other) => {
+            let said = if key.starts_with("--") { format!("{key} {other}") } else { format!("{key} = \"{other}\"") };
+            Err(CliError::Other(format!("{said} is not a clock: write \"real\" or \"fast\"")))
+        }
+    }
 }
 
 impl Profile {
     /// Whether the loan manager runs on the fast clock.
     pub fn fast_loans(&self) -> Result<bool> {
-        match self.loan_clock.as_deref().map(str::trim) {
-            None | Some("real") => Ok(false),
-            Some("fast") => Ok(true),
-            Some(other) => Err(CliError::Other(format!("loan_clock = \"{other}\" is not a clock: write \"real\" or \"fast\""))),
-        }
+        fast_clock("loan_clock", self.loan_clock.as_deref())
+    }
+
+    /// Whether the credit pool runs on the fast clock (`credit_pool_fast`).
+    pub fn fast_pool(&self) -> Result<bool> {
+        fast_clock("pool_clock", self.pool_clock.as_deref())
     }
 }
 
@@ -281,6 +301,7 @@ mod tests {
         assert_eq!(v.timelock_ms, 0);
         assert!(p.stablecoin.is_none());
         assert_eq!(p.fast_loans().unwrap(), true, "local loans run on the fast clock");
+        assert_eq!(p.fast_pool().unwrap(), true, "the local pool runs on the fast clock");
         assert!(p.development);
         assert_eq!(p.verifiers().unwrap().len(), 1, "one founding verifier");
         assert!(p.trust_args().unwrap()[0].contains("min_anchor_age_days: 0"));
@@ -296,6 +317,8 @@ mod tests {
         assert_eq!((v.quorum_bps, v.voice_credits), (1_000, 100));
         assert!(!p.development);
         assert_eq!(p.fast_loans().unwrap(), false, "a public network runs loans on block time");
+        assert_eq!(p.pool_clock.as_deref(), Some("real"), "the template says so explicitly");
+        assert_eq!(p.fast_pool().unwrap(), false, "a public network runs the pool on block time");
     }
 
     #[test]
@@ -319,5 +342,20 @@ mod tests {
         assert!(Profile::parse("stablecoin = \"nobody\"\n", "t").is_err());
         let e = Profile::parse("loan_clock = \"slow\"\n", "t").unwrap().fast_loans().unwrap_err().to_string();
         assert!(e.contains("not a clock"), "{e}");
+        let e = Profile::parse("pool_clock = \"slow\"\n", "t").unwrap().fast_pool().unwrap_err().to_string();
+        assert!(e.contains("pool_clock = \"slow\" is not a clock"), "{e}");
+    }
+
+    #[test]
+    fn the_pool_clock_is_real_unless_the_profile_says_fast() {
+        assert_eq!(Profile::parse("", "t").unwrap().fast_pool().unwrap(), false, "absent: block time");
+        assert_eq!(Profile::parse("pool_clock = \"real\"\n", "t").unwrap().fast_pool().unwrap(), false);
+        assert_eq!(Profile::parse("pool_clock = \" fast \"\n", "t").unwrap().fast_pool().unwrap(), true);
+        let p = Profile::parse("pool_clock = \"fast\"\nloan_clock = \"real\"\n", "t").unwrap();
+        assert_eq!((p.fast_pool().unwrap(), p.fast_loans().unwrap()), (true, false), "the two clocks are chosen apart");
+        assert!(Profile::parse("pool_clock = 10\n", "t").is_err(), "a clock is a word");
+        assert!(Profile::parse("pool_clock = \"Fast\"\n", "t").unwrap().fast_pool().is_err(), "spelled as documented");
+        assert_eq!(fast_clock("--pool-clock", Some("fast")).unwrap(), true);
+        assert!(fast_clock("--pool-clock", Some("10x")).unwrap_err().to_string().contains("--pool-clock 10x is not a clock"));
     }
 }

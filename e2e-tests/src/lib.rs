@@ -26,8 +26,10 @@ pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "
 pub const UPGRADES: &[&str] = &["trust_graph_v2"];
 
 /// Test-only contracts (never deployed by dcu): a PSP22 that re-enters its
-/// caller; the loan manager on a fast clock (a second of block time is a day).
-pub const FIXTURES: &[&str] = &["hostile_token", "loan_manager_fast"];
+/// caller or refuses one recipient; the loan manager on a fast clock (a
+/// second of block time is a day); the pool on a fast clock (a second of
+/// block time is 10 days).
+pub const FIXTURES: &[&str] = &["hostile_token", "loan_manager_fast", "credit_pool_fast"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -102,6 +104,9 @@ pub mod cli {
                 .args(args)
                 .env("DCU_DEPLOY_DIR", self.dir.path())
                 .env("DCU_ARTIFACTS", artifacts_dir())
+                // The CLI tests replay seed scenarios step by step on block
+                // time; `dcu demo` (which drops this) plays the fast pool.
+                .env("DCU_POOL_CLOCK", "real")
                 .env_remove("DCU_SURI")
                 .output()
                 .expect("dcu runs")

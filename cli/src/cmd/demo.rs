@@ -6,8 +6,9 @@
 //!
 //! 1. A fresh suite is deployed under its own manifest (`deploy/demo.json`),
 //!    so the demo never disturbs `deploy/local.json`; with the local
-//!    profile, governance votes last a minute and the loan manager runs on
-//!    the fast clock (a second is a day).
+//!    profile, governance votes last a minute, the loan manager runs on
+//!    the fast clock (a second is a day) and so does the credit pool (a
+//!    second is 10 days).
 //! 2. Everyone joins the trust graph and gets DUSD from the faucet; Alice,
 //!    the local profile's founding verifier, verifies the six who know each
 //!    other (verified members are anchored and have a voice in governance);
@@ -15,9 +16,10 @@
 //!    shown to weigh nothing.
 //! 3. A governance vote starts: shorten the loan manager's default delay.
 //! 4. Seed 004: Alice, Bob and Eve stake, extend lines (limits 200 / 100 /
-//!    100), Bob draws 75 cheapest line first, Alice's attempt to close her
-//!    line within the lock-out is refused, the revolving interest Bob would
-//!    owe after the grace period is projected, and Bob repays.
+//!    100), Alice's attempt to close her line within the lock-out is
+//!    refused (at once: on the fast pool clock the 90 days last 9 s), Bob
+//!    draws 75 cheapest line first, the revolving interest he would owe
+//!    after the grace period is projected, and Bob repays.
 //! 5. A warranted 3-hop loan Ferdie → Charlie → Dave → Grace found by the
 //!    path finder, within Grace's capacity, approved by Ferdie's standing
 //!    approval policy, warrants locked by the intermediaries' policies
@@ -26,7 +28,13 @@
 //! 7. A second loan, Ferdie → Charlie → Dave → Heidi, sized to Heidi's small
 //!    capacity, guaranteed by a minimum-rate policy bounded in amount and
 //!    term, misses Ferdie's policy (he approves by hand), defaults and is
-//!    settled: insurance first, then the warrants, then the creditor.
+//!    settled: the warrants first, then co-insurance, then the creditor's
+//!    stake.
+//! 8. On the fast pool clock: Grace draws on Dave's line and pays nothing;
+//!    past the grace and 60 days of unpaid interest Eve records a warning,
+//!    after 180 days she declares the default, and the demo tells what
+//!    co-insurance covered and what Dave, the grantor, lost (skipped, in one
+//!    line, when the pool runs on block time).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -75,7 +83,8 @@ impl Demo {
         if json {
             c.args(["--output", "json"]);
         }
-        c.args(args).env_remove("DCU_SURI").env_remove("DCU_MANIFEST").env_remove("DCU_NETWORK");
+        // The demo's suite follows the local profile, clocks included.
+        c.args(args).env_remove("DCU_SURI").env_remove("DCU_MANIFEST").env_remove("DCU_NETWORK").env_remove("DCU_POOL_CLOCK");
         c
     }
 
@@ -145,6 +154,34 @@ fn names(text: &str) -> String {
 }
 
 impl Demo {
+    /// Runs a step the pool's clock may not have made due yet (a block is
+    /// stamped with wall time, rounded): on `NotDue` a second more passes
+    /// and it is tried again, at most `tries` times; its summary is told.
+    fn when_due(&mut self, out: &mut dyn Write, who: &str, args: &[&str], tries: u32) -> Result<Value> {
+        for i in 1..=tries {
+            match self.try_json(who, args)? {
+                Ok(v) => {
+                    if let Some(s) = v.get("summary").and_then(Value::as_str) {
+                        writeln!(out, "    {}", names(s).lines().next().unwrap_or(""))?;
+                    }
+                    return Ok(v);
+                }
+                Err(e) if e.contains("NotDue") && i < tries => self.wait(out, 1, "not due yet on the pool's clock: a second more")?,
+                Err(e) => return Err(CliError::Other(format!("the demo's step `dcu {}` as {} failed: {e}", args.join(" "), title(who)))),
+            }
+        }
+        Err(CliError::Other(format!("`dcu {}` never came due", args.join(" "))))
+    }
+
+    /// Lets block time pass until the pool's clock (`rate` pool ms per ms)
+    /// reaches `at` (pool ms), then has a block made.
+    fn wait_pool(&mut self, out: &mut dyn Write, at: u128, rate: u64, why: &str) -> Result<()> {
+        let target = at / u128::from(rate.max(1)) + 1;
+        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let secs = u64::try_from(target.saturating_sub(wall).div_ceil(1_000)).unwrap_or(60).clamp(1, 60);
+        self.wait(out, secs, why)
+    }
+
     /// Lets `secs` seconds pass, then has a block made at the new time (the
     /// local node seals a block per transaction; queries see the last one).
     fn wait(&mut self, out: &mut dyn Write, secs: u64, why: &str) -> Result<()> {
@@ -176,6 +213,85 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
     }
+    Ok(())
+}
+
+/// Days of the pool's clock between `from` and `at` (pool ms), for telling.
+fn pool_day(at: u128, from: u128) -> String {
+    format!("{:.0}", at.saturating_sub(from) as f64 / dcu_common::DAY_MS as f64)
+}
+
+/// On the fast pool clock: Grace draws on Dave's line and pays nothing;
+/// anyone records the warning once the interest is overdue and declares the
+/// default once it is due; the default's cover and Dave's loss are told.
+fn pool_default(d: &mut Demo, o: &mut dyn Write, rate: u64) -> Result<()> {
+    let info = d.json("alice", &["pool", "info"])?;
+    let days = |k: &str| info[k].as_f64().unwrap_or(0.0);
+    say(
+        o,
+        &format!(
+            "A pool default (pool clock {}): Grace draws 100 DUSD on Dave's 5 % line and pays nothing. No interest for the {:.0}-day grace; {:.0} days after interest goes unpaid anyone may record a warning, after {:.0} days declare the default",
+            super::pool::clock_words(rate),
+            days("grace_days"),
+            days("overdue_days"),
+            days("default_days")
+        ),
+    )?;
+    let stake0 = uint(&d.json("alice", &["pool", "show", "dave"])?["stake"]);
+    d.step(o, "grace", &["pool", "draw", "100", "--max-rate", "5"])?;
+    let p = d.json("alice", &["pool", "show", "grace"])?;
+    let t0 = uint(&p["now"]);
+    let lines = p["lines_received"].as_array().cloned().unwrap_or_default();
+    let line = lines.iter().find(|l| uint(&l["principal"]) > 0).cloned().unwrap_or(Value::Null);
+    let day_ms = u128::from(dcu_common::DAY_MS);
+    // Interest is unpaid from the first whole day after the grace.
+    let unpaid = uint(&line["grace_until"]).max(t0) + day_ms;
+    let ms = |k: &str| (days(k) * dcu_common::DAY_MS as f64) as u128;
+    let (overdue_at, default_at) = (unpaid + ms("overdue_days"), unpaid + ms("default_days"));
+    writeln!(
+        o,
+        "    day 0: Grace owes {} DUSD, {} of it insured (Dave's line is {} than the {:.0} days cover asks); grace until day {}, a warning possible from day {}, the default from day {}",
+        format_amount(uint(&p["principal"])),
+        format_amount(uint(&line["insured"])),
+        if uint(&line["insured"]) > 0 { "older" } else { "younger" },
+        days("cover_min_age_days"),
+        pool_day(uint(&line["grace_until"]), t0),
+        pool_day(overdue_at, t0),
+        pool_day(default_at, t0)
+    )?;
+    d.wait_pool(o, overdue_at, rate, "Grace pays nothing; the days pass on the pool's clock")?;
+    d.when_due(o, "eve", &["pool", "overdue", "grace"], 4)?;
+    let p = d.json("alice", &["pool", "show", "grace"])?;
+    writeln!(
+        o,
+        "    day {}: Grace owes {} DUSD of principal and {} of interest, unpaid since day {}; the trust graph holds the warning",
+        pool_day(uint(&p["now"]), t0),
+        format_amount(uint(&p["principal"])),
+        format_amount(uint(&p["interest"])),
+        pool_day(uint(&p["unpaid_since"]), t0)
+    )?;
+    let default_at = match uint(&p["default_at"]) {
+        0 => default_at,
+        at => at,
+    };
+    d.wait_pool(o, default_at, rate, "still nothing paid")?;
+    let r = d.when_due(o, "eve", &["pool", "default", "grace"], 4)?;
+    let now = uint(&d.json("alice", &["pool", "show", "grace"])?["now"]);
+    let stake1 = uint(&d.json("alice", &["pool", "show", "dave"])?["stake"]);
+    let n = |k: &str| uint(&r["details"][k]);
+    writeln!(
+        o,
+        "    day {}: the Defaulted event: {} DUSD unpaid, co-insurance covered {} (at most {} of the insured loss and {} of the reserve per default), written off {}; Dave, the grantor, lost {} DUSD of his stake ({} → {})",
+        pool_day(now, t0),
+        format_amount(n("principal")),
+        format_amount(n("covered")),
+        format_rate(uint(&info["cover_share_bps"])),
+        format_rate(uint(&info["cover_max_reserve_share_bps"])),
+        format_amount(n("written_off")),
+        format_amount(stake0.saturating_sub(stake1)),
+        format_amount(stake0),
+        format_amount(stake1)
+    )?;
     Ok(())
 }
 
@@ -256,17 +372,36 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     d.refused(o, "heidi", &["gov", "vote", &pid, "for", "1"], "")?;
     writeln!(o, "    the vote lasts one minute on the local profile (7 days and a 2-day timelock by default); the community carries on meanwhile")?;
 
+    let pool_info = d.json("alice", &["pool", "info"])?;
+    let pool_rate = u64::try_from(uint(&pool_info["clock_rate"])).unwrap_or(1).max(1);
     say(o, "Seed 004: Alice stakes 100 DUSD and extends 50 to Bob (5 %) and Eve (6 %); Bob stakes 200, extends 150 to Alice (4 %) and 50 to Eve (5 %); Eve stakes 100, extends 50 to Alice (7 %) and Bob (3 %)")?;
+    if pool_rate > 1 {
+        let days = |k: &str| pool_info[k].as_f64().unwrap_or(0.0);
+        writeln!(
+            o,
+            "    the pool's clock (local profile): {} — its {:.0}-day lock-out lasts {}, its {:.0}-day grace {}",
+            super::pool::clock_words(pool_rate),
+            days("lockout_days"),
+            super::pool::block_seconds(days("lockout_days"), pool_rate),
+            days("grace_days"),
+            super::pool::block_seconds(days("grace_days"), pool_rate)
+        )?;
+    }
+    // Alice's line to Bob is extended last: she tries to take it back at
+    // once, within its lock-out (9 s on the fast pool clock).
     for (who, stake, lines) in [
-        ("alice", "100", [("bob", "50", "5"), ("eve", "50", "6")]),
         ("bob", "200", [("alice", "150", "4"), ("eve", "50", "5")]),
         ("eve", "100", [("alice", "50", "7"), ("bob", "50", "3")]),
+        ("alice", "100", [("eve", "50", "6"), ("bob", "50", "5")]),
     ] {
         d.json(who, &["pool", "stake", stake])?;
         for (to, limit, rate) in lines {
             d.json(who, &["pool", "extend", to, limit, "--rate", rate])?;
         }
     }
+    say(o, "Alice wants her line to Bob back at once, within its 90-day lock-out")?;
+    d.refused(o, "alice", &["pool", "close", "bob"], "LockedUntil")?;
+    say(o, "Their credit limits: the sum of the lines to each, at most MAX_CREDIT")?;
     for who in ["alice", "bob", "eve"] {
         let s = d.json("alice", &["pool", "show", who])?;
         writeln!(o, "    {}'s credit limit: {} DUSD", title(who), format_amount(uint(&s["credit_limit"])))?;
@@ -287,10 +422,14 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         "    revolving interest: nothing during the 30-day grace; kept 30 days longer, Bob would owe about {:.2} DUSD (each line's rate, daily, on what is drawn)",
         projected / 1e6
     )?;
-    say(o, "Alice wants her line to Bob back within the 90-day lock-out")?;
-    d.refused(o, "alice", &["pool", "close", "bob"], "LockedUntil")?;
-    say(o, "Bob repays everything (within the grace period: no interest)")?;
-    d.step(o, "bob", &["pool", "repay", "all"])?;
+    say(o, "Bob repays everything")?;
+    let paid = uint(&d.step(o, "bob", &["pool", "repay", "all"])?["units"]);
+    let drawn = 75 * dcu_common::ONE_TOKEN;
+    if paid <= drawn {
+        writeln!(o, "    within the grace period: no interest")?;
+    } else {
+        writeln!(o, "    {} DUSD of it interest: the grace had passed (on the fast pool clock it lasts seconds)", format_amount(paid - drawn))?;
+    }
 
     say(o, "A warranted 3-hop loan: Ferdie stakes 1,000 and lends to Charlie (4 %), Charlie to Dave (5 %), Dave to Grace and Heidi (5 %, 6 %); Charlie and Dave guarantee loans routed through them automatically")?;
     for (who, stake, to, limit, rate) in
@@ -381,18 +520,30 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         let st = d.json("heidi", &["loan", "status", &id2])?;
         let wait_s = (uint(&st["default_at"]).saturating_sub(uint(&st["now"])) / 86_400_000) as u64 + 2;
         d.wait(o, wait_s.min(120), "days pass on the local loan clock")?;
-        let (c0, d0, f0) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
-        d.step(o, "eve", &["loan", "settle", &id2])?;
-        let (c1, d1, f1) = (d.balance("charlie")?, d.balance("dave")?, d.balance("ferdie")?);
+        let (c0, d0) = (d.balance("charlie")?, d.balance("dave")?);
+        let f0 = uint(&d.json("alice", &["pool", "show", "ferdie"])?["stake"]);
+        let settled = d.step(o, "eve", &["loan", "settle", &id2])?;
+        let (c1, d1) = (d.balance("charlie")?, d.balance("dave")?);
+        let f1 = uint(&d.json("alice", &["pool", "show", "ferdie"])?["stake"]);
+        let n = |k: &str| uint(&settled["details"][k]);
         writeln!(
             o,
-            "    Ferdie's stake bore the unpaid principal less the insurance; he received {} DUSD of warrant claims in return; Charlie and Dave got back {} and {} DUSD of their warrants; the trust graph records Heidi's default",
-            format_amount(f1.saturating_sub(f0)),
+            "    warrants first: Charlie's and Dave's paid {} DUSD into Ferdie's stake (they got back {} and {} DUSD of them), co-insurance {}; Ferdie's stake went from {} to {} DUSD; the trust graph records Heidi's default",
+            format_amount(n("from_warrants")),
             format_amount(c1.saturating_sub(c0)),
-            format_amount(d1.saturating_sub(d0))
+            format_amount(d1.saturating_sub(d0)),
+            format_amount(n("from_insurance")),
+            format_amount(f0),
+            format_amount(f1)
         )?;
         let heidi = d.json("alice", &["trust", "show", "heidi"])?;
         writeln!(o, "    Heidi: {} default(s) on record, trust score now {}", uint(&heidi["defaults"]), ts(&heidi))?;
+    }
+
+    if pool_rate > 1 {
+        pool_default(d, o, pool_rate)?;
+    } else {
+        say(o, "A pool default is not played: this pool runs on block time (pool_clock = \"real\"), where one takes 211 days")?;
     }
 
     say(o, "Every member's position")?;

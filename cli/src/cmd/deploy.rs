@@ -48,6 +48,26 @@ pub struct DeployOpts {
     /// Default: deploy/networks/<network>.toml, built in for `local`.
     #[arg(long, env = "DCU_PROFILE")]
     pub profile: Option<PathBuf>,
+    /// The credit pool's clock, overriding the profile's `pool_clock`:
+    /// `real` (block time) or `fast` (credit_pool_fast, a second of block
+    /// time is 10 days; local development networks only).
+    #[arg(long, env = "DCU_POOL_CLOCK")]
+    pub pool_clock: Option<String>,
+}
+
+/// The bundle deployed as `name`: the fast-clock build of the loan manager
+/// or of the credit pool where the profile asks for it.
+fn artifact_name(name: &'static str, fast_loans: bool, fast_pool: bool) -> &'static str {
+    match name {
+        "loan_manager" if fast_loans => "loan_manager_fast",
+        "credit_pool" if fast_pool => "credit_pool_fast",
+        other => other,
+    }
+}
+
+/// A clock in words, for the report.
+fn clock_words(fast: bool, fast_words: &str) -> String {
+    if fast { format!("fast ({fast_words})") } else { "real (block time)".into() }
 }
 
 /// One contract of the suite.
@@ -106,6 +126,10 @@ pub struct DeployReport {
     pub contracts: Vec<ContractOutcome>,
     /// Wiring read back from the contracts after deployment.
     pub wiring: Vec<WiringOutcome>,
+    /// The loan manager's clock: "real" or "fast (…)".
+    pub loan_clock: String,
+    /// The credit pool's clock: "real" or "fast (…)".
+    pub pool_clock: String,
     pub millis: u128,
 }
 
@@ -125,6 +149,7 @@ impl Report for DeployReport {
     fn human(&self) -> String {
         let mut s = format!("Deployed the DCU suite to {} ({}) in {:.1} s, block {}\n", self.network, self.url, self.millis as f64 / 1000.0, self.block);
         s.push_str(&format!("  profile: {}\n", self.profile));
+        s.push_str(&format!("  clocks: term loans {}, credit pool {}\n", self.loan_clock, self.pool_clock));
         for c in &self.contracts {
             s.push_str(&format!(
                 "  {:<14} {}  {}{}  ({} bytes of Wasm)\n",
@@ -261,10 +286,14 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         }
     }
     let fast_loans = profile.fast_loans()?;
+    let fast_pool = match &opts.pool_clock {
+        Some(c) => crate::profile::fast_clock("--pool-clock", Some(c))?,
+        None => profile.fast_pool()?,
+    };
     let mut plan = Vec::new();
     for spec in SUITE {
-        // The fast-clock build of the loan manager, where the profile asks for it.
-        let src = if spec.name == "loan_manager" && fast_loans { "loan_manager_fast" } else { spec.name };
+        // The fast-clock builds, where the profile asks for them.
+        let src = artifact_name(spec.name, fast_loans, fast_pool);
         let bundle = artifacts.join(src).join(format!("{src}.contract"));
         if !bundle.exists() {
             return Err(CliError::MissingArtifact(bundle));
@@ -403,6 +432,8 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             block: manifest.block,
             contracts: outcomes,
             wiring,
+            loan_clock: clock_words(fast_loans, "loan_manager_fast, a second is a day"),
+            pool_clock: clock_words(fast_pool, "credit_pool_fast, a second is 10 days"),
             millis: t0.elapsed().as_millis(),
         },
     )
@@ -455,4 +486,36 @@ async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, man
         out.push(WiringOutcome { contract: contract.to_string(), action, roles: read, interim_roles });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Deploy {
+        #[command(flatten)]
+        opts: DeployOpts,
+    }
+
+    #[test]
+    fn the_fast_builds_replace_the_loan_manager_and_the_pool_only_where_asked() {
+        let names = |loans, pool| SUITE.iter().map(|c| artifact_name(c.name, loans, pool)).collect::<Vec<_>>();
+        assert_eq!(names(false, false), ["stable_token", "trust_graph", "credit_pool", "warrant_escrow", "loan_manager", "governance"]);
+        assert_eq!(names(true, true), ["stable_token", "trust_graph", "credit_pool_fast", "warrant_escrow", "loan_manager_fast", "governance"]);
+        assert_eq!(names(false, true)[2], "credit_pool_fast");
+        assert_eq!(names(false, true)[4], "loan_manager");
+        assert_eq!(names(true, false)[2], "credit_pool");
+    }
+
+    #[test]
+    fn pool_clock_overrides_the_profile() {
+        std::env::remove_var("DCU_POOL_CLOCK");
+        let o = Deploy::try_parse_from(["deploy"]).unwrap().opts;
+        assert!(o.pool_clock.is_none(), "the profile decides by default");
+        let o = Deploy::try_parse_from(["deploy", "--pool-clock", "real", "--fresh"]).unwrap().opts;
+        assert_eq!(o.pool_clock.as_deref(), Some("real"));
+        assert!(o.fresh);
+    }
 }

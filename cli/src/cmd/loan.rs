@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::pool::{ensure_allowance, when};
 use super::route::{dev_names, find, label};
 use super::trust::{chain_now, settle_scores};
-use super::warrant::{accept as accept_warrant, ESCROW};
+use super::warrant::{accept as accept_warrant, claimables, claimed_amount, require_v2, ESCROW};
 use super::{Session, TxReport};
 use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
 use crate::contract::ContractHandle;
@@ -106,6 +106,9 @@ pub enum LoanCmd {
     Cancel { id: u64 },
     /// Expire a request not disbursed in time (anyone).
     Expire { id: u64 },
+    /// Take the interest shares the loan manager holds for you (those the
+    /// token refused to deliver at a repayment).
+    Claim,
 }
 
 /// `dcu loan policy` options: set (all four bounds), `--remove`, or `show`.
@@ -343,6 +346,25 @@ pub struct LoanView {
     pub now: u64,
     /// (holder, amount, state) of each warrant.
     pub warrant_holders: Vec<(String, u128, String)>,
+    /// While the loan runs (the pool holds its lines): whether every line of
+    /// its path was old enough at disbursement for co-insurance to cover a
+    /// default. Only `dcu loan status` reads it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insured: Option<bool>,
+    /// What the loan manager and the escrow hold for the loan's parties and
+    /// the caller (every loan's, not only this one's). Only `dcu loan status` reads it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claimable: Vec<ClaimableView>,
+}
+
+/// What is held for one account to claim.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ClaimableView {
+    pub account: String,
+    /// Interest shares in the loan manager (`dcu loan claim`).
+    pub loan_manager: u128,
+    /// Payments in the warrant escrow (`dcu warrant claim`).
+    pub escrow: u128,
 }
 
 impl LoanView {
@@ -372,6 +394,8 @@ impl LoanView {
             default_at: u(v, "default_at"),
             now,
             warrant_holders: Vec::new(),
+            insured: None,
+            claimable: Vec::new(),
         })
     }
 }
@@ -413,11 +437,40 @@ impl Report for LoanView {
         if self.due_at > 0 {
             s.push_str(&format!("\n  due {}; default possible {}", when(self.due_at, self.now), when(self.default_at, self.now)));
         }
+        if let Some(insured) = self.insured {
+            s.push_str(if insured {
+                "\n  insured: every line of its route was old enough at disbursement, so co-insurance may cover part of a default (after the warrants)"
+            } else {
+                "\n  not insured: a line of its route was younger than COVER_MIN_AGE at disbursement, so a default falls on the warrants and the creditor's stake"
+            });
+        }
         if self.warrants > 0 {
             s.push_str(&format!("\n  warrants {} DUSD:", format_amount(self.warrants)));
             for (h, a, st) in &self.warrant_holders {
                 s.push_str(&format!("\n    {}: {} DUSD, {st}", label(&names, h), format_amount(*a)));
             }
+            if self.state != "Cancelled" && self.state != "Expired" && self.warrant_holders.iter().any(|w| w.2 == "Declined") {
+                s.push_str("\n    a warrant was declined: the loan cannot be disbursed (its borrower cancels it or it expires)");
+            }
+        }
+        let held: Vec<String> = self
+            .claimable
+            .iter()
+            .filter(|c| c.loan_manager > 0 || c.escrow > 0)
+            .map(|c| {
+                let mut parts = Vec::new();
+                if c.loan_manager > 0 {
+                    parts.push(format!("{} DUSD in the loan manager (`dcu loan claim`)", format_amount(c.loan_manager)));
+                }
+                if c.escrow > 0 {
+                    parts.push(format!("{} DUSD in the escrow (`dcu warrant claim`)", format_amount(c.escrow)));
+                }
+                format!("\n    {}: {}", label(&names, &c.account), parts.join(", "))
+            })
+            .collect();
+        if !held.is_empty() {
+            s.push_str("\n  held to claim (payments the token refused earlier, from any loan):");
+            s.push_str(&held.concat());
         }
         s
     }
@@ -502,6 +555,7 @@ impl Report for RequestReport {
 /// Rewrites a loan manager refusal that carries another contract's encoded
 /// error (`Pool(..)`, `Escrow(..)`) into that contract's words.
 fn explain(s: &Session, e: CliError) -> CliError {
+    let e = super::explain_refusal(e);
     let CliError::ContractRefused { contract, message, variant, description } = e else { return e };
     let callee = if variant.starts_with("Pool(") {
         Some((super::pool::POOL, "loan_open", "the credit pool"))
@@ -518,7 +572,10 @@ fn explain(s: &Session, e: CliError) -> CliError {
         h.describe_answer(msg, &answer)
     });
     match inner {
-        Some((v, d)) => CliError::ContractRefused { contract, message, variant: v, description: format!("{words} refused: {d}") },
+        Some((v, d)) => {
+            let d = super::explain_variant(name, msg, &v).unwrap_or(d);
+            CliError::ContractRefused { contract, message, variant: v, description: format!("{words} refused: {d}") }
+        }
         None => CliError::ContractRefused { contract, message, variant, description },
     }
 }
@@ -777,7 +834,23 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
         }
         LoanCmd::Status { id } => {
             let s = Session::open(g).await?;
-            emit(g, out, &view(&s, *id).await?)
+            let mut v = view(&s, *id).await?;
+            let pool = s.contract(super::pool::POOL)?;
+            let hold = s.query(&pool, "loan_hold", &[id.to_string()]).await?;
+            v.insured = val::some(&hold).and_then(|h| field(h, "insured")).and_then(val::boolean);
+            for who in parties(&v.path, &s.me().to_string()) {
+                let (escrow, loan_manager) = claimables(&s, &who).await?;
+                v.claimable.push(ClaimableView { account: who, loan_manager, escrow });
+            }
+            emit(g, out, &v)
+        }
+        LoanCmd::Claim => {
+            let s = Session::open(g).await?;
+            require_v2(&s.contract(LOANS)?, "claimable")?;
+            let tx = submit(&s, g, "claim", &[]).await?;
+            let amount = claimed_amount(&tx);
+            let summary = format!("{} took {} DUSD of interest shares the loan manager held for it (the token had refused them at a repayment)", s.me(), format_amount(amount));
+            emit(g, out, &TxReport::new(summary, Some(amount), tx))
         }
         LoanCmd::List { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;
@@ -821,15 +894,14 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             }
             if let Some(e) = settled {
                 let n = |k: &str| uint_field(&e, k).unwrap_or(0);
-                summary.push_str(&format!(
-                    ": {} DUSD unpaid — insurance {}, warrants {}, written off by the creditor {}",
-                    format_amount(n("principal")),
-                    format_amount(n("from_insurance")),
-                    format_amount(n("from_warrants")),
-                    format_amount(n("written_off"))
-                ));
+                summary.push_str(&settle_words(n("principal"), n("from_warrants"), n("from_insurance"), n("written_off"), n("interest_forgiven")));
             }
-            emit(g, out, &TxReport::new(summary, None, tx))
+            let details = super::event_fields(&tx, "Settled", &["principal", "from_warrants", "from_insurance", "written_off", "interest_forgiven"]);
+            let report = TxReport::new(summary, None, tx);
+            emit(g, out, &match details {
+                Some(d) => report.with_details(d),
+                None => report,
+            })
         }
         LoanCmd::Cancel { id } => {
             let s = Session::open(g).await?;
@@ -842,6 +914,34 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
             emit(g, out, &TxReport::new(format!("Loan #{id} expired; any warrants went back to their holders"), None, tx))
         }
     }
+}
+
+/// The accounts whose claimable balances `dcu loan status` shows: the
+/// route's (creditor, intermediaries, borrower), then the caller if not on it.
+fn parties(path: &[String], me: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in path.iter().map(String::as_str).chain(std::iter::once(me)) {
+        if !out.iter().any(|x| x == a) {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
+
+/// A settlement's numbers in words (SPEC §4–5 v2: warrants first, then
+/// co-insurance; `written_off` is the creditor's net loss).
+fn settle_words(principal: u128, from_warrants: u128, from_insurance: u128, written_off: u128, interest_forgiven: u128) -> String {
+    let mut s = format!(
+        ": {} DUSD unpaid — the warrants paid {} first, co-insurance {}, and the creditor's stake bore {}",
+        format_amount(principal),
+        format_amount(from_warrants),
+        format_amount(from_insurance),
+        format_amount(written_off)
+    );
+    if interest_forgiven > 0 {
+        s.push_str(&format!("; {} DUSD of interest forgiven", format_amount(interest_forgiven)));
+    }
+    s
 }
 
 /// An account's unfinished loans.
@@ -863,6 +963,74 @@ impl Report for LoanList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Loan {
+        #[command(subcommand)]
+        cmd: LoanCmd,
+    }
+
+    #[test]
+    fn claim_takes_no_argument_and_status_reads_every_party_once() {
+        assert!(matches!(Loan::try_parse_from(["loan", "claim"]).map(|l| l.cmd), Ok(LoanCmd::Claim)));
+        assert!(Loan::try_parse_from(["loan", "claim", "3"]).is_err(), "everything held, for no loan in particular");
+        let path: Vec<String> = ["f", "c", "d", "h"].iter().map(|x| x.to_string()).collect();
+        assert_eq!(parties(&path, "d"), ["f", "c", "d", "h"], "the caller on the route is not repeated");
+        assert_eq!(parties(&path, "alice"), ["f", "c", "d", "h", "alice"]);
+        let w = settle_words(150, 120, 15, 15, 0);
+        assert_eq!(w, ": 0.00015 DUSD unpaid — the warrants paid 0.00012 first, co-insurance 0.000015, and the creditor's stake bore 0.000015");
+        assert!(settle_words(1, 0, 0, 1, 2).ends_with("0.000002 DUSD of interest forgiven"));
+    }
+
+    #[test]
+    fn status_tells_insurance_declines_and_what_is_held() {
+        let one = dcu_common::ONE_TOKEN;
+        let alice = subxt_signer::sr25519::dev::alice().public_key().to_account_id().to_string();
+        let mut v = LoanView {
+            id: 2,
+            state: "Active".into(),
+            path: vec![alice.clone(), "b".into()],
+            amount: 100 * one,
+            purpose: "ProductiveEnterprise".into(),
+            term_days: 30,
+            rate_bps: 600,
+            score: 70,
+            warrants: 0,
+            creditor_approved: true,
+            approval: "NoPolicy".into(),
+            approval_note: String::new(),
+            principal: 100 * one,
+            interest: 0,
+            owed: 100 * one,
+            interest_paid: 0,
+            requested_at: 0,
+            due_at: 0,
+            expires_at: 0,
+            default_at: 0,
+            now: 0,
+            warrant_holders: Vec::new(),
+            insured: Some(true),
+            claimable: vec![
+                ClaimableView { account: alice.clone(), loan_manager: 3 * one, escrow: 0 },
+                ClaimableView { account: "b".into(), loan_manager: 0, escrow: 0 },
+            ],
+        };
+        let h = v.human();
+        assert!(h.contains("\n  insured: every line"), "{h}");
+        assert!(h.contains("held to claim") && h.contains("alice: 3 DUSD in the loan manager (`dcu loan claim`)") && !h.contains("b: 0"), "{h}");
+        v.insured = Some(false);
+        v.claimable.clear();
+        assert!(v.human().contains("not insured") && !v.human().contains("held to claim"));
+        v.insured = None;
+        v.state = "Approved".into();
+        v.warrants = 40 * one;
+        v.warrant_holders = vec![("c".into(), 40 * one, "Declined".into())];
+        let h = v.human();
+        assert!(!h.contains("insured") && h.contains("c: 40 DUSD, Declined") && h.contains("a warrant was declined"), "{h}");
+        let json = serde_json::to_value(&v).unwrap();
+        assert!(json.get("insured").is_none() && json.get("claimable").is_none(), "absent outside status: {json}");
+    }
 
     #[test]
     fn purposes_terms_and_paths_parse_or_say_why_not() {

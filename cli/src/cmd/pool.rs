@@ -8,9 +8,14 @@
 //! nothing changed). `decline` closes a grantor's unused line to the signer
 //! and blocks that grantor until `accept`. `show` prints an account's whole
 //! position (as grantor and as borrower, with interest accrued to the
-//! current block); `info` the pool's totals, co-insurance rules and
-//! parameters, and checks that the pool's token balance equals unlent stake
-//! + insurance + treasury.
+//! current block); `info` the pool's totals, co-insurance rules,
+//! parameters and clock, and checks that the pool's token balance equals
+//! unlent stake + insurance + treasury.
+//!
+//! The pool's clock: block time, or in the `credit_pool_fast` build of local
+//! development networks 864,000 times faster (a second is 10 days). Every
+//! time the pool stores or reports, and every day `dcu` prints for it, is on
+//! that clock.
 
 use std::io::Write;
 
@@ -20,7 +25,7 @@ use serde::Serialize;
 
 use super::token::{allowance_of, balance_of, TOKEN};
 use super::trust::chain_now;
-use super::{Session, TxReport};
+use super::{event_fields, Session, TxReport};
 use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
 use crate::contract::ContractHandle;
 use crate::opts::GlobalOpts;
@@ -148,8 +153,10 @@ pub struct LineView {
 #[derive(Debug, Serialize)]
 pub struct PositionReport {
     pub account: String,
-    /// Block time (ms) the position is computed at.
+    /// The time (ms on the pool's clock) the position is computed at.
     pub now: u64,
+    /// Pool ms per ms of block time: 1, or 864,000 on the fast clock.
+    pub clock_rate: u64,
     pub stake: u128,
     pub allocated: u128,
     pub lent: u128,
@@ -198,7 +205,11 @@ fn line_row(l: &LineView, other: &str, now: u64) -> String {
 impl Report for PositionReport {
     fn human(&self) -> String {
         let n = self.now;
-        let mut s = format!("Position of {} in the credit pool\n", self.account);
+        let mut s = format!("Position of {} in the credit pool", self.account);
+        if self.clock_rate > 1 {
+            s.push_str(&format!(" (pool clock {}; the days below are the pool's)", clock_words(self.clock_rate)));
+        }
+        s.push('\n');
         s.push_str(&format!(
             "  as grantor: stake {} DUSD, allocated {}, lent {}, free {} (unlocks {})\n",
             format_amount(self.stake),
@@ -264,12 +275,39 @@ pub struct InfoReport {
     pub cover_max_reserve_share_bps: u128,
     /// MIN_LINE: the smallest new or lowered line.
     pub min_line: u128,
+    /// Pool ms per ms of block time: 1 (block time), or 864,000 in the
+    /// `credit_pool_fast` build (a second of block time is 10 days).
+    pub clock_rate: u64,
+}
+
+/// The pool's clock in words: "real (block time)" or "fast, ×864,000: a
+/// second of block time is 10 days".
+pub fn clock_words(rate: u64) -> String {
+    if rate <= 1 {
+        return "real (block time)".into();
+    }
+    let day_s = dcu_common::DAY_MS / 1_000;
+    let per_second = if rate % day_s == 0 {
+        match rate / day_s {
+            1 => "a day".to_string(),
+            d => format!("{d} days"),
+        }
+    } else {
+        format!("{:.1} hours", rate as f64 / 3_600.0)
+    };
+    format!("fast, ×{}: a second of block time is {per_second}", crate::chain::format_amount(u128::from(rate) * dcu_common::ONE_TOKEN))
+}
+
+/// `days` of the pool's clock in seconds of block time at `rate`.
+pub fn block_seconds(days: f64, rate: u64) -> String {
+    let s = days * dcu_common::DAY_MS as f64 / 1_000.0 / rate.max(1) as f64;
+    if (s - s.round()).abs() < 0.05 { format!("{:.0} s", s.round()) } else { format!("{s:.1} s") }
 }
 
 impl Report for InfoReport {
     fn human(&self) -> String {
         format!(
-            "Credit pool {}{}\n  staked {} DUSD, allocated {}, lent {} on {} lines\n  insurance reserve {}, treasury {}, written off {}, interest earned by grantors {}\n  token balance {} — {}\n  parameters: lock-out {} days, MAX_CREDIT {}, grace {} days (one per window), fee {}, insurance {}, overdue after {} days, default after {} days, lines of at least {} DUSD\n  co-insurance: only principal drawn on lines at least {} days old (since created or raised), at most {} of each grantor's loss, at most {} of the reserve per default",
+            "Credit pool {}{}\n  staked {} DUSD, allocated {}, lent {} on {} lines\n  insurance reserve {}, treasury {}, written off {}, interest earned by grantors {}\n  token balance {} — {}\n  parameters: lock-out {} days, MAX_CREDIT {} DUSD (one cap over a member's pool draws and term loans), grace {} days (one per window), fee {}, insurance {}, overdue after {} days, default after {} days, lines of at least {} DUSD (MIN_LINE)\n  co-insurance: only principal drawn on lines at least {} days old (since created or raised), at most {} of each grantor's loss, at most {} of the reserve per default",
             self.address,
             if self.paused { " (paused: no new stake, credit or draws)" } else { "" },
             format_amount(self.staked),
@@ -293,7 +331,26 @@ impl Report for InfoReport {
             self.cover_min_age_days,
             format_rate(self.cover_share_bps),
             format_rate(self.cover_max_reserve_share_bps),
-        )
+        ) + &self.clock_line()
+    }
+}
+
+impl InfoReport {
+    /// The clock, and on a fast one what its delays last in block time.
+    fn clock_line(&self) -> String {
+        let mut s = format!("\n  clock: {}", clock_words(self.clock_rate));
+        if self.clock_rate > 1 {
+            let r = self.clock_rate;
+            s.push_str(&format!(
+                "; in block time the grace lasts {}, a warning comes {} and a default {} after interest goes unpaid, lock-outs last {}, lines are old enough for cover after {}",
+                block_seconds(self.grace_days, r),
+                block_seconds(self.overdue_days, r),
+                block_seconds(self.default_days, r),
+                block_seconds(self.lockout_days, r),
+                block_seconds(self.cover_min_age_days, r)
+            ));
+        }
+        s
     }
 }
 
@@ -318,11 +375,59 @@ fn line_view(v: &Value) -> LineView {
     }
 }
 
+/// The pool's clock rate: pool ms per ms of block time, 1 or 864,000 (the
+/// `credit_pool_fast` build). A pool deployed before `clock_rate` existed
+/// runs on block time.
+pub async fn clock_rate(s: &Session, pool: &ContractHandle) -> Result<u64> {
+    if !pool.has_message("clock_rate") {
+        return Ok(1);
+    }
+    Ok(val::uint(&s.query(pool, "clock_rate", &[]).await?).and_then(|r| u64::try_from(r).ok()).unwrap_or(1).max(1))
+}
+
+/// The pool's time now (the last block's time on the pool's clock) and its clock rate.
+pub async fn pool_now(s: &Session, pool: &ContractHandle) -> Result<(u64, u64)> {
+    let rate = clock_rate(s, pool).await?;
+    Ok((chain_now(s).await?.saturating_mul(rate), rate))
+}
+
 /// The highest rate (bps) of the lines to `who` that can lend now: what
 /// `dcu pool draw` accepts by default. 0 when none can.
 pub async fn highest_offered_rate(s: &Session, pool: &ContractHandle, who: &str) -> Result<u32> {
     let lines = s.query(pool, "lines_to", &[who.to_string()]).await?;
     Ok(val::items(&lines).into_iter().map(line_view).filter(|l| l.available > 0).map(|l| l.rate_bps).max().map_or(0, |r| r.min(u128::from(u32::MAX)) as u32))
+}
+
+/// The highest rate (bps) of the lines `who` has drawn on.
+async fn highest_rate(s: &Session, pool: &ContractHandle, who: &str) -> Result<u128> {
+    let lines = s.query(pool, "lines_to", &[who.to_string()]).await?;
+    Ok(val::items(&lines).into_iter().map(line_view).filter(|l| l.principal > 0).map(|l| l.rate_bps).max().unwrap_or(0))
+}
+
+/// What `dcu pool repay all` adds to the amount owed at the last block: on
+/// a fast clock, the interest of the time since that block (`chain_now`,
+/// ms of block time) and of 10 s of slack, at the highest rate drawn; on
+/// block time nothing (interest accrues in whole days).
+pub fn repay_slack(principal: u128, rate_bps: u128, clock_rate: u64, chain_now: u64) -> u128 {
+    if clock_rate <= 1 || principal == 0 {
+        return 0;
+    }
+    let real = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let block_ms = real.saturating_sub(u128::from(chain_now)).saturating_add(10_000);
+    let days = block_ms.saturating_mul(u128::from(clock_rate)) / u128::from(dcu_common::DAY_MS) + 1;
+    principal.saturating_mul(rate_bps).saturating_mul(days) / (10_000 * 365) + 1
+}
+
+/// A default in one sentence, from the `Defaulted` event's fields.
+fn default_words(borrower: &str, d: &serde_json::Value) -> String {
+    let n = |k: &str| d[k].as_u64().map(u128::from).or_else(|| d[k].as_str().and_then(|x| x.parse().ok())).unwrap_or(0);
+    format!(
+        "Declared {borrower} in default: {} DUSD unpaid — co-insurance covered {}, the grantors' stakes bore {}, {} DUSD of interest forgiven; its lines are closed",
+        format_amount(n("principal")),
+        format_amount(n("covered")),
+        format_amount(n("written_off")),
+        format_amount(n("interest_forgiven"))
+    )
 }
 
 /// Approves the pool for `units` when the signer's allowance is short;
@@ -355,7 +460,7 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let approved = ensure_allowance(g, &s, &pool, units).await?;
             let tx = s.submit(g, POOL, "stake", &[units.to_string()]).await?;
             let gr = s.query(&pool, "grantor", &[s.me().to_string()]).await?;
-            let now = chain_now(&s).await?;
+            let (now, _) = pool_now(&s, &pool).await?;
             let summary = format!(
                 "Staked {} DUSD{}; stake now {}, locked {}",
                 format_amount(units),
@@ -437,16 +542,38 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let asked = if all { None } else { Some(parse_amount(amount)?) };
             let s = Session::open(g).await?;
             let pool = s.contract(POOL)?;
+            let me = s.me().to_string();
             let units = match asked {
                 Some(x) => x,
-                None => val::uint(&s.query(&pool, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0),
+                None => {
+                    let owed = val::uint(&s.query(&pool, "outstanding", &[me.clone()]).await?).unwrap_or(0);
+                    if owed == 0 {
+                        0
+                    } else {
+                        // On the fast clock (a second is 10 days) interest accrues
+                        // between this reading and the block that repays: "all"
+                        // covers that time and some slack; the pool takes only
+                        // what is owed.
+                        let rate = clock_rate(&s, &pool).await?;
+                        let principal = u(&s.query(&pool, "borrower", &[me.clone()]).await?, "principal");
+                        let top = highest_rate(&s, &pool, &me).await?;
+                        owed.saturating_add(repay_slack(principal, top, rate, chain_now(&s).await?))
+                    }
+                }
             };
             if units == 0 {
                 return Err(CliError::Other(format!("{} owes nothing to the pool", s.me())));
             }
             let approved = ensure_allowance(g, &s, &pool, units).await?;
             let tx = s.submit(g, POOL, "repay", &[units.to_string()]).await?;
-            let used = val::uint(&tx.value).unwrap_or(units);
+            // What the block took (the dry run's answer is at the previous block's time).
+            let used = tx
+                .contract_events
+                .iter()
+                .find(|e| e.name == "Repaid")
+                .map(|e| uint_field(&e.fields, "interest").unwrap_or(0).saturating_add(uint_field(&e.fields, "principal").unwrap_or(0)))
+                .or_else(|| val::uint(&tx.value))
+                .unwrap_or(units);
             let left = val::uint(&s.query(&pool, "outstanding", &[s.me().to_string()]).await?).unwrap_or(0);
             let summary = format!(
                 "{} repaid {} DUSD{}; still owes {}",
@@ -473,7 +600,16 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let b = parse_account(borrower)?;
             let s = Session::open(g).await?;
             let tx = s.submit(g, POOL, "declare_default", &[b.to_string()]).await?;
-            emit(g, out, &TxReport::new(format!("Declared {b} in default; its lines are closed and the loss settled"), None, tx))
+            let details = event_fields(&tx, "Defaulted", &["principal", "covered", "written_off", "interest_forgiven"]);
+            let summary = match &details {
+                Some(d) => default_words(&b.to_string(), d),
+                None => format!("Declared {b} in default; its lines are closed and the loss settled"),
+            };
+            let report = TxReport::new(summary, None, tx);
+            emit(g, out, &match details {
+                Some(d) => report.with_details(d),
+                None => report,
+            })
         }
         PoolCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;
@@ -491,6 +627,7 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let token_balance = balance_of(&s, &address).await?;
             let books = u(&t, "staked").checked_sub(u(&t, "lent")).map(|x| x + u(&t, "insurance") + u(&t, "treasury"));
             let days = |n: &str| u(&p, n) as f64 / dcu_common::DAY_MS as f64;
+            let clock_rate = clock_rate(&s, &pool).await?;
             emit(
                 g,
                 out,
@@ -518,6 +655,7 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
                     cover_share_bps: u(&p, "cover_share_bps"),
                     cover_max_reserve_share_bps: u(&p, "cover_max_reserve_share_bps"),
                     min_line: u(&p, "min_line"),
+                    clock_rate,
                 },
             )
         }
@@ -532,9 +670,11 @@ pub async fn position(s: &Session, who: &str) -> Result<PositionReport> {
     let b = s.query(&pool, "borrower", &arg).await?;
     let given = s.query(&pool, "lines_by", &arg).await?;
     let received = s.query(&pool, "lines_to", &arg).await?;
+    let (now, clock_rate) = pool_now(s, &pool).await?;
     Ok(PositionReport {
         account: who.to_string(),
-        now: chain_now(s).await?,
+        now,
+        clock_rate,
         stake: u(&gr, "stake"),
         allocated: u(&gr, "allocated"),
         lent: u(&gr, "lent"),
@@ -577,6 +717,60 @@ mod tests {
         // The bound is read as a rate before anything touches the network.
         assert_eq!(parse_rate("6.5").unwrap(), 650);
         assert!(parse_rate("six").is_err());
+    }
+
+    #[test]
+    fn the_clock_is_told_in_words_and_block_seconds() {
+        assert_eq!(clock_words(1), "real (block time)");
+        assert_eq!(clock_words(864_000), "fast, ×864,000: a second of block time is 10 days");
+        assert_eq!(clock_words(86_400), "fast, ×86,400: a second of block time is a day");
+        assert_eq!(block_seconds(30.0, 864_000), "3 s");
+        assert_eq!(block_seconds(180.0, 864_000), "18 s");
+        assert_eq!(block_seconds(1.0, 864_000), "0.1 s");
+        assert_eq!(repay_slack(75_000_000, 500, 1, 0), 0, "block time: nothing added");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        let slack = repay_slack(75_000_000, 500, 864_000, now);
+        // 10 s of slack are 100 days: 75 · 5 % · 101/365 ≈ 1.04 DUSD.
+        assert!((1_000_000..1_100_000).contains(&slack), "{slack}");
+        let d = serde_json::json!({ "principal": 100_000_000u64, "covered": 2_500_000u64, "written_off": 97_500_000u64, "interest_forgiven": 0 });
+        let w = default_words("Grace", &d);
+        assert!(w.contains("100 DUSD unpaid") && w.contains("covered 2.5") && w.contains("bore 97.5"), "{w}");
+    }
+
+    #[test]
+    fn info_tells_the_cover_rules_and_the_fast_clock_in_block_time() {
+        let r = InfoReport {
+            address: "pool".into(),
+            paused: false,
+            staked: 0,
+            allocated: 0,
+            lent: 0,
+            insurance: 0,
+            treasury: 0,
+            written_off: 0,
+            interest_earned: 0,
+            lines: 0,
+            token_balance: 0,
+            books_balance: true,
+            lockout_days: 90.0,
+            max_credit: 10_000 * dcu_common::ONE_TOKEN,
+            grace_days: 30.0,
+            fee_bps: 1_000,
+            insurance_bps: 500,
+            overdue_days: 60.0,
+            default_days: 180.0,
+            cover_min_age_days: 90.0,
+            cover_share_bps: 5_000,
+            cover_max_reserve_share_bps: 1_000,
+            min_line: 10 * dcu_common::ONE_TOKEN,
+            clock_rate: 864_000,
+        };
+        let h = r.human();
+        assert!(h.contains("lines at least 90 days old") && h.contains("at most 50.00 % of each grantor's loss") && h.contains("at most 10.00 % of the reserve"), "{h}");
+        assert!(h.contains("lines of at least 10 DUSD"), "{h}");
+        assert!(h.contains("clock: fast, ×864,000: a second of block time is 10 days; in block time") && h.contains("the grace lasts 3 s") && h.contains("a default 18 s"), "{h}");
+        let real = InfoReport { clock_rate: 1, ..r };
+        assert!(real.human().ends_with("clock: real (block time)"), "{}", real.human());
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! — a standing policy for warrants asked of you (manual, by the borrower's
 //! trust tier, or a minimum rate of your own, each bounded by the loan's
 //! amount and term), the allowance that lets the
-//! escrow lock a warrant automatically, explicit acceptance, and what the
-//! escrow holds for you or for a loan.
+//! escrow lock a warrant automatically, explicit acceptance or declining
+//! (a declined warrant is never locked, so its loan cannot be disbursed),
+//! and what the escrow holds for you or for a loan — including payments the
+//! token refused to deliver earlier, which wait for `dcu warrant claim`.
 
 use std::io::Write;
 
@@ -12,6 +14,7 @@ use contract_transcode::Value;
 use serde::Serialize;
 
 use super::token::{allowance_of, TOKEN};
+use super::loan::LOANS;
 use super::{Session, TxReport};
 use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate};
 use crate::opts::GlobalOpts;
@@ -59,7 +62,14 @@ pub enum WarrantCmd {
     },
     /// Lock your warrant on a loan (approves the escrow first if needed).
     Accept { loan_id: u64 },
-    /// Your (or an account's) policy, thresholds, open warrants and allowance.
+    /// Decline the Pending warrant asked of you on a loan: it is never
+    /// locked, and the loan cannot be disbursed (its borrower cancels it or it expires).
+    Decline { loan_id: u64 },
+    /// Take what the escrow holds for you: payments the token refused to
+    /// deliver earlier (a warrant's return, say).
+    Claim,
+    /// Your (or an account's) policy, thresholds, locked warrants, allowance
+    /// and what the escrow and the loan manager hold for you to claim.
     Show { account: Option<String> },
     /// The warrants of one loan.
     Loan { loan_id: u64 },
@@ -120,9 +130,14 @@ pub struct HolderReport {
     pub policy: String,
     /// Lowest rate accepted automatically for a borrower of TS 0.9 / 0.6 / 0.4 / 0.2.
     pub thresholds_bps: Vec<Option<u128>>,
+    /// Locked warrants on open loans (Pending ones do not count toward the cap).
     pub open_warrants: u128,
     /// The escrow's allowance over the account's tokens.
     pub allowance: u128,
+    /// What the escrow holds for the account (`dcu warrant claim`).
+    pub claimable: u128,
+    /// Interest shares the loan manager holds for the account (`dcu loan claim`).
+    pub loan_claimable: u128,
 }
 
 impl Report for HolderReport {
@@ -131,14 +146,33 @@ impl Report for HolderReport {
             .iter()
             .map(|(ts, i)| format!("TS {ts}: {}", self.thresholds_bps[*i].map(format_rate).unwrap_or_else(|| "never".into())))
             .collect();
-        format!(
-            "Warrants of {}\n  policy: {}\n  automatic from: {}\n  open warrants: {}; the escrow may lock up to {} DUSD automatically",
+        let mut s = format!(
+            "Warrants of {}\n  policy: {}\n  automatic from: {}\n  locked warrants on open loans: {}; the escrow may lock up to {} DUSD automatically",
             self.account,
             self.policy,
             t.join(", "),
             self.open_warrants,
             format_amount(self.allowance)
-        )
+        );
+        s.push_str(&claimable_words(self.claimable, self.loan_claimable));
+        s
+    }
+}
+
+/// What the escrow and the loan manager hold for an account, as a line
+/// (empty when nothing is held).
+pub fn claimable_words(escrow: u128, loans: u128) -> String {
+    let mut parts = Vec::new();
+    if escrow > 0 {
+        parts.push(format!("{} DUSD in the escrow (`dcu warrant claim`)", format_amount(escrow)));
+    }
+    if loans > 0 {
+        parts.push(format!("{} DUSD of interest shares in the loan manager (`dcu loan claim`)", format_amount(loans)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("\n  held to claim (the token refused to deliver it earlier): {}", parts.join(", "))
     }
 }
 
@@ -181,6 +215,9 @@ impl Report for LoanReport {
                 s.push_str(&format!(", {} DUSD claimed", format_amount(w.claimed)));
             }
         }
+        if self.warrants.iter().any(|w| w.state == "Declined") && self.state == "Open" {
+            s.push_str("\n  a warrant was declined: the loan can never be fully guaranteed, so it cannot be disbursed (its borrower cancels it or it expires)");
+        }
         s
     }
 }
@@ -209,6 +246,47 @@ pub async fn accept(s: &Session, g: &GlobalOpts, loan_id: u64) -> Result<(u128, 
     Ok((amount, approved, tx))
 }
 
+/// Refuses, in one sentence, a deployment whose `contract` predates
+/// `message` (SPEC v2, issue 16): its metadata cannot encode the call.
+pub fn require_v2(contract: &crate::contract::ContractHandle, message: &str) -> Result<()> {
+    if contract.has_message(message) {
+        Ok(())
+    } else {
+        Err(CliError::Other(format!(
+            "the deployed {} predates `{message}` (SPEC v2): redeploy the suite with `dcu deploy --fresh` from freshly built contracts",
+            contract.name
+        )))
+    }
+}
+
+/// What `decline` did, in one sentence.
+fn decline_words(me: &str, loan_id: u64, what: &str) -> String {
+    format!("{me} declined {what} asked of it on loan #{loan_id}: nothing was locked, and the loan cannot be disbursed over this route (its borrower cancels it or it expires)")
+}
+
+/// The amount a `claim` paid: its `Claimed` event, else the dry run's answer.
+pub fn claimed_amount(tx: &crate::contract::TxOutcome) -> u128 {
+    tx.contract_events
+        .iter()
+        .find(|e| e.name == "Claimed")
+        .and_then(|e| uint_field(&e.fields, "amount"))
+        .or_else(|| val::uint(&tx.value))
+        .unwrap_or(0)
+}
+
+/// What the escrow and the loan manager hold for `who` to claim (0 where
+/// the deployed contract predates `claimable`).
+pub async fn claimables(s: &Session, who: &str) -> Result<(u128, u128)> {
+    let mut out = [0u128; 2];
+    for (i, name) in [ESCROW, LOANS].iter().enumerate() {
+        let Ok(h) = s.contract(name) else { continue };
+        if h.has_message("claimable") {
+            out[i] = val::uint(&s.query(&h, "claimable", &[who.to_string()]).await?).unwrap_or(0);
+        }
+    }
+    Ok((out[0], out[1]))
+}
+
 /// Runs a warrant subcommand.
 pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Result<()> {
     match &opts.cmd {
@@ -230,6 +308,32 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
             let (amount, approved, tx) = accept(&s, g, *loan_id).await?;
             emit(g, out, &TxReport::new(format!("{} locked a {} DUSD warrant on loan #{loan_id}{approved}", s.me(), format_amount(amount)), Some(amount), tx))
         }
+        WarrantCmd::Decline { loan_id } => {
+            let s = Session::open(g).await?;
+            let escrow = s.contract(ESCROW)?;
+            require_v2(&escrow, "decline")?;
+            let me = s.me().to_string();
+            // The warrant's amount, for the sentence (the contract checks the rest).
+            let rec = s.query(&escrow, "loan", &[loan_id.to_string()]).await?;
+            let amount = val::some(&rec)
+                .and_then(|r| field(r, "warrants"))
+                .map(val::items)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|w| field(w, "holder").and_then(val::text).as_deref() == Some(me.as_str()))
+                .and_then(|w| uint_field(w, "amount"));
+            let tx = s.submit(g, ESCROW, "decline", &[loan_id.to_string()]).await?;
+            let what = amount.map(|a| format!("the {} DUSD warrant", format_amount(a))).unwrap_or_else(|| "the warrant".into());
+            emit(g, out, &TxReport::new(decline_words(&me, *loan_id, &what), None, tx))
+        }
+        WarrantCmd::Claim => {
+            let s = Session::open(g).await?;
+            require_v2(&s.contract(ESCROW)?, "claim_default")?;
+            let tx = s.submit(g, ESCROW, "claim", &[]).await?;
+            let amount = claimed_amount(&tx);
+            let summary = format!("{} took {} DUSD the escrow held for it (payments the token had refused to deliver)", s.me(), format_amount(amount));
+            emit(g, out, &TxReport::new(summary, Some(amount), tx))
+        }
         WarrantCmd::Show { account } => {
             let who = account.as_deref().map(parse_account).transpose()?;
             let s = Session::open(g).await?;
@@ -243,7 +347,8 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
             }
             let open_warrants = val::uint(&s.query(&escrow, "open_warrants", &[who.clone()]).await?).unwrap_or(0);
             let allowance = allowance_of(&s, &who, &escrow.address.to_string()).await?;
-            emit(g, out, &HolderReport { account: who, policy, thresholds_bps, open_warrants, allowance })
+            let (claimable, loan_claimable) = claimables(&s, &who).await?;
+            emit(g, out, &HolderReport { account: who, policy, thresholds_bps, open_warrants, allowance, claimable, loan_claimable })
         }
         WarrantCmd::Loan { loan_id } => {
             let s = Session::open(g).await?;
@@ -281,6 +386,48 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Warrant {
+        #[command(subcommand)]
+        cmd: WarrantCmd,
+    }
+
+    fn parse(args: &[&str]) -> std::result::Result<WarrantCmd, clap::Error> {
+        Warrant::try_parse_from(std::iter::once("warrant").chain(args.iter().copied())).map(|w| w.cmd)
+    }
+
+    #[test]
+    fn decline_takes_a_loan_id_and_claim_nothing() {
+        assert!(matches!(parse(&["decline", "7"]), Ok(WarrantCmd::Decline { loan_id: 7 })));
+        assert!(parse(&["decline"]).is_err(), "the loan id is required");
+        assert!(parse(&["decline", "seven"]).is_err(), "a loan id is a number");
+        assert!(matches!(parse(&["claim"]), Ok(WarrantCmd::Claim)));
+        assert!(parse(&["claim", "7"]).is_err(), "claim takes everything held, for no loan in particular");
+        let w = decline_words("Dave", 7, "the 40 DUSD warrant");
+        assert!(w.starts_with("Dave declined the 40 DUSD warrant asked of it on loan #7: nothing was locked"), "{w}");
+    }
+
+    #[test]
+    fn what_is_held_to_claim_is_told_only_when_there_is_some() {
+        let one = dcu_common::ONE_TOKEN;
+        assert_eq!(claimable_words(0, 0), "");
+        let w = claimable_words(12 * one, 0);
+        assert!(w.contains("12 DUSD in the escrow (`dcu warrant claim`)") && !w.contains("loan manager"), "{w}");
+        let w = claimable_words(0, one / 2);
+        assert!(w.contains("0.5 DUSD of interest shares in the loan manager (`dcu loan claim`)"), "{w}");
+        let r = LoanReport {
+            loan_id: 3,
+            state: "Open".into(),
+            creditor: "f".into(),
+            amount: 100 * one,
+            term_days: 30,
+            rate_bps: 600,
+            warrants: vec![WarrantView { holder: "c".into(), amount: 40 * one, state: "Declined".into(), claimed: 0 }],
+        };
+        assert!(r.human().contains("c: 40 DUSD, Declined\n  a warrant was declined"), "{}", r.human());
+    }
 
     #[test]
     fn policies_parse_into_the_contract_enum() {
