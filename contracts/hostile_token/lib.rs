@@ -3,7 +3,7 @@
 //! A working PSP22 (on the `psp22` crate) that, when armed with
 //! [`HostileToken::set_attack`], calls a chosen message of a chosen contract
 //! at the start of every `transfer` and `transfer_from` — the pool or the
-//! escrow that is calling it. The e2e tests (`e2e-tests/tests/hostile.rs`)
+//! escrow that is calling it. The e2e tests (`e2e-tests/tests/e2e/hostile.rs`)
 //! use it to show that such a re-entry is refused by the chain (no DCU
 //! contract allows re-entry: pallet-contracts denies it and the token's
 //! call traps), so the DCU message fails as a whole and nothing changes;

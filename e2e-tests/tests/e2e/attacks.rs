@@ -696,3 +696,312 @@ async fn gov_snapshot(client: &mut Client, gov: AccountId, pid: u32) -> Result<S
     let dev = client.call(&alice(), &gc.dev_mode()).dry_run().await?.return_value();
     Ok(format!("{params:?} {guardian:?} {wiring:?} {count} {proposal:?} {dev}"))
 }
+
+// ---------------------------------------------------------------------------
+// Economics (SPEC v2 §3–5, issue 16): insurance, grace, griefing, front-
+// running, warrant shares, one MAX_CREDIT, blocked recipients. Time runs on
+// the fast builds: `loan_manager_fast` (a second is a day) and
+// `credit_pool_fast` (a second is 10 days: grace 3 s, cover age 9 s,
+// default 18 s past the first unpaid day).
+// ---------------------------------------------------------------------------
+
+/// The whole suite on the fast clocks (and, with `hostile`, on the token
+/// that can refuse one recipient), its community, requests living 90 days.
+async fn fast_credit_suite(client: &mut Client, hostile: bool) -> Result<Suite, Box<dyn std::error::Error>> {
+    let s = full::deploy_with(client, "loan_manager_fast", "credit_pool_fast", hostile).await?;
+    full::community(client, &s).await?;
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let p = LoanParams { request_expiry_ms: 90 * DAY_MS, ..LoanParams::default() };
+    client.call(&alice(), &lm.set_params(p)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    Ok(s)
+}
+
+macro_rules! ok {
+    ($client:expr, $caller:expr, $call:expr) => {
+        $client.call($caller, &$call).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{}: {e:?}", stringify!($call)))?
+    };
+}
+
+/// H1 (insurance as a honeypot): Eve extends lines to two throwaway
+/// borrowers of her own, who draw and never repay; at their defaults the
+/// reserve was to restore her whole loss. The line drawn at once is not
+/// insured at all (younger than COVER_MIN_AGE); the one she let age is
+/// co-insured: at most half of her loss and at most 10 % of the reserve.
+/// The pair's gain is bounded by a tenth of the reserve per 300 protocol
+/// days of waiting, and the reserve is never emptied.
+#[tokio::test]
+async fn insurance_honeypot_self_dealt_lines_drain_the_reserve() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = fast_credit_suite(&mut client, false).await?;
+    let (e, d) = (acc(AccountKeyring::Eve), acc(AccountKeyring::Dave));
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    // A reserve to drain: Dave borrows 1,500 for 50 days and pays 20 days of interest.
+    client.call(&dave(), &tk.approve(s.pool, 2_000 * ONE)).extra_gas_portion(50).submit().await?;
+    ok!(client, &dave(), pool.draw(1_500 * ONE, LINE_RATE_BPS));
+    full::wait_secs(&mut client, &s, 5).await;
+    ok!(client, &dave(), pool.repay(2_000 * ONE));
+    let reserve0 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value().insurance;
+    assert!(reserve0 > 0, "interest paid filled the reserve");
+    let _ = d;
+    // Eve's throwaway borrowers; she trusts them, stakes and extends 400 each at 1 %.
+    let throwaway = sybils(&mut client, s.graph, 2).await?;
+    client.call(&eve(), &tk.approve(s.pool, 800 * ONE)).extra_gas_portion(50).submit().await?;
+    ok!(client, &eve(), pool.stake(800 * ONE));
+    for k in &throwaway {
+        ok!(client, &eve(), g.set_trust(id_of(k), 1));
+        ok!(client, &eve(), pool.extend_credit(id_of(k), 400 * ONE, 100));
+    }
+    // The first draws at once; the second waits for its line to be 100 days old.
+    ok!(client, &throwaway[0], pool.draw(400 * ONE, 100));
+    full::wait_secs(&mut client, &s, 10).await;
+    ok!(client, &throwaway[1], pool.draw(400 * ONE, 100));
+    let line = |k: &Keypair| pool.line(e, id_of(k));
+    let l0 = client.call(&alice(), &line(&throwaway[0])).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("line");
+    let l1 = client.call(&alice(), &line(&throwaway[1])).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("line");
+    assert_eq!((l0.insured, l1.insured), (0, 400 * ONE), "only the aged line is insured");
+    // Neither pays: 30 days of grace + 180 of unpaid interest later, anyone declares both defaults.
+    full::wait_secs(&mut client, &s, 23).await;
+    let stake0 = client.call(&alice(), &pool.grantor(e)).dry_run().await?.return_value().stake;
+    let reserve1 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value().insurance;
+    ok!(client, &ferdie(), pool.declare_default(id_of(&throwaway[0])));
+    let stake1 = client.call(&alice(), &pool.grantor(e)).dry_run().await?.return_value().stake;
+    assert_eq!(stake0 - stake1, 400 * ONE, "the young line: Eve loses all of it");
+    assert_eq!(client.call(&alice(), &pool.totals()).dry_run().await?.return_value().insurance, reserve1, "the reserve pays nothing");
+    ok!(client, &ferdie(), pool.declare_default(id_of(&throwaway[1])));
+    let stake2 = client.call(&alice(), &pool.grantor(e)).dry_run().await?.return_value().stake;
+    let reserve2 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value().insurance;
+    let covered = reserve1 - reserve2;
+    assert_eq!(stake1 - stake2, 400 * ONE - covered);
+    assert!(covered <= 200 * ONE, "at most COVER_SHARE (50 %) of the loss");
+    assert!(covered <= reserve1 / 10, "at most 10 % of the reserve per default: {covered} of {reserve1}");
+    assert!(reserve2 >= reserve1 - reserve1 / 10, "the reserve is not emptied");
+    Ok(())
+}
+
+/// M1 (interest-free credit forever): Dave draws, repays just before the
+/// grace ends and redraws at once, hoping for a new grace. One grace per
+/// window: the redraw on a line empty for less than the grace period owes
+/// interest from the redraw, so 10 days later interest is due.
+#[tokio::test]
+async fn repay_and_redraw_before_the_grace_ends_holds_credit_interest_free() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = fast_credit_suite(&mut client, false).await?;
+    let (c, d) = (acc(AccountKeyring::Charlie), acc(AccountKeyring::Dave));
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    client.call(&dave(), &tk.approve(s.pool, 5_000 * ONE)).extra_gas_portion(50).submit().await?;
+    ok!(client, &dave(), pool.draw(1_000 * ONE, LINE_RATE_BPS));
+    let first = client.call(&alice(), &pool.line(c, d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("line");
+    full::wait_secs(&mut client, &s, 2).await;
+    assert_eq!(ok!(client, &dave(), pool.repay(1_000 * ONE)), 1_000 * ONE, "repaid inside the grace: no interest");
+    ok!(client, &dave(), pool.draw(1_000 * ONE, LINE_RATE_BPS));
+    let again = client.call(&alice(), &pool.line(c, d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("line");
+    assert_eq!(again.grace_until, first.grace_until, "the redraw starts no new grace");
+    full::wait_secs(&mut client, &s, 2).await;
+    let later = client.call(&alice(), &pool.line(c, d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("line");
+    assert!(later.interest > 0, "interest runs: {later:?}");
+    Ok(())
+}
+
+/// M4 (griefing a member's capacity): throwaway grantors fill Dave's line
+/// cap with dust, and loan requests routed through Bob fill his warrant
+/// slots. A line below MIN_LINE is refused; a real line Dave does not want
+/// he declines, and its grantor cannot re-extend it until Dave lifts the
+/// block; Eve's pending requests through Bob take none of his slots (only
+/// locked warrants count), and Bob declines the warrant he does not want.
+#[tokio::test]
+async fn dust_lines_and_pending_warrants_fill_a_members_capacity() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager_fast").await?;
+    let (b, d) = (acc(AccountKeyring::Bob), acc(AccountKeyring::Dave));
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
+    // A throwaway grantor with a little stake.
+    let x = sybils(&mut client, s.graph, 1).await?.remove(0);
+    client.call(&alice(), &tk.transfer(id_of(&x), 200 * ONE, vec![])).extra_gas_portion(50).submit().await?;
+    client.call(&x, &tk.approve(s.pool, 200 * ONE)).extra_gas_portion(50).submit().await?;
+    ok!(client, &x, pool.stake(200 * ONE));
+    ok!(client, &x, g.set_trust(d, 1));
+    let min = PoolParams::default().min_line;
+    refused!(client, &x, pool.extend_credit(d, 1, 0), Err(PoolError::BelowMinLine { min }));
+    ok!(client, &x, pool.extend_credit(d, min, 0));
+    ok!(client, &dave(), pool.decline_line(id_of(&x)));
+    assert!(client.call(&alice(), &pool.line(id_of(&x), d)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.is_none(), "the dust line is gone");
+    refused!(client, &x, pool.extend_credit(d, min, 0), Err(PoolError::Declined { borrower: d }));
+    assert!(client.call(&alice(), &pool.declined(d, id_of(&x))).dry_run().await?.return_value());
+    ok!(client, &dave(), pool.accept_lines_from(id_of(&x)));
+    assert!(!client.call(&alice(), &pool.declined(d, id_of(&x))).dry_run().await?.return_value(), "Dave lifted the block");
+
+    // Eve files requests routed through Bob (he has no policy for her tier: they stay pending).
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Eve]);
+    let open0 = client.call(&alice(), &es.open_warrants(b)).dry_run().await?.return_value();
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(ok!(client, &eve(), lm.request(50 * ONE, Purpose::CreativeProject, desc(), 30, route.clone())));
+    }
+    assert_eq!(client.call(&alice(), &es.open_warrants(b)).dry_run().await?.return_value(), open0, "pending warrants take no slot");
+    // Bob declines one: the loan can never be disbursed, and the decline is final.
+    ok!(client, &bob(), es.decline(ids[0]));
+    assert!(!client.call(&alice(), &es.fully_locked(ids[0])).dry_run().await?.return_value());
+    let rec = client.call(&alice(), &es.loan(ids[0])).dry_run().await?.return_value().expect("warrants");
+    assert_eq!(rec.warrants[0].state, warrant_escrow::WarrantState::Declined);
+    refused!(client, &bob(), es.accept(ids[0]), Err(warrant_escrow::Error::AlreadyDeclined));
+    // An honest loan for Dave through Bob still gets Bob's warrant locked by his policy.
+    let honest = ok!(client, &dave(), lm.request(300 * ONE, Purpose::CommunityInfrastructure, desc(), 30, path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave])));
+    assert!(client.call(&alice(), &es.fully_locked(honest)).dry_run().await?.return_value(), "both warrants locked by policy");
+    assert_eq!(client.call(&alice(), &es.open_warrants(b)).dry_run().await?.return_value(), open0 + 1);
+    Ok(())
+}
+
+/// L2 (front-running a draw): Charlie sees Dave's pending draw and raises
+/// his line's rate to 100 % first. The draw names the highest rate Dave
+/// accepts: it is refused whole, nothing lent; at the old rate it goes through
+/// once Charlie's rate is back.
+#[tokio::test]
+async fn rate_raised_in_front_of_a_pending_draw() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager").await?;
+    let d = acc(AccountKeyring::Dave);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    ok!(client, &charlie(), pool.extend_credit(d, 2_000 * ONE, 10_000));
+    let before = all_balances(&mut client, &s).await;
+    refused!(client, &dave(), pool.draw(300 * ONE, LINE_RATE_BPS), Err(PoolError::RateAboveMax { rate_bps: 10_000, max_rate_bps: LINE_RATE_BPS }));
+    assert_eq!(all_balances(&mut client, &s).await, before, "nothing lent");
+    ok!(client, &charlie(), pool.extend_credit(d, 2_000 * ONE, LINE_RATE_BPS));
+    ok!(client, &dave(), pool.draw(300 * ONE, LINE_RATE_BPS));
+    assert_eq!(bal(&mut client, &s, d).await, before[3] + 300 * ONE);
+    Ok(())
+}
+
+/// L4 (warrant shares from today's parameters): governance sets the
+/// warrant ratio to 0 to strip running holders of their 20 % share. A ratio
+/// of 0 is refused; a ratio of 0.01 % is accepted, and a loan's holders
+/// still get the share of the warrants they locked at its request.
+#[tokio::test]
+async fn warrant_ratio_set_to_zero_strips_running_holders_of_their_share() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager_fast").await?;
+    let (b, c) = (acc(AccountKeyring::Bob), acc(AccountKeyring::Charlie));
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let id = ok!(client, &dave(), lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 30, route));
+    ok!(client, &alice(), lm.approve(id));
+    ok!(client, &dave(), lm.disburse(id));
+    let p = client.call(&alice(), &lm.params()).dry_run().await?.return_value();
+    refused!(client, &alice(), lm.set_params(LoanParams { warrant_ratio_bps: 0, ..p }), Err(LmError::InvalidParam { name: "warrant_ratio_bps".into() }));
+    ok!(client, &alice(), lm.set_params(LoanParams { warrant_ratio_bps: 1, ..p }));
+    wait_days(&mut client, &s, 3).await;
+    let (b0, c0) = (bal(&mut client, &s, b).await, bal(&mut client, &s, c).await);
+    ok!(client, &dave(), lm.repay(id, 100 * ONE));
+    let v = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan");
+    let split = dcu_common::loan::split_interest(v.loan.interest_paid, PoolParams::default().fee_bps, PoolParams::default().insurance_bps, &[400 * ONE, 400 * ONE], &LoanParams::default()).expect("split");
+    assert!(split.holders[0] > 0);
+    assert_eq!(bal(&mut client, &s, b).await - b0, split.holders[0], "Bob keeps his 10 %");
+    assert_eq!(bal(&mut client, &s, c).await - c0, split.direct + split.holders[1], "Charlie keeps his 50 % + 10 %");
+    assert_eq!(v.loan.warrants, 800 * ONE, "the loan keeps the warrants of its request");
+    Ok(())
+}
+
+/// MAX_CREDIT (one cap per person, not one per product): Dave holds a
+/// 1,500 term loan and draws on a second line to owe twice MAX_CREDIT
+/// (set to its floor, 2,000). The draw past 2,000 owed is refused; up to
+/// it, it goes through.
+#[tokio::test]
+async fn term_loans_and_draws_together_reach_twice_max_credit() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = credit_suite(&mut client, "loan_manager").await?;
+    let d = acc(AccountKeyring::Dave);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let p = client.call(&alice(), &pool.params()).dry_run().await?.return_value();
+    ok!(client, &alice(), pool.set_params(PoolParams { max_credit: 2_000 * ONE, ..p }));
+    ok!(client, &alice(), pool.extend_credit(d, 1_500 * ONE, 400));
+    let _loan = direct_loan(&mut client, &s, &dave(), 1_500 * ONE, 30).await?;
+    let before = all_balances(&mut client, &s).await;
+    refused!(client, &dave(), pool.draw(600 * ONE, LINE_RATE_BPS), Err(PoolError::AboveMaxCredit { owed: 1_500 * ONE, max_credit: 2_000 * ONE }));
+    assert_eq!(all_balances(&mut client, &s).await, before, "nothing lent");
+    ok!(client, &dave(), pool.draw(500 * ONE, LINE_RATE_BPS));
+    refused!(client, &dave(), pool.draw(1, LINE_RATE_BPS), Err(PoolError::AboveMaxCredit { owed: 2_000 * ONE, max_credit: 2_000 * ONE }));
+    Ok(())
+}
+
+/// L7 (one blocked recipient forces a default): the stablecoin blacklists
+/// Bob, a warrant holder of Dave's loan. Dave's repayments still go
+/// through — his interest and his full repayment — and Bob's interest share
+/// and released warrant wait as claims until the token lets him have them.
+#[tokio::test]
+async fn blacklisted_share_recipient_blocks_every_repayment() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = full::deploy_with(&mut client, "loan_manager_fast", "credit_pool", true).await?;
+    full::community(&mut client, &s).await?;
+    let b = acc(AccountKeyring::Bob);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
+    let mut ht = ink_e2e::create_call_builder::<hostile_token::HostileToken>(s.token);
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let id = ok!(client, &dave(), lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 30, route));
+    ok!(client, &alice(), lm.approve(id));
+    ok!(client, &dave(), lm.disburse(id));
+    wait_days(&mut client, &s, 3).await;
+    client.call(&alice(), &ht.set_blocked(Some(b))).submit().await?;
+    let b0 = bal(&mut client, &s, b).await;
+    let owed = client.call(&alice(), &lm.loan(id)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan").owed;
+    ok!(client, &dave(), lm.repay(id, owed + ONE));
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Closed, "repaid in full despite the blocked holder");
+    assert_eq!(bal(&mut client, &s, b).await, b0, "Bob received nothing yet");
+    let share = client.call(&alice(), &lm.claimable(b)).dry_run().await?.return_value();
+    let warrant = client.call(&alice(), &es.claimable(b)).dry_run().await?.return_value();
+    assert!(share > 0, "Bob's interest share is held");
+    assert_eq!(warrant, 400 * ONE, "Bob's released warrant is held");
+    assert_eq!(bal(&mut client, &s, s.lm).await, share, "the loan manager holds exactly what it owes");
+    let r = client.call(&bob(), &lm.claim()).dry_run().await?.return_value();
+    assert!(matches!(r, Err(LmError::Token(_))), "still blocked: {r:?}");
+    client.call(&alice(), &ht.set_blocked(None)).submit().await?;
+    assert_eq!(ok!(client, &bob(), lm.claim()), share);
+    assert_eq!(ok!(client, &bob(), es.claim()), 400 * ONE);
+    assert_eq!(bal(&mut client, &s, b).await, b0 + share + 400 * ONE);
+    refused!(client, &bob(), lm.claim(), Err(LmError::NothingToClaim));
+    Ok(())
+}
+
+/// H1, term-loan form: an accomplice intermediary vouches for a loan it
+/// expects the insurance to cover, so that it gets its warrant back in
+/// full. Warrants pay first: Bob and Charlie's warrants are claimed before
+/// the reserve is touched, and the reserve then co-insures at most half of
+/// what is left and at most 10 % of itself.
+#[tokio::test]
+async fn accomplice_intermediary_gets_its_warrant_back_from_the_insurance() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = fast_credit_suite(&mut client, false).await?;
+    let (a, b, c) = (acc(AccountKeyring::Alice), acc(AccountKeyring::Bob), acc(AccountKeyring::Charlie));
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let p = client.call(&alice(), &lm.params()).dry_run().await?.return_value();
+    ok!(client, &alice(), lm.set_params(LoanParams { default_after_ms: DAY_MS, ..p }));
+    // The path's lines age past COVER_MIN_AGE (90 days, 9 s of the pool's clock).
+    full::wait_secs(&mut client, &s, 10).await;
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let id = ok!(client, &dave(), lm.request(1_000 * ONE, Purpose::CommunityInfrastructure, desc(), 1, route));
+    ok!(client, &alice(), lm.approve(id));
+    ok!(client, &dave(), lm.disburse(id));
+    assert!(client.call(&alice(), &pool.loan_hold(id)).dry_run().await?.return_value().expect("hold").insured, "an insured loan");
+    wait_days(&mut client, &s, 2).await;
+    ok!(client, &ferdie(), lm.mark_overdue(id));
+    wait_days(&mut client, &s, 2).await;
+    ok!(client, &ferdie(), lm.declare_default(id));
+    let (b0, c0) = (bal(&mut client, &s, b).await, bal(&mut client, &s, c).await);
+    let reserve0 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value().insurance;
+    let stake0 = client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().stake;
+    ok!(client, &ferdie(), lm.settle(id));
+    assert_eq!((bal(&mut client, &s, b).await, bal(&mut client, &s, c).await), (b0, c0), "both warrants taken whole: nothing back");
+    let reserve1 = client.call(&alice(), &pool.totals()).dry_run().await?.return_value().insurance;
+    let stake1 = client.call(&alice(), &pool.grantor(a)).dry_run().await?.return_value().stake;
+    let covered = reserve0 - reserve1;
+    assert!(covered <= reserve0 / 10 && covered <= 100 * ONE, "co-insurance of the 200 left: {covered}");
+    assert_eq!(stake0 - stake1, 200 * ONE - covered, "Alice bears only what the warrants and the cover left");
+    Ok(())
+}
