@@ -4,6 +4,7 @@
 
 use crate::{Client, TestResult, ONE};
 use credit_pool::{CreditPool, CreditPoolRef, Wiring as PoolWiring};
+use hostile_token::HostileTokenRef;
 use dcu_common::loan::LoanState;
 use ink::primitives::{AccountId, Hash};
 use ink_e2e::{account_id, alice, bob, charlie, dave, eve, ferdie, AccountKeyring, ContractsBackend};
@@ -30,14 +31,27 @@ pub fn acc(k: AccountKeyring) -> AccountId {
 /// Every contract, wired to each other; Alice holds the supply and plays
 /// governance. `lm_code` is `loan_manager` or `loan_manager_fast`.
 pub async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
+    deploy_with(client, lm_code, "credit_pool", false).await
+}
+
+/// As [`deploy`], with the pool's code (`credit_pool` or `credit_pool_fast`,
+/// where a second of block time is 10 protocol days) and, with `hostile`,
+/// the `hostile_token` fixture as the stablecoin (a PSP22 that can refuse
+/// transfers to one account).
+pub async fn deploy_with(client: &mut Client, lm_code: &str, pool_code: &str, hostile: bool) -> Res<Suite> {
     let a = acc(AccountKeyring::Alice);
-    let mut t = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 0, 0);
-    let token = client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id;
+    let token = if hostile {
+        let mut t = HostileTokenRef::new(1_000_000 * ONE);
+        client.instantiate("hostile_token", &alice(), &mut t).submit().await?.account_id
+    } else {
+        let mut t = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 0, 0);
+        client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id
+    };
     // Development anchoring (no minimum age): a stake of 100 anchors at once.
     let mut g = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, Vec::new());
     let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
     let mut p = CreditPoolRef::new(token, graph);
-    let pool = client.instantiate("credit_pool", &alice(), &mut p).submit().await?.account_id;
+    let pool = client.instantiate(pool_code, &alice(), &mut p).submit().await?.account_id;
     let mut e = WarrantEscrowRef::new(token);
     let escrow = client.instantiate("warrant_escrow", &alice(), &mut e).submit().await?.account_id;
     let mut l = LoanManagerRef::new(token, graph, pool, escrow);
@@ -168,6 +182,12 @@ pub async fn pool_lent_and_reserved(client: &mut Client, s: &Suite, p: &[Account
     (lent, reserved)
 }
 
+
+/// Waits `secs` seconds of block time (on `credit_pool_fast` a second is
+/// 10 protocol days), then has a block made.
+pub async fn wait_secs(client: &mut Client, s: &Suite, secs: u64) {
+    wait_days(client, s, secs).await;
+}
 
 /// Waits until the fast clock (a second a day) has passed `days` more days,
 /// then has a block made (the node seals one per transaction, and queries
