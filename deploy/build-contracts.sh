@@ -27,6 +27,7 @@ fi
 for c in "${CONTRACTS[@]}"; do
   [ "$c" = trust_graph_v2 ] && continue
   [ "$c" = loan_manager_fast ] && continue
+  [ "$c" = credit_pool_fast ] && continue
   t0=$(date +%s)
   echo "[build] $c ..."
   cargo "+$DCU_TOOLCHAIN" contract build --quiet --release \
@@ -41,7 +42,9 @@ done
 #   trust_graph_v2: trust_graph with `v2` (same storage, `version()` answers 2),
 #     the code the upgrade test installs by a governance vote;
 #   loan_manager_fast: loan_manager with `fast-clock` (a second of block time
-#     is a day of the protocol's clock), for local networks and the e2e tests.
+#     is a day of the protocol's clock), for local networks and the e2e tests;
+#   credit_pool_fast: credit_pool with `fast-clock` (a second of block time is
+#     ten days of the pool's clock), likewise.
 variant() { # crate feature name
   local crate=$1 feature=$2 name=$3 t0
   if [ "$ALL" = 1 ] || [[ " ${CONTRACTS[*]} " == *" $name "* ]]; then
@@ -58,4 +61,5 @@ variant() { # crate feature name
   fi
 }
 variant loan_manager fast-clock loan_manager_fast
+variant credit_pool fast-clock credit_pool_fast
 variant trust_graph v2 trust_graph_v2

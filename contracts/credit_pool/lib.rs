@@ -6,6 +6,17 @@
 //! capped at MAX_CREDIT; a draw takes the cheapest lines first and is lent
 //! from those grantors' stakes.
 //!
+//! (v2) MAX_CREDIT is one per-person cap on what a member *owes*: the
+//! principal of its draws plus the principal of the term loans it borrowed
+//! (it is the end of the path) — the `owed` of its anchor record, shown as
+//! `BorrowerInfo::owed` — never exceeds `params.max_credit`. Every `draw`
+//! and every `loan_open` with the member as borrower is refused with
+//! [`Error::AboveMaxCredit`] (nothing changed) when it would pass it, and a
+//! draw may take at most `min(limit − principal, MAX_CREDIT − owed)`. A
+//! reservation on a line for a loan that only passes through its borrower
+//! (an intermediary) lowers that line's availability, never the member's
+//! cap.
+//!
 //! - `stake` pulls tokens with PSP22 `transfer_from`; the stake is locked for
 //!   the lock-out from its latest increase. `unstake` returns free points
 //!   (neither allocated to lines nor lent) after it.
@@ -44,9 +55,10 @@
 //! COVER_MAX_RESERVE_SHARE of the reserve, pro rata, rounded down. A term
 //! loan is insured only if every line of its path was that old when it was
 //! disbursed (kept in its `LoanHold`); its settlement (`loan_settle`, the
-//! pool decides the cover) follows the same two caps. A grantor lending to
-//! its own throwaway borrower therefore loses at least half of it, and no
-//! single default empties the reserve.
+//! pool decides the cover) co-insures only what the warrants left, within
+//! the same two caps. A grantor lending to its own throwaway borrower
+//! therefore loses at least half of it, and no single default empties the
+//! reserve.
 //!
 //! The accounting is `dcu_common::pool` (pure functions, shared with an
 //! in-memory model that the property tests compare this contract against).
@@ -55,21 +67,40 @@
 //! - tokens held = Σ (stake − lent) + insurance + treasury, to the unit, so
 //!   tokens held + outstanding principal = Σ stake + insurance + treasury;
 //! - per grantor: lent = Σ principal, allocated = Σ limits of its lines,
-//!   lent ≤ stake; per line: principal ≤ limit, insured ≤ principal (v2);
-//!   per borrower: principal ≤
-//!   its credit limit and MAX_CREDIT at the time of each draw;
+//!   lent ≤ stake; per line: principal + reserved ≤ limit, insured ≤
+//!   principal (v2), reserved = Σ principal of the term loans that reserved
+//!   on that very line (v2);
+//!   per borrower: principal ≤ its credit limit at the time of each draw,
+//!   and principal + term loans it borrowed ≤ MAX_CREDIT (v2);
 //! - `totals()` equals the sums over all grantors.
 //!
 //! ## Term loans (SPEC §5)
 //! The wired `loan_manager` routes term loans over chains of lines
 //! (creditor → intermediaries → borrower): `loan_open` reserves the amount
 //! on every line of the path (reserved capacity can be neither drawn nor
-//! removed) and lends it from the creditor's stake to the borrower;
-//! `loan_return` books principal coming back (the creditor's stake is
-//! unlent again), the fee and the insurance share; `loan_settle` covers a
-//! defaulted loan from the insurance reserve and writes the rest off the
-//! creditor's stake (the warrant escrow pays the creditor its claims). The
-//! identities above hold with term-loan principal counted in `lent`.
+//! removed) and lends it from the creditor's stake to the borrower, within
+//! the borrower's MAX_CREDIT (above); `loan_return` books principal coming
+//! back (the creditor's stake is unlent again), the fee and the insurance
+//! share. The identities above hold with term-loan principal counted in
+//! `lent`.
+//!
+//! (v2) A loan's hold remembers the `seq` of every line of its path at
+//! disbursement, and `loan_return` and `loan_settle` release its
+//! reservation only from a line whose `seq` still matches. A borrower's
+//! pool default deletes its lines, reserved ones included; a line the
+//! grantor creates again for the same pair is a new line (a new `seq`)
+//! that holds none of the old loan's reservation, so the old loan never
+//! releases another loan's (review L1).
+//!
+//! (v2) `loan_settle(loan_id, recovered)` follows SPEC §4's loss order,
+//! warrants first: the loan manager claims the warrants and transfers the
+//! claims, `recovered`, to the pool before calling; of the unreturned
+//! principal P, `recovered` goes back to the creditor's stake, co-insurance
+//! covers its share of `P − recovered` if the loan is insured (below), and
+//! the rest is written off the creditor's stake. It returns
+//! `(covered, written_off)` — written off is the creditor's net loss after
+//! warrant claims and insurance — and the pool checks that it holds every
+//! token its books say it must (as `loan_return` does).
 //!
 //! ## Own capital: what anchors a member (SPEC §2, v2)
 //! The trust graph anchors a member whose pool stake is at least
@@ -105,6 +136,13 @@
 //! with the grantor's next change, or at once by `report_own_capital`, which
 //! anyone may call to bring a member's report current.
 //!
+//! ## Clock
+//! Every time the pool stores or compares (lock-outs, grace, interest days,
+//! overdue and default delays, cover age) is read through one `now()`: the
+//! block time, or in the `fast-clock` test build (`credit_pool_fast`, for
+//! local networks and the e2e tests) 864,000 × the block time, so that one
+//! second of block time is ten days. `clock_rate()` answers 1 or 864,000.
+//!
 //! ## Access
 //! - `wire`: the deployer, once.
 //! - `decline_line`, `accept_lines_from`: the borrower, for its own lines.
@@ -126,7 +164,7 @@ pub use dcu_common::pool::PathInfo;
 
 pub use self::credit_pool::{
     BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, OwnCapitalInfo, Totals, Wiring,
-    MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
+    FAST_CLOCK_RATE, MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
 };
 
 #[ink::contract]
@@ -145,6 +183,9 @@ mod credit_pool {
     pub const MAX_LINES_PER_BORROWER: u32 = 32;
     /// Most lines one grantor may give.
     pub const MAX_LINES_PER_GRANTOR: u32 = 64;
+    /// The pool's clock rate in the `fast-clock` test build: one second of
+    /// block time is ten days (10 · 86,400,000 ms / 1,000 ms).
+    pub const FAST_CLOCK_RATE: u64 = 864_000;
 
     /// Addresses of the contracts this one trusts, set once by the deployer.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +210,11 @@ mod credit_pool {
         /// Every line of the path was at least COVER_MIN_AGE old (since created
         /// or last raised) at disbursement: insurance may co-insure its default.
         pub insured: bool,
+        /// The `seq` of every line of the path at disbursement, in path
+        /// order: the reservation is released only from those very lines,
+        /// never from a line deleted by a default and created again (v2,
+        /// review L1).
+        pub seqs: Vec<u64>,
     }
 
     /// What the pool knows of a member as a debtor, for its own capital
@@ -328,9 +374,10 @@ mod credit_pool {
     pub struct BorrowerInfo {
         /// min(Σ lines, MAX_CREDIT).
         pub limit: Balance,
-        /// What a draw may take now.
+        /// What a draw may take now: its lines' headroom, within the limit
+        /// less `principal` and within MAX_CREDIT less `owed`.
         pub available: Balance,
-        /// Principal owed.
+        /// Principal owed on its lines.
         pub principal: Balance,
         /// Interest owed now.
         pub interest: Balance,
@@ -342,6 +389,9 @@ mod credit_pool {
         pub default_at: Timestamp,
         /// Lines it receives.
         pub lines: u32,
+        /// All the principal it owes, what MAX_CREDIT caps (v2): `principal`
+        /// plus the term loans it borrowed (not those passing through it).
+        pub owed: Balance,
     }
 
     /// The pool's storage.
@@ -535,15 +585,22 @@ mod credit_pool {
         pub left: Balance,
     }
 
-    /// A defaulted term loan was settled: insurance co-insured part (0 for an
-    /// uninsured loan), the creditor's stake lost the rest.
+    /// A defaulted term loan was settled (SPEC §4, v2: warrants first):
+    /// `recovered` (the warrants' claims, paid into the pool) and `covered`
+    /// (co-insurance of the rest, 0 for an uninsured loan) went back to the
+    /// creditor's stake, `written_off` came off it;
+    /// `recovered + covered + written_off = principal`.
     #[ink(event)]
     pub struct LoanSettled {
         #[ink(topic)]
         pub loan_id: u64,
+        /// Unreturned principal of the loan.
         pub principal: Balance,
+        /// The warrants' claims, paid into the pool by the loan manager.
+        pub recovered: Balance,
+        /// From the insurance reserve.
         pub covered: Balance,
-        /// Taken off the creditor's stake (warrant claims paid to it are part of this).
+        /// The creditor's net loss after warrant claims and insurance.
         pub written_off: Balance,
     }
 
@@ -659,6 +716,12 @@ mod credit_pool {
         Declined { borrower: AccountId },
         /// The caller has not declined this grantor's lines.
         NotDeclined,
+        /// MAX_CREDIT is one per-person cap (v2): the borrower already owes
+        /// `owed` (its draws + the term loans it borrowed) and the amount
+        /// would take it past `max_credit`. Nothing was changed.
+        AboveMaxCredit { owed: Balance, max_credit: Balance },
+        /// A settlement's `recovered` is more than the loan's unreturned `principal`.
+        RecoveredAbovePrincipal { principal: Balance, recovered: Balance },
     }
 
     impl From<PoolError> for Error {
@@ -678,6 +741,8 @@ mod credit_pool {
                 PoolError::Overflow => Error::Overflow,
                 PoolError::RateAboveMax { rate_bps, max_rate_bps } => Error::RateAboveMax { rate_bps, max_rate_bps },
                 PoolError::BelowMinLine { min } => Error::BelowMinLine { min },
+                PoolError::AboveMaxCredit { owed, max_credit } => Error::AboveMaxCredit { owed, max_credit },
+                PoolError::RecoveredAbovePrincipal { principal, recovered } => Error::RecoveredAbovePrincipal { principal, recovered },
             }
         }
     }
@@ -818,7 +883,7 @@ mod credit_pool {
         pub fn stake(&mut self, amount: Balance) -> Result<()> {
             self.ensure_active()?;
             let grantor = self.env().caller();
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let old = self.grantor_record(grantor);
             let mut new = old;
             acct::apply_stake(&mut new, amount, now, &self.params)?;
@@ -845,7 +910,7 @@ mod credit_pool {
         #[ink(message)]
         pub fn unstake(&mut self, amount: Balance) -> Result<()> {
             let grantor = self.env().caller();
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let old = self.grantor_record(grantor);
             let mut new = old;
             acct::apply_unstake(&mut new, amount, now)?;
@@ -957,10 +1022,13 @@ mod credit_pool {
         /// trust graph hears it when that changes the value, i.e. when the
         /// caller has own capital left). A part drawn on an empty line starts
         /// a new grace only if that line has been empty for the grace period.
+        /// MAX_CREDIT is one per-person cap (v2): what the caller owes — its
+        /// draws and the term loans it borrowed — plus `amount` may not
+        /// exceed it.
         ///
         /// # Errors
         /// [`Error::Paused`], [`Error::OpenWarning`], [`Error::ZeroAmount`],
-        /// [`Error::InsufficientCredit`], [`Error::RateAboveMax`],
+        /// [`Error::AboveMaxCredit`], [`Error::InsufficientCredit`], [`Error::RateAboveMax`],
         /// [`Error::Token`], [`Error::TrustGraph`],
         /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
@@ -968,12 +1036,16 @@ mod credit_pool {
             self.ensure_active()?;
             let borrower = self.env().caller();
             self.ensure_no_warning(borrower)?;
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let mut loaded = self.load(borrower);
             let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
+            let anchor = self.anchor(borrower);
+            let owed = owed_by(&anchor, principal);
+            acct::ensure_max_credit(owed, amount, self.params.max_credit)?;
+            let room = acct::draw_room(limit, principal, owed, self.params.max_credit);
             let views: Vec<(u32, u64, Balance)> =
                 loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, acct::headroom(&r.line, &r.after))).collect();
-            let plan = acct::plan_draw(&views, amount, limit.saturating_sub(principal), max_rate_bps)?;
+            let plan = acct::plan_draw(&views, amount, room, max_rate_bps)?;
             let mut parts = Vec::new();
             for (i, part) in plan {
                 let r = loaded.rows.get_mut(i).ok_or(Error::Overflow)?;
@@ -981,7 +1053,6 @@ mod credit_pool {
                 parts.push((r.grantor, part));
             }
             let totals = loaded.totals(self.totals)?;
-            let anchor = self.anchor(borrower);
             let mut debtor = anchor;
             debtor.owed = add(debtor.owed, amount)?;
             let own = self.grantor_record(borrower);
@@ -1006,7 +1077,7 @@ mod credit_pool {
         #[ink(message)]
         pub fn repay(&mut self, amount: Balance) -> Result<Balance> {
             let borrower = self.env().caller();
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let mut loaded = self.load_accrued(borrower, now)?;
             let views: Vec<(u32, u64, Balance, Balance)> =
                 loaded.rows.iter().map(|r| (r.line.rate_bps, r.line.seq, r.line.interest, r.line.principal)).collect();
@@ -1070,7 +1141,7 @@ mod credit_pool {
         /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn mark_overdue(&mut self, borrower: AccountId) -> Result<()> {
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let loaded = self.load_accrued(borrower, now)?;
             let since = loaded.unpaid_since();
             acct::ensure_due(since, self.params.overdue_ms, now)?;
@@ -1102,7 +1173,7 @@ mod credit_pool {
         /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn declare_default(&mut self, borrower: AccountId) -> Result<()> {
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let mut loaded = self.load_accrued(borrower, now)?;
             let since = loaded.unpaid_since();
             acct::ensure_due(since, self.params.default_ms, now)?;
@@ -1192,14 +1263,19 @@ mod credit_pool {
         /// intermediaries → borrower): every line of the path reserves the
         /// amount, the creditor lends it from its unlent stake, and the pool
         /// pays it to the borrower. Refused while paused. The amount is the
-        /// borrower's debt: its own capital falls by it (intermediaries owe
-        /// nothing).
+        /// borrower's debt: its own capital falls by it, and with what it
+        /// already owes (draws and term loans) it may not exceed MAX_CREDIT
+        /// (v2). Intermediaries owe nothing: the reservation lowers their
+        /// lines' availability, never their cap. The hold remembers each
+        /// line's `seq`, so the reservation is released only from these
+        /// very lines.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::Paused`],
         /// [`Error::LoanExists`], [`Error::BadPath`], [`Error::NoSuchLine`],
-        /// [`Error::ZeroAmount`], [`Error::InsufficientCredit`] (what the
-        /// path can carry), [`Error::Token`], [`Error::TrustGraph`],
+        /// [`Error::ZeroAmount`], [`Error::AboveMaxCredit`],
+        /// [`Error::InsufficientCredit`] (what the path can carry),
+        /// [`Error::Token`], [`Error::TrustGraph`],
         /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn loan_open(&mut self, loan_id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
@@ -1215,11 +1291,11 @@ mod credit_pool {
             let (creditor, borrower) = ends(&path)?;
             let old = self.grantor_record(creditor);
             let mut new = old;
-            let used = self.borrower_used(borrower)?;
-            let insured = acct::path_insured(&lines, self.env().block_timestamp(), &self.params);
-            acct::apply_loan_open(&mut lines, &mut new, amount, used, self.params.max_credit)?;
-            let totals = with_grantor(self.totals, &old, &new)?;
             let anchor = self.anchor(borrower);
+            let insured = acct::path_insured(&lines, self.now(), &self.params);
+            let seqs: Vec<u64> = lines.iter().map(|l| l.seq).collect();
+            acct::apply_loan_open(&mut lines, &mut new, amount, anchor.owed, self.params.max_credit)?;
+            let totals = with_grantor(self.totals, &old, &new)?;
             let mut debtor = anchor;
             debtor.owed = add(debtor.owed, amount)?;
             let own = self.grantor_record(borrower);
@@ -1231,12 +1307,13 @@ mod credit_pool {
             self.save_grantor(creditor, &new);
             self.totals = totals;
             self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines), insured });
-            self.holds.insert(loan_id, &LoanHold { path, principal: amount, insured });
+            self.holds.insert(loan_id, &LoanHold { path, principal: amount, insured, seqs });
             Ok(())
         }
 
         /// Books `principal` of term loan `loan_id` coming back (its
-        /// reservation shrinks on every line still open and the creditor's
+        /// reservation shrinks on every line of its path that is still the
+        /// line it reserved on — same `seq` — and the creditor's
         /// stake is unlent again), `fee` into the treasury and `insurance`
         /// into the insurance reserve. The loan manager transfers
         /// `principal + fee + insurance` to the pool before calling; the
@@ -1268,7 +1345,7 @@ mod credit_pool {
             if held < owed {
                 return Err(Error::Unpaid { held, owed });
             }
-            self.release_path(&hold.path, principal);
+            self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
             hold.principal = left;
@@ -1287,29 +1364,36 @@ mod credit_pool {
             Ok(())
         }
 
-        /// Settles defaulted term loan `loan_id`: the insurance reserve
-        /// co-insures its unreturned principal — only if the loan was insured
-        /// at disbursement (every line of its path COVER_MIN_AGE old), at
-        /// most COVER_SHARE of it and COVER_MAX_RESERVE_SHARE of the reserve —
-        /// the rest is written off the creditor's stake (the warrant escrow
-        /// then pays the creditor its claims), and the path's reservations
-        /// are released. Returns the amount the insurance covered. The trust graph hears
-        /// the creditor's lower own capital; the borrower's unreturned
-        /// principal stays counted against its own, as defaulted.
+        /// Settles defaulted term loan `loan_id` (SPEC §4, v2: warrants
+        /// first, then insurance, then the creditor's stake). The loan
+        /// manager has claimed the warrants and transferred their claims,
+        /// `recovered`, to the pool before calling. Of the unreturned
+        /// principal P: `recovered` goes back to the creditor's stake; of
+        /// the rest, `P − recovered`, the insurance reserve co-insures its
+        /// share — only if the loan was insured at disbursement (every line
+        /// of its path COVER_MIN_AGE old), at most COVER_SHARE of it and
+        /// COVER_MAX_RESERVE_SHARE of the reserve — and the creditor's stake
+        /// bears the rest, written off. The path's reservations are released
+        /// (on the lines the loan reserved on only). Returns `(covered,
+        /// written_off)`: written off is the creditor's net loss after
+        /// warrant claims and insurance. The pool checks that it holds every
+        /// token its books say it must (`recovered` included). The trust
+        /// graph hears the creditor's lower own capital; the borrower's
+        /// unreturned principal stays counted against its own, as defaulted.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
+        /// [`Error::RecoveredAbovePrincipal`], [`Error::Unpaid`] (the
+        /// recovered tokens did not arrive), [`Error::TokenCallFailed`],
         /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`],
         /// [`Error::Overflow`].
         #[ink(message)]
-        pub fn loan_settle(&mut self, loan_id: u64) -> Result<Balance> {
+        pub fn loan_settle(&mut self, loan_id: u64, recovered: Balance) -> Result<(Balance, Balance)> {
             self.ensure_loan_manager()?;
             let hold = self.holds.get(loan_id).ok_or(Error::NoSuchLoan)?;
             let (creditor, borrower) = ends(&hold.path)?;
             let principal = hold.principal;
-            let insured = if hold.insured { principal } else { 0 };
-            let covered = acct::insurance_cover(&[insured], self.totals.insurance, &self.params)?.first().copied().unwrap_or(0);
-            let written_off = sub(principal, covered)?;
+            let (covered, written_off) = acct::loan_cover(principal, recovered, hold.insured, self.totals.insurance, &self.params)?;
             let old = self.grantor_record(creditor);
             let mut new = old;
             new.lent = sub(new.lent, principal)?;
@@ -1317,6 +1401,13 @@ mod credit_pool {
             let mut totals = with_grantor(self.totals, &old, &new)?;
             totals.insurance = sub(totals.insurance, covered)?;
             totals.written_off = add(totals.written_off, written_off)?;
+            // The books now count `recovered` as the creditor's unlent
+            // stake: the loan manager must have paid it in.
+            let held = ext::balance_of(self.token, self.env().account_id())?;
+            let owed = totals.tokens_held().ok_or(Error::Overflow)?;
+            if held < owed {
+                return Err(Error::Unpaid { held, owed });
+            }
             let anchor = self.anchor(borrower);
             let mut debtor = anchor;
             debtor.owed = debtor.owed.saturating_sub(principal);
@@ -1325,12 +1416,12 @@ mod credit_pool {
             let creditor_anchor = self.anchor(creditor);
             self.sync_anchor(creditor, &new, creditor_anchor, creditor_anchor, Report::Loss)?;
             self.sync_anchor(borrower, &borrower_own, anchor, debtor, Report::Loss)?;
-            self.release_path(&hold.path, principal);
+            self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
             self.holds.remove(loan_id);
-            self.env().emit_event(LoanSettled { loan_id, principal, covered, written_off });
-            Ok(covered)
+            self.env().emit_event(LoanSettled { loan_id, principal, recovered, covered, written_off });
+            Ok((covered, written_off))
         }
 
         // ---------------------------------------------------------------
@@ -1485,17 +1576,19 @@ mod credit_pool {
             self.line_infos(self.lines_by.get(grantor).unwrap_or_default().into_iter().map(|b| (grantor, b)))
         }
 
-        /// A borrower's limit, availability and debt now.
+        /// A borrower's limit, availability and debt now, with all it owes
+        /// (draws and term loans: what MAX_CREDIT caps).
         ///
         /// # Errors
         /// [`Error::Overflow`].
         #[ink(message)]
         pub fn borrower(&self, borrower: AccountId) -> Result<BorrowerInfo> {
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let loaded = self.load_accrued(borrower, now)?;
             let (limit, principal) = loaded.limit_and_principal(self.params.max_credit)?;
+            let owed = owed_by(&self.anchor(borrower), principal);
             let headroom = loaded.rows.iter().try_fold(0u128, |a, r| a.checked_add(acct::headroom(&r.line, &r.after)));
-            let available = headroom.ok_or(Error::Overflow)?.min(limit.saturating_sub(principal));
+            let available = headroom.ok_or(Error::Overflow)?.min(acct::draw_room(limit, principal, owed, self.params.max_credit));
             let interest = loaded.rows.iter().try_fold(0u128, |a, r| a.checked_add(r.line.interest));
             let since = loaded.unpaid_since();
             let at = |delay: Timestamp| if since == 0 { 0 } else { since.saturating_add(delay) };
@@ -1508,6 +1601,7 @@ mod credit_pool {
                 overdue_at: at(self.params.overdue_ms),
                 default_at: at(self.params.default_ms),
                 lines: len(&loaded.rows),
+                owed,
             })
         }
 
@@ -1537,7 +1631,9 @@ mod credit_pool {
         }
 
         /// What a term loan over `path` (creditor → … → borrower) could
-        /// carry now, the first line's rate, and the first hop without a line.
+        /// carry now — every line's free limit, the creditor's unlent stake,
+        /// and MAX_CREDIT less what the borrower owes (its draws and term
+        /// loans) — the first line's rate, and the first hop without a line.
         ///
         /// # Errors
         /// [`Error::BadPath`], [`Error::Overflow`].
@@ -1549,8 +1645,7 @@ mod credit_pool {
             let capacity = if missing_hop.is_some() {
                 0
             } else {
-                let used = self.borrower_used(borrower)?;
-                acct::path_capacity(&lines, &self.grantor_record(creditor), used, self.params.max_credit)
+                acct::path_capacity(&lines, &self.grantor_record(creditor), self.anchor(borrower).owed, self.params.max_credit)
             };
             Ok(PathInfo { capacity, first_rate_bps, missing_hop })
         }
@@ -1585,6 +1680,19 @@ mod credit_pool {
             self.paused
         }
 
+        /// Protocol milliseconds per millisecond of block time: 1, or
+        /// [`FAST_CLOCK_RATE`] (864,000: a second is ten days) in the
+        /// `fast-clock` build that local development networks may deploy.
+        /// Every time the pool stores or reports is on this clock.
+        #[ink(message)]
+        pub fn clock_rate(&self) -> u64 {
+            if cfg!(feature = "fast-clock") {
+                FAST_CLOCK_RATE
+            } else {
+                1
+            }
+        }
+
         /// The wiring, `None` until `wire`.
         #[ink(message)]
         pub fn wiring(&self) -> Option<Wiring> {
@@ -1605,7 +1713,7 @@ mod credit_pool {
             if grantor == borrower {
                 return Err(Error::SelfCredit);
             }
-            let now = self.env().block_timestamp();
+            let now = self.now();
             let existing = self.lines.get((grantor, borrower));
             if existing.is_none() && self.declined.contains((borrower, grantor)) {
                 return Err(Error::Declined { borrower });
@@ -1739,7 +1847,7 @@ mod credit_pool {
 
         /// Stores a grantor's record, or removes it once it holds nothing.
         fn save_grantor(&mut self, account: AccountId, g: &Grantor) {
-            if g.stake == 0 && g.allocated == 0 && g.lent == 0 && g.locked_until <= self.env().block_timestamp() {
+            if g.stake == 0 && g.allocated == 0 && g.lent == 0 && g.locked_until <= self.now() {
                 self.grantors.remove(account);
             } else {
                 self.grantors.insert(account, g);
@@ -1790,7 +1898,7 @@ mod credit_pool {
         }
 
         fn line_info(&self, grantor: AccountId, borrower: AccountId, mut l: Line) -> Result<LineInfo> {
-            acct::accrue(&mut l, self.env().block_timestamp())?;
+            acct::accrue(&mut l, self.now())?;
             let g = self.grantor_record(grantor);
             Ok(LineInfo {
                 grantor,
@@ -1842,19 +1950,26 @@ mod credit_pool {
             Ok((lines, missing))
         }
 
-        /// Σ principal and reservations on the lines to `borrower`.
-        fn borrower_used(&self, borrower: AccountId) -> Result<Balance> {
-            self.load(borrower).rows.iter().try_fold(0u128, |a, r| a.checked_add(acct::line_used(&r.line))).ok_or(Error::Overflow)
-        }
-
-        /// Releases `principal` of a loan's reservation on the lines of `path` still open.
-        fn release_path(&mut self, path: &[AccountId], principal: Balance) {
-            for pair in path.windows(2) {
+        /// Releases `principal` of a loan's reservation on the lines of its
+        /// path that are still the lines it reserved on (same `seq`): a line
+        /// deleted by its borrower's default holds nothing any more, and one
+        /// created again since holds other loans' reservations (review L1).
+        fn release_path(&mut self, hold: &LoanHold, principal: Balance) {
+            for (pair, seq) in hold.path.windows(2).zip(&hold.seqs) {
                 if let Some(mut l) = self.lines.get((pair[0], pair[1])) {
-                    acct::release_reserved(core::slice::from_mut(&mut l), principal);
-                    self.lines.insert((pair[0], pair[1]), &l);
+                    if acct::release_reserved(&mut l, *seq, principal) {
+                        self.lines.insert((pair[0], pair[1]), &l);
+                    }
                 }
             }
+        }
+
+        /// The pool's clock: the block time, or in the `fast-clock` test
+        /// build (local networks only) a clock where a second of block time
+        /// is ten days. Every time the pool stores or compares goes through
+        /// it.
+        fn now(&self) -> Timestamp {
+            self.env().block_timestamp().saturating_mul(self.clock_rate())
         }
 
         fn ensure_loan_manager(&self) -> Result<()> {
@@ -1929,6 +2044,14 @@ mod credit_pool {
         t.allocated = add(sub(t.allocated, old.allocated)?, new.allocated)?;
         t.lent = add(sub(t.lent, old.lent)?, new.lent)?;
         Ok(t)
+    }
+
+    /// All the principal a member owes, what MAX_CREDIT caps (v2): its
+    /// anchor's `owed` (draws + term loans borrowed), never below its
+    /// lines' `principal` (an anchor record kept since an in-place upgrade
+    /// may lack older draws).
+    fn owed_by(anchor: &Anchor, principal: Balance) -> Balance {
+        anchor.owed.max(principal)
     }
 
     /// The creditor and the borrower of a loan path.

@@ -30,7 +30,22 @@
 //!   `cover_max_reserve_share_bps` of the reserve ([`insurance_cover`]); a
 //!   term loan is insured only if every line of its path was old enough when
 //!   it was disbursed ([`path_insured`]);
-//! - (v2) a new or lowered non-zero line is at least `min_line` (MIN_LINE).
+//! - (v2) a new or lowered non-zero line is at least `min_line` (MIN_LINE);
+//! - (v2) MAX_CREDIT is one per-person cap: what a member *owes* — the
+//!   principal of its draws plus the principal of the term loans it borrowed
+//!   (it is the end of the path) — never exceeds `max_credit`, checked on
+//!   every draw and every disbursement ([`ensure_max_credit`],
+//!   [`draw_room`]). A reservation on a line for a loan that only passes
+//!   through its borrower lowers that line's availability, never the
+//!   member's cap;
+//! - (v2) a term loan's reservation is released only from the very lines it
+//!   was made on: a loan remembers each line's `seq` at disbursement, and a
+//!   line deleted by its borrower's default and created again (a new `seq`)
+//!   is never released by the old loan ([`release_reserved`]);
+//! - (v2) a defaulted term loan's loss is borne warrants first (the loan
+//!   manager claims them and passes the claims to the pool), then
+//!   co-insurance of what is left (if the loan is insured), then the
+//!   creditor's stake ([`loan_cover`]).
 
 use crate::fixed::{mul_div, Rounding};
 use crate::units::{Balance, Bps, Timestamp, BPS_DENOMINATOR, DAYS_PER_YEAR, DAY_MS, ONE_TOKEN};
@@ -257,6 +272,12 @@ pub enum PoolError {
     RateAboveMax { rate_bps: Bps, max_rate_bps: Bps },
     /// A new or lowered line must be at least `min` (MIN_LINE), or 0 to close it.
     BelowMinLine { min: Balance },
+    /// MAX_CREDIT is one per-person cap (v2): the member already owes `owed`
+    /// (pool principal + principal of the term loans it borrowed), and the
+    /// amount would take it past `max_credit`.
+    AboveMaxCredit { owed: Balance, max_credit: Balance },
+    /// A term loan's settlement recovered more than its unreturned principal.
+    RecoveredAbovePrincipal { principal: Balance, recovered: Balance },
 }
 
 type R<T> = Result<T, PoolError>;
@@ -323,22 +344,48 @@ pub struct PathInfo {
 /// Most lines on a term loan's path (SPEC §5's MAX_HOPS can be set up to this).
 pub const MAX_PATH_LINES: usize = 6;
 
-/// What a term loan routed over `lines` (creditor → … → borrower, in order)
-/// can carry: the free limit of every line, the creditor's unlent stake (it
-/// lends the money) and what MAX_CREDIT leaves the borrower, who already
-/// uses `borrower_used` (principal and reservations on its lines).
-pub fn path_capacity(lines: &[Line], creditor: &Grantor, borrower_used: Balance, max_credit: Balance) -> Balance {
-    let unlent = creditor.stake.saturating_sub(creditor.lent);
-    lines.iter().fold(unlent.min(max_credit.saturating_sub(borrower_used)), |cap, l| cap.min(line_free(l)))
-}
-
-/// Reserves `amount` of a loan on every line of its path and lends it from
-/// the creditor's stake; refused unless the path can carry it.
-pub fn apply_loan_open(lines: &mut [Line], creditor: &mut Grantor, amount: Balance, borrower_used: Balance, max_credit: Balance) -> R<()> {
+/// MAX_CREDIT as one per-person cap (SPEC §3, v2): a member who owes
+/// `owed` — the principal of its draws plus the principal of the term
+/// loans it borrowed — may take `amount` more only if `owed + amount ≤
+/// max_credit`, else [`PoolError::AboveMaxCredit`]. A zero amount is
+/// [`PoolError::ZeroAmount`] (bad input first).
+pub fn ensure_max_credit(owed: Balance, amount: Balance, max_credit: Balance) -> R<()> {
     if amount == 0 {
         return Err(PoolError::ZeroAmount);
     }
-    let available = path_capacity(lines, creditor, borrower_used, max_credit);
+    match owed.checked_add(amount) {
+        Some(total) if total <= max_credit => Ok(()),
+        _ => Err(PoolError::AboveMaxCredit { owed, max_credit }),
+    }
+}
+
+/// What a borrower may still draw as far as its limits go (before its
+/// lines' headroom): its credit limit `min(Σ lines, MAX_CREDIT)` less the
+/// principal it drew, and never more than MAX_CREDIT less all it `owes`
+/// (draws and term loans, v2). Saturating: nothing left is 0.
+pub fn draw_room(limit: Balance, principal: Balance, owed: Balance, max_credit: Balance) -> Balance {
+    limit.saturating_sub(principal).min(max_credit.saturating_sub(owed))
+}
+
+/// What a term loan routed over `lines` (creditor → … → borrower, in order)
+/// can carry: the free limit of every line, the creditor's unlent stake (it
+/// lends the money) and what MAX_CREDIT leaves the borrower, who already
+/// owes `borrower_owed` (the principal of its draws and of the term loans
+/// it borrowed; reservations for loans only passing through it are not its
+/// debt, v2).
+pub fn path_capacity(lines: &[Line], creditor: &Grantor, borrower_owed: Balance, max_credit: Balance) -> Balance {
+    let unlent = creditor.stake.saturating_sub(creditor.lent);
+    lines.iter().fold(unlent.min(max_credit.saturating_sub(borrower_owed)), |cap, l| cap.min(line_free(l)))
+}
+
+/// Reserves `amount` of a loan on every line of its path and lends it from
+/// the creditor's stake. Refused with [`PoolError::ZeroAmount`], then
+/// [`PoolError::AboveMaxCredit`] if the borrower's debt would pass
+/// MAX_CREDIT ([`ensure_max_credit`]), then [`PoolError::InsufficientCredit`]
+/// unless the path can carry it ([`path_capacity`]).
+pub fn apply_loan_open(lines: &mut [Line], creditor: &mut Grantor, amount: Balance, borrower_owed: Balance, max_credit: Balance) -> R<()> {
+    ensure_max_credit(borrower_owed, amount, max_credit)?;
+    let available = path_capacity(lines, creditor, borrower_owed, max_credit);
     if amount > available {
         return Err(PoolError::InsufficientCredit { available, requested: amount });
     }
@@ -349,12 +396,34 @@ pub fn apply_loan_open(lines: &mut [Line], creditor: &mut Grantor, amount: Balan
     Ok(())
 }
 
-/// Releases `principal` of a loan's reservation on every line still open
-/// (a line closed by its borrower's default holds nothing any more).
-pub fn release_reserved(lines: &mut [Line], principal: Balance) {
-    for l in lines.iter_mut() {
-        l.reserved = l.reserved.saturating_sub(principal);
+/// Releases `principal` of a loan's reservation on `line` if it is the very
+/// line the loan reserved on — its `seq` is the `seq` the loan recorded at
+/// disbursement — and returns whether it did. A line deleted by its
+/// borrower's default and created again has a new `seq` and holds none of
+/// the old loan's reservation (v2, review L1), so nothing is taken from it.
+/// Saturating: a matching line always holds at least the loan's principal.
+pub fn release_reserved(line: &mut Line, seq: u64, principal: Balance) -> bool {
+    if line.seq != seq {
+        return false;
     }
+    line.reserved = line.reserved.saturating_sub(principal);
+    true
+}
+
+/// A defaulted term loan's settlement (SPEC §4, v2: warrants first, then
+/// insurance, then the creditor's stake). `recovered` is what the warrants
+/// paid towards the loan's unreturned `principal` (the loan manager passes
+/// it to the pool); of the rest, `uncovered = principal − recovered`,
+/// co-insurance covers its share if the loan is `insured`
+/// ([`insurance_cover`] of the one loss against `reserve`), and the
+/// creditor's stake bears what is left. Returns `(covered, written_off)`:
+/// `recovered + covered + written_off = principal`, `covered ≤ COVER_SHARE
+/// of uncovered` and `≤ COVER_MAX_RESERVE_SHARE of reserve`. Refused with
+/// [`PoolError::RecoveredAbovePrincipal`] if `recovered > principal`.
+pub fn loan_cover(principal: Balance, recovered: Balance, insured: bool, reserve: Balance, p: &PoolParams) -> R<(Balance, Balance)> {
+    let uncovered = principal.checked_sub(recovered).ok_or(PoolError::RecoveredAbovePrincipal { principal, recovered })?;
+    let covered = if insured { insurance_cover(&[uncovered], reserve, p)?.first().copied().unwrap_or(0) } else { 0 };
+    Ok((covered, sub(uncovered, covered)?))
 }
 
 /// Splits a draw of `amount` over lines given as `(rate, seq, headroom)`,

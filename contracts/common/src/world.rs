@@ -4,15 +4,30 @@
 //! draw, repayment and default accounting, the term-loan path capacity and
 //! reservations ([`crate::pool::apply_loan_open`], [`crate::pool::release_reserved`]),
 //! the loan rate, warrant sizes, daily accrual, interest split and default
-//! settlement ([`crate::loan`]) and the loan state machine.
+//! settlement ([`crate::loan`], [`crate::pool::loan_cover`]) and the loan
+//! state machine.
+//!
+//! SPEC v2 rules the model follows: MAX_CREDIT is one per-person cap — a
+//! member's draws plus the term loans it borrowed (kept in the pool model's
+//! `loan_debt`) never exceed it, on draws and disbursements alike, while a
+//! loan passing through a member costs its cap nothing; a loan remembers
+//! the `seq` of every line it reserved on and releases only those lines, so
+//! a line deleted by a pool default and created again never loses the old
+//! loan's reservation (review L1); a defaulted loan is settled warrants
+//! first (their claims are paid into the pool and restore the creditor's
+//! stake), then co-insurance of the rest if insured, then the creditor's
+//! stake.
 //!
 //! Property tests drive it with random sequences of operations on all of
-//! them together and check, after every step, conservation of the
-//! stablecoin, the pool's books, the zero-sum identity of seed 003 §8 (what
-//! grantors have lent = what borrowers owe on lines and on term loans), the
-//! escrow's balance = its locked warrants, every line's reservation = the
-//! principal of the loans routed over it, and at the end that every debt can
-//! be repaid in full.
+//! them together — among them a pool default of a line a running loan
+//! reserves, followed by a new line on the same pair and a loan over it —
+//! and check, after every step, conservation of the stablecoin, the pool's
+//! books, the zero-sum identity of seed 003 §8 (what grantors have lent =
+//! what borrowers owe on lines and on term loans), the escrow's balance =
+//! its locked warrants, every line's reservation = the principal of the
+//! loans that reserved on that very line, each member's debt ≤ MAX_CREDIT,
+//! co-insurance within its caps, and at the end that every debt can be
+//! repaid in full and nothing stays reserved.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +36,7 @@ use crate::loan::{
     LoanState, Purpose,
 };
 use crate::pool::model::{Acc, Pool};
-use crate::pool::{apply_loan_open, insurance_cover, line_used, path_insured, release_reserved, PoolParams};
+use crate::pool::{apply_loan_open, loan_cover, path_insured, release_reserved, PoolError, PoolParams};
 use crate::units::{Balance, Timestamp, DAY_MS};
 
 /// A term loan in the model.
@@ -42,6 +57,9 @@ pub struct Loan {
     pub warrants: Vec<(Acc, Balance, bool)>,
     /// Every line of its path was old enough (COVER_MIN_AGE) at disbursement.
     pub insured: bool,
+    /// The `seq` of every line of its path at disbursement: its reservation
+    /// is released only from those very lines (review L1).
+    pub seqs: Vec<u64>,
 }
 
 impl Loan {
@@ -142,8 +160,7 @@ impl World {
         }
         let creditor = self.pool.grantors.get(&path[0]).copied().unwrap_or_default();
         let borrower = path[path.len() - 1];
-        let used = self.pool.lines.iter().filter(|((_, b), _)| *b == borrower).fold(0u128, |a, (_, l)| a.saturating_add(line_used(l)));
-        let cap = crate::pool::path_capacity(&lines, &creditor, used, self.pool.params.max_credit);
+        let cap = crate::pool::path_capacity(&lines, &creditor, self.pool.owes(borrower), self.pool.params.max_credit);
         if amount > cap {
             return Err("InsufficientCapacity");
         }
@@ -172,6 +189,7 @@ impl World {
             accrued_to: 0,
             warrants,
             insured: false,
+            seqs: Vec::new(),
         };
         if loan.creditor_ok && loan.warrants.iter().all(|w| w.2) {
             loan.state = ok(loan.state.transition(LoanState::Approved), "WrongState")?;
@@ -242,11 +260,17 @@ impl World {
         }
         let mut creditor = self.pool.grantors.get(&l.creditor()).copied().unwrap_or_default();
         let b = l.borrower();
-        let used = self.pool.lines.iter().filter(|((_, x), _)| *x == b).fold(0u128, |a, (_, x)| a.saturating_add(line_used(x)));
         let insured = path_insured(&lines, now, &self.pool.params);
-        ok(apply_loan_open(&mut lines, &mut creditor, l.amount, used, self.pool.params.max_credit), "InsufficientCredit")?;
+        let seqs: Vec<u64> = lines.iter().map(|x| x.seq).collect();
+        // MAX_CREDIT: what the borrower owes (draws and term loans), not what
+        // is reserved on its lines for loans passing through it.
+        apply_loan_open(&mut lines, &mut creditor, l.amount, self.pool.owes(b), self.pool.params.max_credit).map_err(|e| match e {
+            PoolError::AboveMaxCredit { .. } => "AboveMaxCredit",
+            _ => "InsufficientCredit",
+        })?;
         self.pool.tokens = self.pool.tokens.checked_sub(l.amount).ok_or("pool short")?;
         *self.wallet(b) += l.amount;
+        *self.pool.loan_debt.entry(b).or_default() += l.amount;
         for (w, line) in l.path.windows(2).zip(lines) {
             self.pool.lines.insert((w[0], w[1]), line);
         }
@@ -260,6 +284,7 @@ impl World {
         m.accrued_to = now;
         m.due_at = now + m.term_ms;
         m.insured = insured;
+        m.seqs = seqs;
         Ok(())
     }
 
@@ -281,16 +306,23 @@ impl World {
         Ok(l.principal + l.interest)
     }
 
-    /// Releases `principal` of loan `id` on its path and unlends it from the creditor.
+    /// Releases `principal` of loan `id` on the lines of its path it
+    /// reserved on (same `seq`), unlends it from the creditor and takes it
+    /// off the borrower's debt.
     fn give_back(&mut self, id: usize, principal: Balance) -> Result<(), Refusal> {
         let l = self.loans[id].clone();
-        for w in l.path.windows(2) {
+        for (w, seq) in l.path.windows(2).zip(&l.seqs) {
             if let Some(line) = self.pool.lines.get_mut(&(w[0], w[1])) {
-                release_reserved(core::slice::from_mut(line), principal);
+                release_reserved(line, *seq, principal);
             }
         }
         let g = self.pool.grantors.get_mut(&l.creditor()).ok_or("no creditor")?;
         g.lent = g.lent.checked_sub(principal).ok_or("lent underflow")?;
+        let debt = self.pool.loan_debt.entry(l.borrower()).or_default();
+        *debt = debt.checked_sub(principal).ok_or("loan debt underflow")?;
+        if *debt == 0 {
+            self.pool.loan_debt.remove(&l.borrower());
+        }
         Ok(())
     }
 
@@ -378,28 +410,31 @@ impl World {
         Ok(())
     }
 
-    /// Anyone: settles a Defaulted loan — co-insurance (the pool's
-    /// [`insurance_cover`] of an insured loan), warrants, the creditor.
+    /// Anyone: settles a Defaulted loan (SPEC §4, v2): the locked warrants
+    /// first ([`settle_default`]: their claims are paid into the pool and
+    /// restore the creditor's stake, the rest returns to the holders), then
+    /// co-insurance of what is left if the loan is insured, then the
+    /// creditor's stake ([`loan_cover`]). Unpaid interest is forgiven.
     pub fn settle(&mut self, id: usize) -> Result<(), Refusal> {
         let l = self.get(id)?.clone();
         if l.state != LoanState::Defaulted {
             return Err("WrongState");
         }
         let p = l.principal;
-        let insured = if l.insured { p } else { 0 };
-        let covered = ok(insurance_cover(&[insured], self.pool.insurance, &self.pool.params), "Overflow")?.first().copied().unwrap_or(0);
-        self.pool.insurance -= covered;
-        self.give_back(id, p)?;
-        let g = self.pool.grantors.get_mut(&l.creditor()).ok_or("no creditor")?;
-        g.stake = g.stake.checked_sub(p - covered).ok_or("stake underflow")?;
         let locked: Vec<Balance> = l.warrants.iter().map(|w| if w.2 { w.1 } else { 0 }).collect();
-        let s = settle_default(p - covered, 0, &locked).ok_or("Overflow")?;
+        let s = settle_default(p, &locked).ok_or("Overflow")?;
+        let (covered, written_off) = ok(loan_cover(p, s.from_warrants, l.insured, self.pool.insurance, &self.pool.params), "Overflow")?;
         for (i, w) in l.warrants.iter().enumerate() {
             if w.2 {
-                self.escrow_pay(l.creditor(), s.claims[i])?;
+                self.escrow_tokens = self.escrow_tokens.checked_sub(s.claims[i]).ok_or("escrow short")?;
+                self.pool.tokens += s.claims[i];
                 self.escrow_pay(w.0, s.released[i])?;
             }
         }
+        self.pool.insurance -= covered;
+        self.give_back(id, p)?;
+        let g = self.pool.grantors.get_mut(&l.creditor()).ok_or("no creditor")?;
+        g.stake = g.stake.checked_sub(written_off).ok_or("stake underflow")?;
         let m = &mut self.loans[id];
         for w in m.warrants.iter_mut() {
             w.2 = false;
@@ -442,12 +477,13 @@ impl World {
                 return Err(format!("zero sum: grantor {g} lent {} ≠ lines {on_lines} + loans {on_loans}", gr.lent));
             }
         }
-        // Reservations: every line holds exactly the principal of the running loans routed over it.
+        // Reservations: every line holds exactly the principal of the running
+        // loans that reserved on that very line (same pair, same seq).
         for ((a, b), line) in &p.lines {
             let routed: Balance = self
                 .loans
                 .iter()
-                .filter(|l| l.running() && l.path.windows(2).any(|w| w[0] == *a && w[1] == *b))
+                .filter(|l| l.running() && l.path.windows(2).zip(&l.seqs).any(|(w, s)| w[0] == *a && w[1] == *b && *s == line.seq))
                 .map(|l| l.principal)
                 .sum();
             if line.reserved != routed {
@@ -455,7 +491,7 @@ impl World {
             }
         }
         for ((a, b), line) in &p.lines {
-            if line_used(line) > line.limit {
+            if line.principal + line.reserved > line.limit {
                 return Err(format!("line {a}→{b}: principal {} + reserved {} > limit {}", line.principal, line.reserved, line.limit));
             }
         }
@@ -465,10 +501,16 @@ impl World {
                 return Err(format!("grantor {g}: allocated {} ≠ Σ limits {alloc}", gr.allocated));
             }
         }
-        let borrowers: std::collections::BTreeSet<Acc> = p.lines.keys().map(|k| k.1).collect();
-        for b in borrowers {
-            if p.principal_of(b) > p.params.max_credit {
-                return Err(format!("borrower {b} owes the pool more than MAX_CREDIT"));
+        // MAX_CREDIT is one per-person cap: draws + term loans borrowed.
+        let members: std::collections::BTreeSet<Acc> = p.wallets.keys().copied().collect();
+        for b in members {
+            let loans: Balance = self.loans.iter().filter(|l| l.running() && l.borrower() == b).map(|l| l.principal).sum();
+            if p.loan_debt.get(&b).copied().unwrap_or(0) != loans {
+                return Err(format!("member {b}: loan debt {:?} ≠ its running loans' principal {loans}", p.loan_debt.get(&b)));
+            }
+            let drawn = p.principal_of(b);
+            if drawn + loans > p.params.max_credit {
+                return Err(format!("member {b} owes {drawn} drawn + {loans} in term loans: more than MAX_CREDIT"));
             }
         }
         let locked: Balance = self.loans.iter().filter(|l| l.open_escrow()).flat_map(|l| l.warrants.iter()).filter(|w| w.2).map(|w| w.1).sum();
@@ -507,6 +549,10 @@ mod tests {
         End(u8, bool),
         PoolDefault(u8),
         Wait(u16),
+        /// Review L1 replayed: a hop (X, B) of a running loan (picked by the
+        /// first number); B draws and defaults on the pool, which deletes
+        /// X→B; X extends a new X→B (the limit) and a loan runs over [X, B].
+        Recreate(u8, u16),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -526,6 +572,7 @@ mod tests {
             1 => ((0u8..16), any::<bool>()).prop_map(|(i, e)| Op::End(i, e)),
             1 => (0u8..6).prop_map(Op::PoolDefault),
             2 => (1u16..2_000).prop_map(Op::Wait),
+            3 => (any::<u8>(), 10u16..600).prop_map(|(i, l)| Op::Recreate(i, l)),
         ]
     }
 
@@ -535,6 +582,9 @@ mod tests {
         let mut w = World::new(&members, 5_000 * T, &[900_000_000, 700_000_000, 550_000_000, 400_000_000, 200_000_000, 50_000_000]);
         // Short deadlines (governance may set them), so sequences reach default and settlement.
         w.params.default_after_ms = 2 * DAY_MS;
+        // The lowest MAX_CREDIT governance may set, so that the one cap on
+        // draws and term loans together binds.
+        w.pool.params.max_credit = 2_000 * T;
         // A reserve from earlier interest, so defaults and settlements draw on it.
         w.pool.insurance = 3_000 * T;
         w.pool.tokens += 3_000 * T;
@@ -548,11 +598,13 @@ mod tests {
         w
     }
 
-    /// Co-insurance (SPEC §3, v2), on what one step did to the stakes and
-    /// the reserve: a pool default pays each grantor at most COVER_SHARE of
-    /// its loss, a settled term loan its creditor at most COVER_SHARE of the
-    /// unreturned principal, and neither takes more than
-    /// COVER_MAX_RESERVE_SHARE of the reserve.
+    /// Co-insurance (SPEC §3–4, v2), on what one step did to the stakes,
+    /// the reserve and the escrow: a pool default pays each grantor at most
+    /// COVER_SHARE of its loss; a settled term loan takes the warrants first
+    /// (min(principal, its locked warrants) paid into the pool), and its
+    /// creditor recovers from insurance at most COVER_SHARE of what the
+    /// warrants left; no step takes more than COVER_MAX_RESERVE_SHARE of
+    /// the reserve, and the reserve pays exactly what the grantors recover.
     fn co_insured(before: &World, after: &World) -> Result<(), String> {
         let p = &before.pool.params;
         let paid = before.pool.insurance.saturating_sub(after.pool.insurance);
@@ -572,10 +624,18 @@ mod tests {
         // Settled term loans.
         for (i, (l, was)) in after.loans.iter().zip(&before.loans).enumerate() {
             if l.state == LoanState::Settled && was.state != LoanState::Settled {
-                let loss = was.principal;
-                let recovered = (stake(after, l.creditor()) + loss).checked_sub(stake(before, l.creditor())).ok_or("a creditor lost more than its loss")?;
+                let locked: Balance = was.warrants.iter().filter(|w| w.2).map(|w| w.1).sum();
+                let claims = after.pool.tokens.checked_sub(before.pool.tokens).ok_or("the pool paid out on a settlement")?;
+                if claims != was.principal.min(locked) {
+                    return Err(format!("loan {i}: warrants paid {claims} into the pool, not min(principal {}, locked {locked})", was.principal));
+                }
+                if before.escrow_tokens - after.escrow_tokens != locked {
+                    return Err(format!("loan {i}: the escrow did not give back or pay out all its {locked} locked"));
+                }
+                let loss = was.principal - claims;
+                let recovered = (stake(after, l.creditor()) + loss).checked_sub(stake(before, l.creditor())).ok_or("a creditor lost more than its loss after the warrants")?;
                 if recovered * 10_000 > loss * u128::from(p.cover_share_bps) {
-                    return Err(format!("creditor of loan {i} recovered {recovered} of {loss}: more than COVER_SHARE"));
+                    return Err(format!("creditor of loan {i} recovered {recovered} of {loss} left by the warrants: more than COVER_SHARE"));
                 }
                 recovered_total += recovered;
             }
@@ -586,8 +646,93 @@ mod tests {
         Ok(())
     }
 
+    /// What the test itself knows of line identities: a generation per
+    /// pair, new whenever it sees the pair's line appear, and the
+    /// generations each running loan reserved on when it was disbursed.
+    #[derive(Default)]
+    struct Gens {
+        of: BTreeMap<(Acc, Acc), u64>,
+        next: u64,
+        loans: BTreeMap<usize, Vec<u64>>,
+    }
+
+    impl Gens {
+        /// Follows the lines after a (sub-)step: a vanished pair forgets its
+        /// generation, a new one gets the next; a loan that became Active
+        /// records the generations of its path.
+        fn see(&mut self, w: &World) {
+            self.of.retain(|k, _| w.pool.lines.contains_key(k));
+            for k in w.pool.lines.keys() {
+                if !self.of.contains_key(k) {
+                    self.next += 1;
+                    self.of.insert(*k, self.next);
+                }
+            }
+            for (id, l) in w.loans.iter().enumerate() {
+                if l.running() && !self.loans.contains_key(&id) {
+                    let g = l.path.windows(2).map(|h| self.of[&(h[0], h[1])]).collect();
+                    self.loans.insert(id, g);
+                }
+            }
+        }
+
+        /// Every reservation belongs to the loan that made it, on the line
+        /// it made it on: each line reserves the principal of exactly the
+        /// running loans that reserved on this generation of the pair.
+        fn check(&self, w: &World) -> Result<(), String> {
+            for (k, line) in &w.pool.lines {
+                let owners: Balance = w
+                    .loans
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.running())
+                    .filter(|(id, l)| l.path.windows(2).zip(&self.loans[id]).any(|(h, g)| (h[0], h[1]) == *k && *g == self.of[k]))
+                    .map(|(_, l)| l.principal)
+                    .sum();
+                if line.reserved != owners {
+                    return Err(format!("line {k:?} reserves {} but the loans that reserved on it owe {owners}", line.reserved));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Review L1 with the model's operations: see [`Op::Recreate`]. Best
+    /// effort: a step the model refuses ends the replay. `Err` if the pool
+    /// default broke co-insurance.
+    fn recreate(w: &mut World, gens: &mut Gens, now: &mut Timestamp, pick: u8, limit: u16) -> Result<(), String> {
+        let running: Vec<usize> = (0..w.loans.len()).filter(|i| w.loans[*i].running()).collect();
+        if running.is_empty() {
+            return Ok(());
+        }
+        let l = w.loans[running[usize::from(pick) % running.len()]].clone();
+        let k = usize::from(pick) % (l.path.len() - 1);
+        let (x, b) = (l.path[k], l.path[k + 1]);
+        if w.pool.draw(b, T, *now).is_err() {
+            return Ok(());
+        }
+        *now += w.pool.params.grace_ms + w.pool.params.default_ms + DAY_MS;
+        let before = w.clone();
+        if w.pool.declare_default(b, *now).is_err() {
+            return Ok(());
+        }
+        co_insured(&before, w)?;
+        gens.see(w);
+        if w.pool.lines.contains_key(&(x, b)) || w.pool.extend(x, b, u128::from(limit) * T, 300, *now).is_err() {
+            return Ok(());
+        }
+        gens.see(w);
+        if let Ok(id) = w.request(vec![x, b], u128::from(limit) * T, 30, *now) {
+            let _ = w.approve(id, *now);
+            let _ = w.disburse(id, *now);
+        }
+        Ok(())
+    }
+
     fn run(lines: &[(u8, u8, u16, u16)], ops: &[Op]) -> Result<(), String> {
         let mut w = world(lines);
+        let mut gens = Gens::default();
+        gens.see(&w);
         // The first lines (made at 0) are COVER_MIN_AGE old when the
         // sequence starts, so loans over them are insured; lines made or
         // raised during the sequence are young.
@@ -638,6 +783,10 @@ mod tests {
                     now += u64::from(*h) * 3_600_000;
                     Ok(())
                 }
+                Op::Recreate(i, l) => {
+                    recreate(&mut w, &mut gens, &mut now, *i, *l).map_err(|e| format!("step {step} {op:?}: {e}"))?;
+                    Ok(())
+                }
             };
             if r.is_err() {
                 // A refused operation changes nothing (the model, like the
@@ -646,8 +795,12 @@ mod tests {
                     return Err(format!("step {step} {op:?} was refused ({r:?}) but changed something"));
                 }
             }
-            co_insured(&before, &w).map_err(|e| format!("step {step} {op:?}: {e}"))?;
+            gens.see(&w);
+            if !matches!(op, Op::Recreate(..)) {
+                co_insured(&before, &w).map_err(|e| format!("step {step} {op:?}: {e}"))?;
+            }
             w.check().map_err(|e| format!("step {step} {op:?}: {e}"))?;
+            gens.check(&w).map_err(|e| format!("step {step} {op:?}: {e}"))?;
         }
         // Every debt can be repaid in full: term loans by their borrowers (topped up), then the pool's lines.
         for id in 0..w.loans.len() {
@@ -671,10 +824,46 @@ mod tests {
             }
         }
         w.check()?;
+        gens.check(&w)?;
         if w.pool.grantors.values().any(|g| g.lent != 0) || w.pool.lines.values().any(|l| l.reserved != 0) {
             return Err("after every repayment something is still lent or reserved".into());
         }
         Ok(())
+    }
+
+    /// Review L1 in the model, with other numbers: loan 1 (120) over
+    /// [C, X, B]; B's pool default deletes X→B; X extends a new X→B of 180
+    /// and loan 2 (180) runs over it; loan 1 is repaid — loan 2's
+    /// reservation is intact and B cannot draw past the line.
+    #[test]
+    fn review_l1_a_line_created_again_keeps_the_new_loans_reservation() {
+        let (c, x, b) = (0u8, 1u8, 2u8);
+        let mut w = world(&[]);
+        w.pool.extend(c, x, 500 * T, 300, 0).unwrap();
+        w.pool.extend(x, b, 300 * T, 300, 0).unwrap();
+        let mut now = 0;
+        let one = w.request(vec![c, x, b], 120 * T, 30, now).unwrap();
+        w.accept(one).unwrap();
+        w.disburse(one, now).unwrap();
+        w.pool.draw(b, 50 * T, now).unwrap();
+        now += w.pool.params.grace_ms + w.pool.params.default_ms + DAY_MS;
+        w.pool.declare_default(b, now).unwrap();
+        assert!(!w.pool.lines.contains_key(&(x, b)));
+        w.pool.extend(x, b, 180 * T, 300, now).unwrap();
+        let two = w.request(vec![x, b], 180 * T, 30, now).unwrap();
+        w.approve(two, now).unwrap();
+        w.disburse(two, now).unwrap();
+        assert_eq!(w.pool.lines[&(x, b)].reserved, 180 * T);
+        w.check().unwrap();
+        let owed = w.owed(one, now).unwrap();
+        *w.wallet(b) += owed;
+        w.pool.supply += owed;
+        w.repay(one, b, owed, now).unwrap();
+        assert_eq!(w.loans[one].state, LoanState::Closed);
+        assert_eq!(w.pool.lines[&(x, b)].reserved, 180 * T, "loan 1 released nothing from the new line");
+        assert_eq!(w.pool.lines[&(c, x)].reserved, 0, "but all of its own reservation on C→X");
+        assert!(w.pool.draw(b, T, now).is_err(), "B cannot draw past the line");
+        w.check().unwrap();
     }
 
     proptest! {

@@ -1,7 +1,10 @@
 //! An in-memory credit pool built from the accounting functions of
 //! [`super`], with wallets, so property tests can run random operation
 //! sequences and check conservation after every step. The `credit_pool`
-//! contract applies the same functions to its storage.
+//! contract applies the same functions to its storage. It has no term
+//! loans of its own; the suite model ([`crate::world`]) adds them, keeping
+//! each member's term-loan debt in `Pool::loan_debt` so that draws here
+//! respect MAX_CREDIT as one cap over both.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +28,10 @@ pub struct Pool {
     pub wallets: BTreeMap<Acc, Balance>,
     /// Σ of all tokens at the start.
     pub supply: Balance,
+    /// Principal of the term loans each member borrowed and still owes
+    /// (kept by the suite model, [`crate::world::World`]): counted with its
+    /// draws against MAX_CREDIT, one per-person cap (v2).
+    pub loan_debt: BTreeMap<Acc, Balance>,
     next_seq: u64,
 }
 
@@ -33,7 +40,18 @@ impl Pool {
     pub fn new(params: PoolParams, members: &[Acc], each: Balance) -> Self {
         let wallets: BTreeMap<Acc, Balance> = members.iter().map(|m| (*m, each)).collect();
         let supply = each.saturating_mul(members.len() as u128);
-        Pool { params, grantors: BTreeMap::new(), lines: BTreeMap::new(), insurance: 0, treasury: 0, tokens: 0, wallets, supply, next_seq: 0 }
+        Pool {
+            params,
+            grantors: BTreeMap::new(),
+            lines: BTreeMap::new(),
+            insurance: 0,
+            treasury: 0,
+            tokens: 0,
+            wallets,
+            supply,
+            loan_debt: BTreeMap::new(),
+            next_seq: 0,
+        }
     }
 
     fn pay_in(&mut self, from: Acc, amount: Balance) -> R<()> {
@@ -101,6 +119,12 @@ impl Pool {
         self.lines.iter().filter(|((_, x), _)| *x == b).fold(0u128, |a, (_, l)| a.saturating_add(l.principal))
     }
 
+    /// All the principal `b` owes: its draws and the term loans it borrowed
+    /// (what MAX_CREDIT caps, v2).
+    pub fn owes(&self, b: Acc) -> Balance {
+        self.principal_of(b).saturating_add(self.loan_debt.get(&b).copied().unwrap_or(0))
+    }
+
     /// Draws `amount` for `b`, accepting any rate up to 100 %.
     pub fn draw(&mut self, b: Acc, amount: Balance, now: Timestamp) -> R<()> {
         self.draw_at_most(b, amount, MAX_RATE_BPS, now)
@@ -116,8 +140,10 @@ impl Pool {
                 (l.rate_bps, l.seq, headroom(l, &self.grantors.get(&k.0).copied().unwrap_or_default()))
             })
             .collect();
-        let limit_left = self.credit_limit(b).saturating_sub(self.principal_of(b));
-        let parts = plan_draw(&views, amount, limit_left, max_rate_bps)?;
+        let owed = self.owes(b);
+        ensure_max_credit(owed, amount, self.params.max_credit)?;
+        let room = draw_room(self.credit_limit(b), self.principal_of(b), owed, self.params.max_credit);
+        let parts = plan_draw(&views, amount, room, max_rate_bps)?;
         for (i, part) in parts {
             let k = keys[i];
             let mut line = self.lines[&k];
@@ -255,10 +281,11 @@ impl Pool {
                 return Err("a line's insured principal exceeds its principal".into());
             }
         }
-        let borrowers: std::collections::BTreeSet<Acc> = self.lines.keys().map(|k| k.1).collect();
+        let borrowers: std::collections::BTreeSet<Acc> = self.lines.keys().map(|k| k.1).chain(self.loan_debt.keys().copied()).collect();
         for b in borrowers {
-            if self.principal_of(b) > self.params.max_credit {
-                return Err(format!("borrower {b} owes more principal than MAX_CREDIT"));
+            let (drawn, loans) = (self.principal_of(b), self.loan_debt.get(&b).copied().unwrap_or(0));
+            if drawn + loans > self.params.max_credit {
+                return Err(format!("borrower {b} owes {drawn} drawn + {loans} in term loans: more than MAX_CREDIT"));
             }
         }
         Ok(())

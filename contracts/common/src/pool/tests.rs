@@ -6,7 +6,12 @@
 //! grantor never recovers more than COVER_SHARE of a loss from insurance,
 //! nothing on a line never drawn while old enough, one default takes at most
 //! COVER_MAX_RESERVE_SHARE of the reserve, and a line in continuous use never
-//! goes more than one grace period without interest.
+//! goes more than one grace period without interest. Also MAX_CREDIT as one
+//! cap over draws and term loans, a reservation released only from the line
+//! it was made on (review L1), and a term loan's loss borne warrants first,
+//! then co-insurance, then the creditor ([`loan_cover`]). Term loans over
+//! random sequences are in the suite model ([`crate::world`]) and the
+//! `credit_pool` contract's tests.
 
 use super::model::{Acc, Pool};
 use super::*;
@@ -69,7 +74,7 @@ fn seed_004_granted_20000_may_use_10000() {
     p.extend(ALICE, CAROL, 12_000 * T, 300, 0).unwrap();
     p.extend(BOB, CAROL, 8_000 * T, 400, 0).unwrap();
     assert_eq!(p.credit_limit(CAROL), 10_000 * T);
-    assert_eq!(p.draw(CAROL, 10_000 * T + 1, 0), Err(PoolError::InsufficientCredit { available: 10_000 * T, requested: 10_000 * T + 1 }));
+    assert_eq!(p.draw(CAROL, 10_000 * T + 1, 0), Err(PoolError::AboveMaxCredit { owed: 0, max_credit: 10_000 * T }));
     p.draw(CAROL, 10_000 * T, 0).unwrap();
     // Lowest rate first: all 10,000 from Alice's 3 % line.
     assert_eq!(p.lines[&(ALICE, CAROL)].principal, 10_000 * T);
@@ -415,6 +420,108 @@ fn defaults_are_the_spec_values_and_ranges_are_enforced_at_their_edges() {
     assert_eq!(with(|p| p.min_line = T - 1), Some("min_line"));
     assert_eq!(with(|p| p.min_line = 1_000 * T), None);
     assert_eq!(with(|p| p.min_line = 1_000 * T + 1), Some("min_line"));
+}
+
+/// MAX_CREDIT is one per-person cap (SPEC §3, v2): draws and term-loan
+/// principal together; a zero amount is refused first.
+#[test]
+fn max_credit_caps_draws_and_term_loans_together() {
+    assert_eq!(ensure_max_credit(0, 0, 10 * T), Err(PoolError::ZeroAmount));
+    assert_eq!(ensure_max_credit(4 * T, 6 * T, 10 * T), Ok(()));
+    assert_eq!(ensure_max_credit(4 * T, 6 * T + 1, 10 * T), Err(PoolError::AboveMaxCredit { owed: 4 * T, max_credit: 10 * T }));
+    assert_eq!(ensure_max_credit(u128::MAX, 1, 10 * T), Err(PoolError::AboveMaxCredit { owed: u128::MAX, max_credit: 10 * T }), "no overflow");
+    // limit 8, drawn 3 → 5 by the lines; owes 3 + 4 in term loans → 3 by the cap
+    assert_eq!(draw_room(8 * T, 3 * T, 7 * T, 10 * T), 3 * T);
+    assert_eq!(draw_room(8 * T, 3 * T, 3 * T, 10 * T), 5 * T);
+    assert_eq!(draw_room(8 * T, 3 * T, 12 * T, 10 * T), 0, "owing past a lowered MAX_CREDIT leaves nothing");
+
+    // In the model: Carol owes 6,000 on a term loan; 4,000 of draws are left.
+    let mut p = pool();
+    p.stake(ALICE, 12_000 * T, 0).unwrap();
+    p.extend(ALICE, CAROL, 12_000 * T, 300, 0).unwrap();
+    p.loan_debt.insert(CAROL, 6_000 * T);
+    assert_eq!(p.draw(CAROL, 4_000 * T + 1, 0), Err(PoolError::AboveMaxCredit { owed: 6_000 * T, max_credit: 10_000 * T }));
+    p.draw(CAROL, 4_000 * T, 0).unwrap();
+    assert_eq!(p.owes(CAROL), 10_000 * T);
+    p.check_invariants().unwrap();
+
+    // A term loan: the borrower's debt, not the path's reservations, counts.
+    let line = Line { limit: 5_000 * T, ..Line::default() };
+    let mut lines = [line, line];
+    let mut creditor = Grantor { stake: 10_000 * T, ..Grantor::default() };
+    let before = (lines, creditor);
+    assert_eq!(
+        apply_loan_open(&mut lines, &mut creditor, 2_001 * T, 8_000 * T, 10_000 * T),
+        Err(PoolError::AboveMaxCredit { owed: 8_000 * T, max_credit: 10_000 * T })
+    );
+    assert_eq!((lines, creditor), before, "refused: nothing changed");
+    assert_eq!(path_capacity(&lines, &creditor, 8_000 * T, 10_000 * T), 2_000 * T);
+    assert_eq!(apply_loan_open(&mut lines, &mut creditor, 0, 0, 10_000 * T), Err(PoolError::ZeroAmount));
+    apply_loan_open(&mut lines, &mut creditor, 2_000 * T, 8_000 * T, 10_000 * T).unwrap();
+    assert_eq!((lines[0].reserved, lines[1].reserved, creditor.lent), (2_000 * T, 2_000 * T, 2_000 * T));
+}
+
+/// Review L1: a reservation is released only from the line it was made on
+/// (same `seq`), never from a line created again for the same pair.
+#[test]
+fn a_reservation_is_released_only_from_the_line_it_was_made_on() {
+    let mut old = Line { limit: 300 * T, reserved: 120 * T, seq: 4, ..Line::default() };
+    assert!(release_reserved(&mut old, 4, 100 * T));
+    assert_eq!(old.reserved, 20 * T);
+    let mut again = Line { limit: 180 * T, reserved: 180 * T, seq: 9, ..Line::default() };
+    assert!(!release_reserved(&mut again, 4, 100 * T), "the old loan's seq is 4");
+    assert_eq!(again.reserved, 180 * T, "the new loan's reservation is intact");
+}
+
+/// A defaulted term loan (SPEC §4, v2): the warrants' claims (`recovered`)
+/// first, then co-insurance of the rest if insured, then the creditor.
+#[test]
+fn a_term_loans_loss_is_borne_by_warrants_then_co_insurance_then_the_creditor() {
+    let p = params();
+    // 1,000 unreturned, 800 claimed from warrants: 200 left; half of it is
+    // insurable (100), within 10 % of a 5,000 reserve (500): 100 covered.
+    assert_eq!(loan_cover(1_000 * T, 800 * T, true, 5_000 * T, &p), Ok((100 * T, 100 * T)));
+    // Not insured: the creditor bears all 200.
+    assert_eq!(loan_cover(1_000 * T, 800 * T, false, 5_000 * T, &p), Ok((0, 200 * T)));
+    // The reserve share binds: 10 % of 300 = 30.
+    assert_eq!(loan_cover(1_000 * T, 0, true, 300 * T, &p), Ok((30 * T, 970 * T)));
+    // Fully recovered: nothing for insurance or the creditor.
+    assert_eq!(loan_cover(1_000 * T, 1_000 * T, true, 5_000 * T, &p), Ok((0, 0)));
+    assert_eq!(
+        loan_cover(1_000 * T, 1_000 * T + 1, true, 5_000 * T, &p),
+        Err(PoolError::RecoveredAbovePrincipal { principal: 1_000 * T, recovered: 1_000 * T + 1 })
+    );
+    // COVER_SHARE 0: insurance pays nothing.
+    assert_eq!(loan_cover(1_000 * T, 0, true, 5_000 * T, &PoolParams { cover_share_bps: 0, ..p }), Ok((0, 1_000 * T)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    /// `loan_cover` over random inputs, each rule stated on the numbers:
+    /// recovered + covered + written off = principal; covered ≤ COVER_SHARE
+    /// of what the warrants left and ≤ COVER_MAX_RESERVE_SHARE of the
+    /// reserve; nothing for an uninsured loan.
+    #[test]
+    fn loan_cover_keeps_the_loss_order_and_the_cover_caps(
+        principal in 0u128..=u128::from(u64::MAX),
+        recovered_bps in 0u32..=10_000,
+        insured in any::<bool>(),
+        reserve in 0u128..=u128::from(u64::MAX),
+        share in 0u32..=5_000,
+        reserve_share in 0u32..=2_500,
+    ) {
+        let p = PoolParams { cover_share_bps: share, cover_max_reserve_share_bps: reserve_share, ..params() };
+        let recovered = principal * u128::from(recovered_bps) / 10_000;
+        let (covered, written_off) = loan_cover(principal, recovered, insured, reserve, &p).unwrap();
+        let rest = principal - recovered;
+        prop_assert_eq!(recovered + covered + written_off, principal);
+        prop_assert!(covered * 10_000 <= rest * u128::from(share));
+        prop_assert!(covered * 10_000 <= reserve * u128::from(reserve_share));
+        if !insured {
+            prop_assert_eq!(covered, 0);
+        }
+    }
 }
 
 #[test]
