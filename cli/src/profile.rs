@@ -257,6 +257,13 @@ impl Profile {
                 format_duration(u128::from(v.timelock_ms))
             )));
         }
+        // A fast clock (a second is a day, or ten) on a real chain would end
+        // every grace, lock-out and term at once: development only.
+        if !p.development && (p.fast_loans()? || p.fast_pool()?) {
+            return Err(CliError::Other(format!(
+                "the network profile {origin} asks for a fast clock (loan_clock or pool_clock = \"fast\"): outside development (development = true, for local chains only) both clocks must be \"real\""
+            )));
+        }
         p.verifiers()?;
         p.trust_args()?;
         Ok(p)
@@ -319,6 +326,20 @@ mod tests {
         assert_eq!(p.fast_loans().unwrap(), false, "a public network runs loans on block time");
         assert_eq!(p.pool_clock.as_deref(), Some("real"), "the template says so explicitly");
         assert_eq!(p.fast_pool().unwrap(), false, "a public network runs the pool on block time");
+    }
+
+    /// Review of issue 16 (F2): a fast clock never reaches a real chain
+    /// through a profile — only a development profile may ask for one.
+    #[test]
+    fn a_fast_clock_outside_development_is_refused() {
+        let text = std::fs::read_to_string("../deploy/networks/parachain.example.toml").unwrap();
+        for key in ["pool_clock", "loan_clock"] {
+            let fast = text.lines().filter(|l| !l.starts_with(key)).collect::<Vec<_>>().join("\n") + &format!("\n{key} = \"fast\"\n");
+            // (appended at the end would fall into the last table: put it first)
+            let fast = format!("{key} = \"fast\"\n") + &fast.replace(&format!("\n{key} = \"fast\"\n"), "\n");
+            let e = Profile::parse(&fast, "example").unwrap_err().to_string();
+            assert!(e.contains("outside development") && e.contains("fast clock"), "{key}: {e}");
+        }
     }
 
     #[test]

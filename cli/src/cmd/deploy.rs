@@ -290,6 +290,14 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         Some(c) => crate::profile::fast_clock("--pool-clock", Some(c))?,
         None => profile.fast_pool()?,
     };
+    // Never a fast clock outside development, whatever the flag or an
+    // exported DCU_POOL_CLOCK says (the profile's own keys are checked when
+    // it is parsed).
+    if fast_pool && !profile.development {
+        return Err(CliError::Other(format!(
+            "{profile_origin} is not a development profile: the pool's fast clock (--pool-clock fast or DCU_POOL_CLOCK=fast) is for local chains only"
+        )));
+    }
     let mut plan = Vec::new();
     for spec in SUITE {
         // The fast-clock builds, where the profile asks for them.

@@ -113,7 +113,7 @@ async fn a_three_hop_loan_with_warrants_locked_by_policy_is_disbursed_and_repaid
 }
 
 #[tokio::test]
-async fn interest_is_split_to_the_unit_then_a_default_is_settled_insurance_first_then_warrants_then_the_creditor() -> TestResult {
+async fn interest_is_split_to_the_unit_then_a_default_is_settled_warrants_first_then_co_insurance_then_the_creditor() -> TestResult {
     let (_node, mut client) = start().await;
     let s = deploy(&mut client, "loan_manager_fast").await?;
     community(&mut client, &s).await?;
