@@ -1005,3 +1005,45 @@ async fn accomplice_intermediary_gets_its_warrant_back_from_the_insurance() -> T
     assert_eq!(stake0 - stake1, 200 * ONE - covered, "Alice bears only what the warrants and the cover left");
     Ok(())
 }
+
+/// L1 (a stale reservation): loan 1 runs over Alice → Bob → Charlie →
+/// Dave, reserving its amount on Bob → Charlie. Charlie defaults on his own
+/// pool debt, which deletes that line; Bob extends Charlie a new one and
+/// loan 2 runs over it. Loan 1's repayment used to release loan 2's
+/// reservation from the new line; now a loan releases only the line it
+/// reserved on, so Bob's exposure stays within his line.
+#[tokio::test]
+async fn stale_reservation_released_from_a_re_created_line() -> TestResult {
+    let (_node, mut client) = start().await;
+    let s = fast_credit_suite(&mut client, false).await?;
+    let (b, c) = (acc(AccountKeyring::Bob), acc(AccountKeyring::Charlie));
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let route1 = path(&[AccountKeyring::Alice, AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let loan1 = ok!(client, &dave(), lm.request(300 * ONE, Purpose::CommunityInfrastructure, desc(), 90, route1));
+    ok!(client, &alice(), lm.approve(loan1));
+    ok!(client, &dave(), lm.disburse(loan1));
+    let reserved = |l: Option<credit_pool::LineInfo>| l.expect("line").reserved;
+    assert_eq!(reserved(client.call(&alice(), &pool.line(b, c)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?), 300 * ONE);
+    // Charlie draws 100 on Bob's line and never pays: his pool default deletes the line.
+    ok!(client, &charlie(), pool.draw(100 * ONE, 10_000));
+    full::wait_secs(&mut client, &s, 23).await;
+    ok!(client, &ferdie(), pool.declare_default(c));
+    assert!(client.call(&alice(), &pool.line(b, c)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.is_none(), "the line went with the default");
+    // Bob extends Charlie a new line of 400; loan 2 of 400 runs over it.
+    ok!(client, &bob(), pool.extend_credit(c, 400 * ONE, 500));
+    let route2 = path(&[AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave]);
+    let loan2 = ok!(client, &dave(), lm.request(400 * ONE, Purpose::CommunityInfrastructure, desc(), 90, route2));
+    ok!(client, &bob(), lm.approve(loan2));
+    ok!(client, &dave(), lm.disburse(loan2));
+    assert_eq!(reserved(client.call(&alice(), &pool.line(b, c)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?), 400 * ONE);
+    // Loan 1 is repaid in full: the new line keeps loan 2's reservation whole.
+    let owed = client.call(&alice(), &lm.loan(loan1)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("loan").owed;
+    ok!(client, &dave(), lm.repay(loan1, owed + ONE));
+    assert_eq!(loan_state(&mut client, &s, loan1).await, LoanState::Closed);
+    let l = client.call(&alice(), &pool.line(b, c)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?.expect("line");
+    assert_eq!((l.reserved, l.available), (400 * ONE, 0), "nothing more can be drawn on Bob's line to Charlie");
+    let r = client.call(&charlie(), &pool.draw(ONE, 10_000)).dry_run().await?.return_value();
+    assert!(r.is_err(), "Charlie cannot draw past the reservation: {r:?}");
+    Ok(())
+}
