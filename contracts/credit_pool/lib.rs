@@ -20,6 +20,20 @@
 //! - `stake` pulls tokens with PSP22 `transfer_from`; the stake is locked for
 //!   the lock-out from its latest increase. `unstake` returns free points
 //!   (neither allocated to lines nor lent) after it.
+//! - Warrants from stake (SPEC §4): an intermediary may lock its warrant
+//!   out of its free stake instead of its wallet. The wired warrant escrow
+//!   calls `warrant_from_stake(holder, amount)`: at most the holder's free
+//!   stake (neither allocated nor lent, else [`Error::InsufficientStake`]),
+//!   whatever its lock-out, is paid to the escrow and the stake falls by it;
+//!   the trust graph hears the lower own capital as for an `unstake` (and
+//!   may refuse it, `AnchorNotReleased`, while the holder's trust counts).
+//!   When the warrant is released, or after a default for the part not
+//!   claimed, the escrow transfers the tokens back and calls
+//!   `warrant_to_stake(holder, amount)`: the stake rises by it **without**
+//!   restarting its lock-out, and the pool checks it holds every token its
+//!   books say it must. The tokens never reach the holder's wallet, so a
+//!   warrant never lets stake leave before its lock-out; what a default
+//!   claims goes, through the loan manager, to the creditor's stake.
 //! - `extend_credit` creates or raises a line (needs the trust edge grantor →
 //!   borrower in `trust_graph`, read cross-contract), lowers or closes it
 //!   (not before the line's lock-out ends, never below what is drawn).
@@ -126,11 +140,12 @@
 //! graph only when the value changes (a member without stake who draws
 //! reports nothing). It reports on `stake`, `unstake`, `draw`, `repay`,
 //! `declare_default` (the grantors' write-offs, the borrower's debt turning
-//! defaulted), `loan_open`, `loan_return` and `loan_settle`. A report that
-//! may lower own capital must reach the graph or the message fails (the
-//! graph never holds more than the member's own capital); one that can only
-//! raise it (a repayment: `repay`, `loan_return`) is best effort, as a
-//! repayment is never blocked. Interest a grantor earns is not reported by
+//! defaulted), `loan_open`, `loan_return`, `loan_settle`,
+//! `warrant_from_stake` and `warrant_to_stake`. A report that may lower own
+//! capital must reach the graph or the message fails (the graph never
+//! holds more than the member's own capital); one that can only raise it (a
+//! repayment: `repay`, `loan_return`; a warrant back in the stake:
+//! `warrant_to_stake`) is best effort, as a repayment is never blocked. Interest a grantor earns is not reported by
 //! the borrower's `repay` (one graph call per grantor paid, each of which can
 //! flip an anchoring, would weigh on every repayment); it reaches the graph
 //! with the grantor's next change, or at once by `report_own_capital`, which
@@ -147,12 +162,14 @@
 //! - `wire`: the deployer, once.
 //! - `decline_line`, `accept_lines_from`: the borrower, for its own lines.
 //! - `loan_open`, `loan_return`, `loan_settle`: the wired loan manager only.
+//! - `warrant_from_stake`, `warrant_to_stake`: the wired warrant escrow only.
 //! - `set_params`, `set_paused`, `spend_treasury`: the wired governance only.
 //! - `report_own_capital`: anyone (it reports only the truth).
-//! - Pausing stops `stake`, new or raised lines and `draw`; `repay`,
-//!   `unstake`, lowering lines, declining and accepting lines,
-//!   `mark_overdue`, `declare_default` and `report_own_capital` always work,
-//!   so a pause never blocks a repayment or locks anyone's free stake.
+//! - Pausing stops `stake`, new or raised lines, `draw`, `loan_open` and
+//!   `warrant_from_stake`; `repay`, `unstake`, lowering lines, declining
+//!   and accepting lines, `mark_overdue`, `declare_default`,
+//!   `report_own_capital` and `warrant_to_stake` always work, so a pause
+//!   never blocks a repayment, a warrant's return or anyone's free stake.
 //!
 //! ## Caps
 //! At most [`MAX_LINES_PER_BORROWER`] lines to one borrower and
@@ -196,6 +213,9 @@ mod credit_pool {
         pub governance: AccountId,
         /// May open, return and settle term loans over the pool's lines.
         pub loan_manager: AccountId,
+        /// May pay a warrant out of its holder's free stake and return it
+        /// there (`warrant_from_stake`, `warrant_to_stake`; SPEC §4).
+        pub warrant_escrow: AccountId,
     }
 
     /// A term loan's hold on the pool: its path and the principal lent.
@@ -447,6 +467,27 @@ mod credit_pool {
     pub struct Unstaked {
         #[ink(topic)]
         pub grantor: AccountId,
+        pub amount: Balance,
+        pub stake: Balance,
+    }
+
+    /// `amount` of `holder`'s free stake paid its warrant into the warrant
+    /// escrow (SPEC §4): its stake fell to `stake`, its lock-out unchanged.
+    #[ink(event)]
+    pub struct WarrantFromStake {
+        #[ink(topic)]
+        pub holder: AccountId,
+        pub amount: Balance,
+        pub stake: Balance,
+    }
+
+    /// A warrant locked from `holder`'s stake came back to it (the loan was
+    /// repaid, cancelled or expired, or the part a default did not claim):
+    /// its stake rose to `stake`, its lock-out unchanged.
+    #[ink(event)]
+    pub struct WarrantToStake {
+        #[ink(topic)]
+        pub holder: AccountId,
         pub amount: Balance,
         pub stake: Balance,
     }
@@ -1425,6 +1466,87 @@ mod credit_pool {
         }
 
         // ---------------------------------------------------------------
+        // Warrants from stake (the wired warrant escrow only, SPEC §4)
+        // ---------------------------------------------------------------
+
+        /// Pays `amount` of `holder`'s free stake — neither allocated to its
+        /// lines nor lent, what `unstake` could take once unlocked — to the
+        /// caller, the warrant escrow, which locks it as `holder`'s warrant.
+        /// The stake falls by `amount`, its lock-out unchanged (the escrow
+        /// returns the warrant to this stake, never to a wallet). The trust
+        /// graph hears the holder's lower own capital, as for an `unstake`:
+        /// it may refuse ([`tg::Error::AnchorNotReleased`]) while the
+        /// holder's trust counts. Refused while paused.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::Paused`],
+        /// [`Error::ZeroAmount`], [`Error::InsufficientStake`],
+        /// [`Error::Token`], [`Error::TokenCallFailed`],
+        /// [`Error::TrustGraph`], [`Error::TrustGraphCallFailed`],
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn warrant_from_stake(&mut self, holder: AccountId, amount: Balance) -> Result<()> {
+            let escrow = self.ensure_warrant_escrow()?;
+            self.ensure_active()?;
+            if amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            let old = self.grantor_record(holder);
+            let available = acct::free_stake(&old);
+            if amount > available {
+                return Err(Error::InsufficientStake { available, requested: amount });
+            }
+            let mut new = old;
+            new.stake = sub(new.stake, amount)?;
+            let totals = with_grantor(self.totals, &old, &new)?;
+            // As an unstake: lower own capital may end the anchoring at once,
+            // and the graph refuses it while the holder's trust counts (the
+            // likelier refusal, so it is asked before any token moves).
+            let anchor = self.anchor(holder);
+            self.sync_anchor(holder, &new, anchor, anchor, Report::Required)?;
+            ext::push(self.token, escrow, amount)?;
+            self.save_grantor(holder, &new);
+            self.totals = totals;
+            self.env().emit_event(WarrantFromStake { holder, amount, stake: new.stake });
+            Ok(())
+        }
+
+        /// Adds `amount` back to `holder`'s stake (a warrant locked from it
+        /// was released, or the part of it a default did not claim), without
+        /// restarting its lock-out. The escrow transfers the tokens to the
+        /// pool before calling; the pool checks that it holds every token
+        /// its books say it must (as `loan_return` does). The holder's own
+        /// capital rises; the trust graph hears it best effort. Never refused
+        /// because of a pause.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::ZeroAmount`],
+        /// [`Error::Unpaid`] (the tokens did not arrive),
+        /// [`Error::TokenCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn warrant_to_stake(&mut self, holder: AccountId, amount: Balance) -> Result<()> {
+            self.ensure_warrant_escrow()?;
+            if amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            let old = self.grantor_record(holder);
+            let mut new = old;
+            new.stake = add(new.stake, amount)?;
+            let totals = with_grantor(self.totals, &old, &new)?;
+            let held = ext::balance_of(self.token, self.env().account_id())?;
+            let owed = totals.tokens_held().ok_or(Error::Overflow)?;
+            if held < owed {
+                return Err(Error::Unpaid { held, owed });
+            }
+            self.save_grantor(holder, &new);
+            self.totals = totals;
+            let anchor = self.anchor(holder);
+            self.sync_anchor(holder, &new, anchor, anchor, Report::BestEffort)?;
+            self.env().emit_event(WarrantToStake { holder, amount, stake: new.stake });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
         // Wiring and governance
         // ---------------------------------------------------------------
 
@@ -1977,6 +2099,17 @@ mod credit_pool {
             let w = self.wiring.ok_or(Error::NotWired)?;
             if caller == w.loan_manager {
                 Ok(())
+            } else {
+                Err(Error::Unauthorized { caller })
+            }
+        }
+
+        /// The wired warrant escrow, if it is the caller.
+        fn ensure_warrant_escrow(&self) -> Result<AccountId> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller == w.warrant_escrow {
+                Ok(caller)
             } else {
                 Err(Error::Unauthorized { caller })
             }

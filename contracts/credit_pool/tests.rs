@@ -42,6 +42,9 @@ fn gov() -> AccountId {
 fn lm() -> AccountId {
     AccountId::from([0xB7; 32])
 }
+fn escrow() -> AccountId {
+    AccountId::from([0xE5; 32])
+}
 const ALICE: u8 = 1;
 const BOB: u8 = 2;
 const EVE: u8 = 3;
@@ -66,7 +69,7 @@ fn setup() -> CreditPool {
     set_now(0);
     as_caller(DEPLOYER);
     let mut p = CreditPool::new(AccountId::from(TOKEN), AccountId::from(GRAPH));
-    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm() }), Ok(()));
+    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm(), warrant_escrow: escrow() }), Ok(()));
     for n in 1..=8 {
         mock::fund(id(n), pool_id(), 1_000_000 * T);
     }
@@ -1029,11 +1032,11 @@ fn wiring_is_once_and_by_the_deployer_and_governance_spends_the_treasury() {
     assert_eq!(p.set_paused(true), Err(Error::NotWired));
     assert_eq!(p.spend_treasury(gov(), 1), Err(Error::NotWired));
     as_caller(ALICE);
-    assert_eq!(p.wire(Wiring { governance: id(ALICE), loan_manager: lm() }), Err(Error::Unauthorized { caller: id(ALICE) }));
+    assert_eq!(p.wire(Wiring { governance: id(ALICE), loan_manager: lm(), warrant_escrow: escrow() }), Err(Error::Unauthorized { caller: id(ALICE) }));
     as_caller(DEPLOYER);
-    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm() }), Ok(()));
-    assert_eq!(p.wire(Wiring { governance: id(DEPLOYER), loan_manager: lm() }), Err(Error::AlreadyWired));
-    assert_eq!(p.wiring(), Some(Wiring { governance: gov(), loan_manager: lm() }));
+    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm(), warrant_escrow: escrow() }), Ok(()));
+    assert_eq!(p.wire(Wiring { governance: id(DEPLOYER), loan_manager: lm(), warrant_escrow: escrow() }), Err(Error::AlreadyWired));
+    assert_eq!(p.wiring(), Some(Wiring { governance: gov(), loan_manager: lm(), warrant_escrow: escrow() }));
     assert_eq!(p.contracts(), (AccountId::from(TOKEN), AccountId::from(GRAPH)));
     // Fill the treasury with a year of interest on 3,650 at 10 %: 365 tokens, fee 36.5.
     for n in 1..=3 {
@@ -1402,7 +1405,7 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_but_governance() {
             p.set_paused(true),
             p.spend_treasury(who, 0),
             p.set_code([1u8; 32].into()),
-            p.wire(Wiring { governance: who, loan_manager: lm() }),
+            p.wire(Wiring { governance: who, loan_manager: lm(), warrant_escrow: escrow() }),
             p.loan_open(1, vec![id(ALICE), id(BOB)], T),
             p.loan_return(1, 0, 0, 0),
             p.loan_settle(1, 0).map(|_| ()),
@@ -2512,4 +2515,270 @@ proptest! {
             prop_assert!(false, "{e}");
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Warrants from stake (SPEC §4, issue 16: the wired warrant escrow only)
+// ---------------------------------------------------------------------------
+
+fn as_escrow() {
+    test::set_caller::<Env>(escrow());
+}
+
+/// Everything a refused warrant message must leave as it was: the holder's
+/// position and own capital, the totals, the pool's, the escrow's and the
+/// holder's balances, and the events.
+fn warrant_snapshot(p: &CreditPool, holder: u8) -> (GrantorInfo, OwnCapitalInfo, Totals, u128, u128, u128, usize) {
+    (
+        p.grantor(id(holder)),
+        p.own_capital(id(holder)),
+        p.totals(),
+        mock::balance(pool_id()),
+        mock::balance(escrow()),
+        mock::balance(id(holder)),
+        events(),
+    )
+}
+
+/// Issue 16: Eve, with 500 staked (100 of it behind her line to Bob) and an
+/// empty wallet, locks an 80 warrant from her stake: the stake falls by 80,
+/// the escrow holds the 80, the trust graph hears her lower own capital,
+/// her lock-out stays where it was. The warrant released, the 80 come back
+/// to her stake (not her wallet), her lock-out still unchanged: she may
+/// unstake only when it ends. The books are exact after each step.
+#[ink::test]
+fn a_warrant_locked_from_stake_leaves_the_stake_and_comes_back_to_it_with_the_lockout_unchanged() {
+    let mut p = setup();
+    set_now(5 * D);
+    stake(&mut p, EVE, 500 * T);
+    line(&mut p, EVE, BOB, 100 * T, 500);
+    let lock = p.grantor(id(EVE)).locked_until;
+    assert_eq!(lock, 95 * D);
+    mock::transfer(id(EVE), id(8), mock::balance(id(EVE)));
+    assert_eq!(mock::balance(id(EVE)), 0, "an empty wallet");
+    books(&p);
+    set_now(10 * D);
+    as_escrow();
+    let n = events();
+    assert_eq!(p.warrant_from_stake(id(EVE), 80 * T), Ok(()));
+    assert_eq!(events(), n + 2, "Eve's lower own capital reported, and WarrantFromStake");
+    let g = p.grantor(id(EVE));
+    assert_eq!((g.stake, g.allocated, g.free, g.locked_until), (420 * T, 100 * T, 320 * T, lock));
+    assert_eq!(mock::balance(escrow()), 80 * T, "the escrow holds the warrant");
+    assert_eq!(mock::balance(id(EVE)), 0);
+    assert_eq!((p.totals().staked, mock::balance(pool_id())), (420 * T, 420 * T), "the books follow: 80 fewer staked and held");
+    assert_eq!(mock::reported_stake(id(EVE)), Some(320 * T), "420 staked, 100 behind Bob's line");
+    books(&p);
+    // The warrant released: the escrow sends the 80 back, then calls.
+    set_now(30 * D);
+    mock::transfer(escrow(), pool_id(), 80 * T);
+    let n = events();
+    assert_eq!(p.warrant_to_stake(id(EVE), 80 * T), Ok(()));
+    assert_eq!(events(), n + 2, "Eve's own capital reported, and WarrantToStake");
+    let g = p.grantor(id(EVE));
+    assert_eq!((g.stake, g.free, g.locked_until), (500 * T, 400 * T, lock), "back in the stake, the lock-out not restarted");
+    assert_eq!(mock::balance(id(EVE)), 0, "never to the wallet");
+    assert_eq!(mock::reported_stake(id(EVE)), Some(400 * T));
+    books(&p);
+    as_caller(EVE);
+    assert_eq!(p.unstake(T), Err(Error::LockedUntil { until: lock }));
+    set_now(lock);
+    assert_eq!(p.unstake(400 * T), Ok(()));
+    assert_eq!(mock::balance(id(EVE)), 400 * T);
+    books(&p);
+}
+
+/// The pool's totals follow each warrant to the unit: staked and held fall
+/// by what leaves for the escrow and rise by what comes back.
+#[ink::test]
+fn a_warrant_from_stake_lowers_the_totals_by_its_amount_and_its_return_raises_them_back() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    stake(&mut p, EVE, 500 * T);
+    as_escrow();
+    assert_eq!(p.warrant_from_stake(id(EVE), 80 * T), Ok(()));
+    assert_eq!((p.totals().staked, mock::balance(pool_id())), (1_420 * T, 1_420 * T));
+    books(&p);
+    mock::transfer(escrow(), pool_id(), 30 * T);
+    assert_eq!(p.warrant_to_stake(id(EVE), 30 * T), Ok(()));
+    assert_eq!((p.totals().staked, mock::balance(pool_id())), (1_450 * T, 1_450 * T));
+    books(&p);
+}
+
+/// More than the free stake — neither allocated to lines nor lent, what
+/// `unstake` could take — is refused `InsufficientStake`, and so are zero,
+/// a pause, and a drop of own capital the trust graph refuses while the
+/// holder's trust counts (`AnchorNotReleased`): each with nothing changed.
+/// The lock-out does not matter (the stake goes to the escrow, not away).
+#[ink::test]
+fn warrant_from_stake_refuses_more_than_the_free_stake_a_pause_and_the_graph_changing_nothing() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 600 * T, 500);
+    as_caller(BOB);
+    assert_eq!(p.draw(300 * T, MAX_RATE_BPS), Ok(()));
+    stake(&mut p, EVE, 500 * T);
+    line(&mut p, EVE, CAROL, 100 * T, 500);
+    assert_eq!(p.grantor(id(ALICE)).free, 400 * T, "1,000 less the 600 line (300 of it lent)");
+    assert_eq!(p.grantor(id(EVE)).free, 400 * T);
+    as_escrow();
+    for (who, amount, err) in [
+        (ALICE, 400 * T + 1, Error::InsufficientStake { available: 400 * T, requested: 400 * T + 1 }),
+        (EVE, 400 * T + 1, Error::InsufficientStake { available: 400 * T, requested: 400 * T + 1 }),
+        (DAVE, 1, Error::InsufficientStake { available: 0, requested: 1 }),
+        (EVE, 0, Error::ZeroAmount),
+    ] {
+        let before = warrant_snapshot(&p, who);
+        assert_eq!(p.warrant_from_stake(id(who), amount), Err(err));
+        assert_eq!(warrant_snapshot(&p, who), before, "refused: nothing changed");
+    }
+    // Paused: refused (new risk), and allowed again once unpaused.
+    test::set_caller::<Env>(gov());
+    p.set_paused(true).unwrap();
+    as_escrow();
+    let before = warrant_snapshot(&p, EVE);
+    assert_eq!(p.warrant_from_stake(id(EVE), 10 * T), Err(Error::Paused));
+    assert_eq!(warrant_snapshot(&p, EVE), before);
+    test::set_caller::<Env>(gov());
+    p.set_paused(false).unwrap();
+    // The graph refuses Eve's drop while her trust counts: nothing changed.
+    let refusal = tg::Error::AnchorNotReleased { counting: 2 };
+    mock::refuse_stake_reports(Some(refusal.clone()));
+    as_escrow();
+    let before = warrant_snapshot(&p, EVE);
+    assert_eq!(p.warrant_from_stake(id(EVE), 10 * T), Err(Error::TrustGraph(refusal)));
+    assert_eq!(warrant_snapshot(&p, EVE), before);
+    mock::refuse_stake_reports(None);
+    // Within the lock-out, all the free stake: accepted.
+    assert!(p.grantor(id(EVE)).locked_until > 0);
+    assert_eq!(p.warrant_from_stake(id(EVE), 400 * T), Ok(()));
+    assert_eq!(p.warrant_from_stake(id(ALICE), 400 * T), Ok(()));
+    assert_eq!((p.grantor(id(EVE)).free, p.grantor(id(ALICE)).free), (0, 0));
+    assert_eq!(mock::balance(escrow()), 800 * T);
+    books(&p);
+}
+
+/// `warrant_to_stake` books only tokens that arrived (`Unpaid` otherwise,
+/// nothing changed), refuses zero, and works while paused (a warrant's
+/// return, like a repayment, is never blocked) — even when the graph cannot
+/// hear the higher own capital (best effort).
+#[ink::test]
+fn warrant_to_stake_needs_the_tokens_first_and_is_never_blocked_by_a_pause_or_the_graph() {
+    let mut p = setup();
+    stake(&mut p, EVE, 500 * T);
+    as_escrow();
+    p.warrant_from_stake(id(EVE), 200 * T).unwrap();
+    let before = warrant_snapshot(&p, EVE);
+    let held = mock::balance(pool_id());
+    assert_eq!(p.warrant_to_stake(id(EVE), 50 * T), Err(Error::Unpaid { held, owed: held + 50 * T }), "the tokens have not arrived");
+    assert_eq!(p.warrant_to_stake(id(EVE), 0), Err(Error::ZeroAmount));
+    assert_eq!(warrant_snapshot(&p, EVE), before);
+    test::set_caller::<Env>(gov());
+    p.set_paused(true).unwrap();
+    mock::refuse_stake_reports(Some(tg::Error::NotWired));
+    as_escrow();
+    mock::transfer(escrow(), pool_id(), 50 * T);
+    assert_eq!(p.warrant_to_stake(id(EVE), 50 * T), Ok(()));
+    assert_eq!(p.grantor(id(EVE)).stake, 350 * T);
+    assert_eq!(mock::reported_stake(id(EVE)), Some(300 * T), "the graph keeps the lower value");
+    mock::refuse_stake_reports(None);
+    books(&p);
+    assert_eq!(p.report_own_capital(id(EVE)), Ok(350 * T));
+    books(&p);
+}
+
+/// A holder whose whole stake, its lock-out over, went into a warrant has
+/// no record left; the warrant's return creates it again, unlocked — the
+/// lock-out had ended, and a return never starts one.
+#[ink::test]
+fn a_warrant_of_a_whole_unlocked_stake_comes_back_unlocked() {
+    let mut p = setup();
+    stake(&mut p, EVE, 100 * T);
+    set_now(90 * D);
+    as_escrow();
+    p.warrant_from_stake(id(EVE), 100 * T).unwrap();
+    assert_eq!(p.grantor(id(EVE)), GrantorInfo::default());
+    books(&p);
+    set_now(100 * D);
+    mock::transfer(escrow(), pool_id(), 100 * T);
+    p.warrant_to_stake(id(EVE), 100 * T).unwrap();
+    let g = p.grantor(id(EVE));
+    assert_eq!((g.stake, g.locked_until), (100 * T, 0));
+    as_caller(EVE);
+    assert_eq!(p.unstake(100 * T), Ok(()));
+    books(&p);
+}
+
+/// A default with a warrant locked from an intermediary's stake, on the
+/// pool's side: the escrow pays the claimed part to the loan manager, which
+/// passes it to the pool for the creditor (`loan_settle`'s `recovered`),
+/// and sends the rest back to the intermediary's stake. The books are exact
+/// after every step.
+#[ink::test]
+fn a_default_takes_the_claim_from_a_stake_warrant_and_the_rest_returns_to_the_stake() {
+    let (mut p, path) = three_hop_pool();
+    stake(&mut p, ALICE, 200 * T);
+    let lock = p.grantor(id(ALICE)).locked_until;
+    as_lm();
+    p.loan_open(7, path.clone(), 100 * T).unwrap();
+    books(&p);
+    // Alice, an intermediary, locks her 40 warrant from her stake.
+    as_escrow();
+    p.warrant_from_stake(id(ALICE), 40 * T).unwrap();
+    assert_eq!(p.grantor(id(ALICE)).stake, 460 * T);
+    books(&p);
+    // Default: the escrow claims 25 of her 40 for the loan manager and
+    // sends the 15 left back to her stake.
+    mock::transfer(escrow(), lm(), 25 * T);
+    mock::transfer(escrow(), pool_id(), 15 * T);
+    p.warrant_to_stake(id(ALICE), 15 * T).unwrap();
+    books(&p);
+    as_lm();
+    mock::transfer(lm(), pool_id(), 25 * T);
+    let (covered, written_off) = p.loan_settle(7, 25 * T).unwrap();
+    assert_eq!(covered + written_off, 75 * T);
+    let a = p.grantor(id(ALICE));
+    assert_eq!((a.stake, a.locked_until), (475 * T, lock), "her stake lost the 25 claimed, nothing else");
+    assert_eq!(p.grantor(id(CAROL)).stake, 1_000 * T - written_off);
+    assert_eq!(mock::balance(escrow()), 0);
+    books(&p);
+}
+
+/// The access matrix of the two warrant messages: only the wired escrow —
+/// not governance, the loan manager, the deployer, the holder itself or a
+/// stranger — and nothing before wiring; the escrow in turn may call none
+/// of the loan manager's or governance's messages. No event, nothing
+/// changed.
+#[ink::test]
+fn only_the_wired_escrow_moves_a_warrant_out_of_and_back_into_a_stake() {
+    mock::reset();
+    test::set_callee::<Env>(pool_id());
+    as_caller(DEPLOYER);
+    let mut p = CreditPool::new(AccountId::from(TOKEN), AccountId::from(GRAPH));
+    as_escrow();
+    assert_eq!(p.warrant_from_stake(id(EVE), T), Err(Error::NotWired));
+    assert_eq!(p.warrant_to_stake(id(EVE), T), Err(Error::NotWired));
+    let mut p = setup();
+    stake(&mut p, EVE, 500 * T);
+    let callers = [id(DEPLOYER), gov(), lm(), id(EVE), id(DAVE)];
+    for who in callers {
+        test::set_caller::<Env>(who);
+        let before = warrant_snapshot(&p, EVE);
+        assert_eq!(p.warrant_from_stake(id(EVE), T), Err(Error::Unauthorized { caller: who }));
+        mock::transfer(id(DAVE), pool_id(), T);
+        assert_eq!(p.warrant_to_stake(id(EVE), T), Err(Error::Unauthorized { caller: who }));
+        mock::transfer(pool_id(), id(DAVE), T);
+        assert_eq!(warrant_snapshot(&p, EVE), before, "caller {who:?}: nothing changed");
+    }
+    as_escrow();
+    let n = events();
+    let e = escrow();
+    assert_eq!(p.loan_open(1, vec![id(EVE), id(BOB)], T), Err(Error::Unauthorized { caller: e }));
+    assert_eq!(p.loan_return(1, 0, 0, 0), Err(Error::Unauthorized { caller: e }));
+    assert_eq!(p.loan_settle(1, 0), Err(Error::Unauthorized { caller: e }));
+    assert_eq!(p.set_paused(true), Err(Error::Unauthorized { caller: e }));
+    assert_eq!(p.spend_treasury(e, 1), Err(Error::Unauthorized { caller: e }));
+    assert_eq!(events(), n);
+    assert_eq!(p.warrant_from_stake(id(EVE), T), Ok(()));
+    books(&p);
 }

@@ -4,8 +4,10 @@
 //! intermediary for a warrant: WARRANT_RATIO × amount in total (the loan
 //! manager computes it), split equally ([`dcu_common::loan::warrant_sizes`]).
 //! An intermediary locks its warrant in the stablecoin, either explicitly
-//! with [`WarrantEscrow::accept`] or automatically when the loan is created,
-//! by a standing [`Policy`]: a minimum rate of its own, or the defaults by
+//! — from its wallet with [`WarrantEscrow::accept`], or from its unlent
+//! stake in the pool with [`WarrantEscrow::accept_from_stake`] — or
+//! automatically (from its wallet) when the loan is created, by a standing
+//! [`Policy`]: a minimum rate of its own, or the defaults by
 //! the borrower's trust tier (TS ≥ 0.8 → 4 %, ≥ 0.5 → 6 %, ≥ 0.3 → 8 %, below
 //! never) — and in either case only for a loan whose amount and term are
 //! within the policy's `max_amount` and `max_term_days` (SPEC §4, v2), so a
@@ -17,20 +19,38 @@
 //! [`fully_locked`](WarrantEscrow::fully_locked) and cannot be disbursed (the
 //! borrower cancels it or it expires); nothing else changes.
 //!
+//! (issue 16) **Warrants from stake** (SPEC §4: "from its unlent stake or a
+//! direct deposit"): with [`WarrantEscrow::accept_from_stake`] the escrow
+//! asks the wired credit pool to pay the warrant's amount out of the
+//! holder's free stake (neither allocated to its lines nor lent; else the
+//! pool refuses `InsufficientStake`, and while the holder's trust counts
+//! the trust graph may refuse the lower own capital, `AnchorNotReleased`).
+//! Such a warrant is marked `from_stake`, and whatever of it returns — on
+//! release, or the part a default does not claim — goes **back to the
+//! holder's stake**, never to its wallet: the escrow transfers the tokens
+//! to the pool and calls `warrant_to_stake`, which does not restart the
+//! stake's lock-out. Otherwise a warrant would let stake leave the pool
+//! before its lock-out. The claimed part of a default goes to the loan
+//! manager like any claim. A pool refusal (or a failed call) fails the
+//! message: the pool is a protocol contract, never a "held claim".
+//!
 //! When the loan is repaid (or cancelled) the loan manager releases the
-//! warrants: each locked amount returns to its holder. On default the loan
+//! warrants: each locked amount returns to its holder (its wallet, or its
+//! stake for a warrant locked from stake). On default the loan
 //! manager calls [`WarrantEscrow::claim_default`] with the whole unpaid
 //! principal: **warrants first** (SPEC §4, v2) — each locked warrant pays its
 //! pro-rata share of the loss, capped at its size, rounded by largest
 //! remainder (each claim within one unit of its exact share, the claims
 //! adding up exactly; [`dcu_common::loan::settle_default`]), and gets the
-//! rest back. The claims are paid to the **caller**, the loan manager, which
+//! rest back (to its wallet, or to its stake for a warrant locked from
+//! stake). The claims are paid to the **caller**, the loan manager, which
 //! passes them to the pool to restore the creditor's stake; what the
 //! warrants do not cover goes on to co-insurance and the creditor's stake.
 //!
 //! (v2) Only **Locked** warrants count toward a holder's cap of
 //! [`MAX_OPEN_PER_HOLDER`] open warrants: the count rises when a warrant is
-//! locked (by [`WarrantEscrow::accept`], or by policy at `create` — a policy
+//! locked (by [`WarrantEscrow::accept`] or
+//! [`WarrantEscrow::accept_from_stake`], or by policy at `create` — a policy
 //! lock that would pass the cap is skipped and the warrant stays Pending)
 //! and falls when a Locked warrant is released or claimed. Requests routed
 //! through a member therefore never fill its cap (review M4 c).
@@ -40,14 +60,17 @@
 //! holder) is booked as a claimable balance ([`WarrantEscrow::claimable`],
 //! event `PaymentHeld`) that its owner takes later with
 //! [`WarrantEscrow::claim`] (review L7). Only the payment of the claims to
-//! the loan manager in `claim_default` must succeed, or nothing happens.
+//! the loan manager in `claim_default` must succeed, or nothing happens;
+//! and so must every return to a stake (the pool's `warrant_to_stake`).
 //!
 //! Invariant: the escrow's token balance ≥ `locked_total` +
 //! `claimable_total`, where `locked_total` = Σ amounts of Locked warrants of
 //! Open loans and `claimable_total` = Σ claimable balances (equal unless
 //! someone sends tokens to the escrow directly). Access: `create`, `release`
 //! and `claim_default` only from the wired loan manager; `set_code` only
-//! from governance; `wire` once by the deployer. Caps: at most 5 warrants per
+//! from governance; `wire` once by the deployer; the escrow itself calls the
+//! wired credit pool's `warrant_from_stake` and `warrant_to_stake`, which
+//! answer only it. Caps: at most 5 warrants per
 //! loan, 32 Locked warrants on open loans per holder.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
@@ -63,6 +86,7 @@ pub use self::warrant_escrow::{
 #[ink::contract]
 mod warrant_escrow {
     pub use dcu_common::iface::warrant_escrow::LoanTerms;
+    use dcu_common::iface::Refusal;
     use dcu_common::loan::{auto_accept_threshold_bps, settle_default, warrant_sizes, MAX_TERM_DAYS};
     use dcu_common::units::BPS_DENOMINATOR;
     use ink::prelude::vec::Vec;
@@ -173,6 +197,10 @@ mod warrant_escrow {
         /// Claimed on default (paid to the loan manager, for the creditor's
         /// stake).
         pub claimed: Balance,
+        /// Locked from the holder's stake in the pool
+        /// ([`WarrantEscrow::accept_from_stake`]): what returns goes back
+        /// to that stake, never to the holder's wallet.
+        pub from_stake: bool,
     }
 
     /// The escrow's record of one loan.
@@ -218,6 +246,9 @@ mod warrant_escrow {
         pub governance: AccountId,
         /// Creates, releases and claims warrants.
         pub loan_manager: AccountId,
+        /// Pays warrants out of holders' stakes and takes them back
+        /// (`warrant_from_stake`, `warrant_to_stake`).
+        pub credit_pool: AccountId,
     }
 
     /// The escrow's storage.
@@ -265,7 +296,8 @@ mod warrant_escrow {
         pub amount: Balance,
     }
 
-    /// A warrant was locked, explicitly or by policy.
+    /// A warrant was locked, explicitly or by policy, from the holder's
+    /// wallet or (`from_stake`) from its stake in the pool.
     #[ink(event)]
     pub struct WarrantLocked {
         #[ink(topic)]
@@ -274,6 +306,7 @@ mod warrant_escrow {
         pub holder: AccountId,
         pub amount: Balance,
         pub by_policy: bool,
+        pub from_stake: bool,
     }
 
     /// A holder declined its Pending warrant.
@@ -285,15 +318,18 @@ mod warrant_escrow {
         pub holder: AccountId,
     }
 
-    /// A loan's warrants were returned to their holders.
+    /// A loan's warrants were returned to their holders: `returned` in
+    /// all, of which `to_stake` went back to holders' stakes in the pool.
     #[ink(event)]
     pub struct WarrantsReleased {
         #[ink(topic)]
         pub loan_id: u64,
         pub returned: Balance,
+        pub to_stake: Balance,
     }
 
-    /// A holder's warrant was claimed on default.
+    /// A holder's warrant was claimed on default; `returned` went back to
+    /// its wallet, or to its stake in the pool when `to_stake`.
     #[ink(event)]
     pub struct WarrantClaimed {
         #[ink(topic)]
@@ -302,6 +338,7 @@ mod warrant_escrow {
         pub holder: AccountId,
         pub claimed: Balance,
         pub returned: Balance,
+        pub to_stake: bool,
     }
 
     /// A loan's default was settled against its warrants: `claimed` paid
@@ -386,6 +423,13 @@ mod warrant_escrow {
         AlreadyDeclined,
         /// The caller has no claimable balance.
         NothingToClaim,
+        /// The credit pool refused to move a warrant out of or back into a
+        /// stake (e.g. `InsufficientStake`: more than the holder's free
+        /// stake; or the trust graph's `AnchorNotReleased`); its `Error`,
+        /// SCALE-encoded.
+        Pool(Refusal),
+        /// The call to the credit pool failed.
+        PoolCallFailed,
     }
 
     /// The escrow's result type.
@@ -394,6 +438,7 @@ mod warrant_escrow {
     #[cfg(not(test))]
     mod ext {
         use super::*;
+        use dcu_common::iface::{credit_pool as cp, CallFailed};
         use ink::codegen::TraitCallBuilder;
         use psp22::PSP22;
 
@@ -420,6 +465,29 @@ mod warrant_escrow {
                 _ => Err(Error::TokenCallFailed),
             }
         }
+
+        fn pool_answer(r: core::result::Result<core::result::Result<(), Refusal>, CallFailed>) -> Result<()> {
+            r.map_err(|_| Error::PoolCallFailed)?.map_err(Error::Pool)
+        }
+
+        /// Has the pool pay `amount` of `holder`'s free stake into the
+        /// escrow (nothing to do for 0).
+        pub fn from_stake(pool: AccountId, holder: AccountId, amount: Balance) -> Result<()> {
+            if amount == 0 {
+                return Ok(());
+            }
+            pool_answer(cp::warrant_from_stake(pool, holder, amount))
+        }
+
+        /// Sends `amount` to the pool and has it added back to `holder`'s
+        /// stake (nothing to do for 0).
+        pub fn to_stake(token: AccountId, pool: AccountId, holder: AccountId, amount: Balance) -> Result<()> {
+            if amount == 0 {
+                return Ok(());
+            }
+            push(token, pool, amount)?;
+            pool_answer(cp::warrant_to_stake(pool, holder, amount))
+        }
     }
 
     impl WarrantEscrow {
@@ -439,7 +507,8 @@ mod warrant_escrow {
             }
         }
 
-        /// Sets the governance and loan-manager addresses (deployer, once).
+        /// Sets the governance, loan-manager and credit-pool addresses
+        /// (deployer, once).
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::AlreadyWired`].
@@ -509,7 +578,7 @@ mod warrant_escrow {
             let LoanTerms { amount, term_days, rate_bps, borrower_ts } = terms;
             let mut rec = LoanWarrants { creditor, amount, term_days, rate_bps, borrower_ts, warrants: Vec::new(), state: EscrowState::Open };
             for (h, amount) in holders.iter().zip(sizes) {
-                rec.warrants.push(Warrant { holder: *h, amount, state: WarrantState::Pending, claimed: 0 });
+                rec.warrants.push(Warrant { holder: *h, amount, state: WarrantState::Pending, claimed: 0, from_stake: false });
                 self.env().emit_event(WarrantRequested { loan_id, holder: *h, amount });
             }
             self.loans.insert(loan_id, &rec);
@@ -535,7 +604,7 @@ mod warrant_escrow {
                     self.open.insert(w.holder, &open);
                     locked = locked.saturating_add(1);
                     self.loans.insert(loan_id, &rec);
-                    self.env().emit_event(WarrantLocked { loan_id, holder: w.holder, amount: w.amount, by_policy: true });
+                    self.env().emit_event(WarrantLocked { loan_id, holder: w.holder, amount: w.amount, by_policy: true, from_stake: false });
                 }
             }
             Ok(locked)
@@ -570,7 +639,48 @@ mod warrant_escrow {
             self.locked_total = locked_total;
             self.open.insert(caller, &open);
             self.loans.insert(loan_id, &rec);
-            self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false });
+            self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false, from_stake: false });
+            Ok(())
+        }
+
+        /// Locks the caller's Pending warrant on `loan_id` from its stake in
+        /// the credit pool (SPEC §4) instead of its wallet: the pool pays the
+        /// warrant's amount out of the caller's free stake (neither
+        /// allocated to its lines nor lent) into the escrow, and reports the
+        /// caller's lower own capital to the trust graph as an unstake does.
+        /// The warrant is marked `from_stake`: whatever of it returns goes
+        /// back to that stake, never to the wallet. The caller may then hold
+        /// at most [`MAX_OPEN_PER_HOLDER`] Locked warrants on open loans.
+        ///
+        /// # Errors
+        /// [`Error::NotWired`], [`Error::NoSuchLoan`], [`Error::WrongState`]
+        /// (not Open), [`Error::NotHolder`], [`Error::AlreadyLocked`],
+        /// [`Error::AlreadyDeclined`], [`Error::TooManyOpenWarrants`],
+        /// [`Error::Pool`] (e.g. `InsufficientStake`, `Paused`, or the trust
+        /// graph's `AnchorNotReleased`), [`Error::PoolCallFailed`],
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn accept_from_stake(&mut self, loan_id: u64) -> Result<()> {
+            let caller = self.env().caller();
+            let pool = self.wiring.ok_or(Error::NotWired)?.credit_pool;
+            let mut rec = self.open_loan(loan_id)?;
+            let i = Self::pending_of(&rec, caller)?;
+            let open = self.open_warrants(caller);
+            if open >= MAX_OPEN_PER_HOLDER {
+                return Err(Error::TooManyOpenWarrants { max: MAX_OPEN_PER_HOLDER });
+            }
+            let open = open.checked_add(1).ok_or(Error::Overflow)?;
+            let amount = rec.warrants[i].amount;
+            rec.warrants[i].state = WarrantState::Locked;
+            rec.warrants[i].from_stake = true;
+            let locked_total = self.locked_total.checked_add(amount).ok_or(Error::Overflow)?;
+            // As in `accept`: every check first, storage written only once
+            // the pool has paid the tokens in.
+            ext::from_stake(pool, caller, amount)?;
+            self.locked_total = locked_total;
+            self.open.insert(caller, &open);
+            self.loans.insert(loan_id, &rec);
+            self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false, from_stake: true });
             Ok(())
         }
 
@@ -594,24 +704,36 @@ mod warrant_escrow {
         }
 
         /// Returns every locked warrant of `loan_id` to its holder (loan
-        /// manager only; on repayment or cancellation). A payment the token
-        /// refuses waits in the holder's claimable balance instead
-        /// (`PaymentHeld`). Returns the total returned (paid or held).
+        /// manager only; on repayment or cancellation): a warrant locked
+        /// from stake back to the holder's stake in the pool (which must
+        /// take it, or nothing happens), any other to the holder's wallet —
+        /// a payment the token refuses waits in the holder's claimable
+        /// balance instead (`PaymentHeld`). Returns the total returned
+        /// (to stakes, paid or held).
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
-        /// [`Error::WrongState`], [`Error::Overflow`].
+        /// [`Error::WrongState`], [`Error::Pool`], [`Error::PoolCallFailed`],
+        /// [`Error::Token`], [`Error::TokenCallFailed`] (sending a stake's
+        /// warrant to the pool), [`Error::Overflow`].
         #[ink(message)]
         pub fn release(&mut self, loan_id: u64) -> Result<Balance> {
-            self.ensure_loan_manager()?;
+            let pool = self.ensure_loan_manager()?;
             let mut rec = self.open_loan(loan_id)?;
             let mut returned: Balance = 0;
+            let mut to_stake: Balance = 0;
             let mut pays = Vec::new();
+            let mut stakes = Vec::new();
             for w in rec.warrants.iter_mut() {
                 match w.state {
                     WarrantState::Locked => {
                         returned = returned.checked_add(w.amount).ok_or(Error::Overflow)?;
-                        pays.push((w.holder, w.amount));
+                        if w.from_stake {
+                            to_stake = to_stake.checked_add(w.amount).ok_or(Error::Overflow)?;
+                            stakes.push((w.holder, w.amount));
+                        } else {
+                            pays.push((w.holder, w.amount));
+                        }
                         w.state = WarrantState::Released;
                     }
                     WarrantState::Pending => w.state = WarrantState::Released,
@@ -622,14 +744,19 @@ mod warrant_escrow {
             rec.state = EscrowState::Released;
             let locked_total = self.locked_total.checked_sub(returned).ok_or(Error::Overflow)?;
             // If every payment were held the total would still fit: nothing
-            // can fail once a token has moved.
+            // can fail once a token has moved to a wallet.
             self.claimable_total.checked_add(returned).ok_or(Error::Overflow)?;
+            // Warrants from stake go back to their stakes first, before any
+            // write: the pool must take each, or nothing happens.
+            for (holder, amount) in &stakes {
+                ext::to_stake(self.token, pool, *holder, *amount)?;
+            }
             self.locked_total = locked_total;
-            for (holder, _) in &pays {
+            for (holder, _) in pays.iter().chain(&stakes) {
                 self.sub_open(*holder);
             }
             self.loans.insert(loan_id, &rec);
-            self.env().emit_event(WarrantsReleased { loan_id, returned });
+            self.env().emit_event(WarrantsReleased { loan_id, returned, to_stake });
             for (to, amount) in pays {
                 self.pay_or_hold(loan_id, to, amount)?;
             }
@@ -640,18 +767,22 @@ mod warrant_escrow {
         /// (loan manager only), **warrants first**: each locked warrant pays
         /// its pro-rata share of `min(loss, Σ locked)`, capped at its size
         /// and rounded by largest remainder, and the rest returns to its
-        /// holder. The claims are paid to the caller (the loan manager,
-        /// which passes them to the pool for the creditor's stake); that
-        /// payment must succeed. A holder's return the token refuses waits in
-        /// its claimable balance (`PaymentHeld`). Returns the total claimed.
+        /// holder: to its stake in the pool for a warrant locked from stake
+        /// (the pool must take it, or nothing happens), else to its wallet.
+        /// The claims are paid to the caller (the loan manager, which passes
+        /// them to the pool for the creditor's stake); that payment must
+        /// succeed. A holder's return to its wallet the token refuses waits
+        /// in its claimable balance (`PaymentHeld`). Returns the total
+        /// claimed.
         ///
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::NoSuchLoan`],
         /// [`Error::WrongState`], [`Error::Token`], [`Error::TokenCallFailed`]
-        /// (paying the caller), [`Error::Overflow`].
+        /// (paying the caller, or sending a stake's return to the pool),
+        /// [`Error::Pool`], [`Error::PoolCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn claim_default(&mut self, loan_id: u64, loss: Balance) -> Result<Balance> {
-            self.ensure_loan_manager()?;
+            let pool = self.ensure_loan_manager()?;
             let caller = self.env().caller();
             let mut rec = self.open_loan(loan_id)?;
             let locked: Vec<Balance> = rec.warrants.iter().map(|w| if w.state == WarrantState::Locked { w.amount } else { 0 }).collect();
@@ -669,7 +800,7 @@ mod warrant_escrow {
                         returned = returned.checked_add(back).ok_or(Error::Overflow)?;
                         w.claimed = claimed;
                         w.state = if claimed > 0 { WarrantState::Claimed } else { WarrantState::Released };
-                        pays.push((w.holder, claimed, back));
+                        pays.push((w.holder, claimed, back, w.from_stake));
                     }
                     WarrantState::Pending => w.state = WarrantState::Released,
                     // Declined stays Declined: nothing was locked.
@@ -680,18 +811,24 @@ mod warrant_escrow {
             let locked_total = self.locked_total.checked_sub(total_locked).ok_or(Error::Overflow)?;
             self.claimable_total.checked_add(returned).ok_or(Error::Overflow)?;
             rec.state = EscrowState::Settled;
-            // The loan manager's payment first, before any write: if the
-            // token refuses it, the whole settlement is refused.
+            // The loan manager's payment first, then the returns to stakes,
+            // before any write: if the token refuses the one or the pool any
+            // of the others, the whole settlement is refused.
             ext::push(self.token, caller, claimed_total)?;
+            for (holder, _, back, _) in pays.iter().filter(|p| p.3) {
+                ext::to_stake(self.token, pool, *holder, *back)?;
+            }
             self.locked_total = locked_total;
-            for (holder, _, _) in &pays {
+            for (holder, _, _, _) in &pays {
                 self.sub_open(*holder);
             }
             self.loans.insert(loan_id, &rec);
             self.env().emit_event(DefaultSettled { loan_id, to: caller, loss, claimed: claimed_total, returned });
-            for (holder, claimed, back) in pays {
-                self.env().emit_event(WarrantClaimed { loan_id, holder, claimed, returned: back });
-                self.pay_or_hold(loan_id, holder, back)?;
+            for (holder, claimed, back, to_stake) in pays {
+                self.env().emit_event(WarrantClaimed { loan_id, holder, claimed, returned: back, to_stake });
+                if !to_stake {
+                    self.pay_or_hold(loan_id, holder, back)?;
+                }
             }
             Ok(claimed_total)
         }
@@ -816,11 +953,13 @@ mod warrant_escrow {
         // Guards and helpers
         // ---------------------------------------------------------------
 
-        fn ensure_loan_manager(&self) -> Result<()> {
+        /// Refuses any caller but the wired loan manager; answers the wired
+        /// credit pool.
+        fn ensure_loan_manager(&self) -> Result<AccountId> {
             let caller = self.env().caller();
             let w = self.wiring.ok_or(Error::NotWired)?;
             if caller == w.loan_manager {
-                Ok(())
+                Ok(w.credit_pool)
             } else {
                 Err(Error::Unauthorized { caller })
             }

@@ -3,9 +3,10 @@
 //! and by trust tier bounded by the loan's amount and term, explicit
 //! acceptance and decline, release, warrants-first claims on default paid to
 //! the loan manager (largest remainder), the cap of Locked warrants at its
-//! edge, payments the token refuses held as claimable balances, every error
-//! with nothing changed, and random operation sequences with the escrow's
-//! books checked after each.
+//! edge, payments the token refuses held as claimable balances, warrants
+//! locked from a holder's stake in the pool and returned only to it (issue
+//! 16), every error with nothing changed, and random operation sequences
+//! with the escrow's books checked after each.
 
 use crate::mock;
 use crate::warrant_escrow::*;
@@ -18,6 +19,7 @@ use proptest::prelude::*;
 use psp22::PSP22Error;
 
 const ESCROW: [u8; 32] = [0xE5; 32];
+const POOL: [u8; 32] = [0xC0; 32];
 const GOV: u8 = 0xA1;
 const LM: u8 = 0xA2;
 const DEPLOYER: u8 = 9;
@@ -32,6 +34,12 @@ fn id(n: u8) -> AccountId {
 fn escrow_id() -> AccountId {
     AccountId::from(ESCROW)
 }
+fn pool_id() -> AccountId {
+    AccountId::from(POOL)
+}
+fn wiring() -> Wiring {
+    Wiring { governance: id(GOV), loan_manager: id(LM), credit_pool: pool_id() }
+}
 fn as_caller(n: u8) {
     test::set_caller::<Env>(id(n));
 }
@@ -45,7 +53,7 @@ fn setup() -> WarrantEscrow {
     test::set_callee::<Env>(escrow_id());
     as_caller(DEPLOYER);
     let mut e = WarrantEscrow::new(id(0xA4));
-    assert_eq!(e.wire(Wiring { governance: id(GOV), loan_manager: id(LM) }), Ok(()));
+    assert_eq!(e.wire(wiring()), Ok(()));
     for n in 1..=8 {
         mock::fund(id(n), escrow_id(), 1_000_000 * T);
     }
@@ -82,13 +90,14 @@ fn check_books(e: &WarrantEscrow, loans: &[u64]) {
 
 /// Everything a refused message must leave as it was: the given loans'
 /// records, the totals, the open counts and claimable balances, every
-/// balance and the number of events.
+/// balance and stake in the pool, and the number of events.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     loans: Vec<Option<LoanWarrants>>,
     totals: (u128, u128),
-    accounts: Vec<(u32, u128, u128)>,
+    accounts: Vec<(u32, u128, u128, u128)>,
     escrow_balance: u128,
+    pool_balance: u128,
     events: usize,
 }
 
@@ -96,8 +105,12 @@ fn snapshot(e: &WarrantEscrow, loans: &[u64]) -> Snapshot {
     Snapshot {
         loans: loans.iter().map(|l| e.loan(*l)).collect(),
         totals: (e.locked_total(), e.claimable_total()),
-        accounts: (1..=9).chain([LM, GOV, STRANGER]).map(|n| (e.open_warrants(id(n)), e.claimable(id(n)), mock::balance(id(n)))).collect(),
+        accounts: (1..=9)
+            .chain([LM, GOV, STRANGER])
+            .map(|n| (e.open_warrants(id(n)), e.claimable(id(n)), mock::balance(id(n)), mock::stake_of(id(n))))
+            .collect(),
         escrow_balance: mock::balance(escrow_id()),
+        pool_balance: mock::balance(pool_id()),
         events: events(),
     }
 }
@@ -134,7 +147,7 @@ fn wire_only_by_the_deployer_and_once() {
     as_caller(DEPLOYER);
     let mut e = WarrantEscrow::new(id(0xA4));
     as_caller(STRANGER);
-    let w = Wiring { governance: id(GOV), loan_manager: id(LM) };
+    let w = wiring();
     assert_eq!(e.wire(w), Err(Error::Unauthorized { caller: id(STRANGER) }));
     as_caller(LM);
     assert_eq!(e.create(1, id(CREDITOR), vec![id(I1)], 10, terms(100, 30, 600, 0)), Err(Error::NotWired));
@@ -679,6 +692,10 @@ enum Op {
     Refuse(Option<u8>),
     /// A pull claim of a holder's claimable balance.
     Claim(u8),
+    /// A holder locks its warrant from its stake in the pool.
+    AcceptFromStake(u8, u8),
+    /// The pool refuses every call (or none).
+    PoolRefuses(bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -693,19 +710,26 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..8, 1u8..=6).prop_map(|(l, h)| Op::Decline(l, h)),
         proptest::option::of(prop_oneof![1u8..=6, Just(LM)]).prop_map(Op::Refuse),
         (1u8..=6).prop_map(Op::Claim),
+        (0u8..8, 1u8..=6).prop_map(|(l, h)| Op::AcceptFromStake(l, h)),
+        any::<bool>().prop_map(Op::PoolRefuses),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3_000))]
 
-    /// Random sequences (with the token refusing one account at times):
-    /// whatever happens, the escrow holds exactly the locked warrants and
-    /// the claimable balances, no token is created or lost, a refused
-    /// operation changes nothing and emits no event, a warrant locked by
-    /// policy is on a loan within the holder's rate, amount and term
-    /// bounds, no holder has more than 32 Locked warrants, and every loan
-    /// ends with all its tokens back.
+    /// Random sequences (with the token refusing one account at times, and
+    /// the pool refusing everything at times): whatever happens, the escrow
+    /// holds exactly the locked warrants and the claimable balances, no
+    /// token is created or lost, a refused operation changes nothing and
+    /// emits no event (the callees' effects reverted, as on chain), a
+    /// warrant locked by policy is on a loan within the holder's rate,
+    /// amount and term bounds, no holder has more than 32 Locked warrants;
+    /// a warrant from stake only ever leaves and re-enters its holder's
+    /// stake (stake + locked from it + claimed from it = the stake at the
+    /// start) and a wallet warrant its wallet (wallet + held for it +
+    /// locked from it + claimed from it = the wallet at the start); and
+    /// every loan ends with all its tokens back where they came from.
     #[test]
     fn random_sequences_keep_the_books(ops in proptest::collection::vec(op(), 1..40)) {
         // A fresh off-chain environment per case (its recorded events too).
@@ -722,10 +746,14 @@ proptest! {
 fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
     {
         let mut e = setup();
+        for n in 1..=6 {
+            mock::set_stake(pool_id(), id(n), STAKE);
+        }
         let supply = mock::supply();
         let loans: Vec<u64> = (0..8).collect();
         for o in ops {
             let before = snapshot(&e, &loans);
+            let saved = mock::save();
             let res: Result<(), Error> = match o.clone() {
                 Op::Policy(h, k, r, a, d) => {
                     as_caller(h);
@@ -761,19 +789,29 @@ fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 Op::Decline(l, h) => { as_caller(h); e.decline(u64::from(l)) }
                 Op::Refuse(h) => { mock::refuse_to(h.map(id)); Ok(()) }
                 Op::Claim(h) => { as_caller(h); e.claim().map(|_| ()) }
+                Op::AcceptFromStake(l, h) => { as_caller(h); e.accept_from_stake(u64::from(l)) }
+                Op::PoolRefuses(r) => { mock::pool_refuses(r.then(|| vec![0x16])); Ok(()) }
             };
             if res.is_err() {
+                // A release or settlement refused after one callee acted
+                // (the loan manager paid, then the pool refused): the chain
+                // reverts them all; the off-chain ledger needs telling.
+                if matches!(o, Op::Release(_) | Op::ClaimDefault(..)) {
+                    mock::revert(saved);
+                }
                 prop_assert_eq!(&snapshot(&e, &loans), &before, "a refusal changes nothing: {:?}", o);
             }
             check_books(&e, &loans);
+            check_origins(&e, &loans)?;
             for n in 1..=6 {
                 prop_assert!(e.open_warrants(id(n)) <= MAX_OPEN_PER_HOLDER);
             }
             prop_assert_eq!(mock::supply(), supply);
         }
         // the end: every open loan released and every claimable balance
-        // claimed (the refusal lifted) returns every token
+        // claimed (the refusals lifted) returns every token
         mock::refuse_to(None);
+        mock::pool_refuses(None);
         as_caller(LM);
         for l in &loans {
             if e.loan(*l).is_some_and(|r| r.state == EscrowState::Open) {
@@ -787,6 +825,35 @@ fn run_sequence(ops: Vec<Op>) -> Result<(), TestCaseError> {
         }
         prop_assert_eq!(mock::balance(escrow_id()), 0);
         check_books(&e, &loans);
+        check_origins(&e, &loans)?;
+    }
+    Ok(())
+}
+
+/// Each holder's stake in the pool at the start of a random sequence.
+const STAKE: u128 = 3_000;
+
+/// Where each holder's warrants came from and went: a warrant from stake
+/// only ever leaves and re-enters the holder's stake (stake + Locked from
+/// it on open loans + claimed from it = `STAKE`), a wallet warrant only its
+/// wallet (wallet + held for it + Locked from it + claimed from it = the
+/// wallet at the start).
+fn check_origins(e: &WarrantEscrow, loans: &[u64]) -> Result<(), TestCaseError> {
+    for n in 1..=6u8 {
+        let (mut from_stake, mut from_wallet) = (0u128, 0u128);
+        for l in loans {
+            let Some(r) = e.loan(*l) else { continue };
+            for w in r.warrants.iter().filter(|w| w.holder == id(n)) {
+                let out = if r.state == EscrowState::Open && w.state == WarrantState::Locked { w.amount } else { w.claimed };
+                if w.from_stake {
+                    from_stake += out;
+                } else {
+                    from_wallet += out;
+                }
+            }
+        }
+        prop_assert_eq!(mock::stake_of(id(n)) + from_stake, STAKE, "holder {}'s stake", n);
+        prop_assert_eq!(mock::balance(id(n)) + e.claimable(id(n)) + from_wallet, 1_000_000 * T, "holder {}'s wallet", n);
     }
     Ok(())
 }
@@ -813,11 +880,208 @@ fn access_matrix_refuses_privileged_messages_to_everyone_but_their_caller() {
         if caller != GOV {
             assert_eq!(e.set_code([1u8; 32].into()), Err(unauthorized()));
         }
-        let wire = e.wire(Wiring { governance: who, loan_manager: who });
+        let wire = e.wire(Wiring { governance: who, loan_manager: who, credit_pool: who });
         assert_eq!(wire, Err(if caller == DEPLOYER { Error::AlreadyWired } else { unauthorized() }));
         assert_eq!(events(), n);
         assert_eq!(e.loan(1), rec);
         assert_eq!(e.loan(2), None);
         check_books(&e, &[1, 2]);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Warrants from stake (SPEC §4, issue 16)
+// ---------------------------------------------------------------------------
+
+/// `who` has `stake` of free stake in the pool and nothing in its wallet.
+fn staked_with_empty_wallet(who: u8, stake: u128) {
+    mock::set_stake(pool_id(), id(who), stake);
+    mock::transfer(id(who), id(0xEE), mock::balance(id(who)));
+}
+
+/// Issue 16: I1, with 500 staked in the pool and an empty wallet, is
+/// refused `InsufficientBalance` by `accept`; `accept_from_stake` locks its
+/// warrant from the stake: the stake falls by 400, the escrow holds it, the
+/// warrant is marked `from_stake`, the loan is fully locked. Released, the
+/// 400 go back to I1's stake — not its wallet — while I2's wallet warrant
+/// goes back to I2's wallet. The books are exact after each step.
+#[test]
+fn an_empty_wallet_locks_its_warrant_from_stake_and_the_release_returns_it_to_the_stake() {
+    let mut e = setup();
+    staked_with_empty_wallet(I1, 500 * T);
+    create(&mut e, 1, &[I1, I2], 800 * T, 600, 0).unwrap();
+    as_caller(I1);
+    assert_eq!(e.accept(1), Err(Error::Token(PSP22Error::InsufficientBalance)), "today's refusal");
+    let n = events();
+    assert_eq!(e.accept_from_stake(1), Ok(()));
+    assert_eq!(events(), n + 1, "WarrantLocked");
+    let w = e.loan(1).unwrap().warrants[0];
+    assert_eq!((w.state, w.amount, w.from_stake), (WarrantState::Locked, 400 * T, true));
+    assert_eq!((mock::stake_of(id(I1)), mock::balance(id(I1))), (100 * T, 0), "the stake fell by the warrant");
+    assert_eq!(mock::balance(escrow_id()), 400 * T, "the escrow holds it");
+    assert_eq!(e.open_warrants(id(I1)), 1, "a warrant from stake counts toward the cap");
+    check_books(&e, &[1]);
+    as_caller(I2);
+    assert_eq!(e.accept(1), Ok(()));
+    assert!(!e.loan(1).unwrap().warrants[1].from_stake);
+    assert!(e.fully_locked(1));
+    check_books(&e, &[1]);
+    // Repaid: released, each to where it came from.
+    as_caller(LM);
+    let n = events();
+    assert_eq!(e.release(1), Ok(800 * T));
+    assert_eq!(events(), n + 1, "WarrantsReleased (nothing held)");
+    assert_eq!((mock::stake_of(id(I1)), mock::balance(id(I1))), (500 * T, 0), "back in the stake, never the wallet");
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T);
+    assert_eq!((mock::balance(escrow_id()), mock::balance(pool_id())), (0, 500 * T));
+    assert_eq!((e.open_warrants(id(I1)), e.claimable(id(I1))), (0, 0));
+    check_books(&e, &[1]);
+}
+
+/// A default claims a warrant from stake first like any other (pro rata,
+/// paid to the loan manager) and returns the rest to the holder's stake:
+/// 300 unpaid over 400 + 400 → 150 from each, I1's 250 back to its stake,
+/// I2's 250 to its wallet. A loss that takes a whole warrant returns
+/// nothing, and the pool is not called (it may even be refusing).
+#[test]
+fn a_default_claims_a_stake_warrant_first_and_returns_the_rest_to_the_stake() {
+    let mut e = setup();
+    staked_with_empty_wallet(I1, 1_000 * T);
+    create(&mut e, 1, &[I1, I2], 800 * T, 600, 0).unwrap();
+    create(&mut e, 2, &[I1, I2], 800 * T, 600, 0).unwrap();
+    for l in [1, 2] {
+        as_caller(I1);
+        e.accept_from_stake(l).unwrap();
+        as_caller(I2);
+        e.accept(l).unwrap();
+    }
+    assert_eq!(mock::stake_of(id(I1)), 200 * T);
+    as_caller(LM);
+    let n = events();
+    assert_eq!(e.claim_default(1, 300 * T), Ok(300 * T));
+    assert_eq!(events(), n + 3, "DefaultSettled and a WarrantClaimed per holder, nothing held");
+    assert_eq!(mock::balance(id(LM)), 300 * T, "the claims to the loan manager");
+    assert_eq!((mock::stake_of(id(I1)), mock::balance(id(I1))), (450 * T, 0), "I1's 250 back to its stake");
+    assert_eq!(mock::balance(id(I2)), 1_000_000 * T - 400 * T - 150 * T);
+    let r = e.loan(1).unwrap();
+    assert_eq!((r.warrants[0].claimed, r.warrants[0].state, r.warrants[0].from_stake), (150 * T, WarrantState::Claimed, true));
+    check_books(&e, &[1, 2]);
+    // The whole loan lost: both warrants taken, nothing to return.
+    mock::pool_refuses(Some(vec![9]));
+    assert_eq!(e.claim_default(2, 1_000 * T), Ok(800 * T));
+    assert_eq!((mock::stake_of(id(I1)), mock::balance(id(I1))), (450 * T, 0));
+    assert_eq!(mock::balance(id(LM)), 1_100 * T);
+    check_books(&e, &[1, 2]);
+    assert_eq!(mock::balance(escrow_id()), 0);
+}
+
+/// More than the free stake (`InsufficientStake`, the pool's error), any
+/// pool refusal (the trust graph's `AnchorNotReleased`, a pause) or a
+/// failed call, and every refusal `accept` has: nothing changed.
+#[test]
+fn accept_from_stake_refusals_change_nothing() {
+    mock::reset();
+    test::set_callee::<Env>(escrow_id());
+    as_caller(DEPLOYER);
+    let mut unwired = WarrantEscrow::new(id(0xA4));
+    as_caller(I1);
+    assert_eq!(unwired.accept_from_stake(1), Err(Error::NotWired));
+    let mut e = setup();
+    let loans = [1, 2, 3];
+    mock::set_stake(pool_id(), id(I1), 399 * T);
+    mock::set_stake(pool_id(), id(I2), 1_000 * T);
+    as_caller(I1);
+    assert_eq!(e.accept_from_stake(1), Err(Error::NoSuchLoan));
+    create(&mut e, 1, &[I1, I2], 800 * T, 600, 0).unwrap();
+    let before = snapshot(&e, &loans);
+    as_caller(STRANGER);
+    assert_eq!(e.accept_from_stake(1), Err(Error::NotHolder));
+    as_caller(I1);
+    assert_eq!(e.accept_from_stake(1), Err(mock::insufficient_stake(399 * T, 400 * T)));
+    assert_eq!(snapshot(&e, &loans), before);
+    // The pool's own refusals come back as they are.
+    as_caller(I2);
+    let anchor_not_released = vec![0x11, 0x16, 2, 0, 0, 0];
+    mock::pool_refuses(Some(anchor_not_released.clone()));
+    assert_eq!(e.accept_from_stake(1), Err(Error::Pool(anchor_not_released)));
+    mock::pool_calls_fail();
+    assert_eq!(e.accept_from_stake(1), Err(Error::PoolCallFailed));
+    assert_eq!(snapshot(&e, &loans), before, "refused: nothing changed");
+    mock::pool_refuses(None);
+    assert_eq!(e.accept_from_stake(1), Ok(()));
+    assert_eq!(e.accept_from_stake(1), Err(Error::AlreadyLocked));
+    assert_eq!(e.accept(1), Err(Error::AlreadyLocked));
+    as_caller(I1);
+    e.decline(1).unwrap();
+    let before = snapshot(&e, &loans);
+    assert_eq!(e.accept_from_stake(1), Err(Error::AlreadyDeclined));
+    assert_eq!(snapshot(&e, &loans), before);
+    as_caller(LM);
+    e.release(1).unwrap();
+    assert_eq!(mock::stake_of(id(I2)), 1_000 * T);
+    let before = snapshot(&e, &loans);
+    as_caller(I2);
+    assert_eq!(e.accept_from_stake(1), Err(Error::WrongState { current: EscrowState::Released, expected: EscrowState::Open }));
+    assert_eq!(snapshot(&e, &loans), before);
+    check_books(&e, &loans);
+    // The cap of Locked warrants counts warrants from stake too.
+    for loan in 10..42u64 {
+        create(&mut e, loan, &[I2], 1, 600, 0).unwrap();
+        as_caller(I2);
+        assert_eq!(e.accept_from_stake(loan), Ok(()));
+    }
+    create(&mut e, 42, &[I2], 1, 600, 0).unwrap();
+    let all: Vec<u64> = (10..=42).collect();
+    let before = snapshot(&e, &all);
+    as_caller(I2);
+    assert_eq!(e.accept_from_stake(42), Err(Error::TooManyOpenWarrants { max: MAX_OPEN_PER_HOLDER }));
+    assert_eq!(snapshot(&e, &all), before);
+    check_books(&e, &all);
+}
+
+/// A return to a stake is never a "held claim": the pool is a protocol
+/// contract. If it refuses (or the call fails, or the token refuses the
+/// transfer to it), `release` and `claim_default` fail as a whole — on
+/// chain every callee's effect is reverted with them — and nothing in the
+/// escrow changes; once it takes them, they go through. A token refusing
+/// the holder itself does not matter: its warrant from stake never goes to
+/// its wallet.
+#[test]
+fn a_pool_refusal_fails_the_release_and_the_default_with_nothing_changed() {
+    let mut e = setup();
+    mock::set_stake(pool_id(), id(I1), 1_000 * T);
+    for l in [1, 2] {
+        create(&mut e, l, &[I1, I2], 800 * T, 600, 0).unwrap();
+        as_caller(I1);
+        e.accept_from_stake(l).unwrap();
+        as_caller(I2);
+        e.accept(l).unwrap();
+    }
+    let loans = [1, 2];
+    as_caller(LM);
+    for refuse in [0, 1, 2] {
+        match refuse {
+            0 => mock::pool_refuses(Some(vec![0x16])),
+            1 => mock::pool_calls_fail(),
+            _ => {
+                mock::pool_refuses(None);
+                mock::refuse_to(Some(pool_id()));
+            }
+        }
+        let before = snapshot(&e, &loans);
+        let saved = mock::save();
+        assert!(e.release(1).is_err());
+        mock::revert(saved);
+        assert_eq!(snapshot(&e, &loans), before, "case {refuse}: release refused, nothing changed");
+        let saved = mock::save();
+        assert!(e.claim_default(2, 300 * T).is_err());
+        mock::revert(saved);
+        assert_eq!(snapshot(&e, &loans), before, "case {refuse}: default refused, nothing changed");
+    }
+    assert_eq!(e.release(1), Err(mock::refused()), "the token refuses the transfer to the pool");
+    mock::refuse_to(Some(id(I1)));
+    assert_eq!(e.release(1), Ok(800 * T));
+    assert_eq!(e.claim_default(2, 300 * T), Ok(300 * T));
+    assert_eq!((mock::stake_of(id(I1)), e.claimable(id(I1))), (1_000 * T - 150 * T, 0), "to the stake, never held for the wallet");
+    check_books(&e, &loans);
 }

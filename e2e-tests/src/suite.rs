@@ -59,9 +59,9 @@ pub async fn deploy_with(client: &mut Client, lm_code: &str, pool_code: &str, ho
     let mut gc = ink_e2e::create_call_builder::<TrustGraph>(graph);
     client.call(&alice(), &gc.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: lm })).extra_gas_portion(50).submit().await?;
     let mut pc = ink_e2e::create_call_builder::<CreditPool>(pool);
-    client.call(&alice(), &pc.wire(PoolWiring { governance: a, loan_manager: lm })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &pc.wire(PoolWiring { governance: a, loan_manager: lm, warrant_escrow: escrow })).extra_gas_portion(50).submit().await?;
     let mut ec = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
-    client.call(&alice(), &ec.wire(EscrowWiring { governance: a, loan_manager: lm })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &ec.wire(EscrowWiring { governance: a, loan_manager: lm, credit_pool: pool })).extra_gas_portion(50).submit().await?;
     let mut lc = ink_e2e::create_call_builder::<LoanManager>(lm);
     client.call(&alice(), &lc.wire(LmWiring { governance: a })).extra_gas_portion(50).submit().await?;
     Ok(Suite { token, graph, pool, escrow, lm })

@@ -94,8 +94,8 @@ const GOVERNANCE: &str = "governance";
 /// yet is held by governance (so the deployer keeps no power).
 const WIRING: &[(&str, &[&str])] = &[
     ("trust_graph", &["governance", "credit_pool", "loan_manager"]),
-    ("credit_pool", &["governance", "loan_manager"]),
-    ("warrant_escrow", &["governance", "loan_manager"]),
+    ("credit_pool", &["governance", "loan_manager", "warrant_escrow"]),
+    ("warrant_escrow", &["governance", "loan_manager", "credit_pool"]),
     ("loan_manager", &["governance"]),
     ("governance", &["trust_graph", "credit_pool", "warrant_escrow", "loan_manager"]),
 ];

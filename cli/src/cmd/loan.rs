@@ -581,7 +581,7 @@ fn explain(s: &Session, e: CliError) -> CliError {
 }
 
 /// The bytes in a rendered `Pool(0x…)` or `Pool([1, 2])`.
-fn bytes_in(s: &str) -> Vec<u8> {
+pub(super) fn bytes_in(s: &str) -> Vec<u8> {
     let inner = s.split_once('(').map(|x| x.1).unwrap_or("").trim_end_matches(')');
     if let Some(h) = inner.trim().strip_prefix("0x") {
         return hex::decode(h.trim()).unwrap_or_default();

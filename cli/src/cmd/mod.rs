@@ -128,7 +128,7 @@ pub fn explain_variant(contract: &str, message: &str, variant: &str) -> Option<S
         "NothingToClaim" => "nothing is held for you: every interest share reached you at its repayment (`dcu loan status ID` lists what is held)".to_string(),
         "AlreadyDeclined" => "you declined this warrant: it can never be locked, so the loan cannot be disbursed over this route (its borrower cancels it or it expires)".to_string(),
         "AlreadyLocked" if message == "decline" => "your warrant on this loan is already locked: it stays until the loan is repaid (released with its interest share) or settled".to_string(),
-        "NotHolder" if message == "decline" || message == "accept" => "you hold no warrant on this loan (`dcu warrant loan ID` names its holders)".to_string(),
+        "NotHolder" if message == "decline" || message == "accept" || message == "accept_from_stake" => "you hold no warrant on this loan (`dcu warrant loan ID` names its holders)".to_string(),
         "Declined" => {
             let who = word_in(variant, "borrower").unwrap_or_else(|| "the borrower".into());
             format!("{who} declined your credit lines: no new line to {who} until {who} runs `dcu pool accept` with your address")

@@ -2,7 +2,9 @@
 //! — a standing policy for warrants asked of you (manual, by the borrower's
 //! trust tier, or a minimum rate of your own, each bounded by the loan's
 //! amount and term), the allowance that lets the
-//! escrow lock a warrant automatically, explicit acceptance or declining
+//! escrow lock a warrant automatically, explicit acceptance — from the
+//! wallet, or (`--from-stake`, SPEC §4) from the unlent stake in the pool,
+//! to which the warrant then returns — or declining
 //! (a declined warrant is never locked, so its loan cannot be disbursed),
 //! and what the escrow holds for you or for a loan — including payments the
 //! token refused to deliver earlier, which wait for `dcu warrant claim`.
@@ -60,8 +62,17 @@ pub enum WarrantCmd {
         #[arg(long)]
         allowance: Option<String>,
     },
-    /// Lock your warrant on a loan (approves the escrow first if needed).
-    Accept { loan_id: u64 },
+    /// Lock your warrant on a loan: from your wallet (approves the escrow
+    /// first if needed), or with --from-stake from your free stake in the
+    /// pool.
+    Accept {
+        loan_id: u64,
+        /// Lock it from your free stake in the pool (neither allocated to
+        /// your lines nor lent) instead of your wallet: whatever of it
+        /// returns goes back to that stake, never to your wallet.
+        #[arg(long)]
+        from_stake: bool,
+    },
     /// Decline the Pending warrant asked of you on a loan: it is never
     /// locked, and the loan cannot be disbursed (its borrower cancels it or it expires).
     Decline { loan_id: u64 },
@@ -196,6 +207,8 @@ pub struct WarrantView {
     pub amount: u128,
     pub state: String,
     pub claimed: u128,
+    /// Locked from the holder's stake in the pool (it returns there).
+    pub from_stake: bool,
 }
 
 impl Report for LoanReport {
@@ -211,6 +224,9 @@ impl Report for LoanReport {
         );
         for w in &self.warrants {
             s.push_str(&format!("\n  {}: {} DUSD, {}", w.holder, format_amount(w.amount), w.state));
+            if w.from_stake {
+                s.push_str(" from stake (returns to the holder's stake)");
+            }
             if w.claimed > 0 {
                 s.push_str(&format!(", {} DUSD claimed", format_amount(w.claimed)));
             }
@@ -246,6 +262,69 @@ pub async fn accept(s: &Session, g: &GlobalOpts, loan_id: u64) -> Result<(u128, 
     Ok((amount, approved, tx))
 }
 
+/// Locks the signer's warrant on `loan_id` from its free stake in the pool
+/// (SPEC §4): (amount, the free stake left, the tx). A refusal the escrow
+/// passes on from the pool is told in the pool's words.
+pub async fn accept_from_stake(s: &Session, g: &GlobalOpts, loan_id: u64) -> Result<(u128, Option<u128>, crate::contract::TxOutcome)> {
+    let escrow = s.contract(ESCROW)?;
+    require_v2(&escrow, "accept_from_stake")?;
+    let rec = s.query(&escrow, "loan", &[loan_id.to_string()]).await?;
+    let rec = val::some(&rec).ok_or_else(|| CliError::Other(format!("the escrow has no warrants for loan #{loan_id}")))?;
+    let me = s.me().to_string();
+    let mine = field(rec, "warrants")
+        .map(val::items)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|w| field(w, "holder").and_then(val::text).as_deref() == Some(me.as_str()))
+        .ok_or_else(|| CliError::Other(format!("{me} holds no warrant on loan #{loan_id}")))?;
+    let amount = uint_field(mine, "amount").unwrap_or(0);
+    let tx = s.submit(g, ESCROW, "accept_from_stake", &[loan_id.to_string()]).await.map_err(|e| explain_from_stake(s, e))?;
+    let free = match s.contract(super::pool::POOL) {
+        Ok(pool) => uint_field(&s.query(&pool, "grantor", &[me]).await?, "free"),
+        Err(_) => None,
+    };
+    Ok((amount, free, tx))
+}
+
+/// Rewrites the escrow's `Pool(..)` refusal of `accept_from_stake` in the
+/// pool's words (decoded with its metadata), and the refusals a member
+/// meets there in one sentence.
+fn explain_from_stake(s: &Session, e: CliError) -> CliError {
+    let CliError::ContractRefused { contract, message, variant, description } = e else { return e };
+    let inner = variant.starts_with("Pool(").then(|| s.contract(super::pool::POOL).ok()).flatten().and_then(|pool| {
+        let msg = if pool.has_message("warrant_from_stake") { "warrant_from_stake" } else { "loan_open" };
+        let mut answer = vec![1u8];
+        answer.extend_from_slice(&super::loan::bytes_in(&variant));
+        pool.describe_answer(msg, &answer)
+    });
+    let (variant, description) = match inner {
+        Some((v, d)) => (v, format!("the credit pool refused: {d}")),
+        None => (variant, description),
+    };
+    let description = from_stake_words(&variant).unwrap_or(description);
+    CliError::ContractRefused { contract, message, variant, description }
+}
+
+/// One sentence for the pool's refusals of a warrant locked from stake, by
+/// the error's rendering (`InsufficientStake { available: 1, requested: 2 }`,
+/// `TrustGraph(AnchorNotReleased { counting: 2 })`, `Paused`).
+fn from_stake_words(variant: &str) -> Option<String> {
+    let amount = |name: &str| super::num_in(variant, name).map(format_amount).unwrap_or_else(|| "?".into());
+    if variant.contains("InsufficientStake") {
+        Some(format!(
+            "a warrant is locked only from your free stake (neither allocated to your lines nor lent): {} DUSD is free for this {} DUSD warrant — stake more, lower a line, or lock it from your wallet (`dcu warrant accept ID`)",
+            amount("available"),
+            amount("requested")
+        ))
+    } else if variant.contains("AnchorNotReleased") {
+        Some("locking it from your stake would take your own capital in the pool below what anchors you while your trust still counts: lock it from your wallet (`dcu warrant accept ID`), stake more, or run `dcu trust release` first".into())
+    } else if variant.starts_with("Paused") {
+        Some("the pool is paused: no warrant leaves a stake until governance lifts the pause; lock it from your wallet (`dcu warrant accept ID`) instead".into())
+    } else {
+        None
+    }
+}
+
 /// Refuses, in one sentence, a deployment whose `contract` predates
 /// `message` (SPEC v2, issue 16): its metadata cannot encode the call.
 pub fn require_v2(contract: &crate::contract::ContractHandle, message: &str) -> Result<()> {
@@ -257,6 +336,15 @@ pub fn require_v2(contract: &crate::contract::ContractHandle, message: &str) -> 
             contract.name
         )))
     }
+}
+
+/// What `accept --from-stake` did, in one sentence.
+fn from_stake_summary(me: &str, loan_id: u64, amount: u128, free: Option<u128>) -> String {
+    let left = free.map(|f| format!("; {} DUSD of your stake is still free", format_amount(f))).unwrap_or_default();
+    format!(
+        "{me} locked a {} DUSD warrant on loan #{loan_id} from its stake in the pool: it returns to that stake (not the wallet) when the loan is repaid or cancelled, less what a default claims{left}",
+        format_amount(amount)
+    )
 }
 
 /// What `decline` did, in one sentence.
@@ -303,10 +391,15 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
             }
             emit(g, out, &TxReport::new(summary, allowance, tx))
         }
-        WarrantCmd::Accept { loan_id } => {
+        WarrantCmd::Accept { loan_id, from_stake: false } => {
             let s = Session::open(g).await?;
             let (amount, approved, tx) = accept(&s, g, *loan_id).await?;
             emit(g, out, &TxReport::new(format!("{} locked a {} DUSD warrant on loan #{loan_id}{approved}", s.me(), format_amount(amount)), Some(amount), tx))
+        }
+        WarrantCmd::Accept { loan_id, from_stake: true } => {
+            let s = Session::open(g).await?;
+            let (amount, free, tx) = accept_from_stake(&s, g, *loan_id).await?;
+            emit(g, out, &TxReport::new(from_stake_summary(&s.me().to_string(), *loan_id, amount, free), Some(amount), tx))
         }
         WarrantCmd::Decline { loan_id } => {
             let s = Session::open(g).await?;
@@ -364,6 +457,7 @@ pub async fn run(g: &GlobalOpts, opts: &WarrantOpts, out: &mut impl Write) -> Re
                     amount: uint_field(w, "amount").unwrap_or(0),
                     state: field(w, "state").and_then(val::variant).unwrap_or_default(),
                     claimed: uint_field(w, "claimed").unwrap_or(0),
+                    from_stake: field(w, "from_stake").and_then(val::boolean).unwrap_or(false),
                 })
                 .collect();
             emit(
@@ -424,9 +518,36 @@ mod tests {
             amount: 100 * one,
             term_days: 30,
             rate_bps: 600,
-            warrants: vec![WarrantView { holder: "c".into(), amount: 40 * one, state: "Declined".into(), claimed: 0 }],
+            warrants: vec![WarrantView { holder: "c".into(), amount: 40 * one, state: "Declined".into(), claimed: 0, from_stake: false }],
         };
         assert!(r.human().contains("c: 40 DUSD, Declined\n  a warrant was declined"), "{}", r.human());
+    }
+
+    #[test]
+    fn accept_takes_from_stake_as_a_flag_and_tells_the_pools_refusals_in_one_sentence() {
+        let one = dcu_common::ONE_TOKEN;
+        assert!(matches!(parse(&["accept", "7"]), Ok(WarrantCmd::Accept { loan_id: 7, from_stake: false })));
+        assert!(matches!(parse(&["accept", "7", "--from-stake"]), Ok(WarrantCmd::Accept { loan_id: 7, from_stake: true })));
+        assert!(parse(&["accept", "--from-stake"]).is_err(), "the loan id is required");
+        let w = from_stake_words(&format!("InsufficientStake {{ available: {}, requested: {} }}", 100 * one, 400 * one)).unwrap();
+        assert!(w.contains("100 DUSD is free for this 400 DUSD warrant") && w.contains("free stake"), "{w}");
+        let w = from_stake_words("TrustGraph(AnchorNotReleased { counting: 2 })").unwrap();
+        assert!(w.contains("anchors you") && w.contains("dcu trust release") && w.contains("wallet"), "{w}");
+        assert!(from_stake_words("Paused").unwrap().contains("paused"));
+        assert!(from_stake_words("NotHolder").is_none(), "the doc comment says it");
+        assert_eq!(w.lines().count(), 1, "one sentence");
+        let s = from_stake_summary("Ferdie", 3, 80 * one, Some(320 * one));
+        assert!(s.starts_with("Ferdie locked a 80 DUSD warrant on loan #3 from its stake in the pool") && s.ends_with("320 DUSD of your stake is still free"), "{s}");
+        let r = LoanReport {
+            loan_id: 3,
+            state: "Open".into(),
+            creditor: "a".into(),
+            amount: 100 * one,
+            term_days: 30,
+            rate_bps: 600,
+            warrants: vec![WarrantView { holder: "f".into(), amount: 80 * one, state: "Locked".into(), claimed: 0, from_stake: true }],
+        };
+        assert!(r.human().contains("f: 80 DUSD, Locked from stake (returns to the holder's stake)"), "{}", r.human());
     }
 
     #[test]

@@ -313,6 +313,18 @@ pub mod credit_pool {
     pub fn params(pool: AccountId) -> Result<PoolParams, CallFailed> {
         invoke(pool, ink::selector_bytes!("params"), ())
     }
+
+    /// `warrant_from_stake(holder, amount)` (the warrant escrow only): the
+    /// pool pays `amount` of `holder`'s free stake to the caller.
+    pub fn warrant_from_stake(pool: AccountId, holder: AccountId, amount: Balance) -> Result<Result<(), Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("warrant_from_stake"), (holder, amount))
+    }
+
+    /// `warrant_to_stake(holder, amount)` (the warrant escrow only, once it
+    /// has transferred `amount` to the pool): back to `holder`'s stake.
+    pub fn warrant_to_stake(pool: AccountId, holder: AccountId, amount: Balance) -> Result<Result<(), Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("warrant_to_stake"), (holder, amount))
+    }
 }
 
 /// The warrant escrow's messages for the loan manager.

@@ -135,7 +135,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool_id = pool.account_id;
     let mut p = pool.call_builder::<CreditPool>();
     client.call(&alice(), &g.wire(GraphWiring { governance: a, credit_pool: pool_id, loan_manager: a })).submit().await?;
-    client.call(&alice(), &p.wire(PoolWiring { governance: a, loan_manager: a })).submit().await?;
+    client.call(&alice(), &p.wire(PoolWiring { governance: a, loan_manager: a, warrant_escrow: a /* no escrow in this part */ })).submit().await?;
     let mut borrowers = Vec::new();
     for _ in 0..3 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
@@ -195,7 +195,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut p2 = ink_e2e::create_call_builder::<CreditPool>(pool2);
     let mut gv = ink_e2e::create_call_builder::<Governance>(gov);
     client.call(&alice(), &g2.wire(GraphWiring { governance: gov, credit_pool: pool2, loan_manager: gov })).submit().await?;
-    client.call(&alice(), &p2.wire(PoolWiring { governance: gov, loan_manager: gov })).submit().await?;
+    client.call(&alice(), &p2.wire(PoolWiring { governance: gov, loan_manager: gov, warrant_escrow: gov /* no escrow in this part */ })).submit().await?;
     client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2, warrant_escrow: a /* no escrow in this part */, loan_manager: a })).submit().await?;
     for k in [alice(), bob()] {
         client.call(&k, &g2.register()).submit().await?;
@@ -246,7 +246,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let escrow = client.instantiate("warrant_escrow", &alice(), &mut ector).submit().await?.account_id;
     let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
     let a = account_id(AccountKeyring::Alice);
-    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: a })).submit().await?;
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: a, credit_pool: a /* no pool in this part */ })).submit().await?;
     client.call(&alice(), &t.transfer(d, 1_000 * ONE, vec![])).submit().await?;
     for who in [bob(), charlie(), dave()] {
         client.call(&who, &t.approve(escrow, 500 * ONE)).submit().await?;
@@ -289,8 +289,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut e3 = ink_e2e::create_call_builder::<WarrantEscrow>(escrow3);
     let mut l3 = ink_e2e::create_call_builder::<LoanManager>(lm);
     client.call(&alice(), &g3.wire(GraphWiring { governance: a, credit_pool: pool3, loan_manager: lm })).submit().await?;
-    client.call(&alice(), &p3.wire(PoolWiring { governance: a, loan_manager: lm })).submit().await?;
-    client.call(&alice(), &e3.wire(EscrowWiring { governance: a, loan_manager: lm })).submit().await?;
+    client.call(&alice(), &p3.wire(PoolWiring { governance: a, loan_manager: lm, warrant_escrow: escrow3 })).submit().await?;
+    client.call(&alice(), &e3.wire(EscrowWiring { governance: a, loan_manager: lm, credit_pool: pool3 })).submit().await?;
     client.call(&alice(), &l3.wire(LmWiring { governance: a })).submit().await?;
     // One 800 edge gives each borrower a capacity C(v) of a few tokens at
     // the default BASE; governance (Alice) raises BASE so that capacity,

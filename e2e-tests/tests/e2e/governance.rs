@@ -51,7 +51,7 @@ async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_
     let mut cp = ink_e2e::create_call_builder::<CreditPool>(pool);
     let mut gc = ink_e2e::create_call_builder::<Governance>(gov);
     client.call(&alice(), &tg.wire(GraphWiring { governance: gov, credit_pool: pool, loan_manager: gov })).submit().await?;
-    client.call(&alice(), &cp.wire(PoolWiring { governance: gov, loan_manager: gov })).submit().await?;
+    client.call(&alice(), &cp.wire(PoolWiring { governance: gov, loan_manager: gov, warrant_escrow: gov /* not deployed here */ })).submit().await?;
     client.call(&alice(), &gc.wire(GovWiring { trust_graph: graph, credit_pool: pool, warrant_escrow: gov /* not deployed here */, loan_manager: gov })).submit().await?;
 
     // the deployer has no remaining power
@@ -59,7 +59,7 @@ async fn a_quadratic_vote_changes_max_credit_and_upgrades_the_graph_keeping_its_
     assert_eq!(r, Err(PoolError::Unauthorized { caller: a }));
     let r = client.call(&alice(), &tg.set_verifier(a, true)).dry_run().await?.return_value();
     assert_eq!(r, Err(GraphError::Unauthorized { caller: a }));
-    let r = client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: a })).dry_run().await?.return_value();
+    let r = client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: a, warrant_escrow: a })).dry_run().await?.return_value();
     assert_eq!(r, Err(PoolError::AlreadyWired));
 
     // members: Alice and Bob are verified by the founding verifier and trust

@@ -39,8 +39,8 @@ async fn a_token_that_re_enters_the_pool_or_the_escrow_is_refused_and_changes_no
     let mut cp = ink_e2e::create_call_builder::<CreditPool>(pool);
     let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
     client.call(&alice(), &tg.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: a })).submit().await?;
-    client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: a })).submit().await?;
-    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: b })).submit().await?;
+    client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: a, warrant_escrow: escrow })).submit().await?;
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: b, credit_pool: pool })).submit().await?;
     client.call(&alice(), &ht.approve(pool, 1_000 * ONE)).submit().await?;
 
     // control: aimed at the trust graph (not on the call stack) the token's call goes through
@@ -122,8 +122,8 @@ async fn a_token_that_re_enters_the_loan_manager_is_refused_and_changes_nothing(
     let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
     let mut lm = ink_e2e::create_call_builder::<LoanManager>(lmid);
     client.call(&alice(), &tg.wire(GraphWiring { governance: a, credit_pool: pool, loan_manager: lmid })).submit().await?;
-    client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: lmid })).submit().await?;
-    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: lmid })).submit().await?;
+    client.call(&alice(), &cp.wire(PoolWiring { governance: a, loan_manager: lmid, warrant_escrow: escrow })).submit().await?;
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: lmid, credit_pool: pool })).submit().await?;
     client.call(&alice(), &lm.wire(LmWiring { governance: a })).submit().await?;
     for k in [alice(), bob()] {
         client.call(&k, &tg.register()).submit().await?;

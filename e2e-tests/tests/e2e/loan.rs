@@ -19,6 +19,10 @@
 //!   SPEC §3 v2), then both warrants claimed pro rata for the creditor, the
 //!   rest written off its stake; loans without a creditor
 //!   policy that wait for the creditor's approval; a request that expires.
+//! - (issue 16, SPEC §4) An intermediary with 500 staked and an empty
+//!   wallet locks its warrant from its unlent stake; the loan disburses;
+//!   repaid, the warrant is back in its stake (not its wallet), its
+//!   lock-out unchanged.
 
 use credit_pool::CreditPool;
 use dcu_common::loan::{loan_rate_bps, settle_default, split_interest, Approval, ApprovalPolicy, LoanParams, LoanState, Purpose};
@@ -229,5 +233,90 @@ async fn a_low_score_loan_waits_for_its_creditor_and_an_unused_request_expires()
     assert_eq!(loan_state(&mut client, &s, id2).await, LoanState::Expired);
     let pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
     assert_eq!(client.call(&alice(), &pool.grantor(c)).dry_run().await?.return_value().lent, 0);
+    Ok(())
+}
+
+/// Issue 16 (SPEC §4: "from its unlent stake or a direct deposit"): Ferdie,
+/// an intermediary on Alice → Ferdie → Dave with 500 staked (100 of it
+/// behind its line to Dave) and an empty wallet, is refused
+/// `InsufficientBalance` by `accept` but locks its 80 warrant from its
+/// stake with `accept_from_stake`: the pool pays the escrow, its stake
+/// falls by 80 and the graph hears 320 of own capital. The loan disburses;
+/// repaid, the 80 are back in Ferdie's stake — not its wallet — with its
+/// lock-out unchanged, and the pool holds every token its books say.
+#[tokio::test]
+async fn an_intermediary_with_an_empty_wallet_locks_its_warrant_from_stake_and_gets_it_back_in_its_stake() -> TestResult {
+    use psp22::{PSP22Error, PSP22};
+    use stable_token::StableToken;
+    use warrant_escrow::{Error as EscrowError, WarrantState};
+    let (_node, mut client) = start().await;
+    let s = deploy(&mut client, "loan_manager").await?;
+    community(&mut client, &s).await?;
+    let (a, d, f) = (acc(AccountKeyring::Alice), acc(AccountKeyring::Dave), acc(AccountKeyring::Ferdie));
+    let mut lm = ink_e2e::create_call_builder::<LoanManager>(s.lm);
+    let mut g = ink_e2e::create_call_builder::<TrustGraph>(s.graph);
+    let mut pool = ink_e2e::create_call_builder::<CreditPool>(s.pool);
+    let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(s.escrow);
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+
+    // given: Alice trusts Ferdie and gives it a line of 1,000; Ferdie (who
+    // trusts Dave and staked 100) stakes 400 more, gives Dave a line of
+    // 100, and sends everything left in its wallet away.
+    client.call(&alice(), &g.set_trust(f, 500)).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &pool.extend_credit(f, 1_000 * ONE, 400)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&ferdie(), &tk.approve(s.pool, 400 * ONE)).extra_gas_portion(50).submit().await?;
+    client.call(&ferdie(), &pool.stake(400 * ONE)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&ferdie(), &pool.extend_credit(d, 100 * ONE, 500)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let wallet = bal(&mut client, &s, f).await;
+    client.call(&ferdie(), &tk.transfer(a, wallet, vec![])).extra_gas_portion(50).submit().await?;
+    assert_eq!(bal(&mut client, &s, f).await, 0, "an empty wallet");
+    let g0 = client.call(&alice(), &pool.grantor(f)).dry_run().await?.return_value();
+    assert_eq!((g0.stake, g0.allocated, g0.free), (500 * ONE, 100 * ONE, 400 * ONE));
+
+    // when: Dave asks 100 over Alice → Ferdie → Dave; Alice approves by hand
+    let route = path(&[AccountKeyring::Alice, AccountKeyring::Ferdie, AccountKeyring::Dave]);
+    let id = client.call(&dave(), &lm.request(100 * ONE, Purpose::CommunityInfrastructure, desc(), 30, route.clone())).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    client.call(&alice(), &lm.approve(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let rec = client.call(&alice(), &es.loan(id)).dry_run().await?.return_value().expect("the escrow has the loan");
+    assert_eq!((rec.warrants.len(), rec.warrants[0].holder, rec.warrants[0].amount), (1, f, 80 * ONE), "80 % of 100, all Ferdie's");
+    let r = client.call(&dave(), &lm.disburse(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(Error::WarrantsPending));
+    // From the wallet, even approved: InsufficientBalance.
+    client.call(&ferdie(), &tk.approve(s.escrow, 80 * ONE)).extra_gas_portion(50).submit().await?;
+    let r = client.call(&ferdie(), &es.accept(id)).dry_run().await?.return_value();
+    assert_eq!(r, Err(EscrowError::Token(PSP22Error::InsufficientBalance)));
+    // From the stake: locked.
+    let escrow0 = bal(&mut client, &s, s.escrow).await;
+    client.call(&ferdie(), &es.accept_from_stake(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    let w = client.call(&alice(), &es.loan(id)).dry_run().await?.return_value().expect("loan").warrants[0];
+    assert_eq!((w.state, w.from_stake), (WarrantState::Locked, true));
+    assert!(client.call(&alice(), &es.fully_locked(id)).dry_run().await?.return_value());
+    assert_eq!(bal(&mut client, &s, s.escrow).await, escrow0 + 80 * ONE, "the escrow holds the warrant");
+    let g1 = client.call(&alice(), &pool.grantor(f)).dry_run().await?.return_value();
+    assert_eq!((g1.stake, g1.free, g1.locked_until), (420 * ONE, 320 * ONE, g0.locked_until), "the stake fell by 80, its lock-out unchanged");
+    assert_eq!(client.call(&alice(), &pool.own_capital(f)).dry_run().await?.return_value().reported, 320 * ONE);
+    assert_eq!(bal(&mut client, &s, f).await, 0);
+
+    // then: the loan disburses from Alice's stake …
+    let dave0 = bal(&mut client, &s, d).await;
+    client.call(&dave(), &lm.disburse(id)).extra_gas_portion(50).submit().await?.return_value().map_err(|e| format!("{e:?}"))?;
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Active);
+    assert_eq!(bal(&mut client, &s, d).await, dave0 + 100 * ONE);
+    // … and, repaid (no whole day passes: no interest), the warrant is back in Ferdie's stake
+    assert_eq!(client.call(&dave(), &lm.repay(id, 5_000 * ONE)).extra_gas_portion(50).submit().await?.return_value(), Ok(100 * ONE));
+    assert_eq!(loan_state(&mut client, &s, id).await, LoanState::Closed);
+    let w = client.call(&alice(), &es.loan(id)).dry_run().await?.return_value().expect("loan").warrants[0];
+    assert_eq!(w.state, WarrantState::Released);
+    let g2 = client.call(&alice(), &pool.grantor(f)).dry_run().await?.return_value();
+    assert_eq!((g2.stake, g2.free, g2.locked_until), (500 * ONE, 400 * ONE, g0.locked_until), "back in the stake, the lock-out not restarted");
+    assert_eq!(bal(&mut client, &s, f).await, 0, "never to the wallet");
+    assert_eq!(client.call(&alice(), &es.claimable(f)).dry_run().await?.return_value(), 0, "nor held for it");
+    assert_eq!(bal(&mut client, &s, s.escrow).await, escrow0);
+    assert_eq!(client.call(&alice(), &pool.own_capital(f)).dry_run().await?.return_value().reported, 400 * ONE);
+    let t = client.call(&alice(), &pool.totals()).dry_run().await?.return_value();
+    assert_eq!(bal(&mut client, &s, s.pool).await, t.tokens_held().expect("books"), "the pool holds exactly what its books say");
+    // Ferdie still cannot take the stake out before its lock-out.
+    let r = client.call(&ferdie(), &pool.unstake(ONE)).dry_run().await?.return_value();
+    assert_eq!(r, Err(credit_pool::Error::LockedUntil { until: g0.locked_until }));
     Ok(())
 }

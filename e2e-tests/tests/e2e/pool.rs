@@ -36,7 +36,7 @@ async fn deploy(client: &mut Client) -> Result<Suite, Box<dyn std::error::Error>
     let mut gcall = ink_e2e::create_call_builder::<TrustGraph>(graph);
     client.call(&alice(), &gcall.wire(gw)).submit().await?;
     let mut pcall = ink_e2e::create_call_builder::<CreditPool>(pool);
-    client.call(&alice(), &pcall.wire(PoolWiring { governance: a, loan_manager: a })).submit().await?;
+    client.call(&alice(), &pcall.wire(PoolWiring { governance: a, loan_manager: a, warrant_escrow: a /* no escrow here */ })).submit().await?;
     Ok(Suite { token, graph, pool })
 }
 

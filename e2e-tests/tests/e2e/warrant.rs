@@ -34,7 +34,7 @@ async fn warrants_lock_by_policy_and_by_hand_then_are_claimed_pro_rata_and_relea
     let escrow = client.instantiate("warrant_escrow", &alice(), &mut w).submit().await?.account_id;
     let mut tk = ink_e2e::create_call_builder::<StableToken>(token);
     let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
-    client.call(&alice(), &es.wire(Wiring { governance: a, loan_manager: b })).submit().await?;
+    client.call(&alice(), &es.wire(Wiring { governance: a, loan_manager: b, credit_pool: a /* no pool here */ })).submit().await?;
     for who in [c, d] {
         client.call(&alice(), &tk.transfer(who, 1_000 * ONE, vec![])).submit().await?;
     }
