@@ -362,8 +362,8 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         return Err(CliError::Other("an unanchored member's trust changed Grace's score".into()));
     }
 
-    say(o, "Governance (SPEC §6): Alice proposes that a loan may be declared in default 3 days past due instead of 90; Alice and Bob vote (n votes cost n² voice credits)")?;
-    d.step(o, "alice", &["gov", "propose", "--title", "Defaults after 3 days", "loan-params", "default_after=3d"])?;
+    say(o, "Governance (SPEC §6): Alice proposes that a loan may be declared in default 3 days past due instead of 90, and that a request waits 30 days for its disbursement instead of 7 (on the local fast clock, 7 days are 7 seconds); Alice and Bob vote (n votes cost n² voice credits)")?;
+    d.step(o, "alice", &["gov", "propose", "--title", "Defaults after 3 days, requests live 30", "loan-params", "default_after=3d", "request_expiry=30d"])?;
     let list = d.json("alice", &["gov", "list"])?;
     let pid = list["proposals"].as_array().and_then(|a| a.iter().filter_map(|p| p["id"].as_u64()).max()).unwrap_or(0).to_string();
     let vote_started = Instant::now();
@@ -493,8 +493,8 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     } else {
         say(o, &format!("Heidi, barely known, asks for {heidi_amount} DUSD (all her small capacity allows) over the same chain for 2 days. Charlie's trust-tier policy never covers a borrower below TS 0.3, so Charlie, who knows Heidi, switches to a minimum rate of 8 % for small, short loans; Dave's policy covers it too. Her score misses Ferdie's policy: he approves after talking to her"))?;
         d.step(o, "charlie", &["warrant", "policy", "8%", "--max-amount", "50", "--max-term", "30d"])?;
-        // On the local fast clock a request expires in 7 seconds: approval and
-        // disbursement follow the request at once.
+        // On the local fast clock a request lives 30 seconds (the vote above):
+        // approval and disbursement follow the request at once.
         let r = d.json("heidi", &["loan", "request", &heidi_amount.to_string(), "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
         let q2 = &r["loans"][0];
         let id2 = q2["id"].as_u64().unwrap_or(0).to_string();

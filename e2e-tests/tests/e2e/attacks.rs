@@ -1025,7 +1025,11 @@ async fn stale_reservation_released_from_a_re_created_line() -> TestResult {
     ok!(client, &dave(), lm.disburse(loan1));
     let reserved = |l: Option<credit_pool::LineInfo>| l.expect("line").reserved;
     assert_eq!(reserved(client.call(&alice(), &pool.line(b, c)).dry_run().await?.return_value().map_err(|e| format!("{e:?}"))?), 300 * ONE);
-    // Charlie draws 100 on Bob's line and never pays: his pool default deletes the line.
+    // Charlie draws 100 on Bob's line and never pays: his pool default deletes
+    // the line. (He stakes 500 more first, so that the debt leaves him anchored.)
+    let mut tk = ink_e2e::create_call_builder::<StableToken>(s.token);
+    client.call(&charlie(), &tk.approve(s.pool, 500 * ONE)).extra_gas_portion(50).submit().await?;
+    ok!(client, &charlie(), pool.stake(500 * ONE));
     ok!(client, &charlie(), pool.draw(100 * ONE, 10_000));
     full::wait_secs(&mut client, &s, 23).await;
     ok!(client, &ferdie(), pool.declare_default(c));
