@@ -18,7 +18,7 @@ use dcu_common::pool::{PoolParams, MAX_RATE_BPS};
 use governance::{Action, GovParams, Governance, GovernanceRef, Wiring as GovWiring};
 use trust_graph::{Params as TrustParams, TrustGraph, TrustGraphRef, Wiring as GraphWiring};
 use warrant_escrow::{LoanTerms, Policy as EscrowPolicy, WarrantEscrow, WarrantEscrowRef, Wiring as EscrowWiring};
-use dcu_common::loan::{ApprovalPolicy, LoanParams, Purpose};
+use dcu_common::loan::{ApprovalPolicy, Purpose};
 use loan_manager::{LoanManager, LoanManagerRef, Wiring as LmWiring};
 
 /// One measured call.
@@ -56,9 +56,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ctor = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 10_000 * ONE, 0);
     let token = client.instantiate("stable_token", &alice(), &mut ctor).submit().await?;
     let mut t = token.call_builder::<StableToken>();
-    client.call(&alice(), &t.transfer(b, 1_000 * ONE, vec![])).submit().await?;
-    client.call(&alice(), &t.transfer(c, 1_000 * ONE, vec![])).submit().await?;
-    client.call(&bob(), &t.approve(c, 500 * ONE)).submit().await?;
+    client.call(&alice(), &t.transfer(b, 1_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &t.transfer(c, 1_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
+    client.call(&bob(), &t.approve(c, 500 * ONE)).extra_gas_portion(50).submit().await?;
     // The yardstick first.
     measure!(rows, client, &bob(), "stable_token", "PSP22::transfer (existing holder)", t.transfer(c, 10 * ONE, vec![]));
     measure!(rows, client, &bob(), "stable_token", "PSP22::transfer (new holder)", t.transfer(d, 10 * ONE, vec![]));
@@ -76,10 +76,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let graph = client.instantiate("trust_graph", &alice(), &mut gctor).submit().await?;
     let mut g = graph.call_builder::<TrustGraph>();
     measure!(rows, client, &alice(), "trust_graph", "register", g.register());
-    client.call(&alice(), &g.register()).submit().await?;
-    client.call(&bob(), &g.register()).submit().await?;
+    client.call(&alice(), &g.register()).extra_gas_portion(50).submit().await?;
+    client.call(&bob(), &g.register()).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &bob(), "trust_graph", "set_trust (new edge)", g.set_trust(account_id(AccountKeyring::Alice), 500));
-    client.call(&bob(), &g.set_trust(account_id(AccountKeyring::Alice), 500)).submit().await?;
+    client.call(&bob(), &g.set_trust(account_id(AccountKeyring::Alice), 500)).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &bob(), "trust_graph", "set_trust (change weight)", g.set_trust(account_id(AccountKeyring::Alice), 700));
     let target = account_id(AccountKeyring::Alice);
     let mut in_degree = 1;
@@ -87,11 +87,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for checkpoint in [1usize, 10, 150] {
         while in_degree < checkpoint {
             let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
-            client.call(&k, &g.register()).submit().await?;
+            client.call(&k, &g.register()).extra_gas_portion(50).submit().await?;
             // Verified, so that its edge counts (at most 50 of a member's
             // in-edges may come from unanchored accounts).
-            client.call(&alice(), &g.verify(ink::primitives::AccountId::from(k.public_key().0))).submit().await?;
-            client.call(&k, &g.set_trust(target, 100 + (in_degree as u32 % 700))).submit().await?;
+            client.call(&alice(), &g.verify(ink::primitives::AccountId::from(k.public_key().0))).extra_gas_portion(50).submit().await?;
+            client.call(&k, &g.set_trust(target, 100 + (in_degree as u32 % 700))).extra_gas_portion(50).submit().await?;
             trusters.push(k);
             in_degree += 1;
         }
@@ -102,26 +102,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // v2: anchoring. Charlie trusts all 149 trusters and Alice; verifying him
     // anchors him, so each of his 150 edges starts to count: the largest
     // anchoring change (O(out-degree)).
-    client.call(&charlie(), &g.register()).submit().await?;
-    client.call(&charlie(), &g.set_trust(target, 400)).submit().await?;
+    client.call(&charlie(), &g.register()).extra_gas_portion(50).submit().await?;
+    client.call(&charlie(), &g.set_trust(target, 400)).extra_gas_portion(50).submit().await?;
     for k in &trusters {
-        client.call(&charlie(), &g.set_trust(ink::primitives::AccountId::from(k.public_key().0), 300)).submit().await?;
+        client.call(&charlie(), &g.set_trust(ink::primitives::AccountId::from(k.public_key().0), 300)).extra_gas_portion(50).submit().await?;
     }
     measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 1)", g.verify(b));
-    client.call(&alice(), &g.verify(b)).submit().await?;
+    client.call(&alice(), &g.verify(b)).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &alice(), "trust_graph", "verify (anchors a member with out-degree 150: first page of 32 edges)", g.verify(c));
-    client.call(&alice(), &g.verify(c)).submit().await?;
+    client.call(&alice(), &g.verify(c)).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &bob(), "trust_graph", "refresh_anchor (syncs the next page of 32 edges)", g.refresh_anchor(c));
     let mut pages = 1;
     while client.call(&bob(), &g.member_info(c)).dry_run().await?.return_value().map_or(0, |m| m.anchor_pending) > 0 {
-        client.call(&bob(), &g.refresh_anchor(c)).submit().await?;
+        client.call(&bob(), &g.refresh_anchor(c)).extra_gas_portion(50).submit().await?;
         pages += 1;
     }
     assert_eq!(pages, 5, "150 edges: 5 pages of 32");
     measure!(rows, client, &bob(), "trust_graph", "refresh_anchor (no change)", g.refresh_anchor(c));
     let first = ink::primitives::AccountId::from(trusters[0].public_key().0);
     measure!(rows, client, &alice(), "trust_graph", "reject_trust (removes the edge, blocks)", g.reject_trust(first));
-    client.call(&alice(), &g.reject_trust(first)).submit().await?;
+    client.call(&alice(), &g.reject_trust(first)).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &alice(), "trust_graph", "unblock", g.unblock(first));
 
     eprintln!("bench: credit_pool");
@@ -134,38 +134,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = client.instantiate("credit_pool", &alice(), &mut pctor).submit().await?;
     let pool_id = pool.account_id;
     let mut p = pool.call_builder::<CreditPool>();
-    client.call(&alice(), &g.wire(GraphWiring { governance: a, credit_pool: pool_id, loan_manager: a })).submit().await?;
-    client.call(&alice(), &p.wire(PoolWiring { governance: a, loan_manager: a, warrant_escrow: a /* no escrow in this part */ })).submit().await?;
+    client.call(&alice(), &g.wire(GraphWiring { governance: a, credit_pool: pool_id, loan_manager: a })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &p.wire(PoolWiring { governance: a, loan_manager: a, warrant_escrow: a /* no escrow in this part */ })).extra_gas_portion(50).submit().await?;
     let mut borrowers = Vec::new();
     for _ in 0..3 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
-        client.call(&k, &g.register()).submit().await?;
+        client.call(&k, &g.register()).extra_gas_portion(50).submit().await?;
         borrowers.push(k);
     }
     let ids: Vec<_> = borrowers.iter().map(|k| ink::primitives::AccountId::from(k.public_key().0)).collect();
     for i in 0..20u32 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
         let kid = ink::primitives::AccountId::from(k.public_key().0);
-        client.call(&alice(), &t.transfer(kid, 1_000 * ONE, vec![])).submit().await?;
-        client.call(&k, &t.approve(pool_id, 1_000 * ONE)).submit().await?;
-        client.call(&k, &g.register()).submit().await?;
+        client.call(&alice(), &t.transfer(kid, 1_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
+        client.call(&k, &t.approve(pool_id, 1_000 * ONE)).extra_gas_portion(50).submit().await?;
+        client.call(&k, &g.register()).extra_gas_portion(50).submit().await?;
         if i == 0 {
             measure!(rows, client, &k, "credit_pool", "stake (first)", p.stake(100 * ONE));
         }
         // 200: its lines (up to 31) leave it 100 of own capital, so its
         // counting trust may stay (a drop below would be refused).
-        client.call(&k, &p.stake(200 * ONE)).submit().await?;
+        client.call(&k, &p.stake(200 * ONE)).extra_gas_portion(50).submit().await?;
         if i == 0 {
             measure!(rows, client, &k, "credit_pool", "stake (more)", p.stake(ONE));
         }
         for (j, b) in ids.iter().enumerate() {
             let reach = [1u32, 5, 20][j];
             if i < reach {
-                client.call(&k, &g.set_trust(*b, 300)).submit().await?;
+                client.call(&k, &g.set_trust(*b, 300)).extra_gas_portion(50).submit().await?;
                 if i == 0 && j == 0 {
                     measure!(rows, client, &k, "credit_pool", "extend_credit (new line)", p.extend_credit(*b, 10 * ONE, 100 + i));
                 }
-                client.call(&k, &p.extend_credit(*b, 10 * ONE, 100 + i)).submit().await?;
+                client.call(&k, &p.extend_credit(*b, 10 * ONE, 100 + i)).extra_gas_portion(50).submit().await?;
                 if i == 0 && j == 0 {
                     measure!(rows, client, &k, "credit_pool", "extend_credit (raise)", p.extend_credit(*b, 11 * ONE, 100 + i));
                 }
@@ -175,8 +175,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (j, n) in [1u128, 5, 20].into_iter().enumerate() {
         let k = &borrowers[j];
         measure!(rows, client, k, "credit_pool", format!("draw across {n} line(s)"), p.draw(n * 10 * ONE, MAX_RATE_BPS));
-        client.call(k, &p.draw(n * 10 * ONE, MAX_RATE_BPS)).submit().await?;
-        client.call(k, &t.approve(pool_id, n * 10 * ONE)).submit().await?;
+        client.call(k, &p.draw(n * 10 * ONE, MAX_RATE_BPS)).extra_gas_portion(50).submit().await?;
+        client.call(k, &t.approve(pool_id, n * 10 * ONE)).extra_gas_portion(50).submit().await?;
         measure!(rows, client, k, "credit_pool", format!("repay across {n} line(s)"), p.repay(n * 10 * ONE));
     }
     measure!(rows, client, &bob(), "credit_pool", "borrower (query, 20 lines)", p.borrower(ids[2]));
@@ -194,17 +194,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut g2 = ink_e2e::create_call_builder::<TrustGraph>(graph2);
     let mut p2 = ink_e2e::create_call_builder::<CreditPool>(pool2);
     let mut gv = ink_e2e::create_call_builder::<Governance>(gov);
-    client.call(&alice(), &g2.wire(GraphWiring { governance: gov, credit_pool: pool2, loan_manager: gov })).submit().await?;
-    client.call(&alice(), &p2.wire(PoolWiring { governance: gov, loan_manager: gov, warrant_escrow: gov /* no escrow in this part */ })).submit().await?;
-    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2, warrant_escrow: a /* no escrow in this part */, loan_manager: a })).submit().await?;
+    client.call(&alice(), &g2.wire(GraphWiring { governance: gov, credit_pool: pool2, loan_manager: gov })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &p2.wire(PoolWiring { governance: gov, loan_manager: gov, warrant_escrow: gov /* no escrow in this part */ })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &gv.wire(GovWiring { trust_graph: graph2, credit_pool: pool2, warrant_escrow: a /* no escrow in this part */, loan_manager: a })).extra_gas_portion(50).submit().await?;
     for k in [alice(), bob()] {
-        client.call(&k, &g2.register()).submit().await?;
+        client.call(&k, &g2.register()).extra_gas_portion(50).submit().await?;
     }
-    client.call(&alice(), &g2.set_trust(b, 800)).submit().await?;
-    client.call(&bob(), &g2.set_trust(a, 800)).submit().await?;
+    client.call(&alice(), &g2.set_trust(b, 800)).extra_gas_portion(50).submit().await?;
+    client.call(&bob(), &g2.set_trust(a, 800)).extra_gas_portion(50).submit().await?;
     // only verified members have a voice (SPEC §6, v2): Alice, the founding verifier, verifies both
     for who in [a, b] {
-        client.call(&alice(), &g2.verify(who)).submit().await?;
+        client.call(&alice(), &g2.verify(who)).extra_gas_portion(50).submit().await?;
     }
     eprintln!("bench: governance proposals");
     let actions: Vec<(&str, Action)> = vec![
@@ -231,7 +231,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     measure!(rows, client, &alice(), "governance", "voice_credits (query)", gv.voice_credits(a));
     eprintln!("bench: waiting out the one-minute vote");
     tokio::time::sleep(std::time::Duration::from_secs(62)).await;
-    client.call(&alice(), &t.transfer(d, 1, vec![])).submit().await?; // a block at the new time
+    client.call(&alice(), &t.transfer(d, 1, vec![])).extra_gas_portion(50).submit().await?; // a block at the new time
     for (i, id) in ids.iter().enumerate() {
         if i == 0 {
             measure!(rows, client, &bob(), "governance", "queue", gv.queue(*id));
@@ -246,13 +246,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let escrow = client.instantiate("warrant_escrow", &alice(), &mut ector).submit().await?.account_id;
     let mut es = ink_e2e::create_call_builder::<WarrantEscrow>(escrow);
     let a = account_id(AccountKeyring::Alice);
-    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: a, credit_pool: a /* no pool in this part */ })).submit().await?;
-    client.call(&alice(), &t.transfer(d, 1_000 * ONE, vec![])).submit().await?;
+    client.call(&alice(), &es.wire(EscrowWiring { governance: a, loan_manager: a, credit_pool: a /* no pool in this part */ })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &t.transfer(d, 1_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
     for who in [bob(), charlie(), dave()] {
-        client.call(&who, &t.approve(escrow, 500 * ONE)).submit().await?;
+        client.call(&who, &t.approve(escrow, 500 * ONE)).extra_gas_portion(50).submit().await?;
     }
     for who in [bob(), charlie()] {
-        client.call(&who, &es.set_policy(EscrowPolicy::MinRate { min_rate_bps: 0, max_amount: 1_000 * ONE, max_term_days: 365 })).submit().await?;
+        client.call(&who, &es.set_policy(EscrowPolicy::MinRate { min_rate_bps: 0, max_amount: 1_000 * ONE, max_term_days: 365 })).extra_gas_portion(50).submit().await?;
     }
     measure!(rows, client, &bob(), "warrant_escrow", "set_policy", es.set_policy(EscrowPolicy::ByTrustTier { max_amount: 1_000 * ONE, max_term_days: 365 }));
     // A loan of 12.5 over 30 days at 6 %: warrants of 10 in total.
@@ -260,9 +260,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder locked by policy", es.create(1, a, vec![b], 10 * ONE, terms));
     measure!(rows, client, &alice(), "warrant_escrow", "create, 2 holders locked by policy", es.create(1, a, vec![b, c], 10 * ONE, terms));
     measure!(rows, client, &alice(), "warrant_escrow", "create, 1 holder waiting (manual)", es.create(1, a, vec![d], 10 * ONE, terms));
-    client.call(&alice(), &es.create(1, a, vec![b, c], 10 * ONE, terms)).submit().await?;
-    client.call(&alice(), &es.create(2, a, vec![b, c], 10 * ONE, terms)).submit().await?;
-    client.call(&alice(), &es.create(3, a, vec![d], 10 * ONE, terms)).submit().await?;
+    client.call(&alice(), &es.create(1, a, vec![b, c], 10 * ONE, terms)).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &es.create(2, a, vec![b, c], 10 * ONE, terms)).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &es.create(3, a, vec![d], 10 * ONE, terms)).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &dave(), "warrant_escrow", "accept", es.accept(3));
     measure!(rows, client, &alice(), "warrant_escrow", "release, 2 warrants", es.release(1));
     measure!(rows, client, &alice(), "warrant_escrow", "claim_default, 2 warrants (partial loss)", es.claim_default(2, 3 * ONE));
@@ -281,44 +281,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut e3c = WarrantEscrowRef::new(token.account_id);
     let escrow3 = client.instantiate("warrant_escrow", &alice(), &mut e3c).submit().await?.account_id;
     let mut lmc = LoanManagerRef::new(token.account_id, graph3, pool3, escrow3);
-    // The fast-clock build (the same code; its clock reads block time × 86,400)
-    // so that a loan can fall into default and be settled within the run.
-    let lm = client.instantiate("loan_manager_fast", &alice(), &mut lmc).submit().await?.account_id;
+    let lm = client.instantiate("loan_manager", &alice(), &mut lmc).submit().await?.account_id;
     let mut g3 = ink_e2e::create_call_builder::<TrustGraph>(graph3);
     let mut p3 = ink_e2e::create_call_builder::<CreditPool>(pool3);
     let mut e3 = ink_e2e::create_call_builder::<WarrantEscrow>(escrow3);
     let mut l3 = ink_e2e::create_call_builder::<LoanManager>(lm);
-    client.call(&alice(), &g3.wire(GraphWiring { governance: a, credit_pool: pool3, loan_manager: lm })).submit().await?;
-    client.call(&alice(), &p3.wire(PoolWiring { governance: a, loan_manager: lm, warrant_escrow: escrow3 })).submit().await?;
-    client.call(&alice(), &e3.wire(EscrowWiring { governance: a, loan_manager: lm, credit_pool: pool3 })).submit().await?;
-    client.call(&alice(), &l3.wire(LmWiring { governance: a })).submit().await?;
+    client.call(&alice(), &g3.wire(GraphWiring { governance: a, credit_pool: pool3, loan_manager: lm })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &p3.wire(PoolWiring { governance: a, loan_manager: lm, warrant_escrow: escrow3 })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &e3.wire(EscrowWiring { governance: a, loan_manager: lm, credit_pool: pool3 })).extra_gas_portion(50).submit().await?;
+    client.call(&alice(), &l3.wire(LmWiring { governance: a })).extra_gas_portion(50).submit().await?;
     // One 800 edge gives each borrower a capacity C(v) of a few tokens at
     // the default BASE; governance (Alice) raises BASE so that capacity,
     // which bounds routed credit, does not refuse the measured loans.
     let p3params = client.call(&alice(), &g3.params()).dry_run().await?.return_value();
-    client.call(&alice(), &g3.set_params(TrustParams { base_capacity: 1_000_000_000 * ONE, ..p3params })).submit().await?;
+    client.call(&alice(), &g3.set_params(TrustParams { base_capacity: 1_000_000_000 * ONE, ..p3params })).extra_gas_portion(50).submit().await?;
     let mut chain = Vec::new();
     for _ in 0..7 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
         let kid = ink::primitives::AccountId::from(k.public_key().0);
-        client.call(&alice(), &t.transfer(kid, 5_000 * ONE, vec![])).submit().await?;
-        client.call(&k, &g3.register()).submit().await?;
+        client.call(&alice(), &t.transfer(kid, 5_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
+        client.call(&k, &g3.register()).extra_gas_portion(50).submit().await?;
         for spender in [pool3, escrow3, lm] {
-            client.call(&k, &t.approve(spender, 5_000 * ONE)).submit().await?;
+            client.call(&k, &t.approve(spender, 5_000 * ONE)).extra_gas_portion(50).submit().await?;
         }
-        client.call(&k, &e3.set_policy(EscrowPolicy::MinRate { min_rate_bps: 0, max_amount: 1_000 * ONE, max_term_days: 365 })).submit().await?;
-        client.call(&k, &p3.stake(1_000 * ONE)).submit().await?;
+        client.call(&k, &e3.set_policy(EscrowPolicy::MinRate { min_rate_bps: 0, max_amount: 1_000 * ONE, max_term_days: 365 })).extra_gas_portion(50).submit().await?;
+        client.call(&k, &p3.stake(1_000 * ONE)).extra_gas_portion(50).submit().await?;
         chain.push((k, kid));
     }
     // The creditor X0 approves by a standing policy (the request path reads it).
     let x0_policy = ApprovalPolicy { min_score: 0, max_amount: 1_000 * ONE, max_term_days: 365, min_rate_bps: 0 };
-    client.call(&chain[0].0, &l3.set_approval_policy(Some(x0_policy))).submit().await?;
+    client.call(&chain[0].0, &l3.set_approval_policy(Some(x0_policy))).extra_gas_portion(50).submit().await?;
     measure!(rows, client, &chain[0].0, "loan_manager", "set_approval_policy", l3.set_approval_policy(Some(x0_policy)));
     for i in 0..6 {
         let (k, _) = &chain[i];
         let next = chain[i + 1].1;
-        client.call(k, &g3.set_trust(next, 800)).submit().await?;
-        client.call(k, &p3.extend_credit(next, 500 * ONE, 500)).submit().await?;
+        client.call(k, &g3.set_trust(next, 800)).extra_gas_portion(50).submit().await?;
+        client.call(k, &p3.extend_credit(next, 500 * ONE, 500)).extra_gas_portion(50).submit().await?;
     }
     let mut hop_rows: Vec<(u32, u64, u64, u64, u64, u64, u64)> = Vec::new();
     for h in 1..=6usize {
@@ -352,9 +350,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         extra.push(client.create_and_fund_account(&alice(), 10_u128.pow(14)).await);
     }
     for k in &extra {
-        client.call(k, &g3.register()).submit().await?;
-        client.call(&alice(), &g3.verify(ink::primitives::AccountId::from(k.public_key().0))).submit().await?;
-        client.call(k, &g3.set_trust(x1, 100)).submit().await?;
+        client.call(k, &g3.register()).extra_gas_portion(50).submit().await?;
+        client.call(&alice(), &g3.verify(ink::primitives::AccountId::from(k.public_key().0))).extra_gas_portion(50).submit().await?;
+        client.call(k, &g3.set_trust(x1, 100)).extra_gas_portion(50).submit().await?;
     }
     let info = client.call(&alice(), &g3.member_info(x1)).dry_run().await?.return_value().expect("member");
     assert_eq!(info.in_degree, 250);
@@ -363,24 +361,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cap_request = (r.exec_result.gas_consumed.ref_time(), r.exec_result.gas_consumed.proof_size());
     measure!(rows, client, &chain[1].0, "loan_manager", "request, 1 hop, borrower in-degree 250 (the cap)", req);
 
-    // A 2-hop loan (one warrant) in default, settled (SPEC v2 §4): the escrow
-    // claims the warrant first and pays the loan manager, which passes the
-    // claim to the pool; the pool co-insures the rest (not insured here: the
-    // lines are younger than COVER_MIN_AGE) and writes it off the creditor.
-    let lp = client.call(&alice(), &l3.params()).dry_run().await?.return_value();
-    client.call(&alice(), &l3.set_params(LoanParams { default_after_ms: dcu_common::DAY_MS, ..lp })).submit().await?;
-    let path2: Vec<_> = chain[..=2].iter().map(|c| c.1).collect();
-    let id = client.call(&chain[2].0, &l3.request(100 * ONE, Purpose::CommunityInfrastructure, [0u8; 32].into(), 1, path2)).extra_gas_portion(50).submit().await?.return_value().expect("requested");
-    let v = client.call(&alice(), &l3.loan(id)).dry_run().await?.return_value().expect("loan").expect("exists");
-    if !v.loan.creditor_approved {
-        client.call(&chain[0].0, &l3.approve(id)).extra_gas_portion(50).submit().await?;
-    }
-    client.call(&chain[2].0, &l3.disburse(id)).extra_gas_portion(50).submit().await?;
-    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
-    client.call(&alice(), &l3.mark_overdue(id)).extra_gas_portion(50).submit().await?;
-    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
-    client.call(&alice(), &l3.declare_default(id)).extra_gas_portion(50).submit().await?;
-    measure!(rows, client, &alice(), "loan_manager", "settle, 2 hops (warrant first, then the pool)", l3.settle(id));
 
     eprintln!("bench: dcu deploy and dcu demo");
     // The dcu binary against this node: one token transfer (the reference),
@@ -407,12 +387,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (transfer_s, _) = dcu(&["token", "transfer", "//Bob", "1"])?;
     let (redeploy_s, _) = dcu(&["deploy"])?;
     let demo_manifest = dir.path().join("demo.json");
-    let (demo_s, demo_out) = dcu(&["demo", "--demo-manifest", demo_manifest.to_str().unwrap_or("demo.json")])?;
-    let demo_cmds = String::from_utf8_lossy(&demo_out.stdout)
-        .lines()
-        .find(|l| l.starts_with("Demo done:"))
-        .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
-        .unwrap_or_else(|| "?".into());
+    // The demo is timed here, not tested (the e2e `cli` group tests it): a
+    // failed run is reported as such instead of failing the whole report.
+    let (demo_s, demo_cmds) = match dcu(&["demo", "--demo-manifest", demo_manifest.to_str().unwrap_or("demo.json")]) {
+        Ok((demo_s, demo_out)) => (demo_s, String::from_utf8_lossy(&demo_out.stdout)
+            .lines()
+            .find(|l| l.starts_with("Demo done:"))
+            .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
+            .unwrap_or_else(|| "?".into())),
+        Err(e) => {
+            eprintln!("bench: dcu demo failed, reported as n/a: {e}");
+            (f64::NAN, "n/a (the demo failed in this run)".into())
+        }
+    };
     let load_after = load();
 
     let yard = &rows[0];
@@ -439,8 +426,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "A loan from X0 to Xh over a chain of lines crosses h lines and asks h − 1 warrants, each")?;
     writeln!(md, "locked by a standing policy at the request. Ratios to the same PSP22 transfer; the")?;
     writeln!(md, "anchor is Trustlines, whose multi-hop transfer costs 0.42× its direct cost per extra hop.")?;
-    writeln!(md, "The loan manager measured is `loan_manager_fast` (the same code; its clock reads block time")?;
-    writeln!(md, "× 86,400) so that one loan can fall into default and be settled within the run.")?;
     writeln!(md)?;
     writeln!(md, "| hops | request ÷ transfer (ref / proof) | disburse ÷ transfer | repay in full ÷ transfer | disburse: per extra hop ÷ 1-hop disburse |")?;
     writeln!(md, "|---:|---:|---:|---:|---:|")?;
