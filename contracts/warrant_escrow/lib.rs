@@ -621,26 +621,7 @@ mod warrant_escrow {
         /// [`Error::Token`], [`Error::TokenCallFailed`], [`Error::Overflow`].
         #[ink(message)]
         pub fn accept(&mut self, loan_id: u64) -> Result<()> {
-            let caller = self.env().caller();
-            let mut rec = self.open_loan(loan_id)?;
-            let i = Self::pending_of(&rec, caller)?;
-            let open = self.open_warrants(caller);
-            if open >= MAX_OPEN_PER_HOLDER {
-                return Err(Error::TooManyOpenWarrants { max: MAX_OPEN_PER_HOLDER });
-            }
-            let open = open.checked_add(1).ok_or(Error::Overflow)?;
-            let amount = rec.warrants[i].amount;
-            rec.warrants[i].state = WarrantState::Locked;
-            let locked_total = self.locked_total.checked_add(amount).ok_or(Error::Overflow)?;
-            // Every check and computation is done; the token cannot call
-            // back in (no re-entry is allowed), and storage is written only
-            // once the tokens are in, so a refusal leaves nothing changed.
-            ext::pull(self.token, caller, amount)?;
-            self.locked_total = locked_total;
-            self.open.insert(caller, &open);
-            self.loans.insert(loan_id, &rec);
-            self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false, from_stake: false });
-            Ok(())
+            self.lock_by_hand(loan_id, None)
         }
 
         /// Locks the caller's Pending warrant on `loan_id` from its stake in
@@ -661,8 +642,17 @@ mod warrant_escrow {
         /// [`Error::Overflow`].
         #[ink(message)]
         pub fn accept_from_stake(&mut self, loan_id: u64) -> Result<()> {
-            let caller = self.env().caller();
             let pool = self.wiring.ok_or(Error::NotWired)?.credit_pool;
+            self.lock_by_hand(loan_id, Some(pool))
+        }
+
+        /// `accept` (`pool` None: from the caller's wallet) and
+        /// `accept_from_stake` (from its stake in `pool`): every check and
+        /// computation first; the token and the pool cannot call back in
+        /// (no re-entry is allowed), and storage is written only once the
+        /// tokens are in, so a refusal leaves nothing changed.
+        fn lock_by_hand(&mut self, loan_id: u64, pool: Option<AccountId>) -> Result<()> {
+            let caller = self.env().caller();
             let mut rec = self.open_loan(loan_id)?;
             let i = Self::pending_of(&rec, caller)?;
             let open = self.open_warrants(caller);
@@ -672,15 +662,16 @@ mod warrant_escrow {
             let open = open.checked_add(1).ok_or(Error::Overflow)?;
             let amount = rec.warrants[i].amount;
             rec.warrants[i].state = WarrantState::Locked;
-            rec.warrants[i].from_stake = true;
+            rec.warrants[i].from_stake = pool.is_some();
             let locked_total = self.locked_total.checked_add(amount).ok_or(Error::Overflow)?;
-            // As in `accept`: every check first, storage written only once
-            // the pool has paid the tokens in.
-            ext::from_stake(pool, caller, amount)?;
+            match pool {
+                Some(pool) => ext::from_stake(pool, caller, amount)?,
+                None => ext::pull(self.token, caller, amount)?,
+            }
             self.locked_total = locked_total;
             self.open.insert(caller, &open);
             self.loans.insert(loan_id, &rec);
-            self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false, from_stake: true });
+            self.env().emit_event(WarrantLocked { loan_id, holder: caller, amount, by_policy: false, from_stake: pool.is_some() });
             Ok(())
         }
 
