@@ -257,14 +257,29 @@ impl ContractHandle {
             dry.gas_required.ref_time.saturating_add(dry.gas_required.ref_time / 2),
             dry.gas_required.proof_size.saturating_add(dry.gas_required.proof_size / 2),
         );
-        let events = exec.call(Some(limit)).await.map_err(|e| {
-            let text = e.to_string();
-            if looks_disconnected(&text) {
-                CliError::ConnectionLost { doing: format!("submitting `{message}`"), reason: short_reason(&text) }
-            } else {
-                CliError::ChainRefused { message: message.to_string(), reason: explain_dispatch(&short_reason(&text)) }
+        let events = match exec.call(Some(limit)).await {
+            Ok(events) => events,
+            Err(e) => {
+                let text = e.to_string();
+                if looks_disconnected(&text) {
+                    return Err(CliError::ConnectionLost { doing: format!("submitting `{message}`"), reason: short_reason(&text) });
+                }
+                // The dry run passed but the block's state refused it (time
+                // moved on: a request expired, a line changed): the same
+                // dry run on the new state names the contract's error.
+                if text.contains("ContractReverted") {
+                    if let Err(CliError::ContractRefused { contract, message, variant, description }) = self.dry_run(url, &exec, message).await {
+                        return Err(CliError::ContractRefused {
+                            contract,
+                            message,
+                            variant,
+                            description: format!("{description} (the dry run had passed: the state changed before the call was included)"),
+                        });
+                    }
+                }
+                return Err(CliError::ChainRefused { message: message.to_string(), reason: explain_dispatch(&short_reason(&text)) });
             }
-        })?;
+        };
         let extrinsic_hash = format!("{:?}", events.extrinsic_hash());
         let display = DisplayEvents::from_events::<Config, Env>(&events, Some(&self.transcoder), &exec.client().metadata())
             .map_err(|e| CliError::Other(format!("cannot decode the events: {}", short_reason(&e.to_string()))))?;

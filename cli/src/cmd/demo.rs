@@ -14,17 +14,19 @@
 //!    other (verified members are anchored and have a voice in governance);
 //!    they state whom they trust, and a trust from an unanchored member is
 //!    shown to weigh nothing.
-//! 3. A governance vote starts: shorten the loan manager's default delay.
+//! 3. A governance vote starts: shorten the loan manager's default delay
+//!    and let requests live 30 days.
 //! 4. Seed 004: Alice, Bob and Eve stake, extend lines (limits 200 / 100 /
 //!    100), Alice's attempt to close her line within the lock-out is
 //!    refused (at once: on the fast pool clock the 90 days last 9 s), Bob
 //!    draws 75 cheapest line first, the revolving interest he would owe
 //!    after the grace period is projected, and Bob repays.
-//! 5. A warranted 3-hop loan Ferdie → Charlie → Dave → Grace found by the
+//! 5. The vote passes and is executed (before the term loans, so that on
+//!    a loaded machine no request expires between its steps).
+//! 6. A warranted 3-hop loan Ferdie → Charlie → Dave → Grace found by the
 //!    path finder, within Grace's capacity, approved by Ferdie's standing
 //!    approval policy, warrants locked by the intermediaries' policies
 //!    (bounded by amount and term), repaid with interest split.
-//! 6. The vote passes and is executed.
 //! 7. A second loan, Ferdie → Charlie → Dave → Heidi, sized to Heidi's small
 //!    capacity, guaranteed by a minimum-rate policy bounded in amount and
 //!    term, misses Ferdie's policy (he approves by hand), defaults and is
@@ -431,6 +433,14 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         writeln!(o, "    {} DUSD of it interest: the grace had passed (on the fast pool clock it lasts seconds)", format_amount(paid - drawn))?;
     }
 
+    say(o, "The vote ends: anyone queues and executes the passed proposal: from now on a loan may be declared in default 3 days past due, and a request lives 30 days (30 seconds on the local clock) before it must be disbursed")?;
+    let left = 63u64.saturating_sub(vote_started.elapsed().as_secs());
+    if left > 0 {
+        d.wait(o, left, "waiting for the one-minute vote to end")?;
+    }
+    d.step(o, "charlie", &["gov", "queue", &pid])?;
+    d.step(o, "charlie", &["gov", "execute", &pid])?;
+
     say(o, "A warranted 3-hop loan: Ferdie stakes 1,000 and lends to Charlie (4 %), Charlie to Dave (5 %), Dave to Grace and Heidi (5 %, 6 %); Charlie and Dave guarantee loans routed through them automatically")?;
     for (who, stake, to, limit, rate) in
         [("ferdie", "1000", "charlie", "600", "4"), ("charlie", "600", "dave", "600", "5"), ("dave", "600", "grace", "400", "5")]
@@ -493,8 +503,8 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
     } else {
         say(o, &format!("Heidi, barely known, asks for {heidi_amount} DUSD (all her small capacity allows) over the same chain for 2 days. Charlie's trust-tier policy never covers a borrower below TS 0.3, so Charlie, who knows Heidi, switches to a minimum rate of 8 % for small, short loans; Dave's policy covers it too. Her score misses Ferdie's policy: he approves after talking to her"))?;
         d.step(o, "charlie", &["warrant", "policy", "8%", "--max-amount", "50", "--max-term", "30d"])?;
-        // On the local fast clock a request lives 30 seconds (the vote above):
-        // approval and disbursement follow the request at once.
+        // On the local fast clock a request lives 30 seconds (the vote
+        // executed above): approval and disbursement follow it at once.
         let r = d.json("heidi", &["loan", "request", &heidi_amount.to_string(), "--purpose", "productive", "--term", "2", "--path", "ferdie,charlie,dave,heidi"])?;
         let q2 = &r["loans"][0];
         let id2 = q2["id"].as_u64().unwrap_or(0).to_string();
@@ -506,14 +516,6 @@ async fn tell(d: &mut Demo, g: &GlobalOpts, o: &mut dyn Write) -> Result<Vec<Val
         writeln!(o, "    loan #{id2}: score {}, rate {}; both warrants locked by policy — {}", uint(&q2["score"]), format_rate(uint(&q2["rate_bps"])), q2["approval_note"].as_str().unwrap_or(""))?;
         Some(id2)
     };
-
-    say(o, "The vote ends: anyone queues and executes the passed proposal")?;
-    let left = 63u64.saturating_sub(vote_started.elapsed().as_secs());
-    if left > 0 {
-        d.wait(o, left, "waiting for the one-minute vote to end")?;
-    }
-    d.step(o, "charlie", &["gov", "queue", &pid])?;
-    d.step(o, "charlie", &["gov", "execute", &pid])?;
 
     if let Some(id2) = id2 {
         say(o, "Heidi does not repay. Past due she is overdue; 3 days later anyone may declare the default and settle it")?;
