@@ -37,7 +37,51 @@ pub fn check_url(url: &str) -> Result<url::Url> {
 pub struct Conn {
     pub client: Client,
     pub rpc: LegacyRpcMethods<Config>,
+    /// The raw RPC client, for methods subxt does not wrap.
+    pub raw: RpcClient,
 }
+
+/// A node's `system_chainType`: development chains (Development, Local)
+/// get development defaults; any other is treated as a live chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainType {
+    Development,
+    Local,
+    Live,
+    Custom(String),
+}
+
+impl ChainType {
+    /// Reads the RPC answer: "Development", "Local", "Live" or {"Custom": name}.
+    pub fn from_json(v: &serde_json::Value) -> ChainType {
+        match v.as_str() {
+            Some("Development") => ChainType::Development,
+            Some("Local") => ChainType::Local,
+            Some("Live") => ChainType::Live,
+            Some(other) => ChainType::Custom(other.to_string()),
+            None => ChainType::Custom(v.get("Custom").and_then(|c| c.as_str()).unwrap_or("unknown").to_string()),
+        }
+    }
+
+    /// Development or Local: a chain whose accounts and tokens are for tests.
+    pub fn is_dev(&self) -> bool {
+        matches!(self, ChainType::Development | ChainType::Local)
+    }
+}
+
+impl std::fmt::Display for ChainType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainType::Development => write!(f, "Development"),
+            ChainType::Local => write!(f, "Local"),
+            ChainType::Live => write!(f, "Live"),
+            ChainType::Custom(n) => write!(f, "custom (\"{n}\")"),
+        }
+    }
+}
+
+/// How long `dcu` waits for a block to be finalized before giving up.
+pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Connects to the node at `url`, failing with one sentence when nobody answers.
 pub async fn connect(url: &str) -> Result<Conn> {
@@ -46,7 +90,7 @@ pub async fn connect(url: &str) -> Result<Conn> {
     let attempt = async {
         let rpc = RpcClient::from_insecure_url(url).await?;
         let client = Client::from_rpc_client(rpc.clone()).await?;
-        Ok::<_, subxt::Error>(Conn { client, rpc: LegacyRpcMethods::new(rpc) })
+        Ok::<_, subxt::Error>(Conn { client, rpc: LegacyRpcMethods::new(rpc.clone()), raw: rpc })
     };
     match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
         Ok(Ok(c)) => Ok(c),
@@ -56,6 +100,51 @@ pub async fn connect(url: &str) -> Result<Conn> {
 }
 
 impl Conn {
+    /// The node's `system_chainType`.
+    pub async fn chain_type(&self) -> Result<ChainType> {
+        let v: serde_json::Value = self
+            .raw
+            .request("system_chainType", subxt::backend::rpc::rpc_params![])
+            .await
+            .map_err(|e| CliError::ConnectionLost { doing: "reading the chain type".into(), reason: short_reason(&e.to_string()) })?;
+        Ok(ChainType::from_json(&v))
+    }
+
+    /// Waits until the extrinsic `ext_hash` (submitted when the best block
+    /// was `from`) is in a finalized block and returns that block's number;
+    /// an error if the finalized chain does not hold it (it was retracted)
+    /// or nothing is finalized within [`FINALITY_TIMEOUT`].
+    pub async fn wait_finalized(&self, ext_hash: &str, from: u64) -> Result<u64> {
+        let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "waiting for finality".into(), reason: short_reason(&e.to_string()) };
+        // Included by now: at or below the best block.
+        let target = self.best_block().await?.1;
+        let started = std::time::Instant::now();
+        loop {
+            let fin = self.rpc.chain_get_finalized_head().await.map_err(lost)?;
+            let fin_number: u64 = self.rpc.chain_get_header(Some(fin)).await.map_err(lost)?.map(|h| h.number.into()).unwrap_or(0);
+            if fin_number >= target {
+                break;
+            }
+            if started.elapsed() > FINALITY_TIMEOUT {
+                return Err(CliError::Other(format!(
+                    "the transaction {ext_hash} is in a block but not final: nothing past #{fin_number} was finalized within {} s",
+                    FINALITY_TIMEOUT.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        for n in (from..=target).rev() {
+            let Some(hash) = self.rpc.chain_get_block_hash(Some(n.into())).await.map_err(lost)? else { continue };
+            let Some(block) = self.rpc.chain_get_block(Some(hash)).await.map_err(lost)? else { continue };
+            if block.block.extrinsics.iter().any(|x| format!("0x{}", hex::encode(sp_core::hashing::blake2_256(&x.0))) == ext_hash) {
+                return Ok(n);
+            }
+        }
+        Err(CliError::Other(format!(
+            "the transaction {ext_hash} is not in the finalized chain (blocks #{from}–#{target}): its block was retracted; check your balance and the contract's state before repeating it"
+        )))
+    }
+
     /// Hash and number of the best (not necessarily finalized) block.
     pub async fn best_block(&self) -> Result<(<Config as subxt::Config>::Hash, u64)> {
         let lost = |e: subxt::Error| CliError::ConnectionLost { doing: "reading the best block".into(), reason: short_reason(&e.to_string()) };

@@ -69,6 +69,8 @@ pub struct TxOutcome {
     pub contract_events: Vec<ContractEvent>,
     /// Every event of the extrinsic (pallet and contract events).
     pub events: serde_json::Value,
+    /// The finalized block holding it, once waited for (see `Session::submit`).
+    pub finalized_block: Option<u64>,
 }
 
 /// A contract event decoded with the emitting contract's metadata.
@@ -297,6 +299,7 @@ impl ContractHandle {
             storage_deposit: dry.storage_deposit,
             contract_events,
             events,
+            finalized_block: None,
         })
     }
 }

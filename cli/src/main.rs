@@ -61,8 +61,15 @@ async fn run(cli: Cli) -> dcu::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let json = cli.global.json();
+    if let Err(e) = cli.global.resolve() {
+        if json {
+            println!("{}", serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }));
+        }
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

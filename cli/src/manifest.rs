@@ -27,6 +27,10 @@ pub struct Manifest {
     pub block: u64,
     /// SS58 address of the deployer.
     pub deployer: String,
+    /// Whether `dcu` waits for finality before it reports a transaction
+    /// (the profile's `finality`; in-block when false).
+    #[serde(default)]
+    pub wait_finalized: bool,
     /// Contracts by name, in deployment order of their names.
     pub contracts: BTreeMap<String, DeployedContract>,
 }

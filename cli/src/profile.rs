@@ -58,6 +58,11 @@ pub struct Profile {
     /// default play out in seconds).
     #[serde(default)]
     pub pool_clock: Option<String>,
+    /// When `dcu` reports a transaction: "finalized" (the default outside
+    /// development: it waits for the block to be final) or "in-block" (the
+    /// best block, which a fork may still retract: development only).
+    #[serde(default)]
+    pub finality: Option<String>,
 }
 
 /// Whether a clock setting (`loan_clock`, `pool_clock`, or the `dcu deploy
@@ -82,6 +87,47 @@ impl Profile {
     /// Whether the credit pool runs on the fast clock (`credit_pool_fast`).
     pub fn fast_pool(&self) -> Result<bool> {
         fast_clock("pool_clock", self.pool_clock.as_deref())
+    }
+
+    /// Whether `dcu` waits for finality: `finality`, by default "finalized"
+    /// outside development and "in-block" in development.
+    pub fn wait_finalized(&self) -> Result<bool> {
+        match self.finality.as_deref().map(str::trim) {
+            None => Ok(!self.development),
+            Some("finalized") => Ok(true),
+            Some("in-block") => Ok(false),
+            Some(other) => Err(CliError::Other(format!("finality = \"{other}\" is not a choice: write \"finalized\" or \"in-block\""))),
+        }
+    }
+
+    /// The settings a chain that is not a development chain refuses, each
+    /// named as written in the profile: development-mode governance, fast
+    /// clocks, development accounts (whose secrets are public) as guardian
+    /// or founding verifiers, and the test token with its faucet.
+    pub fn development_only_settings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.development {
+            out.push("development = true (votes and timelocks shorter than a day)".to_string());
+        }
+        if self.fast_loans().unwrap_or(true) {
+            out.push(format!("loan_clock = \"{}\" (a second of block time would be a day)", self.loan_clock.as_deref().unwrap_or("")));
+        }
+        if self.fast_pool().unwrap_or(true) {
+            out.push(format!("pool_clock = \"{}\" (a second of block time would be 10 days)", self.pool_clock.as_deref().unwrap_or("")));
+        }
+        if let Some(g) = self.governance.guardian.as_deref().filter(|g| is_dev_account(g)) {
+            out.push(format!("governance.guardian = \"{g}\" (a development account: its secret is public)"));
+        }
+        for v in self.founding_verifiers.iter().filter(|v| is_dev_account(v)) {
+            out.push(format!("founding_verifiers \"{v}\" (a development account: its secret is public)"));
+        }
+        if self.stablecoin.is_none() {
+            out.push("no stablecoin (dcu would deploy the test token stable_token, whose faucet pays anyone): name the chain's PSP22 stablecoin".to_string());
+        }
+        if self.finality.as_deref().map(str::trim) == Some("in-block") {
+            out.push("finality = \"in-block\" (transactions reported before they are final)".to_string());
+        }
+        out
     }
 }
 
@@ -206,6 +252,20 @@ impl GovValues {
     }
 }
 
+/// A development account: a secret URI of the well-known development
+/// keys ("//Alice"), or one of their SS58 addresses.
+pub fn is_dev_account(s: &str) -> bool {
+    let s = s.trim();
+    if s.starts_with("//") {
+        return true;
+    }
+    let dev: Vec<String> = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie"]
+        .iter()
+        .filter_map(|u| parse_account(u).ok().map(|a| a.to_string()))
+        .collect();
+    parse_account(s).map(|a| dev.contains(&a.to_string())).unwrap_or(false)
+}
+
 fn bad(field: &str, value: &str, reason: &str) -> CliError {
     CliError::Other(format!("the network profile's governance.{field} '{value}' is not valid: {reason}"))
 }
@@ -262,6 +322,12 @@ impl Profile {
         if !p.development && (p.fast_loans().unwrap_or(false) || p.fast_pool().unwrap_or(false)) {
             return Err(CliError::Other(format!(
                 "the network profile {origin} asks for a fast clock (loan_clock or pool_clock = \"fast\"): outside development (development = true, for local chains only) both clocks must be \"real\""
+            )));
+        }
+        p.wait_finalized()?;
+        if !p.development && p.finality.as_deref().map(str::trim) == Some("in-block") {
+            return Err(CliError::Other(format!(
+                "the network profile {origin} asks for finality = \"in-block\": outside development (development = true, for local chains only) dcu waits for finality"
             )));
         }
         p.verifiers()?;
@@ -340,6 +406,39 @@ mod tests {
             let e = Profile::parse(&fast, "example").unwrap_err().to_string();
             assert!(e.contains("outside development") && e.contains("fast clock"), "{key}: {e}");
         }
+    }
+
+    /// Hazard 2 of issue 18: every development choice is named, as the
+    /// profile writes it, for a chain that is not a development chain; the
+    /// parachain template's placeholders (development accounts) are too.
+    #[test]
+    fn development_settings_are_named_for_a_live_chain() {
+        let (local, _) = Profile::load("local", Some(Path::new("../deploy/networks/local.toml"))).unwrap();
+        let named = local.development_only_settings().join("; ");
+        for s in ["development = true", "loan_clock = \"fast\"", "pool_clock = \"fast\"", "governance.guardian = \"//Ferdie\"", "founding_verifiers \"//Alice\"", "no stablecoin"] {
+            assert!(named.contains(s), "{s} in {named}");
+        }
+        let text = std::fs::read_to_string("../deploy/networks/parachain.example.toml").unwrap();
+        let example = Profile::parse(&text, "example").unwrap();
+        assert_eq!(example.development_only_settings(), vec!["founding_verifiers \"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\" (a development account: its secret is public)".to_string()], "only the placeholder");
+        let real = text.replace("founding_verifiers = [\"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\"]", "founding_verifiers = [\"5EYCAe5ijiYfyeZ2JJCGq56LmPyNRAKzpG4QkoQkkQNB5e6Z\"]");
+        assert!(Profile::parse(&real, "real").unwrap().development_only_settings().is_empty());
+        // A hand-written copy of local.toml with a real stablecoin keeps the
+        // fast clocks: still refused, by name.
+        let copy = LOCAL.replace("# No `stablecoin`", "stablecoin = \"5EYCAe5ijiYfyeZ2JJCGq56LmPyNRAKzpG4QkoQkkQNB5e6Z\"\n#");
+        let named = Profile::parse(&copy, "copy").unwrap().development_only_settings().join("; ");
+        assert!(named.contains("loan_clock = \"fast\"") && !named.contains("no stablecoin"), "{named}");
+    }
+
+    #[test]
+    fn finality_is_waited_for_outside_development() {
+        assert!(Profile::parse("", "t").unwrap().wait_finalized().unwrap(), "production default: finalized");
+        assert!(!Profile::parse(LOCAL, "t").unwrap().wait_finalized().unwrap(), "local: in-block");
+        assert!(Profile::parse("development = true\nfinality = \"finalized\"\n", "t").unwrap().wait_finalized().unwrap());
+        let e = Profile::parse("finality = \"in-block\"\n", "t").unwrap_err().to_string();
+        assert!(e.contains("in-block") && e.contains("outside development"), "{e}");
+        let e = Profile::parse("finality = \"soon\"\n", "t").unwrap_err().to_string();
+        assert!(e.contains("not a choice"), "{e}");
     }
 
     #[test]

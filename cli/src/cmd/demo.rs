@@ -200,6 +200,14 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
     let exe = std::env::current_exe().map_err(|e| CliError::Other(format!("cannot find the dcu binary: {e}")))?;
     let manifest = opts.demo_manifest.clone().unwrap_or_else(|| crate::manifest::default_dir().join("demo.json"));
     crate::chain::check_url(&g.url)?;
+    // Development accounts and the local profile: development chains only.
+    let chain_type = crate::chain::connect(&g.url).await?.chain_type().await?;
+    if !chain_type.is_dev() {
+        return Err(CliError::Other(format!(
+            "dcu demo plays development accounts (//Alice … //Ferdie, whose secrets are public) on the local profile: {} is a {chain_type} chain; run it on a local development node (`dcu node`)",
+            g.url
+        )));
+    }
     let mut d = Demo { exe, url: g.url.clone(), manifest, t0: Instant::now(), steps: 0 };
     // With --output json the story goes to stderr and stdout gets one JSON
     // document: the positions at the end.

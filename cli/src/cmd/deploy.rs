@@ -130,6 +130,9 @@ pub struct DeployReport {
     pub loan_clock: String,
     /// The credit pool's clock: "real" or "fast (…)".
     pub pool_clock: String,
+    /// "finalized" (every contract and wiring reported once its block is
+    /// final) or "in-block".
+    pub finality: String,
     pub millis: u128,
 }
 
@@ -149,7 +152,7 @@ impl Report for DeployReport {
     fn human(&self) -> String {
         let mut s = format!("Deployed the DCU suite to {} ({}) in {:.1} s, block {}\n", self.network, self.url, self.millis as f64 / 1000.0, self.block);
         s.push_str(&format!("  profile: {}\n", self.profile));
-        s.push_str(&format!("  clocks: term loans {}, credit pool {}\n", self.loan_clock, self.pool_clock));
+        s.push_str(&format!("  clocks: term loans {}, credit pool {}; transactions reported {}\n", self.loan_clock, self.pool_clock, self.finality));
         for c in &self.contracts {
             s.push_str(&format!(
                 "  {:<14} {}  {}{}  ({} bytes of Wasm)\n",
@@ -274,7 +277,6 @@ async fn contract_alive(conn: &chain::Conn, address: &str) -> Result<bool> {
 /// Runs `dcu deploy`.
 pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Result<()> {
     let t0 = Instant::now();
-    let signer = chain::signer_from_suri(&g.secret_uri()?)?;
     let artifacts = opts.artifacts.clone().unwrap_or_else(default_artifacts);
     let (profile, profile_origin) = Profile::load(&g.network, opts.profile.as_deref())?;
     // Check every input before the first transaction (arguments that are
@@ -309,6 +311,24 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         plan.push((spec, bundle));
     }
     let conn = chain::connect(&g.url).await?;
+    // A chain that is not a development chain refuses every development
+    // choice before anything is uploaded, each named as the profile says it.
+    let chain_type = conn.chain_type().await?;
+    if !chain_type.is_dev() {
+        let mut refused = profile.development_only_settings();
+        if fast_pool && opts.pool_clock.is_some() {
+            refused.push("--pool-clock fast (or DCU_POOL_CLOCK=fast)".into());
+        }
+        if !refused.is_empty() {
+            return Err(CliError::Other(format!(
+                "{} is a {chain_type} chain, and {profile_origin} is not for one: change {}; nothing was uploaded",
+                g.url,
+                refused.join("; ")
+            )));
+        }
+    }
+    let signer = chain::signer_from_suri(&g.secret_uri(&chain_type)?)?;
+    let wait_finalized = profile.wait_finalized()?;
     let genesis = format!("{:?}", conn.client.genesis_hash());
     let manifest_path = g.manifest_path();
     let mut manifest = match Manifest::load(&manifest_path) {
@@ -320,6 +340,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     manifest.url = g.url.clone();
     manifest.genesis_hash = genesis;
     manifest.deployer = signer.public_key().to_account_id().to_string();
+    manifest.wait_finalized = wait_finalized;
     let url = chain::check_url(&g.url)?;
     let publish_dir = manifest_path.parent().unwrap_or(Path::new(".")).join("artifacts").join(&g.network);
     std::fs::create_dir_all(&publish_dir)?;
@@ -391,12 +412,20 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             pb.finish_and_clear();
             return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
         }
+        let before = conn.best_block().await?.1;
         let res = ex.instantiate(None).await;
         let res = res.map_err(|e| {
             pb.finish_and_clear();
             lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r })
         })?;
-        let block = conn.best_block().await?.1;
+        // On a production profile the manifest names a contract only once
+        // its block is final.
+        let block = if wait_finalized {
+            pb.set_message(format!("{} instantiated; waiting for finality", spec.name));
+            conn.wait_finalized(&format!("{:?}", res.events.extrinsic_hash()), before).await?
+        } else {
+            conn.best_block().await?.1
+        };
         let address = res.contract_address.to_string();
         manifest.contracts.insert(
             spec.name.into(),
@@ -426,8 +455,10 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             millis: started.elapsed().as_millis(),
         });
     }
-    let wiring = wire_suite(g, &signer, &manifest, &manifest_path).await?;
-    manifest.block = conn.best_block().await?.1;
+    let wiring = wire_suite(g, &signer, &manifest, &manifest_path, wait_finalized.then_some(&conn)).await?;
+    if !wait_finalized {
+        manifest.block = conn.best_block().await?.1;
+    }
     manifest.save(&manifest_path)?;
     emit(
         g,
@@ -442,6 +473,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             wiring,
             loan_clock: clock_words(fast_loans, "loan_manager_fast, a second is a day"),
             pool_clock: clock_words(fast_pool, "credit_pool_fast, a second is 10 days"),
+            finality: if wait_finalized { "finalized".into() } else { "in-block".into() },
             millis: t0.elapsed().as_millis(),
         },
     )
@@ -461,7 +493,7 @@ fn rand_salt() -> u64 {
 /// no role. A reused contract
 /// wired to other addresses (an older deployment) is an error: wiring is
 /// once-only, so the suite must be redeployed with `--fresh`.
-async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, manifest: &Manifest, manifest_path: &Path) -> Result<Vec<WiringOutcome>> {
+async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, manifest: &Manifest, manifest_path: &Path, finality: Option<&chain::Conn>) -> Result<Vec<WiringOutcome>> {
     use crate::contract::ContractHandle;
     use crate::value;
     let addr_of = |name: &str| manifest.contracts.get(name).map(|c| c.address.clone());
@@ -475,7 +507,15 @@ async fn wire_suite(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, man
         if value::some(&current).is_none() {
             let arg = format!("Wiring {{ {} }}", wanted.iter().map(|(r, a)| format!("{r}: {a}")).collect::<Vec<_>>().join(", "));
             let pb = spinner(g, format!("wiring {contract}"));
+            let before = match finality {
+                Some(conn) => conn.best_block().await?.1,
+                None => 0,
+            };
             let res = t.execute(&g.url, signer, "wire", &[arg], &[]).await;
+            if let (Ok(tx), Some(conn)) = (&res, finality) {
+                pb.set_message(format!("{contract} wired; waiting for finality"));
+                conn.wait_finalized(&tx.extrinsic_hash, before).await?;
+            }
             pb.finish_and_clear();
             res?;
             action = "wired".into();

@@ -32,10 +32,10 @@ impl Session {
     /// Connects, parses the signer and loads the manifest, refusing a manifest
     /// written for another chain (e.g. before a dev node restarted).
     pub async fn open(g: &GlobalOpts) -> Result<Session> {
-        let signer = chain::signer_from_suri(&g.secret_uri()?)?;
         let manifest_path = g.manifest_path();
         let manifest = Manifest::load(&manifest_path)?;
         let conn = chain::connect(&g.url).await?;
+        let signer = chain::signer_from_suri(&g.secret_uri(&conn.chain_type().await?)?)?;
         let genesis = format!("{:?}", conn.client.genesis_hash());
         if genesis != manifest.genesis_hash {
             return Err(CliError::StaleManifest {
@@ -73,9 +73,24 @@ impl Session {
             self.manifest.contracts.keys().filter(|n| n.as_str() != contract).filter_map(|n| self.contract(n).ok()).collect();
         let peers: Vec<&ContractHandle> = peers.iter().collect();
         let pb = spinner(g, format!("{contract}: {message} …"));
+        let before = if self.manifest.wait_finalized { self.conn.best_block().await?.1 } else { 0 };
         let tx = t.execute(&self.url, &self.signer, message, args, &peers).await;
+        let mut tx = match tx {
+            Ok(tx) => tx,
+            Err(e) => {
+                pb.finish_and_clear();
+                return Err(explain_refusal(e));
+            }
+        };
+        // A production deployment reports a transaction once it is final.
+        if self.manifest.wait_finalized {
+            pb.set_message(format!("{contract}: {message} is in a block; waiting for finality …"));
+            let n = self.conn.wait_finalized(&tx.extrinsic_hash, before).await;
+            pb.finish_and_clear();
+            tx.finalized_block = Some(n?);
+        }
         pb.finish_and_clear();
-        tx.map_err(explain_refusal)
+        Ok(tx)
     }
 }
 
@@ -158,6 +173,10 @@ pub struct TxReport {
     pub units: Option<u128>,
     /// Hash of the extrinsic.
     pub extrinsic_hash: String,
+    /// The finalized block holding it, when the deployment waits for
+    /// finality (production profiles); absent: reported at the best block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalized_block: Option<u64>,
     /// Weight consumed.
     pub gas_consumed: Gas,
     /// Storage deposit charged (+) or refunded (−), in the chain's native units.
@@ -179,6 +198,7 @@ impl TxReport {
             summary,
             units,
             contract_events: tx.contract_event_names(),
+            finalized_block: tx.finalized_block,
             extrinsic_hash: tx.extrinsic_hash,
             gas_consumed: tx.gas_consumed,
             storage_deposit: tx.storage_deposit,
@@ -206,9 +226,10 @@ pub fn event_fields(tx: &TxOutcome, event: &str, names: &[&str]) -> Option<serde
 impl Report for TxReport {
     fn human(&self) -> String {
         format!(
-            "{}\n  extrinsic {}\n  weight ref_time {} ps, proof_size {} B; events: {}",
+            "{}\n  extrinsic {}{}\n  weight ref_time {} ps, proof_size {} B; events: {}",
             self.summary,
             self.extrinsic_hash,
+            self.finalized_block.map(|n| format!(", finalized in block #{n}")).unwrap_or_default(),
             self.gas_consumed.ref_time,
             self.gas_consumed.proof_size,
             if self.contract_events.is_empty() { "none".to_string() } else { self.contract_events.join(", ") }
