@@ -311,6 +311,12 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         plan.push((spec, bundle));
     }
     let conn = chain::connect(&g.url).await?;
+    if conn.client.metadata().pallet_by_name("Contracts").is_none() {
+        return Err(CliError::Other(format!(
+            "{} has no pallet-contracts: DCU is ink! 5 Wasm code and needs a chain that still runs it (a pallet-revive chain takes ink! 6 / PolkaVM code); nothing was uploaded",
+            g.url
+        )));
+    }
     // A chain that is not a development chain refuses every development
     // choice before anything is uploaded, each named as the profile says it.
     let chain_type = conn.chain_type().await?;
@@ -370,6 +376,19 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
                 spec.name.into(),
                 DeployedContract { address: address.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: rel(&published), metadata: rel(&json_dst), wasm_size: 0 },
             );
+            // Every amount in the suite (MAX_CREDIT, MIN_LINE, BASE, the
+            // anchoring stake) is written for a six-decimal token: another
+            // unit would make them a million-millionth of what they say.
+            let t = crate::contract::ContractHandle::from_manifest(&manifest, &manifest_path, TOKEN)?;
+            let decimals = t.query(&g.url, &signer, "PSP22Metadata::token_decimals", &[]).await.ok().and_then(|q| crate::value::uint(&q.value));
+            if decimals != Some(u128::from(dcu_common::TOKEN_DECIMALS)) {
+                return Err(CliError::Other(format!(
+                    "the profile's stablecoin {address} has {} decimals: this release of DCU works in a {}-decimal unit (its MAX_CREDIT, MIN_LINE and BASE are fixed in it), so choose a {}-decimal stablecoin; nothing was uploaded",
+                    decimals.map(|d| d.to_string()).unwrap_or_else(|| "unknown (no PSP22Metadata::token_decimals)".into()),
+                    dcu_common::TOKEN_DECIMALS,
+                    dcu_common::TOKEN_DECIMALS
+                )));
+            }
             outcomes.push(ContractOutcome { name: spec.name.into(), address, code_hash: String::new(), action: "external".into(), code_uploaded: false, wasm_size: 0, millis: started.elapsed().as_millis() });
             continue;
         }
