@@ -69,6 +69,9 @@ pub async fn start() -> (Node, Client) {
 /// The suite and a community on a test node (term loans, random sequences).
 pub mod suite;
 
+/// A websocket RPC proxy that makes a development node look like a live chain.
+pub mod proxy;
+
 /// One whole token in smallest units.
 pub const ONE: u128 = dcu_common::ONE_TOKEN;
 

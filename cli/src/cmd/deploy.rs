@@ -53,6 +53,10 @@ pub struct DeployOpts {
     /// time is 10 days; local development networks only).
     #[arg(long, env = "DCU_POOL_CLOCK")]
     pub pool_clock: Option<String>,
+    /// Check everything and print what would be uploaded and instantiated,
+    /// with code sizes and estimated storage deposits; submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// The bundle deployed as `name`: the fast-clock build of the loan manager
@@ -335,6 +339,10 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     }
     let signer = chain::signer_from_suri(&g.secret_uri(&chain_type)?)?;
     let wait_finalized = profile.wait_finalized()?;
+    if opts.dry_run {
+        let report = dry_run(g, opts, &profile, &conn, &signer, &plan, &chain_type).await?;
+        return emit(g, out, &DryRunReport { profile: profile_origin, finality: if wait_finalized { "finalized".into() } else { "in-block".into() }, ..report });
+    }
     let genesis = format!("{:?}", conn.client.genesis_hash());
     let manifest_path = g.manifest_path();
     let mut manifest = match Manifest::load(&manifest_path) {
@@ -376,19 +384,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
                 spec.name.into(),
                 DeployedContract { address: address.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: rel(&published), metadata: rel(&json_dst), wasm_size: 0 },
             );
-            // Every amount in the suite (MAX_CREDIT, MIN_LINE, BASE, the
-            // anchoring stake) is written for a six-decimal token: another
-            // unit would make them a million-millionth of what they say.
-            let t = crate::contract::ContractHandle::from_manifest(&manifest, &manifest_path, TOKEN)?;
-            let decimals = t.query(&g.url, &signer, "PSP22Metadata::token_decimals", &[]).await.ok().and_then(|q| crate::value::uint(&q.value));
-            if decimals != Some(u128::from(dcu_common::TOKEN_DECIMALS)) {
-                return Err(CliError::Other(format!(
-                    "the profile's stablecoin {address} has {} decimals: this release of DCU works in a {}-decimal unit (its MAX_CREDIT, MIN_LINE and BASE are fixed in it), so choose a {}-decimal stablecoin; nothing was uploaded",
-                    decimals.map(|d| d.to_string()).unwrap_or_else(|| "unknown (no PSP22Metadata::token_decimals)".into()),
-                    dcu_common::TOKEN_DECIMALS,
-                    dcu_common::TOKEN_DECIMALS
-                )));
-            }
+            check_stablecoin(g, &signer, &address, &published).await?;
             outcomes.push(ContractOutcome { name: spec.name.into(), address, code_hash: String::new(), action: "external".into(), code_uploaded: false, wasm_size: 0, millis: started.elapsed().as_millis() });
             continue;
         }
@@ -496,6 +492,161 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             millis: t0.elapsed().as_millis(),
         },
     )
+}
+
+/// Refuses a stablecoin whose unit is not the suite's: every amount in it
+/// (MAX_CREDIT, MIN_LINE, BASE, the anchoring stake) is written for a
+/// six-decimal token, and another unit would make them a million-millionth
+/// (or a million times) of what they say. `bundle` is a PSP22 bundle whose
+/// metadata drives the query.
+async fn check_stablecoin(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, address: &str, bundle: &Path) -> Result<()> {
+    let abs = std::fs::canonicalize(bundle).unwrap_or_else(|_| bundle.to_path_buf());
+    let mut m = Manifest::default();
+    m.contracts.insert(
+        TOKEN.into(),
+        DeployedContract { address: address.to_string(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: abs.clone(), metadata: abs.with_extension("json"), wasm_size: 0 },
+    );
+    let t = crate::contract::ContractHandle::from_manifest(&m, Path::new("stablecoin.json"), TOKEN)?;
+    let decimals = t.query(&g.url, signer, "PSP22Metadata::token_decimals", &[]).await.ok().and_then(|q| crate::value::uint(&q.value));
+    if decimals != Some(u128::from(dcu_common::TOKEN_DECIMALS)) {
+        return Err(CliError::Other(format!(
+            "the profile's stablecoin {address} has {} decimals: this release of DCU works in a {}-decimal unit (its MAX_CREDIT, MIN_LINE and BASE are fixed in it), so choose a {}-decimal stablecoin; nothing was uploaded",
+            decimals.map(|d| d.to_string()).unwrap_or_else(|| "unknown (no PSP22Metadata::token_decimals)".into()),
+            dcu_common::TOKEN_DECIMALS,
+            dcu_common::TOKEN_DECIMALS
+        )));
+    }
+    Ok(())
+}
+
+/// What `dcu deploy --dry-run` found: the plan, nothing submitted.
+#[derive(Debug, Default, Serialize)]
+pub struct DryRunReport {
+    pub network: String,
+    pub url: String,
+    /// The chain's `system_chainType`.
+    pub chain_type: String,
+    pub profile: String,
+    pub deployer: String,
+    /// "finalized" or "in-block".
+    pub finality: String,
+    pub contracts: Vec<PlannedContract>,
+    /// The sum of the estimated storage deposits, in the chain's native units.
+    pub total_deposit: u128,
+    /// The deployer's free native balance.
+    pub deployer_free: Option<u128>,
+}
+
+/// One contract in a dry run.
+#[derive(Debug, Serialize)]
+pub struct PlannedContract {
+    pub name: String,
+    /// The bundle it would deploy (the fast-clock build where asked).
+    pub artifact: String,
+    pub code_hash: String,
+    pub wasm_size: usize,
+    /// "upload and instantiate", "instantiate (code on chain)", "external"
+    pub action: String,
+    /// Estimated storage deposit of the upload and the instance.
+    pub deposit: u128,
+}
+
+impl Report for DryRunReport {
+    fn human(&self) -> String {
+        let mut s = format!("Dry run: nothing was submitted. {} ({}, a {} chain), profile {}, deployer {}\n", self.network, self.url, self.chain_type, self.profile, self.deployer);
+        for c in &self.contracts {
+            s.push_str(&format!("  {:<14} {:<26} {:>7} B of Wasm  deposit ≈ {}  ({})\n", c.name, c.action, c.wasm_size, c.deposit, c.artifact));
+        }
+        s.push_str(&format!("  then wire 5 contracts ({} calls); transactions reported {}\n", WIRING.len(), self.finality));
+        s.push_str(&format!("Estimated storage deposits: {} native units", self.total_deposit));
+        if let Some(free) = self.deployer_free {
+            s.push_str(&format!(" (the deployer has {free} free{})", if free < self.total_deposit { ": not enough" } else { "" }));
+        }
+        s
+    }
+}
+
+/// Estimates every contract's upload and instantiation by dry runs (the
+/// bundle's code with it, so the deposit includes the code's), with the
+/// deployer's address standing in for contracts not deployed yet.
+async fn dry_run(
+    g: &GlobalOpts,
+    opts: &DeployOpts,
+    profile: &Profile,
+    conn: &chain::Conn,
+    signer: &subxt_signer::sr25519::Keypair,
+    plan: &[(&ContractSpec, PathBuf)],
+    chain_type: &chain::ChainType,
+) -> Result<DryRunReport> {
+    let me = signer.public_key().to_account_id().to_string();
+    let mut stand_in = Manifest::default();
+    for spec in SUITE {
+        stand_in.contracts.insert(
+            spec.name.into(),
+            DeployedContract { address: me.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: PathBuf::new(), metadata: PathBuf::new(), wasm_size: 0 },
+        );
+    }
+    let url = chain::check_url(&g.url)?;
+    let mut contracts = Vec::new();
+    for (spec, bundle) in plan {
+        let (code_hash, wasm_size) = bundle_info(bundle)?;
+        let artifact = bundle.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        if let (TOKEN, Some(address)) = (spec.name, profile.stablecoin.as_ref()) {
+            let address = chain::parse_account(address)?.to_string();
+            if !contract_alive(conn, &address).await? {
+                return Err(CliError::Other(format!("the profile's stablecoin {address} is not a contract on {}", g.url)));
+            }
+            check_stablecoin(g, signer, &address, bundle).await?;
+            contracts.push(PlannedContract { name: spec.name.into(), artifact: address, code_hash: String::new(), wasm_size: 0, action: "external".into(), deposit: 0 });
+            continue;
+        }
+        let on_chain = code_on_chain(conn, &code_hash).await?;
+        let args = constructor_args(spec, opts, profile, &stand_in)?;
+        let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(bundle.clone())).url(url.clone()).done())
+            .constructor(spec.constructor)
+            .args(args)
+            .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
+            .done()
+            .await
+            .map_err(|e| lost_or(&format!("preparing {}", spec.name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", spec.name))))?;
+        let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
+        let deposit = u128::try_from(deposit_charge(&dry.storage_deposit)).unwrap_or(0);
+        contracts.push(PlannedContract {
+            name: spec.name.into(),
+            artifact,
+            code_hash,
+            wasm_size,
+            action: if on_chain { "instantiate (code on chain)".into() } else { "upload and instantiate".into() },
+            deposit,
+        });
+    }
+    let total_deposit = contracts.iter().map(|c| c.deposit).fold(0u128, u128::saturating_add);
+    let deployer_free = {
+        use subxt::ext::scale_value::At;
+        let who = signer.public_key().to_account_id();
+        match conn.fetch("System", "Account", vec![DynValue::from_bytes(who.0)], "reading the deployer's balance").await? {
+            None => Some(0),
+            Some(v) => v.to_value().ok().and_then(|v| v.at("data").and_then(|d| d.at("free")).and_then(|f| f.as_u128())),
+        }
+    };
+    Ok(DryRunReport {
+        network: g.network.clone(),
+        url: g.url.clone(),
+        chain_type: chain_type.to_string(),
+        deployer: me,
+        contracts,
+        total_deposit,
+        deployer_free,
+        ..DryRunReport::default()
+    })
+}
+
+fn deposit_charge<B: Into<u128> + Copy>(d: &contract_extrinsics::pallet_contracts_primitives::StorageDeposit<B>) -> i128 {
+    use contract_extrinsics::pallet_contracts_primitives::StorageDeposit;
+    match d {
+        StorageDeposit::Charge(c) => i128::try_from((*c).into()).unwrap_or(i128::MAX),
+        StorageDeposit::Refund(r) => i128::try_from((*r).into()).map(|v| -v).unwrap_or(i128::MIN),
+    }
 }
 
 /// A salt that differs between runs, so `--fresh` never collides with an

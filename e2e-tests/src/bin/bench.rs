@@ -136,9 +136,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     eprintln!("bench: credit_pool");
     // credit_pool, wired to this token and graph: stake, extend_credit, and
-    // draw / repay across 1, 5 and 20 lines (borrowers X1, X5, X20 receive a
-    // 10-token line from the first 1, 5 and 20 of twenty grantors, each at
-    // its own rate, so a full draw touches exactly that many lines).
+    // draw / repay across 1, 5 and 32 lines (borrowers X1, X5, X32 receive a
+    // 10-token line from the first 1, 5 and 32 of 32 grantors, each at its
+    // own rate, so a full draw touches exactly that many lines; 32 is the
+    // cap on a borrower's lines).
     let a = account_id(AccountKeyring::Alice);
     let mut pctor = CreditPoolRef::new(token.account_id, graph.account_id);
     let pool = client.instantiate("credit_pool", &alice(), &mut pctor).submit().await?;
@@ -153,7 +154,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         borrowers.push(k);
     }
     let ids: Vec<_> = borrowers.iter().map(|k| ink::primitives::AccountId::from(k.public_key().0)).collect();
-    for i in 0..20u32 {
+    for i in 0..32u32 {
         let k = client.create_and_fund_account(&alice(), 10_u128.pow(14)).await;
         let kid = ink::primitives::AccountId::from(k.public_key().0);
         client.call(&alice(), &t.transfer(kid, 1_000 * ONE, vec![])).extra_gas_portion(50).submit().await?;
@@ -169,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             measure!(rows, client, &k, "credit_pool", "stake (more)", p.stake(ONE));
         }
         for (j, b) in ids.iter().enumerate() {
-            let reach = [1u32, 5, 20][j];
+            let reach = [1u32, 5, 32][j];
             if i < reach {
                 client.call(&k, &g.set_trust(*b, 300)).extra_gas_portion(50).submit().await?;
                 if i == 0 && j == 0 {
@@ -182,14 +183,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    for (j, n) in [1u128, 5, 20].into_iter().enumerate() {
+    for (j, n) in [1u128, 5, 32].into_iter().enumerate() {
         let k = &borrowers[j];
         measure!(rows, client, k, "credit_pool", format!("draw across {n} line(s)"), p.draw(n * 10 * ONE, MAX_RATE_BPS));
         client.call(k, &p.draw(n * 10 * ONE, MAX_RATE_BPS)).extra_gas_portion(50).submit().await?;
         client.call(k, &t.approve(pool_id, n * 10 * ONE)).extra_gas_portion(50).submit().await?;
         measure!(rows, client, k, "credit_pool", format!("repay across {n} line(s)"), p.repay(n * 10 * ONE));
     }
-    measure!(rows, client, &bob(), "credit_pool", "borrower (query, 20 lines)", p.borrower(ids[2]));
+    measure!(rows, client, &bob(), "credit_pool", "borrower (query, 32 lines)", p.borrower(ids[2]));
 
     eprintln!("bench: governance");
     // governance over its own trust graph and pool: propose, vote, queue,
@@ -228,6 +229,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (i, (name, action)) in actions.iter().enumerate() {
         if i == 0 {
             measure!(rows, client, &alice(), "governance", format!("propose ({name})"), gv.propose(action.clone(), "bench".into()));
+            // The largest proposal: a raw call with its input at MAX_INPUT
+            // (1,024 bytes) and a title at MAX_TITLE (200 bytes).
+            let raw = Action::RawCall { target: governance::Target::CreditPool, selector: [0; 4], input: vec![0; 1_024] };
+            measure!(rows, client, &alice(), "governance", "propose (RawCall, 1,024-byte input, 200-byte title: the largest)", gv.propose(raw, "x".repeat(200)));
         }
         // Alice and Bob take turns: a member may have four proposals in voting.
         let proposer = if i % 2 == 0 { alice() } else { bob() };
@@ -430,6 +435,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "|---|---|---:|---:|---:|---:|---:|")?;
     for r in &rows {
         writeln!(md, "| {} | {} | {} | {} | {:.2} | {:.2} | {} |", r.contract, r.call, r.ref_time, r.proof_size, r.ref_time as f64 / yr, r.proof_size as f64 / yp, r.deposit)?;
+    }
+    writeln!(md)?;
+    writeln!(md, "## Block budget")?;
+    writeln!(md)?;
+    writeln!(md, "Each call against a parachain block's budget for normal transactions: proof_size against")?;
+    writeln!(md, "3.75 MiB (3,932,160 B, the normal class's share of a 5 MiB PoV) and ref_time against 1.5 s")?;
+    writeln!(md, "(three quarters of 2 s of execution). The rows are measured at the caps where they apply:")?;
+    writeln!(md, "a borrower's 32 lines, in-degree 250, 6 hops (5 warrants), 150 anchoring edges (paged by 32).")?;
+    writeln!(md, "Margin is what is left of the tighter of the two; the worst calls first.")?;
+    writeln!(md)?;
+    writeln!(md, "| contract | call | proof_size ÷ 3.75 MiB | ref_time ÷ 1.5 s | margin |")?;
+    writeln!(md, "|---|---|---:|---:|---:|")?;
+    const PROOF_BUDGET: f64 = 3_932_160.0;
+    const REF_BUDGET: f64 = 1.5e12;
+    let mut budget: Vec<(&Row, f64, f64)> = rows.iter().map(|r| (r, r.proof_size as f64 / PROOF_BUDGET, r.ref_time as f64 / REF_BUDGET)).collect();
+    budget.sort_by(|a, b| b.1.max(b.2).total_cmp(&a.1.max(a.2)));
+    for (r, p, t) in &budget {
+        writeln!(md, "| {} | {} | {:.1} % | {:.1} % | {:.1} % |", r.contract, r.call, p * 100.0, t * 100.0, (1.0 - p.max(*t)) * 100.0)?;
+    }
+    if let Some((r, p, t)) = budget.first() {
+        writeln!(md)?;
+        writeln!(md, "Worst: {} `{}` uses {:.1} % of the tighter budget ({}), a margin of {:.1} %.", r.contract, r.call, p.max(*t) * 100.0, if p >= t { "proof_size" } else { "ref_time" }, (1.0 - p.max(*t)) * 100.0)?;
     }
     writeln!(md)?;
     writeln!(md, "## Term loans by hops")?;

@@ -10,6 +10,7 @@ mod dapp;
 mod gov_cli;
 mod governance;
 mod hostile;
+mod live_chain;
 mod loan;
 mod loan_cli;
 mod pool;
