@@ -95,6 +95,16 @@ pub mod cli {
         p
     }
 
+    /// Where the e2e demo test records how long `dcu demo` took beside one
+    /// `dcu token transfer` on the same node; the benchmark report reads it
+    /// instead of playing the demo a second time.
+    pub fn demo_timing_path() -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| super::workspace_root().join("target"))
+            .join("dcu-demo-timing.json")
+    }
+
     pub struct Dcu {
         pub url: String,
         pub dir: tempfile::TempDir,

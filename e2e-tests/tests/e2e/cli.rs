@@ -150,9 +150,23 @@ async fn cli_node_starts_detached_serves_rpc_and_stops() -> TestResult {
 #[tokio::test]
 async fn cli_demo_plays_the_stories_and_ends_with_every_position() {
     let (_node, dcu) = setup().await;
-    let out = dcu.run("//Alice", &["demo", "--demo-manifest", dcu.dir.path().join("demo.json").to_str().unwrap()]);
+    let demo_manifest = dcu.dir.path().join("demo.json");
+    let load = || std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_default();
+    let load_before = load();
+    let started = std::time::Instant::now();
+    let out = dcu.run("//Alice", &["demo", "--demo-manifest", demo_manifest.to_str().unwrap()]);
+    let demo_s = started.elapsed().as_secs_f64();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "dcu demo failed: {}\n{text}", String::from_utf8_lossy(&out.stderr));
+    // The benchmark report's demo row: the demo beside one transfer on the
+    // same node, in this run (the bench does not play the demo again).
+    let started = std::time::Instant::now();
+    let t = dcu.run("//Alice", &["--manifest", demo_manifest.to_str().unwrap(), "token", "transfer", "//Bob", "1"]);
+    let transfer_s = started.elapsed().as_secs_f64();
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let commands = text.lines().find(|l| l.starts_with("Demo done:")).and_then(|l| l.split_whitespace().nth(2)).unwrap_or("?").to_string();
+    let timing = serde_json::json!({ "demo_s": demo_s, "transfer_s": transfer_s, "commands": commands, "load_before": load_before, "load_after": load() });
+    let _ = std::fs::write(dcu_e2e_tests::cli::demo_timing_path(), timing.to_string());
     for needle in [
         "6 contracts deployed and wired",
         "Alice's credit limit: 200 DUSD",
