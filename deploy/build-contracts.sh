@@ -3,7 +3,7 @@
 # Rust 1.85 toolchain made by deploy/setup.sh. Bundles land in
 # $CARGO_TARGET_DIR/ink/<name>/<name>.{contract,wasm,json}.
 #
-#   deploy/build-contracts.sh            all contracts, and trust_graph_v2
+#   deploy/build-contracts.sh            all contracts, and the test-only variants
 #   deploy/build-contracts.sh stable_token
 #
 # trust_graph_v2 is trust_graph built with its `v2` feature (same storage,
@@ -26,6 +26,7 @@ if [ ${#CONTRACTS[@]} -eq 0 ]; then
 fi
 for c in "${CONTRACTS[@]}"; do
   [ "$c" = trust_graph_v2 ] && continue
+  [ "$c" = trust_graph_broken ] && continue
   [ "$c" = loan_manager_fast ] && continue
   [ "$c" = credit_pool_fast ] && continue
   t0=$(date +%s)
@@ -41,6 +42,9 @@ done
 # folder (so neither build undoes the other), copied to ink/<name>/.
 #   trust_graph_v2: trust_graph with `v2` (same storage, `version()` answers 2),
 #     the code the upgrade test installs by a governance vote;
+#   trust_graph_broken: trust_graph with `layout-break` (the root storage
+#     struct's member count widened to u64), the code `dcu gov propose
+#     upgrade` must refuse because it could not read the deployed storage;
 #   loan_manager_fast: loan_manager with `fast-clock` (a second of block time
 #     is a day of the protocol's clock), for local networks and the e2e tests;
 #   credit_pool_fast: credit_pool with `fast-clock` (a second of block time is
@@ -63,3 +67,4 @@ variant() { # crate feature name
 variant loan_manager fast-clock loan_manager_fast
 variant credit_pool fast-clock credit_pool_fast
 variant trust_graph v2 trust_graph_v2
+variant trust_graph layout-break trust_graph_broken

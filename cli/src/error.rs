@@ -53,6 +53,13 @@ pub enum CliError {
     /// The node binary could not be started.
     #[error("could not start the node: {0}")]
     NodeStart(String),
+    /// An upgrade refused before anything was uploaded or proposed: the new
+    /// code cannot take over the contract's storage, or dcu cannot check it.
+    #[error("{0}; nothing was uploaded or proposed")]
+    UpgradeRefused(crate::layout::LayoutError),
+    /// A storage layout could not be read or compared.
+    #[error(transparent)]
+    Layout(#[from] crate::layout::LayoutError),
     /// Anything else, already phrased as a sentence.
     #[error("{0}")]
     Other(String),
@@ -77,6 +84,8 @@ impl CliError {
             CliError::ChainRefused { .. } => "chain_refused",
             CliError::ConnectionLost { .. } => "connection_lost",
             CliError::NodeStart(_) => "node_start",
+            CliError::UpgradeRefused(_) => "upgrade_refused",
+            CliError::Layout(_) => "storage_layout",
             CliError::Other(_) => "other",
         }
     }

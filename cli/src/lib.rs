@@ -8,12 +8,15 @@
 //!   (contract-extrinsics / contract-transcode), with contract errors decoded
 //!   into the words of their doc comments;
 //! - [`manifest`]: the deployment manifest written by `dcu deploy`;
+//! - [`layout`]: whether a new code can take over a contract's storage,
+//!   from the two builds' ink! storage layouts;
 //! - [`output`]: human and JSON renderings of every result;
 //! - [`cmd`]: one module per command.
 pub mod chain;
 pub mod cmd;
 pub mod contract;
 pub mod error;
+pub mod layout;
 pub mod manifest;
 pub mod opts;
 pub mod profile;

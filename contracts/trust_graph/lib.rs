@@ -112,6 +112,26 @@ mod trust_graph {
     /// A member's in-edges: (truster, weight).
     pub type InEdges = Vec<(AccountId, u16)>;
 
+    /// How the member count is stored: `u32`. The test-only `layout-break`
+    /// build widens it to `u64`, a root struct the deployed code's storage
+    /// does not decode as: `dcu gov propose upgrade` must refuse that code.
+    #[cfg(not(feature = "layout-break"))]
+    type MemberCount = u32;
+    /// How the member count is stored (`layout-break`: widened to `u64`).
+    #[cfg(feature = "layout-break")]
+    type MemberCount = u64;
+
+    /// The stored member count as the `member_count` message answers it.
+    #[cfg(not(feature = "layout-break"))]
+    fn member_count_u32(n: MemberCount) -> u32 {
+        n
+    }
+    /// The stored member count as the `member_count` message answers it.
+    #[cfg(feature = "layout-break")]
+    fn member_count_u32(n: MemberCount) -> u32 {
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
     /// Addresses of the contracts this one trusts, set once by the deployer.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -226,7 +246,7 @@ mod trust_graph {
         /// Members by account.
         members: Mapping<AccountId, MemberInfo>,
         /// Number of members.
-        member_count: u32,
+        member_count: MemberCount,
         /// Edge weights by (from, to).
         weights: Mapping<(AccountId, AccountId), Edge>,
         /// Out-neighbours of each member, unordered.
@@ -1195,7 +1215,7 @@ mod trust_graph {
         /// Number of members.
         #[ink(message)]
         pub fn member_count(&self) -> u32 {
-            self.member_count
+            member_count_u32(self.member_count)
         }
 
         /// Weight of the edge `from → to`, `None` if there is none.

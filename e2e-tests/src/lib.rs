@@ -22,8 +22,10 @@ pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 pub const CONTRACTS: &[&str] = &["stable_token", "trust_graph", "credit_pool", "warrant_escrow", "loan_manager", "governance"];
 
 /// Second code versions that tests upgrade to through governance (built by
-/// deploy/build-contracts.sh beside the contracts).
-pub const UPGRADES: &[&str] = &["trust_graph_v2"];
+/// deploy/build-contracts.sh beside the contracts): trust_graph_v2 keeps the
+/// storage layout; trust_graph_broken changes its root struct, and dcu
+/// refuses to propose it.
+pub const UPGRADES: &[&str] = &["trust_graph_v2", "trust_graph_broken"];
 
 /// Test-only contracts (never deployed by dcu): a PSP22 that re-enters its
 /// caller or refuses one recipient; the loan manager on a fast clock (a

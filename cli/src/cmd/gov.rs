@@ -21,6 +21,7 @@ use super::trust::{chain_now, TRUST as GRAPH};
 use super::{Session, TxReport};
 use crate::chain::{format_amount, format_rate, format_time, parse_account, parse_amount, parse_rate};
 use crate::contract::ContractHandle;
+use crate::layout::{self, LayoutError, StorageLayout};
 use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
 use crate::profile::{format_duration, parse_duration};
@@ -74,6 +75,65 @@ pub enum GovCmd {
         /// Account whose voice credits to show (default: the signer).
         account: Option<String>,
     },
+    /// A contract's storage layout, normalized from its .contract bundle or
+    /// .json metadata (what docs/layouts/ keeps); with --against, whether
+    /// that code can take over storage laid out as in an older build (its
+    /// bundle, metadata or stored layout). Needs no node.
+    Layout {
+        /// The .contract bundle or .json metadata of the (new) code.
+        metadata: PathBuf,
+        /// The older build or stored layout to check it against.
+        #[arg(long, value_name = "PATH")]
+        against: Option<PathBuf>,
+    },
+}
+
+/// `dcu gov layout --against`: the new code can take over the old storage.
+#[derive(Debug, Serialize)]
+pub struct LayoutReport {
+    pub compatible: bool,
+    pub contract: String,
+    /// The root struct's packed fields (unchanged).
+    pub root_fields: Vec<String>,
+    /// Fields under their own keys that the new code keeps.
+    pub kept: Vec<String>,
+    /// Fields under fresh keys of their own that the new code adds.
+    pub added: Vec<String>,
+    /// Whether the new layout is the old one exactly (else a stored layout
+    /// is worth refreshing).
+    pub identical: bool,
+}
+
+impl Report for LayoutReport {
+    fn human(&self) -> String {
+        let added = if self.added.is_empty() { String::new() } else { format!("; it adds {}", self.added.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")) };
+        format!(
+            "{}'s storage carries over: the same root struct ({} fields) and the same {} fields under their own keys{added}",
+            self.contract,
+            self.root_fields.len(),
+            self.kept.len()
+        )
+    }
+}
+
+/// Runs `dcu gov layout` (offline).
+fn run_layout(g: &GlobalOpts, metadata: &std::path::Path, against: Option<&std::path::Path>, out: &mut impl Write) -> Result<()> {
+    let new = StorageLayout::load(metadata)?;
+    let Some(old_path) = against else {
+        writeln!(out, "{}", new.to_pretty_json())?;
+        return Ok(());
+    };
+    let old = StorageLayout::load(old_path)?;
+    let contract = if old.contract.is_empty() { new.contract.clone() } else { old.contract.clone() };
+    layout::ensure_compatible(&contract, &metadata.display().to_string(), &old, &new)?;
+    let names = |fs: &[layout::LazyField]| fs.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+    let kept: Vec<String> = names(&new.lazy).into_iter().filter(|n| old.lazy.iter().any(|o| &o.name == n)).collect();
+    let added: Vec<String> = names(&new.lazy).into_iter().filter(|n| !kept.contains(n)).collect();
+    emit(
+        g,
+        out,
+        &LayoutReport { compatible: true, identical: old.packed == new.packed && old.lazy == new.lazy && old.root_key == new.root_key, contract, root_fields: new.packed.iter().map(|f| f.name.clone()).collect(), kept, added },
+    )
 }
 
 /// The actions a proposal can carry.
@@ -123,13 +183,21 @@ pub enum ProposeAction {
     Unpause,
     /// Pay an amount from the pool's treasury.
     SpendTreasury { to: String, amount: String },
-    /// Replace a contract's code, keeping its storage.
+    /// Replace a contract's code, keeping its storage. dcu first checks,
+    /// from the two builds' metadata, that the new code reads the storage the
+    /// deployed one left (the same root struct; mappings and lazy fields
+    /// keep their keys and types; new ones under fresh keys are fine), and
+    /// refuses before uploading or proposing anything when it does not.
     Upgrade {
         /// trust_graph, credit_pool, warrant_escrow, loan_manager or governance.
         contract: String,
-        /// The new code: its 0x code hash (already uploaded), or a .contract
-        /// bundle that dcu uploads first.
+        /// The new code: a .contract bundle that dcu uploads first, or its 0x
+        /// code hash (already uploaded) together with --bundle.
         code: String,
+        /// The .contract bundle of a code given by its hash: its metadata is
+        /// what the storage check reads, and its Wasm must have that hash.
+        #[arg(long, value_name = "PATH")]
+        bundle: Option<PathBuf>,
     },
     /// Replace the guardian, or remove it with `none`.
     Guardian { account: String },
@@ -366,7 +434,7 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
         ProposeAction::Pause => "SetPoolPaused(true)".into(),
         ProposeAction::Unpause => "SetPoolPaused(false)".into(),
         ProposeAction::SpendTreasury { to, amount } => format!("SpendTreasury {{ to: {}, amount: {} }}", parse_account(to)?, parse_amount(amount)?),
-        ProposeAction::Upgrade { contract, code } => {
+        ProposeAction::Upgrade { contract, code, bundle } => {
             let target = match contract.as_str() {
                 "trust_graph" => "TrustGraph",
                 "credit_pool" => "CreditPool",
@@ -380,9 +448,15 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
                 if bytes.len() != 32 {
                     return Err(CliError::Other(format!("'{code}' is not a code hash: it has {} bytes, not 32", bytes.len())));
                 }
+                check_upgrade_layout(s, contract, UpgradeCode::Hash { hash: code.as_str(), bundle: bundle.as_deref() })?;
                 code.clone()
             } else {
-                super::deploy::upload_bundle(g, &s.signer, &s.conn, &PathBuf::from(code)).await?
+                if bundle.is_some() {
+                    return Err(CliError::Other(format!("{code} is already the code's bundle: give --bundle only with a 0x code hash")));
+                }
+                let path = PathBuf::from(code);
+                check_upgrade_layout(s, contract, UpgradeCode::Bundle(&path))?;
+                super::deploy::upload_bundle(g, &s.signer, &s.conn, &path).await?
             };
             format!("Upgrade {{ target: {target}, code_hash: {hash} }}")
         }
@@ -394,6 +468,52 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
             }
         }
     })
+}
+
+/// The code an upgrade proposes.
+enum UpgradeCode<'a> {
+    /// A .contract bundle, to be uploaded.
+    Bundle(&'a std::path::Path),
+    /// A code hash, with the bundle holding that code if one was given.
+    Hash { hash: &'a str, bundle: Option<&'a std::path::Path> },
+}
+
+/// Refuses, before anything is uploaded or proposed, a code that cannot take
+/// over `contract`'s storage: its metadata's storage layout is compared with
+/// the deployed code's (the bundle the manifest records). A code hash needs
+/// its bundle, unless it is the deployed code itself.
+fn check_upgrade_layout(s: &Session, contract: &str, code: UpgradeCode<'_>) -> Result<()> {
+    let deployed = s.manifest.contract(contract)?;
+    let (path, label) = match code {
+        UpgradeCode::Bundle(p) => {
+            if p.extension().and_then(|e| e.to_str()) != Some("contract") || !p.exists() {
+                return Err(CliError::Other(format!("{} is neither a 0x code hash nor an existing .contract bundle", p.display())));
+            }
+            (p, p.display().to_string())
+        }
+        // The code running now reads its own storage.
+        UpgradeCode::Hash { hash, .. } if hash.eq_ignore_ascii_case(&deployed.code_hash) => return Ok(()),
+        UpgradeCode::Hash { hash, bundle: None } => {
+            return Err(CliError::UpgradeRefused(LayoutError::NeedBundle { contract: contract.to_string(), hash: hash.to_string() }))
+        }
+        UpgradeCode::Hash { hash, bundle: Some(p) } => {
+            let found = layout::bundle_code_hash(&layout::read_json(p)?).ok_or_else(|| LayoutError::NotMetadata {
+                path: p.to_path_buf(),
+                reason: "it holds no Wasm (`source.wasm`): give the .contract bundle, not the .json metadata".into(),
+            })?;
+            if !found.eq_ignore_ascii_case(hash) {
+                return Err(CliError::UpgradeRefused(LayoutError::HashMismatch { path: p.to_path_buf(), expected: hash.to_string(), found }));
+            }
+            (p, hash.to_string())
+        }
+    };
+    let current = crate::manifest::resolve(&s.manifest_path, &deployed.bundle);
+    if !current.exists() {
+        return Err(CliError::MissingArtifact(current));
+    }
+    let old = StorageLayout::load(&current)?;
+    let new = StorageLayout::load(path)?;
+    layout::ensure_compatible(contract, &label, &old, &new).map_err(CliError::UpgradeRefused)
 }
 
 /// Checks what can be checked without the network.
@@ -611,6 +731,7 @@ impl Report for InfoReport {
 /// Runs a governance subcommand.
 pub async fn run(g: &GlobalOpts, opts: &GovOpts, out: &mut impl Write) -> Result<()> {
     match &opts.cmd {
+        GovCmd::Layout { metadata, against } => run_layout(g, metadata, against.as_deref(), out),
         GovCmd::Propose { title, action } => {
             check_offline(action)?;
             if title.len() > 200 {

@@ -17,4 +17,5 @@ mod pool;
 mod sequences;
 mod token;
 mod trust;
+mod upgrades;
 mod warrant;
