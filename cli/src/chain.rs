@@ -16,8 +16,29 @@ pub type Env = ink_env::DefaultEnvironment;
 /// A connected client.
 pub type Client = subxt::OnlineClient<Config>;
 
-/// Decimals of the DCU stablecoin amounts the CLI reads and prints.
+/// Decimals of the development stablecoin (and of a deployment whose
+/// manifest does not say).
 pub const DECIMALS: u32 = dcu_common::TOKEN_DECIMALS as u32;
+
+/// The decimals of this invocation's stablecoin: the manifest's (set when a
+/// session opens or `dcu deploy` reads the token), else [`DECIMALS`].
+static CURRENT_DECIMALS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(DECIMALS);
+
+/// The decimals amounts are parsed and printed with.
+pub fn decimals() -> u32 {
+    CURRENT_DECIMALS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets the decimals amounts are parsed and printed with (the deployment's
+/// stablecoin's).
+pub fn set_decimals(d: u8) {
+    CURRENT_DECIMALS.store(u32::from(d), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// One whole token of this invocation's stablecoin, in smallest units.
+pub fn one_token() -> u128 {
+    10u128.pow(decimals())
+}
 
 /// How long to wait for a node to answer before giving up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -221,15 +242,47 @@ pub const DEV_ACCOUNTS: [(&str, &str); 8] = [
     ("heidi", "//Bob//stash"),
 ];
 
+/// The development mnemonic (Substrate's DEV_PHRASE): every key derived
+/// from it, and every secret URI without a phrase, has a public secret.
+pub const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+
+/// The well-known development accounts: the six `//Name` keys, their
+/// `//stash` keys, `//Name//stash` for the others, and DEV_PHRASE's root.
+pub fn well_known_dev_accounts() -> Vec<AccountId32> {
+    let mut uris: Vec<String> = Vec::new();
+    for n in ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie", "One", "Two"] {
+        uris.push(format!("//{n}"));
+        uris.push(format!("//{n}//stash"));
+    }
+    uris.push(DEV_PHRASE.to_string());
+    uris.iter().filter_map(|u| signer_from_suri(u).ok()).map(|k| k.public_key().to_account_id()).collect()
+}
+
+/// Whether a secret URI's secret is public: no phrase (so DEV_PHRASE), the
+/// development phrase itself, or a key of a well-known development account.
+pub fn is_public_secret(suri: &str) -> bool {
+    let t = suri.trim();
+    if t.starts_with('/') || t.starts_with(DEV_PHRASE) {
+        return true;
+    }
+    signer_from_suri(t).map(|k| well_known_dev_accounts().contains(&k.public_key().to_account_id())).unwrap_or(false)
+}
+
 /// The secret URI of a development account's name (`bob` → `//Bob`).
 pub fn dev_uri(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     DEV_ACCOUNTS.iter().find(|(n, _)| *n == lower).map(|(_, u)| *u)
 }
 
-/// Parses a token amount written in whole tokens with up to [`DECIMALS`]
+/// Parses a token amount written in whole tokens with up to [`decimals()`]
 /// decimal places (`12`, `12.5`, `0.000001`) into smallest units.
 pub fn parse_amount(s: &str) -> Result<u128> {
+    parse_amount_in(s, decimals() as u8)
+}
+
+/// As [`parse_amount`], for a stablecoin with `decimals` decimals.
+pub fn parse_amount_in(s: &str, decimals: u8) -> Result<u128> {
+    let decimals = u32::from(decimals);
     let bad = |reason: &str| CliError::BadAmount { value: s.to_string(), reason: reason.to_string() };
     let t = s.trim().replace('_', "");
     if t.is_empty() {
@@ -245,36 +298,37 @@ pub fn parse_amount(s: &str) -> Result<u128> {
     if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) || (whole.is_empty() && frac.is_empty()) {
         return Err(bad("write it as a number of tokens such as 12 or 12.5"));
     }
-    if frac.len() > DECIMALS as usize {
-        return Err(bad(&format!("the token has only {DECIMALS} decimal places")));
+    if frac.len() > decimals as usize {
+        return Err(bad(&format!("the token has only {decimals} decimal places")));
     }
     let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad("it is too large"))? };
     let frac_units: u128 = if frac.is_empty() {
         0
     } else {
-        let padded = format!("{frac:0<width$}", width = DECIMALS as usize);
+        let padded = format!("{frac:0<width$}", width = decimals as usize);
         padded.parse().map_err(|_| bad("it is not a number"))?
     };
     whole
-        .checked_mul(10u128.pow(DECIMALS))
+        .checked_mul(10u128.pow(decimals))
         .and_then(|w| w.checked_add(frac_units))
         .ok_or_else(|| bad("it is too large"))
 }
 
 /// Formats smallest units as whole tokens (`12.5`), exactly.
 pub fn format_amount(units: u128) -> String {
-    let one = 10u128.pow(DECIMALS);
+    let one = one_token();
     let whole = units / one;
     let frac = units % one;
     if frac == 0 {
         group(whole)
     } else {
-        let f = format!("{frac:0width$}", width = DECIMALS as usize);
+        let f = format!("{frac:0width$}", width = decimals() as usize);
         format!("{}.{}", group(whole), f.trim_end_matches('0'))
     }
 }
 
-fn group(n: u128) -> String {
+/// `n` with thousands separators (`10,000`).
+pub fn group(n: u128) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -27,6 +27,10 @@ pub struct Manifest {
     pub block: u64,
     /// SS58 address of the deployer.
     pub deployer: String,
+    /// Decimals of the deployment's stablecoin: `dcu` parses and prints
+    /// amounts with them (6 for manifests written before they were kept).
+    #[serde(default = "six")]
+    pub decimals: u8,
     /// Whether `dcu` waits for finality before it reports a transaction
     /// (the profile's `finality`; in-block when false).
     #[serde(default)]
@@ -54,6 +58,10 @@ pub struct DeployedContract {
     pub metadata: PathBuf,
     /// Optimized Wasm size in bytes.
     pub wasm_size: usize,
+}
+
+fn six() -> u8 {
+    dcu_common::TOKEN_DECIMALS
 }
 
 impl Manifest {

@@ -113,18 +113,36 @@ impl GlobalOpts {
             None => self.suri.clone(),
         };
         match given {
-            Some(uri) if !chain_type.is_dev() && uri.trim_start().starts_with("//") => Err(crate::CliError::BadSuri(format!(
-                "{} is a development account, whose secret is public; {} is a {} chain: sign with your own key (--suri-file PATH or DCU_SURI)",
-                uri.trim(),
+            Some(uri) if !self.development_chain(chain_type) && crate::chain::is_public_secret(&uri) => Err(crate::CliError::BadSuri(format!(
+                "{} is a development account, whose secret is public; {} is {}: sign with your own key (--suri-file PATH or DCU_SURI)",
+                if uri.trim_start().starts_with('/') { uri.trim().to_string() } else { "the key given".to_string() },
                 self.url,
-                chain_type
+                self.chain_words(chain_type)
             ))),
             Some(uri) => Ok(uri),
-            None if chain_type.is_dev() => Ok(DEV_SIGNER.to_string()),
+            None if self.development_chain(chain_type) => Ok(DEV_SIGNER.to_string()),
             None => Err(crate::CliError::BadSuri(format!(
-                "no signing key: {} is a {} chain, where dcu has no default account; pass --suri-file PATH (or set DCU_SURI)",
-                self.url, chain_type
+                "no signing key: {} is {}, where dcu has no default account; pass --suri-file PATH (or set DCU_SURI)",
+                self.url,
+                self.chain_words(chain_type)
             ))),
+        }
+    }
+
+    /// Whether this invocation talks to a development chain: the node says
+    /// so (`system_chainType` Development or Local) *and* it runs on this
+    /// machine — a remote node's word alone is not trusted (a public
+    /// testnet built from a template spec says `Local`).
+    pub fn development_chain(&self, chain_type: &crate::chain::ChainType) -> bool {
+        chain_type.is_dev() && is_local_url(&self.url)
+    }
+
+    /// The chain in words, for refusals: "a Live chain", or "a remote node".
+    pub fn chain_words(&self, chain_type: &crate::chain::ChainType) -> String {
+        if chain_type.is_dev() {
+            format!("a remote node (its chain says {chain_type}, which dcu trusts only on this machine)")
+        } else {
+            format!("a {chain_type} chain")
         }
     }
 
@@ -201,21 +219,33 @@ mod tests {
     /// development account (its secret is public) there.
     #[test]
     fn no_default_signer_on_a_live_chain() {
-        let mut g = parse(&["--url", "wss://para.example.org", "--network", "para"]);
+        let mut g = parse(&["--url", "ws://127.0.0.1:9944"]);
         g.resolve().unwrap();
         assert_eq!(g.secret_uri(&ChainType::Development).unwrap(), DEV_SIGNER);
         assert_eq!(g.secret_uri(&ChainType::Local).unwrap(), DEV_SIGNER);
+        let mut g = parse(&["--url", "wss://para.example.org", "--network", "para"]);
+        g.resolve().unwrap();
         let e = g.secret_uri(&ChainType::Live).unwrap_err().to_string();
         assert!(e.contains("no signing key") && e.contains("Live") && e.contains("--suri-file"), "{e}");
+        // A remote node that says it is a development chain is not believed.
+        let e = g.secret_uri(&ChainType::Local).unwrap_err().to_string();
+        assert!(e.contains("no signing key") && e.contains("remote node"), "{e}");
         let e = g.secret_uri(&ChainType::Custom("para".into())).unwrap_err().to_string();
         assert!(e.contains("no signing key"), "{e}");
         let mut g = parse(&["--url", "wss://para.example.org", "--network", "para", "--suri", "//Alice"]);
         g.resolve().unwrap();
         let e = g.secret_uri(&ChainType::Live).unwrap_err().to_string();
         assert!(e.contains("//Alice is a development account"), "{e}");
-        let phrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
-        let mut g = parse(&["--url", "wss://para.example.org", "--network", "para", "--suri", phrase]);
+        // Review of issue 18: every public secret, not only `//Name`.
+        for public in [crate::chain::DEV_PHRASE, "/Alice", &format!("{}//Alice", crate::chain::DEV_PHRASE), &format!("{}//dcu", crate::chain::DEV_PHRASE)] {
+            let mut g = parse(&["--url", "wss://para.example.org", "--network", "para", "--suri", public]);
+            g.resolve().unwrap();
+            let e = g.secret_uri(&ChainType::Live).unwrap_err().to_string();
+            assert!(e.contains("development account"), "{public}: {e}");
+        }
+        let own = format!("0x{}", "11".repeat(32));
+        let mut g = parse(&["--url", "wss://para.example.org", "--network", "para", "--suri", &own]);
         g.resolve().unwrap();
-        assert_eq!(g.secret_uri(&ChainType::Live).unwrap(), phrase);
+        assert_eq!(g.secret_uri(&ChainType::Live).unwrap(), own);
     }
 }

@@ -63,6 +63,11 @@ pub struct Profile {
     /// best block, which a fork may still retract: development only).
     #[serde(default)]
     pub finality: Option<String>,
+    /// Decimals of the development stablecoin `dcu` deploys when the
+    /// profile names no `stablecoin` (6, like USDC, by default; 18 like
+    /// DAI). An existing stablecoin's decimals are read from it.
+    #[serde(default)]
+    pub token_decimals: Option<u8>,
 }
 
 /// Whether a clock setting (`loan_clock`, `pool_clock`, or the `dcu deploy
@@ -124,6 +129,19 @@ impl Profile {
         if self.stablecoin.is_none() {
             out.push("no stablecoin (dcu would deploy the test token stable_token, whose faucet pays anyone): name the chain's PSP22 stablecoin".to_string());
         }
+        if let Ok(v) = self.governance.values() {
+            if v.voting_delay_ms < DAY {
+                out.push(format!("governance.voting_delay = \"{}\" (members get less than a day to see a proposal before the vote)", format_duration(u128::from(v.voting_delay_ms))));
+            }
+            if v.quorum_bps == 0 {
+                out.push("governance.quorum = \"0%\" (a proposal could pass with no voters)".to_string());
+            }
+        }
+        if let Some(age) = self.trust.min_anchor_age.as_deref().and_then(|a| parse_duration(a).ok()) {
+            if age < DAY {
+                out.push(format!("trust.min_anchor_age = \"{}\" (any stake would anchor at once)", self.trust.min_anchor_age.as_deref().unwrap_or("")));
+            }
+        }
         if self.finality.as_deref().map(str::trim) == Some("in-block") {
             out.push("finality = \"in-block\" (transactions reported before they are final)".to_string());
         }
@@ -148,13 +166,28 @@ impl Profile {
         self.founding_verifiers.iter().map(|v| parse_account(v).map(|a| a.to_string())).collect()
     }
 
-    /// The trust graph's constructor arguments, `with_config(params, founding)`.
-    pub fn trust_args(&self) -> Result<Vec<String>> {
+    /// The decimals of the development stablecoin (`token_decimals`, 6 by
+    /// default, at most `MAX_DECIMALS`).
+    pub fn dev_token_decimals(&self) -> Result<u8> {
+        match self.token_decimals {
+            None => Ok(dcu_common::TOKEN_DECIMALS),
+            Some(d) if d <= dcu_common::MAX_DECIMALS => Ok(d),
+            Some(d) => Err(CliError::Other(format!("token_decimals = {d} is too many: at most {}", dcu_common::MAX_DECIMALS))),
+        }
+    }
+
+    /// The trust graph's constructor arguments, `with_config(params,
+    /// founding)`, for a stablecoin with `decimals` decimals: BASE and the
+    /// anchoring stake are whole tokens of it.
+    pub fn trust_args(&self, decimals: u8) -> Result<Vec<String>> {
         use dcu_common::trust::defaults as d;
+        let unit = dcu_common::unit_of(decimals).ok_or_else(|| CliError::Other(format!("a stablecoin with {decimals} decimals is not supported")))?;
+        let in_unit = |six: u128| (six / dcu_common::ONE_TOKEN).checked_mul(unit).ok_or_else(|| CliError::Other("an amount is too large for this stablecoin's unit".into()));
         let stake = match &self.trust.min_anchor_stake {
-            Some(v) => crate::chain::parse_amount(v).map_err(|e| CliError::Other(format!("the network profile's trust.min_anchor_stake '{v}' is not valid: {e}")))?,
-            None => d::DEFAULT_MIN_ANCHOR_STAKE,
+            Some(v) => crate::chain::parse_amount_in(v, decimals).map_err(|e| CliError::Other(format!("the network profile's trust.min_anchor_stake '{v}' is not valid: {e}")))?,
+            None => in_unit(d::DEFAULT_MIN_ANCHOR_STAKE)?,
         };
+        let base = in_unit(d::DEFAULT_BASE_CAPACITY)?;
         let age_days = match &self.trust.min_anchor_age {
             Some(v) => {
                 let ms = parse_duration(v).map_err(|r| CliError::Other(format!("the network profile's trust.min_anchor_age '{v}' is not valid: {r}")))?;
@@ -169,7 +202,7 @@ impl Profile {
             format!(
                 "Params {{ max_trust: {}, base_capacity: {}, max_out_degree: {}, max_in_degree: {}, default_penalty_days: {}, inactivity_days: {}, min_anchor_stake: {stake}, min_anchor_age_days: {age_days} }}",
                 d::DEFAULT_MAX_TRUST,
-                d::DEFAULT_BASE_CAPACITY,
+                base,
                 d::DEFAULT_MAX_OUT_DEGREE,
                 d::DEFAULT_MAX_IN_DEGREE,
                 d::DEFAULT_PENALTY_DAYS,
@@ -256,14 +289,10 @@ impl GovValues {
 /// keys ("//Alice"), or one of their SS58 addresses.
 pub fn is_dev_account(s: &str) -> bool {
     let s = s.trim();
-    if s.starts_with("//") {
+    if s.starts_with("//") || crate::chain::dev_uri(s).is_some() {
         return true;
     }
-    let dev: Vec<String> = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie"]
-        .iter()
-        .filter_map(|u| parse_account(u).ok().map(|a| a.to_string()))
-        .collect();
-    parse_account(s).map(|a| dev.contains(&a.to_string())).unwrap_or(false)
+    parse_account(s).map(|a| crate::chain::well_known_dev_accounts().contains(&a)).unwrap_or(false)
 }
 
 fn bad(field: &str, value: &str, reason: &str) -> CliError {
@@ -331,7 +360,7 @@ impl Profile {
             )));
         }
         p.verifiers()?;
-        p.trust_args()?;
+        p.trust_args(p.dev_token_decimals()?)?;
         Ok(p)
     }
 
@@ -377,7 +406,9 @@ mod tests {
         assert_eq!(p.fast_pool().unwrap(), true, "the local pool runs on the fast clock");
         assert!(p.development);
         assert_eq!(p.verifiers().unwrap().len(), 1, "one founding verifier");
-        assert!(p.trust_args().unwrap()[0].contains("min_anchor_age_days: 0"));
+        assert!(p.trust_args(6).unwrap()[0].contains("min_anchor_age_days: 0"));
+        let e18 = p.trust_args(18).unwrap()[0].clone();
+        assert!(e18.contains("base_capacity: 1000000000000000000000,") && e18.contains("min_anchor_stake: 100000000000000000000,"), "BASE 1,000 and the anchoring stake 100 whole tokens of 18 decimals: {e18}");
     }
 
     #[test]

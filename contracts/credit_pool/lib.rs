@@ -190,7 +190,7 @@ mod credit_pool {
     use dcu_common::pool::{self as acct, Grantor, Line, PathInfo, PoolError, PoolParams};
     use ink::prelude::vec::Vec;
     use ink::storage::traits::StorageKey;
-    use ink::storage::Mapping;
+    use ink::storage::{Lazy, Mapping};
     use psp22::PSP22Error;
 
     #[cfg(test)]
@@ -450,6 +450,11 @@ mod credit_pool {
         /// (borrower, grantor): the borrower declined the grantor's lines;
         /// no new line from it until the borrower accepts them again (v2).
         declined: Mapping<(AccountId, AccountId), ()>,
+        /// One whole token of the stablecoin in its smallest units
+        /// (10^decimals), read from the token at instantiation: MAX_CREDIT
+        /// and MIN_LINE and their ranges are whole tokens of it. A cell of
+        /// its own (`Lazy`), so the root struct keeps its layout.
+        unit: Lazy<Balance>,
     }
 
     /// A grantor staked tokens.
@@ -799,7 +804,7 @@ mod credit_pool {
     mod ext {
         use super::*;
         use ink::codegen::TraitCallBuilder;
-        use psp22::PSP22;
+        use psp22::{PSP22Metadata, PSP22};
 
         /// Pulls `amount` from `from` into the pool (needs an allowance).
         pub fn pull(token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
@@ -820,6 +825,13 @@ mod credit_pool {
                 Ok(Ok(Err(e))) => Err(Error::Token(e)),
                 _ => Err(Error::TokenCallFailed),
             }
+        }
+
+        /// The token's decimals (`PSP22Metadata::token_decimals`), `None`
+        /// when it does not answer.
+        pub fn token_decimals(token: AccountId) -> Option<u8> {
+            let t: ink::contract_ref!(PSP22Metadata) = token.into();
+            t.call().token_decimals().try_invoke().ok()?.ok()
         }
 
         /// `owner`'s token balance.
@@ -887,12 +899,18 @@ mod credit_pool {
         /// with default parameters; the caller may `wire` it once.
         #[ink(constructor)]
         pub fn new(token: AccountId, trust_graph: AccountId) -> Self {
+            // The stablecoin's unit (SPEC §1): a token that does not tell its
+            // decimals, or has more than MAX_DECIMALS, is taken as six (`dcu
+            // deploy` refuses such a token before instantiating anything).
+            let unit = ext::token_decimals(token).and_then(dcu_common::unit_of).unwrap_or(dcu_common::ONE_TOKEN);
+            let mut unit_cell = Lazy::new();
+            unit_cell.set(&unit);
             Self {
                 deployer: Self::env().caller(),
                 token,
                 trust_graph,
                 wiring: None,
-                params: PoolParams::default(),
+                params: PoolParams::defaults_for(unit).unwrap_or_default(),
                 paused: false,
                 grantors: Mapping::default(),
                 lines: Mapping::default(),
@@ -904,6 +922,7 @@ mod credit_pool {
                 holds: Mapping::default(),
                 anchors: Mapping::default(),
                 declined: Mapping::default(),
+                unit: unit_cell,
             }
         }
 
@@ -1580,7 +1599,7 @@ mod credit_pool {
         #[ink(message)]
         pub fn set_params(&mut self, params: PoolParams) -> Result<()> {
             self.ensure_governance()?;
-            if let Some(name) = params.invalid() {
+            if let Some(name) = params.invalid_for(self.unit()) {
                 return Err(Error::InvalidParam { name: name.into() });
             }
             let old = self.params;
@@ -1788,6 +1807,14 @@ mod credit_pool {
         #[ink(message)]
         pub fn totals(&self) -> Totals {
             self.totals
+        }
+
+        /// One whole token of the stablecoin in its smallest units
+        /// (10^decimals, fixed at instantiation): MAX_CREDIT, MIN_LINE and
+        /// their ranges are whole tokens of it.
+        #[ink(message)]
+        pub fn unit(&self) -> Balance {
+            self.unit.get().unwrap_or(dcu_common::ONE_TOKEN)
         }
 
         /// The parameters.

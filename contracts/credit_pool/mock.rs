@@ -28,6 +28,9 @@ struct State {
     stake_calls: Vec<(AccountId, Balance)>,
     stakes_refused: Option<tg::Error>,
     warnings: std::collections::BTreeMap<AccountId, u32>,
+    /// The decimals the token answers (`None`: six, the default; set by a
+    /// test before instantiating the pool).
+    decimals: Option<Option<u8>>,
 }
 
 thread_local! {
@@ -60,6 +63,15 @@ pub fn pull(_token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
 pub fn push(_token: AccountId, to: AccountId, amount: Balance) -> Result<()> {
     let from = me();
     with(|s| s.ledger.transfer(from, to, amount)).map_err(token_error)
+}
+
+pub fn token_decimals(_token: AccountId) -> Option<u8> {
+    with(|s| s.decimals.unwrap_or(Some(6)))
+}
+
+/// Makes the token answer `decimals` (`None`: no answer) from now on.
+pub fn set_token_decimals(decimals: Option<u8>) {
+    with(|s| s.decimals = Some(decimals));
 }
 
 pub fn balance_of(_token: AccountId, owner: AccountId) -> Result<Balance> {

@@ -226,6 +226,61 @@ fn seed_004_limits_alice_200_bob_100_eve_100() {
     books(&p);
 }
 
+/// Issue 18, hazard 1: the pool reads its stablecoin's decimals at
+/// instantiation. With 18 decimals MAX_CREDIT, MIN_LINE and their ranges
+/// are the same whole tokens, to the unit, and seed 004 plays the same; the
+/// six-decimal numbers (a millionth of a millionth of a token there) are
+/// refused. A token that does not tell its decimals is taken as six.
+#[ink::test]
+fn an_18_decimal_stablecoin_keeps_every_amount_in_whole_tokens() {
+    let e = 10u128.pow(18);
+    mock::reset();
+    mock::set_token_decimals(Some(18));
+    test::set_callee::<Env>(pool_id());
+    set_now(0);
+    as_caller(DEPLOYER);
+    let mut p = CreditPool::new(AccountId::from(TOKEN), AccountId::from(GRAPH));
+    assert_eq!(p.unit(), e);
+    assert_eq!((p.params().max_credit, p.params().min_line), (10_000 * e, 10 * e));
+    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm(), warrant_escrow: escrow() }), Ok(()));
+    for n in 1..=8 {
+        mock::fund(id(n), pool_id(), 1_000_000 * e);
+    }
+    stake(&mut p, ALICE, 100 * e);
+    line(&mut p, ALICE, BOB, 50 * e, 500);
+    line(&mut p, ALICE, EVE, 50 * e, 500);
+    stake(&mut p, BOB, 200 * e);
+    line(&mut p, BOB, ALICE, 150 * e, 500);
+    line(&mut p, BOB, EVE, 50 * e, 500);
+    stake(&mut p, EVE, 100 * e);
+    line(&mut p, EVE, ALICE, 50 * e, 500);
+    line(&mut p, EVE, BOB, 50 * e, 500);
+    assert_eq!((p.credit_limit(id(ALICE)), p.credit_limit(id(BOB)), p.credit_limit(id(EVE))), (200 * e, 100 * e, 100 * e));
+    as_caller(BOB);
+    assert_eq!(p.draw(75 * e, MAX_RATE_BPS), Ok(()));
+    assert_eq!(mock::balance(pool_id()), 325 * e);
+    // MIN_LINE is ten whole tokens of this unit, not ten six-decimal ones.
+    mock::trust(id(CAROL), id(DAVE));
+    stake(&mut p, CAROL, 100 * e);
+    as_caller(CAROL);
+    assert_eq!(p.extend_credit(id(DAVE), 10 * T, 500), Err(Error::BelowMinLine { min: 10 * e }));
+    assert_eq!(p.extend_credit(id(DAVE), 10 * e, 500), Ok(()));
+    // Governance's ranges are whole tokens of this unit too.
+    test::set_caller::<Env>(gov());
+    assert_eq!(p.set_params(PoolParams { max_credit: 8_000 * T, ..p.params() }), Err(Error::InvalidParam { name: "max_credit".into() }));
+    assert_eq!(p.set_params(PoolParams { max_credit: 8_000 * e, ..p.params() }), Ok(()));
+    assert_eq!(p.params().max_credit, 8_000 * e);
+    books(&p);
+
+    // A token that does not answer `token_decimals`: six.
+    mock::reset();
+    mock::set_token_decimals(None);
+    test::set_callee::<Env>(pool_id());
+    as_caller(DEPLOYER);
+    let p = CreditPool::new(AccountId::from(TOKEN), AccountId::from(GRAPH));
+    assert_eq!((p.unit(), p.params()), (T, PoolParams::default()));
+}
+
 /// SPEC §2 (v2): the trust graph anchors members by their pool stake, so
 /// the pool reports every stake change it makes (as own capital, here equal
 /// to the stake as nothing is owed): a stake, an unstake (the anchoring ends

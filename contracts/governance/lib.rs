@@ -881,7 +881,9 @@ mod governance {
     /// Refuses actions that can never succeed, before anyone votes on them.
     fn check_action(action: &Action, dev_mode: bool) -> Result<()> {
         match action {
-            Action::SetPoolParams(p) => match p.invalid() {
+            // The pool checks the amounts in its stablecoin's unit at
+            // execution; before the vote, what no unit allows is refused.
+            Action::SetPoolParams(p) => match p.invalid_for_any_unit() {
                 Some(name) => Err(Error::InvalidParam { name: name.into() }),
                 None => Ok(()),
             },

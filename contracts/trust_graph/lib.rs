@@ -67,7 +67,7 @@ pub use self::trust_graph::{Edge, Error, MemberInfo, Params, ScoreInfo, TrustGra
 #[ink::contract]
 mod trust_graph {
     use dcu_common::trust::{self, MemberState, ScoreParams, MAX_WEIGHT, MIN_WEIGHT};
-    use dcu_common::{DAY_MS, ONE_TOKEN};
+    use dcu_common::DAY_MS;
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
 
@@ -1517,7 +1517,10 @@ mod trust_graph {
         if !(1..=10_000_000).contains(&p.max_trust) {
             return bad("max_trust");
         }
-        if p.base_capacity == 0 || p.base_capacity > 1_000_000_000u128.saturating_mul(ONE_TOKEN) {
+        // Amounts are in the stablecoin's smallest unit (up to MAX_DECIMALS
+        // decimals): at most 10^9 whole tokens of the largest unit.
+        let max_amount = dcu_common::unit_of(dcu_common::MAX_DECIMALS).map_or(u128::MAX, |u| u.saturating_mul(1_000_000_000));
+        if p.base_capacity == 0 || p.base_capacity > max_amount {
             return bad("base_capacity");
         }
         if !(1..=DEGREE_HARD_CAP).contains(&p.max_out_degree) {
@@ -1532,7 +1535,7 @@ mod trust_graph {
         if !(1..=3650).contains(&p.inactivity_days) {
             return bad("inactivity_days");
         }
-        if p.min_anchor_stake == 0 || p.min_anchor_stake > 1_000_000_000u128.saturating_mul(ONE_TOKEN) {
+        if p.min_anchor_stake == 0 || p.min_anchor_stake > max_amount {
             return bad("min_anchor_stake");
         }
         if p.min_anchor_age_days > 3650 {

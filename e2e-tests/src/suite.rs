@@ -39,16 +39,26 @@ pub async fn deploy(client: &mut Client, lm_code: &str) -> Res<Suite> {
 /// the `hostile_token` fixture as the stablecoin (a PSP22 that can refuse
 /// transfers to one account).
 pub async fn deploy_with(client: &mut Client, lm_code: &str, pool_code: &str, hostile: bool) -> Res<Suite> {
+    deploy_full(client, lm_code, pool_code, hostile, 6).await
+}
+
+/// As [`deploy_with`], the stablecoin (`stable_token`) with `decimals`
+/// decimals: the supply, BASE and the anchoring stake are the same whole
+/// tokens of its unit, and the pool reads the unit from the token.
+pub async fn deploy_full(client: &mut Client, lm_code: &str, pool_code: &str, hostile: bool, decimals: u8) -> Res<Suite> {
     let a = acc(AccountKeyring::Alice);
+    let unit = dcu_common::unit_of(decimals).ok_or("decimals")?;
     let token = if hostile {
         let mut t = HostileTokenRef::new(1_000_000 * ONE);
         client.instantiate("hostile_token", &alice(), &mut t).submit().await?.account_id
     } else {
-        let mut t = StableTokenRef::new(1_000_000 * ONE, Some("DCU Dollar".into()), Some("DUSD".into()), 6, 0, 0);
+        let mut t = StableTokenRef::new(1_000_000 * unit, Some("DCU Dollar".into()), Some("DUSD".into()), decimals, 0, 0);
         client.instantiate("stable_token", &alice(), &mut t).submit().await?.account_id
     };
     // Development anchoring (no minimum age): a stake of 100 anchors at once.
-    let mut g = TrustGraphRef::with_config(TrustParams { min_anchor_age_days: 0, ..TrustParams::default() }, Vec::new());
+    let d = TrustParams::default();
+    let trust = TrustParams { min_anchor_age_days: 0, base_capacity: d.base_capacity / ONE * unit, min_anchor_stake: d.min_anchor_stake / ONE * unit, ..d };
+    let mut g = TrustGraphRef::with_config(trust, Vec::new());
     let graph = client.instantiate("trust_graph", &alice(), &mut g).submit().await?.account_id;
     let mut p = CreditPoolRef::new(token, graph);
     let pool = client.instantiate(pool_code, &alice(), &mut p).submit().await?.account_id;

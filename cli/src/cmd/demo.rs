@@ -202,10 +202,11 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
     crate::chain::check_url(&g.url)?;
     // Development accounts and the local profile: development chains only.
     let chain_type = crate::chain::connect(&g.url).await?.chain_type().await?;
-    if !chain_type.is_dev() {
+    if !g.development_chain(&chain_type) {
         return Err(CliError::Other(format!(
-            "dcu demo plays development accounts (//Alice … //Ferdie, whose secrets are public) on the local profile: {} is a {chain_type} chain; run it on a local development node (`dcu node`)",
-            g.url
+            "dcu demo plays development accounts (//Alice … //Ferdie, whose secrets are public) on the local profile: {} is {}; run it on a local development node (`dcu node`)",
+            g.url,
+            g.chain_words(&chain_type)
         )));
     }
     let mut d = Demo { exe, url: g.url.clone(), manifest, t0: Instant::now(), steps: 0 };

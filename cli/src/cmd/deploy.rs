@@ -195,8 +195,9 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, m
     };
     match spec.name {
         "stable_token" => {
-            let supply = chain::parse_amount(&opts.initial_supply)?;
-            let faucet = chain::parse_amount(&opts.faucet_amount)?;
+            let decimals = profile.dev_token_decimals()?;
+            let supply = chain::parse_amount_in(&opts.initial_supply, decimals)?;
+            let faucet = chain::parse_amount_in(&opts.faucet_amount, decimals)?;
             let cooldown_ms = opts
                 .faucet_cooldown_secs
                 .checked_mul(1000)
@@ -205,12 +206,12 @@ fn constructor_args(spec: &ContractSpec, opts: &DeployOpts, profile: &Profile, m
                 supply.to_string(),
                 "Some(\"DCU Dollar\")".into(),
                 "Some(\"DUSD\")".into(),
-                dcu_common::TOKEN_DECIMALS.to_string(),
+                profile.dev_token_decimals()?.to_string(),
                 faucet.to_string(),
                 cooldown_ms.to_string(),
             ])
         }
-        "trust_graph" => profile.trust_args(),
+        "trust_graph" => profile.trust_args(manifest.decimals),
         "credit_pool" => Ok(vec![addr("stable_token")?, addr("trust_graph")?]),
         "warrant_escrow" => Ok(vec![addr("stable_token")?]),
         "loan_manager" => Ok(vec![addr("stable_token")?, addr("trust_graph")?, addr("credit_pool")?, addr("warrant_escrow")?]),
@@ -285,8 +286,9 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     let (profile, profile_origin) = Profile::load(&g.network, opts.profile.as_deref())?;
     // Check every input before the first transaction (arguments that are
     // addresses of other contracts are known only as the suite deploys).
+    let stand_in = Manifest { decimals: profile.dev_token_decimals()?, ..Manifest::default() };
     for spec in SUITE {
-        match constructor_args(spec, opts, &profile, &Manifest::default()) {
+        match constructor_args(spec, opts, &profile, &stand_in) {
             Ok(_) | Err(CliError::NotDeployed(_)) => {}
             Err(e) => return Err(e),
         }
@@ -324,23 +326,27 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     // A chain that is not a development chain refuses every development
     // choice before anything is uploaded, each named as the profile says it.
     let chain_type = conn.chain_type().await?;
-    if !chain_type.is_dev() {
+    if !g.development_chain(&chain_type) {
         let mut refused = profile.development_only_settings();
         if fast_pool && opts.pool_clock.is_some() {
             refused.push("--pool-clock fast (or DCU_POOL_CLOCK=fast)".into());
         }
         if !refused.is_empty() {
             return Err(CliError::Other(format!(
-                "{} is a {chain_type} chain, and {profile_origin} is not for one: change {}; nothing was uploaded",
+                "{} is {}, and {profile_origin} is not for one: change {}; nothing was uploaded",
                 g.url,
+                g.chain_words(&chain_type),
                 refused.join("; ")
             )));
         }
     }
     let signer = chain::signer_from_suri(&g.secret_uri(&chain_type)?)?;
     let wait_finalized = profile.wait_finalized()?;
+    // Every constructor is dry-run with the profile's arguments before any
+    // code is uploaded: a value a contract refuses stops the deployment
+    // while nothing exists yet. `--dry-run` stops here with the plan.
+    let report = dry_run(g, opts, &profile, &conn, &signer, &plan, &chain_type).await?;
     if opts.dry_run {
-        let report = dry_run(g, opts, &profile, &conn, &signer, &plan, &chain_type).await?;
         return emit(g, out, &DryRunReport { profile: profile_origin, finality: if wait_finalized { "finalized".into() } else { "in-block".into() }, ..report });
     }
     let genesis = format!("{:?}", conn.client.genesis_hash());
@@ -355,6 +361,10 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     manifest.genesis_hash = genesis;
     manifest.deployer = signer.public_key().to_account_id().to_string();
     manifest.wait_finalized = wait_finalized;
+    // The development token's decimals, or the profile's stablecoin's (read
+    // from it below, before anything is uploaded).
+    manifest.decimals = profile.dev_token_decimals()?;
+    chain::set_decimals(manifest.decimals);
     let url = chain::check_url(&g.url)?;
     let publish_dir = manifest_path.parent().unwrap_or(Path::new(".")).join("artifacts").join(&g.network);
     std::fs::create_dir_all(&publish_dir)?;
@@ -384,7 +394,8 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
                 spec.name.into(),
                 DeployedContract { address: address.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: rel(&published), metadata: rel(&json_dst), wasm_size: 0 },
             );
-            check_stablecoin(g, &signer, &address, &published).await?;
+            manifest.decimals = check_stablecoin(g, &signer, &address, &published).await?;
+            chain::set_decimals(manifest.decimals);
             outcomes.push(ContractOutcome { name: spec.name.into(), address, code_hash: String::new(), action: "external".into(), code_uploaded: false, wasm_size: 0, millis: started.elapsed().as_millis() });
             continue;
         }
@@ -411,22 +422,13 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
         // With the .json metadata (no code inside) contract-extrinsics
         // instantiates from the code hash already on chain.
         let meta_file = if json_dst.exists() { json_dst.clone() } else { published.clone() };
-        let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file)).url(url.clone()).done())
-            .constructor(spec.constructor)
-            .args(args.clone())
-            .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
-            .done()
-            .await
-            .map_err(|e| lost_or(&format!("preparing {}", spec.name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", spec.name))))?;
-        let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
-        let decoded = ex
-            .decode_instantiate_dry_run(&dry)
-            .await
-            .map_err(|e| lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r }))?;
-        if decoded.reverted {
-            pb.finish_and_clear();
-            return Err(CliError::ContractRefused { contract: spec.name.into(), message: spec.constructor.into(), variant: decoded.result.to_string(), description: String::new() });
-        }
+        let (ex, _) = match prepare_instantiation(&signer, &meta_file, &url, spec, args.clone()).await {
+            Ok(x) => x,
+            Err(e) => {
+                pb.finish_and_clear();
+                return Err(e);
+            }
+        };
         let before = conn.best_block().await?.1;
         let res = ex.instantiate(None).await;
         let res = res.map_err(|e| {
@@ -494,12 +496,12 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     )
 }
 
-/// Refuses a stablecoin whose unit is not the suite's: every amount in it
-/// (MAX_CREDIT, MIN_LINE, BASE, the anchoring stake) is written for a
-/// six-decimal token, and another unit would make them a million-millionth
-/// (or a million times) of what they say. `bundle` is a PSP22 bundle whose
-/// metadata drives the query.
-async fn check_stablecoin(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, address: &str, bundle: &Path) -> Result<()> {
+/// The stablecoin's decimals (`PSP22Metadata::token_decimals`): every
+/// amount of the suite (MAX_CREDIT, MIN_LINE, BASE, the anchoring stake) is
+/// whole tokens of its unit, fixed at instantiation. Refuses a token that
+/// does not tell them or has more than `MAX_DECIMALS`. `bundle` is a PSP22
+/// bundle whose metadata drives the query.
+async fn check_stablecoin(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypair, address: &str, bundle: &Path) -> Result<u8> {
     let abs = std::fs::canonicalize(bundle).unwrap_or_else(|_| bundle.to_path_buf());
     let mut m = Manifest::default();
     m.contracts.insert(
@@ -508,15 +510,50 @@ async fn check_stablecoin(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypai
     );
     let t = crate::contract::ContractHandle::from_manifest(&m, Path::new("stablecoin.json"), TOKEN)?;
     let decimals = t.query(&g.url, signer, "PSP22Metadata::token_decimals", &[]).await.ok().and_then(|q| crate::value::uint(&q.value));
-    if decimals != Some(u128::from(dcu_common::TOKEN_DECIMALS)) {
-        return Err(CliError::Other(format!(
-            "the profile's stablecoin {address} has {} decimals: this release of DCU works in a {}-decimal unit (its MAX_CREDIT, MIN_LINE and BASE are fixed in it), so choose a {}-decimal stablecoin; nothing was uploaded",
-            decimals.map(|d| d.to_string()).unwrap_or_else(|| "unknown (no PSP22Metadata::token_decimals)".into()),
-            dcu_common::TOKEN_DECIMALS,
-            dcu_common::TOKEN_DECIMALS
-        )));
+    match decimals.and_then(|d| u8::try_from(d).ok()) {
+        Some(d) if d <= dcu_common::MAX_DECIMALS => Ok(d),
+        Some(d) => Err(CliError::Other(format!(
+            "the profile's stablecoin {address} has {d} decimals, more than the {} DCU supports; nothing was uploaded",
+            dcu_common::MAX_DECIMALS
+        ))),
+        None => Err(CliError::Other(format!(
+            "the profile's stablecoin {address} does not tell its decimals (PSP22Metadata::token_decimals), and every amount of DCU is whole tokens of its unit; nothing was uploaded"
+        ))),
     }
-    Ok(())
+}
+
+/// A prepared instantiation of `spec` with `args` from `meta_file` (a
+/// `.json` instantiates code already on chain; a `.contract` brings its code)
+/// and its dry run; a constructor that refuses (a value out of its range) is
+/// an error naming the contract and its refusal.
+async fn prepare_instantiation(
+    signer: &subxt_signer::sr25519::Keypair,
+    meta_file: &Path,
+    url: &url::Url,
+    spec: &ContractSpec,
+    args: Vec<String>,
+) -> Result<(contract_extrinsics::InstantiateExec<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>, contract_extrinsics::pallet_contracts_primitives::ContractInstantiateResult<subxt::utils::AccountId32, u128>)> {
+    let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file.to_path_buf())).url(url.clone()).done())
+        .constructor(spec.constructor)
+        .args(args)
+        .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
+        .done()
+        .await
+        .map_err(|e| lost_or(&format!("preparing {}", spec.name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", spec.name))))?;
+    let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
+    let decoded = ex
+        .decode_instantiate_dry_run(&dry)
+        .await
+        .map_err(|e| lost_or(&format!("dry-running {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r }))?;
+    if decoded.reverted {
+        return Err(CliError::ContractRefused {
+            contract: spec.name.into(),
+            message: spec.constructor.into(),
+            variant: decoded.result.to_string(),
+            description: "the profile asks for a value the contract refuses".into(),
+        });
+    }
+    Ok((ex, dry))
 }
 
 /// What `dcu deploy --dry-run` found: the plan, nothing submitted.
@@ -579,7 +616,7 @@ async fn dry_run(
     chain_type: &chain::ChainType,
 ) -> Result<DryRunReport> {
     let me = signer.public_key().to_account_id().to_string();
-    let mut stand_in = Manifest::default();
+    let mut stand_in = Manifest { decimals: profile.dev_token_decimals()?, ..Manifest::default() };
     for spec in SUITE {
         stand_in.contracts.insert(
             spec.name.into(),
@@ -596,20 +633,19 @@ async fn dry_run(
             if !contract_alive(conn, &address).await? {
                 return Err(CliError::Other(format!("the profile's stablecoin {address} is not a contract on {}", g.url)));
             }
-            check_stablecoin(g, signer, &address, bundle).await?;
+            stand_in.decimals = check_stablecoin(g, signer, &address, bundle).await?;
             contracts.push(PlannedContract { name: spec.name.into(), artifact: address, code_hash: String::new(), wasm_size: 0, action: "external".into(), deposit: 0 });
             continue;
         }
         let on_chain = code_on_chain(conn, &code_hash).await?;
         let args = constructor_args(spec, opts, profile, &stand_in)?;
-        let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(bundle.clone())).url(url.clone()).done())
-            .constructor(spec.constructor)
-            .args(args)
-            .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
-            .done()
-            .await
-            .map_err(|e| lost_or(&format!("preparing {}", spec.name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", spec.name))))?;
-        let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
+        // The bundle carries the code: the estimate includes its deposit.
+        let (_, dry) = prepare_instantiation(signer, bundle, &url, spec, args).await.map_err(|e| match e {
+            CliError::ContractRefused { contract, message, variant, description } => {
+                CliError::ContractRefused { contract, message, variant, description: format!("{description}; nothing was uploaded") }
+            }
+            other => other,
+        })?;
         let deposit = u128::try_from(deposit_charge(&dry.storage_deposit)).unwrap_or(0);
         contracts.push(PlannedContract {
             name: spec.name.into(),

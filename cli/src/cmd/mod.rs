@@ -34,6 +34,7 @@ impl Session {
     pub async fn open(g: &GlobalOpts) -> Result<Session> {
         let manifest_path = g.manifest_path();
         let manifest = Manifest::load(&manifest_path)?;
+        chain::set_decimals(manifest.decimals);
         let conn = chain::connect(&g.url).await?;
         let signer = chain::signer_from_suri(&g.secret_uri(&conn.chain_type().await?)?)?;
         let genesis = format!("{:?}", conn.client.genesis_hash());

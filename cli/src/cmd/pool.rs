@@ -295,7 +295,7 @@ pub fn clock_words(rate: u64) -> String {
     } else {
         format!("{:.1} hours", rate as f64 / 3_600.0)
     };
-    format!("fast, ×{}: a second of block time is {per_second}", crate::chain::format_amount(u128::from(rate) * dcu_common::ONE_TOKEN))
+    format!("fast, ×{}: a second of block time is {per_second}", crate::chain::group(u128::from(rate)))
 }
 
 /// `days` of the pool's clock in seconds of block time at `rate`.

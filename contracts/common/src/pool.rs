@@ -149,14 +149,59 @@ impl Default for PoolParams {
 }
 
 impl PoolParams {
-    /// The name of the first parameter outside its range, if any.
+    /// The defaults for a stablecoin whose whole token is `unit` smallest
+    /// units (10^decimals): MAX_CREDIT 10,000 and MIN_LINE 10 whole tokens;
+    /// `None` when they overflow.
+    pub fn defaults_for(unit: Balance) -> Option<PoolParams> {
+        Some(PoolParams {
+            max_credit: scale(DEFAULT_MAX_CREDIT, unit)?,
+            min_line: scale(DEFAULT_MIN_LINE, unit)?,
+            ..PoolParams::default()
+        })
+    }
+
+    /// The name of the first parameter outside its range, if any, for the
+    /// six-decimal unit ([`ONE_TOKEN`]).
     pub fn invalid(&self) -> Option<&'static str> {
+        self.invalid_for(ONE_TOKEN)
+    }
+
+    /// The name of the first parameter outside its range for every unit a
+    /// stablecoin may have (0..=[`MAX_DECIMALS`] decimals), if any: what
+    /// governance can check before a vote without knowing the pool's unit
+    /// (the pool checks [`PoolParams::invalid_for`] its own at execution).
+    pub fn invalid_for_any_unit(&self) -> Option<&'static str> {
+        // The other checks do not depend on the unit: with the amounts set
+        // to the six-decimal defaults, any failure names one of them.
+        let unit_free = PoolParams { max_credit: DEFAULT_MAX_CREDIT, min_line: DEFAULT_MIN_LINE, ..*self };
+        if let Some(name) = unit_free.invalid() {
+            return Some(name);
+        }
+        let mut first = None;
+        for d in 0..=crate::units::MAX_DECIMALS {
+            let Some(unit) = crate::units::unit_of(d) else { continue };
+            match self.invalid_for(unit) {
+                None => return None,
+                Some(name) => first = first.or(Some(name)),
+            }
+        }
+        first
+    }
+
+    /// The name of the first parameter outside its range, if any, for a
+    /// stablecoin whose whole token is `unit` smallest units: MAX_CREDIT
+    /// 2,000..=10,000 and MIN_LINE 1..=1,000 whole tokens of it.
+    pub fn invalid_for(&self, unit: Balance) -> Option<&'static str> {
         let within = |x: u128, (lo, hi): (u128, u128)| lo <= x && x <= hi;
+        let in_unit = |(lo, hi): (Balance, Balance)| match (scale(lo, unit), scale(hi, unit)) {
+            (Some(lo), Some(hi)) => (lo, hi),
+            _ => (1, 0), // an unrepresentable unit: nothing is within
+        };
         let ms = |(lo, hi): (Timestamp, Timestamp)| (u128::from(lo), u128::from(hi));
         if !within(u128::from(self.lockout_ms), ms(LOCKOUT_RANGE_MS)) {
             return Some("lockout_ms");
         }
-        if !within(self.max_credit, MAX_CREDIT_RANGE) {
+        if !within(self.max_credit, in_unit(MAX_CREDIT_RANGE)) {
             return Some("max_credit");
         }
         if self.grace_ms > MAX_GRACE_MS {
@@ -183,11 +228,17 @@ impl PoolParams {
         if self.cover_max_reserve_share_bps > MAX_COVER_RESERVE_SHARE_BPS {
             return Some("cover_max_reserve_share_bps");
         }
-        if !within(self.min_line, MIN_LINE_RANGE) {
+        if !within(self.min_line, in_unit(MIN_LINE_RANGE)) {
             return Some("min_line");
         }
         None
     }
+}
+
+/// `amount` (in the six-decimal unit) in a unit of `unit` smallest units:
+/// `amount / ONE_TOKEN · unit`, exact for the whole-token constants above.
+fn scale(amount: Balance, unit: Balance) -> Option<Balance> {
+    amount.checked_div(ONE_TOKEN)?.checked_mul(unit)
 }
 
 /// A grantor's position.

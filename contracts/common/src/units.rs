@@ -20,6 +20,21 @@ pub const DAY_MS: Timestamp = 86_400_000;
 /// Days per year used for daily interest (`daily = principal · rate / 365`).
 pub const DAYS_PER_YEAR: u64 = 365;
 
+/// Most decimals a stablecoin may have: its whole unit 10^24 keeps every
+/// amount range (up to 10^9 whole tokens) and product with a 10^9 fixed
+/// point scale inside u128.
+pub const MAX_DECIMALS: u8 = 24;
+
+/// One whole token of a coin with `decimals` decimals (10^decimals), `None`
+/// above [`MAX_DECIMALS`]. The suite's amounts (MAX_CREDIT, MIN_LINE, BASE,
+/// the anchoring stake) are whole tokens times this unit.
+pub const fn unit_of(decimals: u8) -> Option<Balance> {
+    if decimals > MAX_DECIMALS {
+        return None;
+    }
+    10u128.checked_pow(decimals as u32)
+}
+
 /// `amount` whole tokens in smallest units, `None` on overflow.
 pub const fn tokens(amount: u128) -> Option<Balance> {
     amount.checked_mul(ONE_TOKEN)
@@ -47,6 +62,16 @@ pub fn apply_bps(value: Balance, bps: Bps) -> Option<Balance> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unit_is_ten_to_the_decimals_up_to_the_maximum() {
+        assert_eq!(unit_of(TOKEN_DECIMALS), Some(ONE_TOKEN));
+        assert_eq!(unit_of(0), Some(1));
+        assert_eq!(unit_of(18), Some(1_000_000_000_000_000_000));
+        assert_eq!(unit_of(MAX_DECIMALS), Some(10u128.pow(24)));
+        assert_eq!(unit_of(MAX_DECIMALS + 1), None);
+        assert_eq!(unit_of(255), None);
+    }
 
     #[test]
     fn tokens_scales_by_decimals() {

@@ -14,9 +14,10 @@ use dcu_e2e_tests::{artifacts_dir, proxy, start, TestResult, ONE};
 use serde_json::Value;
 use stable_token::StableTokenRef;
 
-/// A key that is not a development account (no leading `//`), funded below.
-const DEPLOYER: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk//dcu-deployer";
-const VERIFIER: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk//dcu-verifier";
+/// Keys that are not development accounts (raw seeds; the deployer is
+/// funded below). A key derived from the development phrase is refused.
+const DEPLOYER: &str = "0x1111111111111111111111111111111111111111111111111111111111111111";
+const VERIFIER: &str = "0x2222222222222222222222222222222222222222222222222222222222222222";
 
 fn account(suri: &str) -> dcu_e2e_tests::ink_e2e::Keypair {
     use std::str::FromStr;
@@ -119,14 +120,28 @@ async fn a_live_chain_refuses_the_local_profile_development_keys_and_a_missing_k
     let guarded = production_profile(d, &token, &verifier, &format!("[governance]\nguardian = \"{alice_ss58}\"\n"));
     let e = refusal(&dcu(d, &["--url", url, "--network", "para", "--suri-file", key, "deploy", "--profile", guarded.to_str().unwrap()]));
     assert!(e.contains(&format!("governance.guardian = \"{alice_ss58}\"")) && e.contains("secret is public"), "{e}");
-    // An 18-decimal stablecoin: this release's amounts are written for six.
+    // A value a constructor refuses (governance: no voice credits) stops the
+    // deployment before any code is uploaded (every constructor is dry-run
+    // first), even though the governance contract is instantiated last.
+    let no_voice = production_profile(d, &token, &verifier, "[governance]\nvoice_credits = 0\n");
+    let e = refusal(&dcu(d, &["--url", url, "--network", "para", "--suri-file", key, "deploy", "--profile", no_voice.to_str().unwrap()]));
+    assert!(e.contains("governance refused `new`") && e.contains("nothing was uploaded"), "{e}");
+    assert!(!d.join("para.json").exists(), "nothing deployed");
+
+    // A stablecoin that does not tell its decimals (every amount of DCU is
+    // whole tokens of its unit): refused before anything is uploaded.
+    let mut mute = hostile_token::HostileTokenRef::new(1_000_000 * ONE);
+    let mute = client.instantiate("hostile_token", &alice(), &mut mute).submit().await?.account_id;
+    let mute = ink_e2e::subxt::utils::AccountId32(*AsRef::<[u8; 32]>::as_ref(&mute)).to_string();
+    let p_mute = production_profile(d, &mute, &verifier, "");
+    let e = refusal(&dcu(d, &["--url", url, "--network", "para", "--suri-file", key, "deploy", "--profile", p_mute.to_str().unwrap()]));
+    assert!(e.contains("does not tell its decimals") && e.contains("nothing was uploaded"), "{e}");
+    // The deployment below lends an 18-decimal stablecoin (hazard 1): its
+    // amounts and ranges are whole tokens of that unit.
     let mut t18 = StableTokenRef::new(1_000_000 * 10u128.pow(18), Some("Dai".into()), Some("DAI".into()), 18, 0, 0);
     let dai = client.instantiate("stable_token", &alice(), &mut t18).submit().await?.account_id;
     let dai = ink_e2e::subxt::utils::AccountId32(*AsRef::<[u8; 32]>::as_ref(&dai)).to_string();
-    let p18 = production_profile(d, &dai, &verifier, "");
-    let e = refusal(&dcu(d, &["--url", url, "--network", "para", "--suri-file", key, "deploy", "--profile", p18.to_str().unwrap()]));
-    assert!(e.contains("has 18 decimals") && e.contains("6-decimal"), "{e}");
-    let para = production_profile(d, &token, &verifier, "");
+    let para = production_profile(d, &dai, &verifier, "");
     let para = para.to_str().unwrap();
 
     // Hazard 3: no default signer, and no development key, on a live chain.
@@ -162,7 +177,8 @@ async fn a_live_chain_refuses_the_local_profile_development_keys_and_a_missing_k
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(d.join("para.json"))?)?;
     assert_eq!(manifest["url"], url, "the manifest keeps its URL");
     assert_eq!(manifest["wait_finalized"], true);
-    assert_eq!(manifest["contracts"]["stable_token"]["address"], token.as_str(), "the chain's stablecoin, not the test token");
+    assert_eq!(manifest["contracts"]["stable_token"]["address"], dai.as_str(), "the chain's stablecoin, not the test token");
+    assert_eq!(manifest["decimals"], 18);
 
     // Later commands find the URL in the manifest (no --url) and still
     // need a key.
@@ -174,6 +190,12 @@ async fn a_live_chain_refuses_the_local_profile_development_keys_and_a_missing_k
     let fin = tx["finalized_block"].as_u64().expect("reported with its finalized block");
     let head_number = finalized_head(&node).await;
     assert!(head_number >= fin, "block #{fin} is final (finalized head #{head_number})");
+    // dcu reads and writes amounts in the deployment's unit: MAX_CREDIT and
+    // MIN_LINE are 10,000 and 10 whole DAI, to the unit.
+    let out = dcu(d, &["--network", "para", "--suri-file", key, "pool", "info"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let info = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(info.contains("MAX_CREDIT 10,000 ") && info.contains("lines of at least 10 "), "whole DAI: {info}");
     eprintln!("live chain (proxy): dcu deploy {deploy_s:.1} s, dcu member register {register_s:.1} s, ratio {:.1}", deploy_s / register_s);
     Ok(())
 }

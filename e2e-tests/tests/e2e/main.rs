@@ -7,6 +7,7 @@
 mod attacks;
 mod cli;
 mod dapp;
+mod decimals;
 mod gov_cli;
 mod governance;
 mod hostile;

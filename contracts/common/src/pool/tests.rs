@@ -382,6 +382,35 @@ proptest! {
     }
 }
 
+/// Issue 18, hazard 1: with an 18-decimal stablecoin the amounts and their
+/// ranges are the same whole tokens, to the unit; the six-decimal numbers
+/// are a millionth of a millionth of a token there and are refused.
+#[test]
+fn amounts_and_ranges_scale_with_the_stablecoins_unit() {
+    let e18 = crate::units::unit_of(18).unwrap();
+    let p = PoolParams::defaults_for(e18).unwrap();
+    assert_eq!((p.max_credit, p.min_line), (10_000 * e18, 10 * e18));
+    assert_eq!(PoolParams { max_credit: 0, min_line: 0, ..p }, PoolParams { max_credit: 0, min_line: 0, ..PoolParams::default() }, "only the amounts change");
+    assert_eq!(PoolParams::defaults_for(T), Some(PoolParams::default()));
+    assert_eq!(p.invalid_for(e18), None);
+    assert_eq!(PoolParams { max_credit: 2_000 * e18, ..p }.invalid_for(e18), None);
+    assert_eq!(PoolParams { max_credit: 2_000 * e18 - 1, ..p }.invalid_for(e18), Some("max_credit"));
+    assert_eq!(PoolParams { max_credit: 10_000 * e18 + 1, ..p }.invalid_for(e18), Some("max_credit"));
+    assert_eq!(PoolParams { min_line: e18 - 1, ..p }.invalid_for(e18), Some("min_line"));
+    assert_eq!(PoolParams { min_line: 1_000 * e18, ..p }.invalid_for(e18), None);
+    assert_eq!(PoolParams::default().invalid_for(e18), Some("max_credit"), "10,000 six-decimal tokens are 10^-8 of an 18-decimal token");
+    assert_eq!(p.invalid(), Some("max_credit"), "and the other way round");
+    // Governance, before a vote, knows no unit: amounts valid in some unit
+    // pass, nonsense in every unit is refused, a unit-free error is named.
+    assert_eq!(p.invalid_for_any_unit(), None);
+    assert_eq!(PoolParams::default().invalid_for_any_unit(), None);
+    assert_eq!(PoolParams { max_credit: 1, ..p }.invalid_for_any_unit(), Some("max_credit"));
+    assert_eq!(PoolParams { grace_ms: 91 * D, ..p }.invalid_for_any_unit(), Some("grace_ms"));
+    assert_eq!(PoolParams { grace_ms: 91 * D, max_credit: 1, ..p }.invalid_for_any_unit(), Some("grace_ms"), "the unit-free error first");
+    assert_eq!(PoolParams::defaults_for(u128::MAX), None);
+    assert_eq!(p.invalid_for(u128::MAX), Some("max_credit"), "an unrepresentable unit accepts nothing");
+}
+
 #[test]
 fn defaults_are_the_spec_values_and_ranges_are_enforced_at_their_edges() {
     assert_eq!(PoolParams::default(), params());
