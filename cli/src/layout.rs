@@ -135,6 +135,10 @@ pub enum LayoutError {
     /// The bundle given for a code hash holds other code.
     #[error("the bundle {path} holds code {found}, not {expected}")]
     HashMismatch { path: PathBuf, expected: String, found: String },
+    /// The deployed contract runs code whose metadata dcu does not have (an
+    /// upgrade executed since the manifest's bundle was written).
+    #[error("{contract} runs code {running} on chain, not the code of {bundle} (it was upgraded since): pass that code's .contract bundle with --current-bundle PATH so the new code is checked against the storage it would take over")]
+    UnknownBaseline { contract: String, running: String, bundle: PathBuf },
 }
 
 /// One difference that makes a new layout unable to take over an old one.

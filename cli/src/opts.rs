@@ -78,11 +78,18 @@ impl GlobalOpts {
         self.network = self.network_arg.clone().unwrap_or_else(|| "local".into());
         self.url = match &self.url_arg {
             Some(u) => u.clone(),
-            None => crate::manifest::Manifest::load(&self.manifest_path())
-                .ok()
-                .map(|m| m.url)
-                .filter(|u| !u.is_empty())
-                .unwrap_or_else(|| LOCAL_URL.to_string()),
+            None => match crate::manifest::Manifest::load(&self.manifest_path()).ok().map(|m| m.url).filter(|u| !u.is_empty()) {
+                Some(u) => u,
+                // Another network's node is never guessed to be this machine's.
+                None if self.network != "local" => {
+                    return Err(crate::CliError::Other(format!(
+                        "network '{}' has no manifest naming its node yet ({}): pass its node with --url",
+                        self.network,
+                        self.manifest_path().display()
+                    )))
+                }
+                None => LOCAL_URL.to_string(),
+            },
         };
         if !is_local_url(&self.url) && self.network_arg.is_none() && self.manifest.is_none() {
             return Err(crate::CliError::Other(format!(
@@ -197,6 +204,19 @@ mod tests {
         let mut g = parse(&[]);
         g.resolve().unwrap();
         assert_eq!(g.network, "local");
+    }
+
+    /// Review of issue 18: a named network without a manifest does not
+    /// fall back to the local node.
+    #[test]
+    fn another_network_without_a_manifest_needs_its_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("para.json");
+        let mut g = parse(&["--network", "para", "--manifest", missing.to_str().unwrap()]);
+        let e = g.resolve().unwrap_err().to_string();
+        assert!(e.contains("network 'para' has no manifest") && e.contains("--url"), "{e}");
+        let mut g = parse(&["--network", "para", "--manifest", missing.to_str().unwrap(), "--url", "wss://para.example.org"]);
+        g.resolve().unwrap();
     }
 
     /// Hazard 3: the manifest remembers its URL, so later commands need not

@@ -353,6 +353,17 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     let manifest_path = g.manifest_path();
     let mut manifest = match Manifest::load(&manifest_path) {
         Ok(m) if m.genesis_hash == genesis && !opts.fresh => m,
+        // A production deployment's manifest is the only record of where
+        // its contracts live: never replaced silently by another chain's.
+        Ok(m) if m.wait_finalized && m.genesis_hash != genesis && !opts.fresh => {
+            return Err(CliError::Other(format!(
+                "{} records a deployment on another chain (genesis {}, at {}), not {} (genesis {genesis}): pass --fresh to replace it, or use another --network/--manifest",
+                manifest_path.display(),
+                m.genesis_hash,
+                m.url,
+                g.url
+            )))
+        }
         Ok(_) | Err(CliError::NoManifest(_)) => Manifest::default(),
         Err(e) => return Err(e),
     };

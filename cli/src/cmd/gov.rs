@@ -198,6 +198,11 @@ pub enum ProposeAction {
         /// what the storage check reads, and its Wasm must have that hash.
         #[arg(long, value_name = "PATH")]
         bundle: Option<PathBuf>,
+        /// The .contract bundle of the code the contract runs now, when it
+        /// is not the manifest's (an upgrade was executed since): the new
+        /// code is checked against it. Its Wasm must hash to the code on chain.
+        #[arg(long, value_name = "PATH")]
+        current_bundle: Option<PathBuf>,
     },
     /// Replace the guardian, or remove it with `none`.
     Guardian { account: String },
@@ -434,7 +439,7 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
         ProposeAction::Pause => "SetPoolPaused(true)".into(),
         ProposeAction::Unpause => "SetPoolPaused(false)".into(),
         ProposeAction::SpendTreasury { to, amount } => format!("SpendTreasury {{ to: {}, amount: {} }}", parse_account(to)?, parse_amount(amount)?),
-        ProposeAction::Upgrade { contract, code, bundle } => {
+        ProposeAction::Upgrade { contract, code, bundle, current_bundle } => {
             let target = match contract.as_str() {
                 "trust_graph" => "TrustGraph",
                 "credit_pool" => "CreditPool",
@@ -443,20 +448,28 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
                 "loan_manager" => "LoanManager",
                 other => return Err(CliError::Other(format!("'{other}' cannot be upgraded by governance; choose trust_graph, credit_pool, warrant_escrow, loan_manager or governance"))),
             };
+            // The baseline is the code the contract runs on chain now, not
+            // what the manifest last recorded (an upgrade may have been
+            // executed since).
+            let running = running_code_hash(s, contract).await?;
             let hash = if code.starts_with("0x") {
                 let bytes = hex::decode(&code[2..]).map_err(|_| CliError::Other(format!("'{code}' is not a 0x code hash")))?;
                 if bytes.len() != 32 {
                     return Err(CliError::Other(format!("'{code}' is not a code hash: it has {} bytes, not 32", bytes.len())));
                 }
-                check_upgrade_layout(s, contract, UpgradeCode::Hash { hash: code.as_str(), bundle: bundle.as_deref() })?;
+                check_upgrade_layout(s, contract, &running, current_bundle.as_deref(), UpgradeCode::Hash { hash: code.as_str(), bundle: bundle.as_deref() })?;
                 code.clone()
             } else {
                 if bundle.is_some() {
                     return Err(CliError::Other(format!("{code} is already the code's bundle: give --bundle only with a 0x code hash")));
                 }
                 let path = PathBuf::from(code);
-                check_upgrade_layout(s, contract, UpgradeCode::Bundle(&path))?;
-                super::deploy::upload_bundle(g, &s.signer, &s.conn, &path).await?
+                let hash = check_upgrade_layout(s, contract, &running, current_bundle.as_deref(), UpgradeCode::Bundle(&path))?;
+                let uploaded = super::deploy::upload_bundle(g, &s.signer, &s.conn, &path).await?;
+                if !uploaded.eq_ignore_ascii_case(&hash) {
+                    return Err(CliError::UpgradeRefused(LayoutError::HashMismatch { path, expected: hash, found: uploaded }));
+                }
+                hash
             };
             format!("Upgrade {{ target: {target}, code_hash: {hash} }}")
         }
@@ -478,42 +491,108 @@ enum UpgradeCode<'a> {
     Hash { hash: &'a str, bundle: Option<&'a std::path::Path> },
 }
 
+/// The code hash `contract` runs on chain now (`Contracts::ContractInfoOf`).
+async fn running_code_hash(s: &Session, contract: &str) -> Result<String> {
+    use subxt::ext::scale_value::{At, Composite, ValueDef};
+    let address: subxt::utils::AccountId32 = s
+        .manifest
+        .contract(contract)?
+        .address
+        .parse()
+        .map_err(|_| CliError::Other(format!("the manifest's address of {contract} is not an address")))?;
+    let info = s
+        .conn
+        .fetch("Contracts", "ContractInfoOf", vec![subxt::dynamic::Value::from_bytes(address.0)], "reading the contract's code hash")
+        .await?
+        .ok_or_else(|| CliError::Other(format!("{contract} ({address}) is not a contract on this chain")))?;
+    let value = info.to_value().map_err(|e| CliError::Other(format!("cannot decode {contract}'s contract info: {e}")))?;
+    let field = value.at("code_hash").ok_or_else(|| CliError::Other(format!("{contract}'s contract info has no code hash")))?;
+    // A 32-byte hash decodes as a composite of 32 numbers (possibly nested once).
+    fn bytes_of<T>(v: &subxt::ext::scale_value::Value<T>, out: &mut Vec<u8>) {
+        match &v.value {
+            ValueDef::Composite(Composite::Unnamed(vs)) => vs.iter().for_each(|x| bytes_of(x, out)),
+            ValueDef::Composite(Composite::Named(vs)) => vs.iter().for_each(|(_, x)| bytes_of(x, out)),
+            ValueDef::Primitive(_) => {
+                if let Some(n) = v.as_u128().and_then(|n| u8::try_from(n).ok()) {
+                    out.push(n);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut bytes = Vec::new();
+    bytes_of(field, &mut bytes);
+    if bytes.len() != 32 {
+        return Err(CliError::Other(format!("{contract}'s code hash on chain could not be read ({} bytes)", bytes.len())));
+    }
+    Ok(format!("0x{}", hex::encode(bytes)))
+}
+
 /// Refuses, before anything is uploaded or proposed, a code that cannot take
 /// over `contract`'s storage: its metadata's storage layout is compared with
-/// the deployed code's (the bundle the manifest records). A code hash needs
-/// its bundle, unless it is the deployed code itself.
-fn check_upgrade_layout(s: &Session, contract: &str, code: UpgradeCode<'_>) -> Result<()> {
+/// that of the code the contract runs on chain (`running`): the manifest's
+/// bundle when it holds that code, else `current_bundle`, whose Wasm must
+/// hash to it. A code hash needs its bundle, unless it is the running code
+/// itself. A bundle's own Wasm is hashed: the hash it claims is not
+/// trusted. Returns the new code's hash.
+fn check_upgrade_layout(s: &Session, contract: &str, running: &str, current_bundle: Option<&std::path::Path>, code: UpgradeCode<'_>) -> Result<String> {
     let deployed = s.manifest.contract(contract)?;
-    let (path, label) = match code {
+    let wasm_hash = |p: &std::path::Path| -> Result<String> {
+        layout::bundle_code_hash(&layout::read_json(p)?).ok_or_else(|| {
+            CliError::UpgradeRefused(LayoutError::NotMetadata {
+                path: p.to_path_buf(),
+                reason: "it holds no Wasm (`source.wasm`): give the .contract bundle, not the .json metadata".into(),
+            })
+        })
+    };
+    let (path, label, new_hash) = match code {
         UpgradeCode::Bundle(p) => {
             if p.extension().and_then(|e| e.to_str()) != Some("contract") || !p.exists() {
                 return Err(CliError::Other(format!("{} is neither a 0x code hash nor an existing .contract bundle", p.display())));
             }
-            (p, p.display().to_string())
+            let found = wasm_hash(p)?;
+            let claimed = layout::read_json(p)?.pointer("/source/hash").and_then(|h| h.as_str()).unwrap_or_default().to_string();
+            if !claimed.eq_ignore_ascii_case(&found) {
+                return Err(CliError::UpgradeRefused(LayoutError::HashMismatch { path: p.to_path_buf(), expected: claimed, found }));
+            }
+            (p, p.display().to_string(), found)
         }
         // The code running now reads its own storage.
-        UpgradeCode::Hash { hash, .. } if hash.eq_ignore_ascii_case(&deployed.code_hash) => return Ok(()),
+        UpgradeCode::Hash { hash, .. } if hash.eq_ignore_ascii_case(running) => return Ok(hash.to_string()),
         UpgradeCode::Hash { hash, bundle: None } => {
             return Err(CliError::UpgradeRefused(LayoutError::NeedBundle { contract: contract.to_string(), hash: hash.to_string() }))
         }
         UpgradeCode::Hash { hash, bundle: Some(p) } => {
-            let found = layout::bundle_code_hash(&layout::read_json(p)?).ok_or_else(|| LayoutError::NotMetadata {
-                path: p.to_path_buf(),
-                reason: "it holds no Wasm (`source.wasm`): give the .contract bundle, not the .json metadata".into(),
-            })?;
+            let found = wasm_hash(p)?;
             if !found.eq_ignore_ascii_case(hash) {
                 return Err(CliError::UpgradeRefused(LayoutError::HashMismatch { path: p.to_path_buf(), expected: hash.to_string(), found }));
             }
-            (p, hash.to_string())
+            (p, hash.to_string(), found)
         }
     };
-    let current = crate::manifest::resolve(&s.manifest_path, &deployed.bundle);
-    if !current.exists() {
-        return Err(CliError::MissingArtifact(current));
-    }
+    let manifest_bundle = crate::manifest::resolve(&s.manifest_path, &deployed.bundle);
+    let current = match current_bundle {
+        Some(p) => {
+            let found = wasm_hash(p)?;
+            if !found.eq_ignore_ascii_case(running) {
+                return Err(CliError::UpgradeRefused(LayoutError::HashMismatch { path: p.to_path_buf(), expected: running.to_string(), found }));
+            }
+            p.to_path_buf()
+        }
+        None => {
+            if !manifest_bundle.exists() {
+                return Err(CliError::MissingArtifact(manifest_bundle));
+            }
+            if !wasm_hash(&manifest_bundle)?.eq_ignore_ascii_case(running) {
+                return Err(CliError::UpgradeRefused(LayoutError::UnknownBaseline { contract: contract.to_string(), running: running.to_string(), bundle: manifest_bundle }));
+            }
+            manifest_bundle
+        }
+    };
     let old = StorageLayout::load(&current)?;
     let new = StorageLayout::load(path)?;
-    layout::ensure_compatible(contract, &label, &old, &new).map_err(CliError::UpgradeRefused)
+    layout::ensure_compatible(contract, &label, &old, &new).map_err(CliError::UpgradeRefused)?;
+    Ok(new_hash)
 }
 
 /// Checks what can be checked without the network.

@@ -94,6 +94,29 @@ async fn an_upgrade_whose_storage_layout_differs_is_refused_before_any_vote() ->
     dcu.json("//Alice", &["gov", "propose", "upgrade", "trust_graph", &v2_hash, "--bundle", v2_s]);
     assert_eq!(dcu.json("//Alice", &["gov", "info"])["proposals"], 2);
     assert!(!on_chain(&broken_hash).await);
+
+    // Review of issue 18 (finding 6): the baseline is the code the contract
+    // runs on chain, not the manifest's. Once the upgrade to v2 is executed
+    // (a one-minute vote on the local profile), the manifest still names v1.
+    dcu.json("//Alice", &["gov", "vote", "0", "for", "5"]);
+    std::thread::sleep(std::time::Duration::from_secs(62));
+    dcu.json("//Alice", &["token", "approve", "//Alice", "0"]); // a block at the new time
+    dcu.json("//Alice", &["gov", "queue", "0"]);
+    dcu.json("//Alice", &["gov", "execute", "0"]);
+    let v1 = artifact("trust_graph", "contract");
+    let (v1_s, v1_hash) = (v1.to_str().unwrap(), code_hash(&v1));
+    // The running code's metadata is unknown: dcu asks for it instead of
+    // checking against v1's (before, v1's hash passed as "the running code").
+    dcu.fails("//Alice", &["gov", "propose", "upgrade", "trust_graph", v1_s], &format!("runs code {v2_hash} on chain"));
+    dcu.fails("//Alice", &["gov", "propose", "upgrade", "trust_graph", &v1_hash, "--bundle", v1_s], "--current-bundle");
+    dcu.fails("//Alice", &["gov", "propose", "upgrade", "trust_graph", &v1_hash], "pass the code's .contract bundle");
+    // With the running code's bundle: checked against it.
+    dcu.fails("//Alice", &["gov", "propose", "upgrade", "trust_graph", broken_s, "--current-bundle", v2_s], field);
+    dcu.fails("//Alice", &["gov", "propose", "upgrade", "trust_graph", v1_s, "--current-bundle", broken_s], "not 0x");
+    dcu.json("//Alice", &["gov", "propose", "upgrade", "trust_graph", v1_s, "--current-bundle", v2_s]);
+    // The running code itself needs no bundle.
+    dcu.json("//Alice", &["gov", "propose", "upgrade", "trust_graph", &v2_hash]);
+    assert_eq!(dcu.json("//Alice", &["gov", "info"])["proposals"], 4);
     Ok(())
 }
 
