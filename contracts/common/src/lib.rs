@@ -14,6 +14,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod fixed;
+pub mod health;
 #[cfg(feature = "ink")]
 pub mod iface;
 #[cfg(any(test, feature = "model"))]
