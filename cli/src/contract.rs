@@ -191,6 +191,53 @@ impl ContractHandle {
             .map_err(|e| classify(url, &format!("preparing `{message}`"), &e.to_string()))
     }
 
+    /// Dry-runs a read-only `message` as `caller` over an open connection
+    /// (the node's `ContractsApi_call` runtime API at the best block) and
+    /// decodes its answer, ink!'s `Ok(..)` wrapper removed: one request,
+    /// where [`query`](Self::query) opens a client per call. For reads
+    /// repeated many times (`dcu route --reader per-member`).
+    ///
+    /// # Errors
+    /// As [`query`](Self::query): the contract's decoded error, or the
+    /// pallet's refusal.
+    pub async fn read_on(&self, conn: &crate::chain::Conn, caller: &AccountId32, message: &str, args: &[String]) -> Result<Value> {
+        use subxt::dynamic::Value as Dyn;
+        use subxt::ext::scale_value::At;
+        let data = self
+            .transcoder
+            .encode(message, args)
+            .map_err(|e| CliError::Other(format!("cannot encode `{message}`: {}", short_reason(&e.to_string()))))?;
+        let none = || Dyn::unnamed_variant("None", []);
+        let payload = subxt::dynamic::runtime_api_call(
+            "ContractsApi",
+            "call",
+            vec![Dyn::from_bytes(caller.0), Dyn::from_bytes(self.address.0), Dyn::u128(0), none(), none(), Dyn::from_bytes(data)],
+        );
+        let (at, _) = conn.best_block().await?;
+        let lost = |e: subxt::Error| CliError::ConnectionLost { doing: format!("dry-running `{message}`"), reason: short_reason(&e.to_string()) };
+        let answer = conn.client.runtime_api().at(at).call(payload).await.map_err(lost)?;
+        let answer = answer.to_value().map_err(|e| CliError::Other(format!("cannot decode the node's answer to `{message}`: {e}")))?;
+        let result = answer.at("result").ok_or_else(|| CliError::Other(format!("the node's answer to `{message}` has no result")))?;
+        let ok = match &result.value {
+            subxt::ext::scale_value::ValueDef::Variant(v) if v.name == "Ok" => v.values.values().next(),
+            _ => None,
+        };
+        let Some(ok) = ok else {
+            return Err(CliError::ChainRefused { message: message.to_string(), reason: format!("the dry run failed: {result}") });
+        };
+        let bytes = ok.at("data").map(crate::storage::value_bytes).unwrap_or_default();
+        let reverted = ok.at("flags").and_then(|f| f.at("bits").or(Some(f))).and_then(|b| b.as_u128()).is_some_and(|b| b & 1 == 1);
+        let value = self
+            .transcoder
+            .decode_message_return(message, &mut &bytes[..])
+            .map_err(|e| CliError::Other(format!("cannot decode the answer of `{message}`: {}", short_reason(&e.to_string()))))?;
+        if reverted {
+            let (variant, description) = describe_error(&self.transcoder, message, &value);
+            return Err(CliError::ContractRefused { contract: self.name.clone(), message: message.to_string(), variant, description });
+        }
+        Ok(crate::value::unwrap_ok(&value).clone())
+    }
+
     /// Dry-runs `message` as `signer` and decodes its return value.
     ///
     /// # Errors

@@ -10,6 +10,8 @@
 //! - [`manifest`]: the deployment manifest written by `dcu deploy`;
 //! - [`layout`]: whether a new code can take over a contract's storage,
 //!   from the two builds' ink! storage layouts;
+//! - [`storage`]: a contract's storage read in bulk from the chain state
+//!   (the credit graph in one pass), decoded into the contracts' own types;
 //! - [`output`]: human and JSON renderings of every result;
 //! - [`cmd`]: one module per command.
 pub mod chain;
@@ -20,6 +22,7 @@ pub mod layout;
 pub mod manifest;
 pub mod opts;
 pub mod profile;
+pub mod storage;
 pub mod output;
 pub mod value;
 

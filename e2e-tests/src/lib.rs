@@ -107,6 +107,16 @@ pub mod cli {
             .join("dcu-demo-timing.json")
     }
 
+    /// Where the e2e routing test records the graph read times of `dcu
+    /// route` (one pass against a dry run per member) on its 1,000-member
+    /// community; the routing report (`route_bench`) reads it.
+    pub fn route_read_timing_path() -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| super::workspace_root().join("target"))
+            .join("dcu-route-read-timing.json")
+    }
+
     pub struct Dcu {
         pub url: String,
         pub dir: tempfile::TempDir,

@@ -493,7 +493,7 @@ enum UpgradeCode<'a> {
 
 /// The code hash `contract` runs on chain now (`Contracts::ContractInfoOf`).
 async fn running_code_hash(s: &Session, contract: &str) -> Result<String> {
-    use subxt::ext::scale_value::{At, Composite, ValueDef};
+    use subxt::ext::scale_value::At;
     let address: subxt::utils::AccountId32 = s
         .manifest
         .contract(contract)?
@@ -507,21 +507,7 @@ async fn running_code_hash(s: &Session, contract: &str) -> Result<String> {
         .ok_or_else(|| CliError::Other(format!("{contract} ({address}) is not a contract on this chain")))?;
     let value = info.to_value().map_err(|e| CliError::Other(format!("cannot decode {contract}'s contract info: {e}")))?;
     let field = value.at("code_hash").ok_or_else(|| CliError::Other(format!("{contract}'s contract info has no code hash")))?;
-    // A 32-byte hash decodes as a composite of 32 numbers (possibly nested once).
-    fn bytes_of<T>(v: &subxt::ext::scale_value::Value<T>, out: &mut Vec<u8>) {
-        match &v.value {
-            ValueDef::Composite(Composite::Unnamed(vs)) => vs.iter().for_each(|x| bytes_of(x, out)),
-            ValueDef::Composite(Composite::Named(vs)) => vs.iter().for_each(|(_, x)| bytes_of(x, out)),
-            ValueDef::Primitive(_) => {
-                if let Some(n) = v.as_u128().and_then(|n| u8::try_from(n).ok()) {
-                    out.push(n);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut bytes = Vec::new();
-    bytes_of(field, &mut bytes);
+    let bytes = crate::storage::value_bytes(field);
     if bytes.len() != 32 {
         return Err(CliError::Other(format!("{contract}'s code hash on chain could not be read ({} bytes)", bytes.len())));
     }

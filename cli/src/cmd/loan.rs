@@ -12,7 +12,7 @@ use contract_transcode::Value;
 use serde::Serialize;
 
 use super::pool::{ensure_allowance, when};
-use super::route::{dev_names, find, label};
+use super::route::{dev_names, find, label, Reader};
 use super::trust::{chain_now, settle_scores};
 use super::warrant::{accept as accept_warrant, claimables, claimed_amount, require_v2, ESCROW};
 use super::{Session, TxReport};
@@ -691,7 +691,7 @@ pub async fn run(g: &GlobalOpts, opts: &LoanOpts, out: &mut impl Write) -> Resul
                 }
                 (None, Some(c)) => {
                     let premium = parse_rate("1")?;
-                    let r = find(&s, &c.to_string(), &me, units, *max_hops, premium).await?;
+                    let r = find(&s, &c.to_string(), &me, units, *max_hops, premium, Reader::Bulk).await?;
                     if r.routable < units {
                         return Err(CliError::Other(format!(
                             "only {} of {} DUSD can reach {me} from {c} within {max_hops} hops",

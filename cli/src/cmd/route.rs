@@ -1,18 +1,23 @@
 //! `dcu route FROM TO AMOUNT`: how credit can reach a borrower from a
 //! creditor along the pool's credit lines (seed 003 §5, SPEC §5).
 //!
-//! `dcu` reads the lines from the chain — walking backwards from the
-//! borrower through `lines_to`, at most `--max-hops` levels, so only the
-//! part of the graph that can matter is read — and hands them to the path
-//! finder (`dcu-pathfinder`): the cheapest single route that carries the
-//! whole amount (cost = Σ line rate + hop premium), else several routes
+//! `dcu` reads the whole credit graph from the chain in one pass — every
+//! line and grantor record of the pool's storage, at the best block, in a
+//! few paged RPC requests ([`crate::storage::pool_lines`]) — keeps the lines
+//! that can reach the borrower within `--max-hops`, and hands them to the
+//! path finder (`dcu-pathfinder`): the cheapest single route that carries
+//! the whole amount (cost = Σ line rate + hop premium), else several routes
 //! aggregated, cheapest first. Each hop's capacity is the line's available
-//! credit at the best block.
+//! credit at that block. `--reader per-member` reads the same lines the slow
+//! way — one `lines_to` dry run per member, walking back from the borrower —
+//! as a reference: both readers give the path finder the same lines in the
+//! same order, so they find the same routes.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
+use std::time::Instant;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use dcu_pathfinder::{find_multipath, find_path, Graph, Params, RouteError};
 use serde::Serialize;
 
@@ -21,11 +26,21 @@ use super::Session;
 use crate::chain::{format_amount, format_rate, parse_account, parse_amount, parse_rate, signer_from_suri, DEV_ACCOUNTS};
 use crate::opts::GlobalOpts;
 use crate::output::{emit, Report};
+use crate::storage::{pool_lines, LineEdge};
 use crate::value::{self as val, field, uint_field};
 use crate::{CliError, Result};
 
-/// Most members whose lines one query reads (a guard for large graphs).
-pub const MAX_MEMBERS_READ: usize = 2_000;
+/// How `dcu` reads the credit lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reader {
+    /// The pool's whole storage in one pass (a few paged RPC requests).
+    #[default]
+    Bulk,
+    /// One `lines_to` dry run per member, walking back from the borrower
+    /// (the reference reader; slow on large communities).
+    PerMember,
+}
 
 /// `dcu route` options.
 #[derive(Debug, Args)]
@@ -43,6 +58,9 @@ pub struct RouteOpts {
     /// Cost added per line, in percent a year (seed 003 §7.1: 1 %).
     #[arg(long, default_value = "1")]
     pub hop_premium: String,
+    /// How to read the lines from the chain.
+    #[arg(long, value_enum, default_value_t = Reader::Bulk)]
+    pub reader: Reader,
 }
 
 /// One hop of a route.
@@ -78,10 +96,19 @@ pub struct RouteReport {
     /// Whether one route carries everything.
     pub single_path: bool,
     pub routes: Vec<RouteView>,
-    /// Members whose incoming lines were read.
+    /// Members within `--max-hops` of the borrower over lines with
+    /// available credit (the borrower included).
     pub members_read: usize,
-    /// Lines with available credit seen.
+    /// Lines with available credit within `--max-hops` of the borrower.
     pub lines_seen: usize,
+    /// How the lines were read.
+    pub reader: Reader,
+    /// Lines read from the chain (bulk: every line of the pool).
+    pub lines_read: usize,
+    /// RPC requests (bulk) or contract dry runs (per member) the read took.
+    pub read_requests: usize,
+    /// Wall time of the read, in microseconds.
+    pub read_us: u64,
 }
 
 /// A development account's name for an address, else the address.
@@ -139,39 +166,80 @@ impl Report for RouteReport {
     }
 }
 
-/// The credit lines that can reach `to` within `max_hops`, read from the
-/// pool: (grantor, borrower, available, rate).
-async fn read_lines(s: &Session, to: &str, max_hops: usize) -> Result<(Vec<(String, String, u128, u32)>, usize)> {
+/// The lines read from the chain, before pruning.
+pub struct ReadLines {
+    pub lines: Vec<LineEdge>,
+    pub requests: usize,
+    pub micros: u64,
+}
+
+/// Reads the lines with `reader`: bulk, every line of the pool; per
+/// member, the lines into each member within `max_hops` of `to`.
+pub async fn read_lines(s: &Session, reader: Reader, to: &str, max_hops: usize) -> Result<ReadLines> {
     let pool = s.contract(POOL)?;
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut queue = VecDeque::from([(to.to_string(), 0usize)]);
-    seen.insert(to.to_string(), 0);
-    let mut lines = Vec::new();
-    while let Some((member, depth)) = queue.pop_front() {
-        if depth >= max_hops {
+    let t0 = Instant::now();
+    let (lines, requests) = match reader {
+        Reader::Bulk => {
+            let g = pool_lines(&s.conn, &pool).await?;
+            (g.lines, g.requests)
+        }
+        Reader::PerMember => {
+            let me = s.me();
+            let mut seen: BTreeMap<String, usize> = BTreeMap::from([(to.to_string(), 0)]);
+            let mut queue = VecDeque::from([(to.to_string(), 0usize)]);
+            let (mut lines, mut requests) = (Vec::new(), 0);
+            while let Some((member, depth)) = queue.pop_front() {
+                if depth >= max_hops {
+                    continue;
+                }
+                let v = pool.read_on(&s.conn, &me, "lines_to", &[member.clone()]).await?;
+                requests += 1;
+                for l in val::items(&v) {
+                    let grantor = field(l, "grantor").and_then(val::text).unwrap_or_default();
+                    let available = uint_field(l, "available").unwrap_or(0);
+                    let rate_bps = u32::try_from(uint_field(l, "rate_bps").unwrap_or(0)).unwrap_or(u32::MAX);
+                    if grantor.is_empty() {
+                        continue;
+                    }
+                    if available > 0 && !seen.contains_key(&grantor) {
+                        seen.insert(grantor.clone(), depth + 1);
+                        queue.push_back((grantor.clone(), depth + 1));
+                    }
+                    lines.push(LineEdge { grantor, borrower: member.clone(), available, rate_bps });
+                }
+            }
+            (lines, requests)
+        }
+    };
+    Ok(ReadLines { lines, requests, micros: u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX) })
+}
+
+/// The lines with available credit that can reach `to` within `max_hops`
+/// (a line into a member `max_hops` lines away cannot be on a route), in
+/// (grantor, borrower) order whatever order they were read in, and how many
+/// members they join (the borrower included).
+pub fn reaching(lines: &[LineEdge], to: &str, max_hops: usize) -> (Vec<LineEdge>, usize) {
+    let mut into: BTreeMap<&str, Vec<&LineEdge>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.available > 0) {
+        into.entry(l.borrower.as_str()).or_default().push(l);
+    }
+    let mut depth: BTreeMap<&str, usize> = BTreeMap::from([(to, 0)]);
+    let mut queue = VecDeque::from([(to, 0usize)]);
+    let mut out = Vec::new();
+    while let Some((member, d)) = queue.pop_front() {
+        if d >= max_hops {
             continue;
         }
-        let v = s.query(&pool, "lines_to", &[member.clone()]).await?;
-        for l in val::items(&v) {
-            let grantor = field(l, "grantor").and_then(val::text).unwrap_or_default();
-            let available = uint_field(l, "available").unwrap_or(0);
-            let rate = u32::try_from(uint_field(l, "rate_bps").unwrap_or(0)).unwrap_or(u32::MAX);
-            if available == 0 || grantor.is_empty() {
-                continue;
-            }
-            lines.push((grantor.clone(), member.clone(), available, rate));
-            if !seen.contains_key(&grantor) {
-                if seen.len() >= MAX_MEMBERS_READ {
-                    return Err(CliError::Other(format!(
-                        "more than {MAX_MEMBERS_READ} members can reach {to} within {max_hops} hops; pass a smaller --max-hops"
-                    )));
-                }
-                seen.insert(grantor.clone(), depth + 1);
-                queue.push_back((grantor, depth + 1));
+        for l in into.get(member).map(Vec::as_slice).unwrap_or_default() {
+            out.push((*l).clone());
+            if !depth.contains_key(l.grantor.as_str()) {
+                depth.insert(&l.grantor, d + 1);
+                queue.push_back((&l.grantor, d + 1));
             }
         }
     }
-    Ok((lines, seen.len()))
+    out.sort();
+    (out, depth.len())
 }
 
 /// Runs `dcu route`.
@@ -188,7 +256,7 @@ pub async fn run(g: &GlobalOpts, opts: &RouteOpts, out: &mut impl Write) -> Resu
     }
     let premium = parse_rate(&opts.hop_premium)?;
     let s = Session::open(g).await?;
-    let report = find(&s, &from.to_string(), &to.to_string(), amount, opts.max_hops, premium).await?;
+    let report = find(&s, &from.to_string(), &to.to_string(), amount, opts.max_hops, premium, opts.reader).await?;
     if report.routes.is_empty() {
         return Err(CliError::Other(format!(
             "no credit can reach {} from {} within {} hops ({} members' lines read)",
@@ -201,9 +269,10 @@ pub async fn run(g: &GlobalOpts, opts: &RouteOpts, out: &mut impl Write) -> Resu
 /// Routes `amount` from `from` to `to` over the pool's lines as they are at
 /// the best block: the cheapest single route, else aggregated routes, else
 /// what can be carried (possibly nothing).
-pub async fn find(s: &Session, from: &str, to: &str, amount: u128, max_hops: usize, premium: u32) -> Result<RouteReport> {
+pub async fn find(s: &Session, from: &str, to: &str, amount: u128, max_hops: usize, premium: u32, reader: Reader) -> Result<RouteReport> {
     let (from, to) = (from.to_string(), to.to_string());
-    let (lines, members_read) = read_lines(s, &to, max_hops).await?;
+    let read = read_lines(s, reader, &to, max_hops).await?;
+    let (lines, members_read) = reaching(&read.lines, &to, max_hops);
 
     // Accounts to dense indices: the borrower 0, the creditor 1, others after.
     let mut index: BTreeMap<String, u32> = BTreeMap::new();
@@ -217,9 +286,9 @@ pub async fn find(s: &Session, from: &str, to: &str, amount: u128, max_hops: usi
     let d = id(&to, &mut index);
     let src = id(&from, &mut index);
     let mut graph = Graph::new(2);
-    for (gr, b, avail, rate) in &lines {
-        let (u, v) = (id(gr, &mut index), id(b, &mut index));
-        graph.add_line(u, v, *avail, *rate);
+    for l in &lines {
+        let (u, v) = (id(&l.grantor, &mut index), id(&l.borrower, &mut index));
+        graph.add_line(u, v, l.available, l.rate_bps);
     }
     let params = Params { max_hops, hop_premium_bps: premium };
     let (routes, single) = match find_path(&graph, src, d, amount, &params) {
@@ -249,7 +318,20 @@ pub async fn find(s: &Session, from: &str, to: &str, amount: u128, max_hops: usi
         })
         .collect();
     let routable = views.iter().map(|r| r.amount).sum();
-    Ok(RouteReport { from, to, requested: amount, routable, single_path: single, routes: views, members_read, lines_seen: lines.len() })
+    Ok(RouteReport {
+        from,
+        to,
+        requested: amount,
+        routable,
+        single_path: single,
+        routes: views,
+        members_read,
+        lines_seen: lines.len(),
+        reader,
+        lines_read: read.lines.len(),
+        read_requests: read.requests,
+        read_us: read.micros,
+    })
 }
 
 /// The routes that carry what can be carried when the whole amount cannot:

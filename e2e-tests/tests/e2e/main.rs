@@ -15,6 +15,7 @@ mod live_chain;
 mod loan;
 mod loan_cli;
 mod pool;
+mod routing;
 mod sequences;
 mod token;
 mod trust;
