@@ -151,6 +151,24 @@
 //! with the grantor's next change, or at once by `report_own_capital`, which
 //! anyone may call to bring a member's report current.
 //!
+//! ## Epoch counters (issue 20, community health)
+//! Per epoch (`epoch_ms`, 30 days by default; governance may change it only
+//! before counting starts) the pool counts the principal drawn (draws and
+//! term loans opened), the principal repaid (repayments' principal and term
+//! loans' principal returned) and the time-weighted outstanding principal
+//! `∫ totals.lent dt`. Every message that changes `totals.lent` (`draw`,
+//! `repay`, `declare_default`, `loan_open`, `loan_return`, `loan_settle`)
+//! adds `principal × elapsed` since the last change to one running cell
+//! (`Lazy`, O(1), no loop); the first such message of a later epoch closes
+//! the running epoch into `epochs` (no event of its own: the counters are
+//! the sums of the amounts in those messages' events). `epoch_stats(epoch)`
+//! answers for any epoch, closed or not, without a message having run since
+//! (it completes the integral to the epoch's end, or to now). Epoch `e`
+//! spans `[e·epoch_ms, (e+1)·epoch_ms)` on the pool's clock. Counting starts
+//! with the first such change after this code is installed: earlier epochs
+//! report only what was counted since. `fund_insurance` lets anyone (the
+//! federation, a community's treasury) pay into the insurance reserve.
+//!
 //! ## Clock
 //! Every time the pool stores or compares (lock-outs, grace, interest days,
 //! overdue and default delays, cover age) is read through one `now()`: the
@@ -177,15 +195,17 @@
 //! reads a bounded number of records.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
+pub use dcu_common::health::EpochStats;
 pub use dcu_common::pool::PathInfo;
 
 pub use self::credit_pool::{
-    BorrowerInfo, CreditPool, CreditPoolRef, Error, GrantorInfo, LineInfo, LoanHold, OwnCapitalInfo, Totals, Wiring,
-    FAST_CLOCK_RATE, MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
+    BorrowerInfo, CreditPool, CreditPoolRef, Error, Flow, GrantorInfo, LineInfo, LoanHold, OwnCapitalInfo, Totals, Wiring,
+    FAST_CLOCK_RATE, MAX_IDLE_EPOCHS, MAX_LINES_PER_BORROWER, MAX_LINES_PER_GRANTOR,
 };
 
 #[ink::contract]
 mod credit_pool {
+    use dcu_common::health::{EpochStats, DEFAULT_EPOCH_MS};
     use dcu_common::iface::trust_graph::{self as tg, Reputation};
     use dcu_common::pool::{self as acct, Grantor, Line, PathInfo, PoolError, PoolParams};
     use ink::prelude::vec::Vec;
@@ -414,6 +434,37 @@ mod credit_pool {
         pub owed: Balance,
     }
 
+    /// The running counters of the open epoch (issue 20): one cell, read
+    /// and written once by each message that changes the outstanding
+    /// principal. Absent: not started, epochs of [`DEFAULT_EPOCH_MS`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Flow {
+        /// The epoch length (ms on the pool's clock).
+        pub epoch_ms: u64,
+        /// Counting has started (the length is then fixed).
+        pub started: bool,
+        /// The epoch the counters below belong to.
+        pub epoch: u32,
+        /// The last change of the outstanding principal (or the epoch's start).
+        pub last: Timestamp,
+        /// The outstanding principal (`totals.lent`) since `last`.
+        pub principal: Balance,
+        /// Principal drawn in `epoch` so far.
+        pub drawn: Balance,
+        /// Principal repaid in `epoch` so far.
+        pub repaid: Balance,
+        /// ∫ principal dt from the epoch's start to `last`.
+        pub outstanding_ms: u128,
+    }
+
+    impl Default for Flow {
+        fn default() -> Self {
+            Flow { epoch_ms: DEFAULT_EPOCH_MS, started: false, epoch: 0, last: 0, principal: 0, drawn: 0, repaid: 0, outstanding_ms: 0 }
+        }
+    }
+
     /// The pool's storage.
     #[ink(storage)]
     pub struct CreditPool {
@@ -455,6 +506,12 @@ mod credit_pool {
         /// and MIN_LINE and their ranges are whole tokens of it. A cell of
         /// its own (`Lazy`), so the root struct keeps its layout.
         unit: Lazy<Balance>,
+        /// The open epoch's running counters (issue 20); a cell of its own,
+        /// so the root struct keeps its layout.
+        flow: Lazy<Flow>,
+        /// Closed epochs' counters, by epoch (only epochs in which the
+        /// outstanding principal changed; the others are derived).
+        epochs: Mapping<u32, EpochStats>,
     }
 
     /// A grantor staked tokens.
@@ -650,6 +707,21 @@ mod credit_pool {
         pub written_off: Balance,
     }
 
+    /// Governance set the epoch length (before counting started).
+    #[ink(event)]
+    pub struct EpochLengthSet {
+        pub epoch_ms: u64,
+    }
+
+    /// `from` paid `amount` into the insurance reserve, now `insurance`.
+    #[ink(event)]
+    pub struct InsuranceFunded {
+        #[ink(topic)]
+        pub from: AccountId,
+        pub amount: Balance,
+        pub insurance: Balance,
+    }
+
     /// Governance changed the parameters.
     #[ink(event)]
     pub struct ParamsChanged {
@@ -768,6 +840,8 @@ mod credit_pool {
         AboveMaxCredit { owed: Balance, max_credit: Balance },
         /// A settlement's `recovered` is more than the loan's unreturned `principal`.
         RecoveredAbovePrincipal { principal: Balance, recovered: Balance },
+        /// The epoch counters have started: their length can no longer change.
+        EpochLengthFixed,
     }
 
     impl From<PoolError> for Error {
@@ -923,6 +997,8 @@ mod credit_pool {
                 anchors: Mapping::default(),
                 declined: Mapping::default(),
                 unit: unit_cell,
+                flow: Lazy::new(),
+                epochs: Mapping::default(),
             }
         }
 
@@ -1119,6 +1195,7 @@ mod credit_pool {
             ext::push(self.token, borrower, amount)?;
             // Borrowed tokens staked do not anchor (SPEC §2, v2).
             self.sync_anchor(borrower, &own, anchor, debtor, Report::Required)?;
+            self.count_flow(amount, 0, totals.lent)?;
             self.store(&loaded);
             self.totals = totals;
             self.env().emit_event(Drawn { borrower, amount, parts });
@@ -1170,6 +1247,7 @@ mod credit_pool {
             debtor.owed = debtor.owed.saturating_sub(principal);
             let own = self.grantor_record(borrower);
             ext::pull(self.token, borrower, used)?;
+            self.count_flow(0, principal, totals.lent)?;
             self.store(&loaded);
             self.totals = totals;
             self.sync_anchor(borrower, &own, anchor, debtor, Report::BestEffort)?;
@@ -1271,6 +1349,7 @@ mod credit_pool {
             }
             self.lines_to.remove(borrower);
             self.warned.remove(borrower);
+            self.count_flow(0, 0, totals.lent)?;
             self.totals = totals;
             self.env().emit_event(Defaulted {
                 borrower,
@@ -1364,6 +1443,7 @@ mod credit_pool {
             for (pair, l) in path.windows(2).zip(&lines) {
                 self.lines.insert((pair[0], pair[1]), l);
             }
+            self.count_flow(amount, 0, totals.lent)?;
             self.save_grantor(creditor, &new);
             self.totals = totals;
             self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines), insured });
@@ -1405,6 +1485,7 @@ mod credit_pool {
             if held < owed {
                 return Err(Error::Unpaid { held, owed });
             }
+            self.count_flow(0, principal, totals.lent)?;
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1476,6 +1557,7 @@ mod credit_pool {
             let creditor_anchor = self.anchor(creditor);
             self.sync_anchor(creditor, &new, creditor_anchor, creditor_anchor, Report::Loss)?;
             self.sync_anchor(borrower, &borrower_own, anchor, debtor, Report::Loss)?;
+            self.count_flow(0, 0, totals.lent)?;
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1652,9 +1734,104 @@ mod credit_pool {
             Ok(())
         }
 
+        /// Pulls `amount` of the stablecoin from the caller (who must have
+        /// approved the pool for it) into the insurance reserve: anyone may
+        /// fund it (the federation's support, a community's treasury).
+        /// Works while paused.
+        ///
+        /// # Errors
+        /// [`Error::ZeroAmount`], [`Error::Token`] (balance or allowance),
+        /// [`Error::TokenCallFailed`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn fund_insurance(&mut self, amount: Balance) -> Result<()> {
+            if amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            let from = self.env().caller();
+            let insurance = add(self.totals.insurance, amount)?;
+            ext::pull(self.token, from, amount)?;
+            self.totals.insurance = insurance;
+            self.env().emit_event(InsuranceFunded { from, amount, insurance });
+            Ok(())
+        }
+
+        /// Sets the epoch length of the counters (governance only), 1..=365
+        /// days on the pool's clock; only before counting has started (the
+        /// first change of the outstanding principal under this code), so
+        /// that epochs never overlap.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`],
+        /// [`Error::InvalidParam`], [`Error::EpochLengthFixed`].
+        #[ink(message)]
+        pub fn set_epoch_length(&mut self, epoch_ms: u64) -> Result<()> {
+            self.ensure_governance()?;
+            if !(dcu_common::DAY_MS..=dcu_common::DAY_MS.saturating_mul(365)).contains(&epoch_ms) {
+                return Err(Error::InvalidParam { name: "epoch_ms".into() });
+            }
+            let flow = self.flow.get().unwrap_or_default();
+            if flow.started {
+                return Err(Error::EpochLengthFixed);
+            }
+            self.flow.set(&Flow { epoch_ms, ..flow });
+            self.env().emit_event(EpochLengthSet { epoch_ms });
+            Ok(())
+        }
+
         // ---------------------------------------------------------------
         // Queries
         // ---------------------------------------------------------------
+
+        /// The counters of `epoch` (issue 20): principal drawn and repaid in
+        /// it and the time-weighted outstanding principal, final once
+        /// `closed`; for the open epoch, to now; for a future one, zeros.
+        /// Derived without any message having run since: an epoch in which
+        /// the outstanding principal did not change had the principal left
+        /// by the latest earlier change (looked up at most
+        /// [`MAX_IDLE_EPOCHS`] epochs back; further back, or before counting
+        /// started, nothing was outstanding as far as the counters know).
+        #[ink(message)]
+        pub fn epoch_stats(&self, epoch: u32) -> EpochStats {
+            let f = self.flow.get().unwrap_or_default();
+            let now = self.now();
+            let start = u64::from(epoch).saturating_mul(f.epoch_ms);
+            let end = start.saturating_add(f.epoch_ms);
+            let mut s = EpochStats { epoch, start, epoch_ms: f.epoch_ms, closed: end <= now, ..EpochStats::default() };
+            if start > now {
+                return s;
+            }
+            let to = end.min(now);
+            if f.started && epoch == f.epoch {
+                s.drawn = f.drawn;
+                s.repaid = f.repaid;
+                s.principal_end = f.principal;
+                s.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, to);
+                return s;
+            }
+            if let Some(stored) = self.epochs.get(epoch) {
+                return stored;
+            }
+            // An epoch without a change: the principal of the latest earlier one.
+            let principal = if f.started && epoch > f.epoch {
+                f.principal
+            } else {
+                (1..=MAX_IDLE_EPOCHS)
+                    .filter_map(|back| epoch.checked_sub(back))
+                    .find_map(|e| self.epochs.get(e))
+                    .map(|e| e.principal_end)
+                    .unwrap_or(0)
+            };
+            s.principal_end = principal;
+            s.outstanding_ms = integral(0, principal, start, to);
+            s
+        }
+
+        /// The epoch length (ms, pool's clock) and whether counting started.
+        #[ink(message)]
+        pub fn epoch_length(&self) -> (u64, bool) {
+            let f = self.flow.get().unwrap_or_default();
+            (f.epoch_ms, f.started)
+        }
 
         /// A grantor's position (zeros for an account that never staked).
         #[ink(message)]
@@ -1929,6 +2106,49 @@ mod credit_pool {
                     self.env().emit_event(CreditLineClosed { grantor, borrower });
                 }
             }
+            Ok(())
+        }
+
+        /// Adds `drawn` and `repaid` to the open epoch's counters and the
+        /// outstanding principal × time since the last change, closing the
+        /// running epoch first if `now` is in a later one (one read and one
+        /// write of the running cell, plus one write at an epoch's close).
+        /// `lent` is the outstanding principal this message leaves.
+        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance) -> Result<()> {
+            let now = self.now();
+            let mut f = self.flow.get().unwrap_or_default();
+            let epoch = u32::try_from(now.checked_div(f.epoch_ms).ok_or(Error::Overflow)?).map_err(|_| Error::Overflow)?;
+            if !f.started {
+                f = Flow { started: true, epoch, last: now, principal: self.totals.lent, ..f };
+            }
+            if epoch > f.epoch {
+                let start = u64::from(f.epoch).checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
+                let end = start.checked_add(f.epoch_ms).ok_or(Error::Overflow)?;
+                let closed = EpochStats {
+                    epoch: f.epoch,
+                    start,
+                    epoch_ms: f.epoch_ms,
+                    closed: true,
+                    drawn: f.drawn,
+                    repaid: f.repaid,
+                    outstanding_ms: checked_integral(f.outstanding_ms, f.principal, f.last, end)?,
+                    principal_end: f.principal,
+                };
+                // No event of its own: every change of the counters comes
+                // with its message's event (`Drawn`, `Repaid`, `Defaulted`,
+                // `LoanOpened`, `LoanReturned`, `LoanSettled`) carrying the
+                // amounts and, with the block time, the outstanding
+                // principal; an epoch's figures are their sums.
+                self.epochs.insert(f.epoch, &closed);
+                let last = u64::from(epoch).checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
+                f = Flow { epoch, last, drawn: 0, repaid: 0, outstanding_ms: 0, ..f };
+            }
+            f.outstanding_ms = checked_integral(f.outstanding_ms, f.principal, f.last, now)?;
+            f.last = now;
+            f.drawn = add(f.drawn, drawn)?;
+            f.repaid = add(f.repaid, repaid)?;
+            f.principal = lent;
+            self.flow.set(&f);
             Ok(())
         }
 
@@ -2220,6 +2440,21 @@ mod credit_pool {
             (Some(c), Some(b)) if path.len() >= 2 => Ok((*c, *b)),
             _ => Err(Error::BadPath),
         }
+    }
+
+    /// How many epochs back `epoch_stats` looks for the principal of an
+    /// epoch in which it did not change.
+    pub const MAX_IDLE_EPOCHS: u32 = 64;
+
+    /// `acc + principal × (to − from)`, or an overflow. The clock never goes
+    /// back on chain; a `to` before `from` adds nothing.
+    fn checked_integral(acc: u128, principal: Balance, from: Timestamp, to: Timestamp) -> Result<u128> {
+        principal.checked_mul(u128::from(to.saturating_sub(from))).and_then(|x| acc.checked_add(x)).ok_or(Error::Overflow)
+    }
+
+    /// As [`checked_integral`] for a query, saturating (a query never fails).
+    fn integral(acc: u128, principal: Balance, from: Timestamp, to: Timestamp) -> u128 {
+        acc.saturating_add(principal.saturating_mul(u128::from(to.saturating_sub(from))))
     }
 
     fn add(a: Balance, b: Balance) -> Result<Balance> {

@@ -2837,3 +2837,278 @@ fn only_the_wired_escrow_moves_a_warrant_out_of_and_back_into_a_stake() {
     assert_eq!(p.warrant_from_stake(id(EVE), T), Ok(()));
     books(&p);
 }
+
+// ---------------------------------------------------------------------------
+// Epoch counters and the insurance fund (issue 20, community health)
+// ---------------------------------------------------------------------------
+
+use crate::EpochStats;
+
+const EPOCH: u64 = 30 * D;
+
+/// Principal × days, in the counters' unit (smallest units × ms).
+fn pd(principal: u128, days: u64) -> u128 {
+    principal * u128::from(days * D)
+}
+
+/// Epoch 0 = days [0, 30): Bob owes 100 from day 1, 200 from day 11 and
+/// 150 from day 21 (50 repaid in the grace, all principal). The integral is
+/// what the test adds up piece by piece; the open epoch runs to now; a
+/// closed epoch is final without any message; a later message stores it.
+#[ink::test]
+fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 500 * T, 500);
+    assert_eq!(p.epoch_length(), (EPOCH, false));
+    as_caller(BOB);
+    set_now(D);
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
+    assert_eq!(p.epoch_length(), (EPOCH, true));
+    set_now(11 * D);
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
+    set_now(21 * D);
+    assert_eq!(p.repay(50 * T), Ok(50 * T));
+    set_now(25 * D);
+    let open = p.epoch_stats(0);
+    assert_eq!(
+        open,
+        EpochStats {
+            epoch: 0,
+            start: 0,
+            epoch_ms: EPOCH,
+            closed: false,
+            drawn: 200 * T,
+            repaid: 50 * T,
+            outstanding_ms: pd(100 * T, 10) + pd(200 * T, 10) + pd(150 * T, 4),
+            principal_end: 150 * T,
+        }
+    );
+    let full = pd(100 * T, 10) + pd(200 * T, 10) + pd(150 * T, 9);
+    set_now(35 * D);
+    let closed = p.epoch_stats(0);
+    assert_eq!(closed, EpochStats { closed: true, outstanding_ms: full, ..open });
+    // Velocity: 50 repaid over an average outstanding of `full / 30 days`.
+    let avg = full / u128::from(EPOCH);
+    assert_eq!(closed.velocity_ppm(), Ok(50 * T * 1_000_000 / avg));
+    // Epoch 1 so far: 150 outstanding from day 30, nothing drawn or repaid.
+    assert_eq!(
+        p.epoch_stats(1),
+        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T }
+    );
+    // A message in epoch 1 stores epoch 0 as it was.
+    set_now(40 * D);
+    assert_eq!(p.draw(10 * T, MAX_RATE_BPS), Ok(()));
+    assert_eq!(p.epoch_stats(0), closed);
+    set_now(45 * D);
+    let e1 = p.epoch_stats(1);
+    assert_eq!((e1.drawn, e1.repaid, e1.outstanding_ms, e1.principal_end), (10 * T, 0, pd(150 * T, 10) + pd(160 * T, 5), 160 * T));
+    // The future: zeros, not closed.
+    assert_eq!(p.epoch_stats(9), EpochStats { epoch: 9, start: 9 * EPOCH, epoch_ms: EPOCH, ..EpochStats::default() });
+    books(&p);
+}
+
+/// Epochs in which nothing changed carry the principal left by the latest
+/// change, before and after a later epoch is stored; nothing repaid is
+/// velocity 0.
+#[ink::test]
+fn epochs_without_a_change_carry_the_principal_of_the_last_change() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 1_000 * T);
+    line(&mut p, ALICE, BOB, 500 * T, 500);
+    as_caller(BOB);
+    set_now(10 * D);
+    assert_eq!(p.draw(100 * T, MAX_RATE_BPS), Ok(()));
+    // Day 100 (epoch 3): epochs 1 and 2 were idle with 100 outstanding.
+    set_now(100 * D);
+    let idle = p.epoch_stats(2);
+    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T });
+    assert_eq!(idle.velocity_ppm(), Ok(0));
+    // Day 130 (epoch 4): a payment stores epoch 0; epochs 1..=3 stay derived.
+    set_now(130 * D);
+    mock::fund(id(BOB), pool_id(), 1_000 * T);
+    let owed = p.outstanding(id(BOB)).unwrap();
+    assert_eq!(p.repay(owed), Ok(owed));
+    assert_eq!(p.epoch_stats(0).outstanding_ms, pd(100 * T, 20));
+    assert_eq!(p.epoch_stats(2), idle);
+    assert_eq!(p.epoch_stats(3).outstanding_ms, pd(100 * T, 30));
+    let e4 = p.epoch_stats(4);
+    assert_eq!((e4.repaid, e4.principal_end, e4.outstanding_ms), (100 * T, 0, pd(100 * T, 10)));
+    set_now(200 * D);
+    assert_eq!(p.epoch_stats(5).outstanding_ms, 0, "nothing outstanding since");
+    books(&p);
+}
+
+/// Term loans count as drawn when opened and as repaid when their principal
+/// comes back; a pool default and a settlement lower the outstanding
+/// principal without counting as repaid.
+#[ink::test]
+fn term_loans_and_defaults_move_the_epoch_counters() {
+    let (mut p, path) = three_hop_pool();
+    as_lm();
+    assert_eq!(p.loan_open(1, path.clone(), 150 * T), Ok(()));
+    set_now(10 * D);
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    mock::transfer(lm(), pool_id(), 100 * T);
+    assert_eq!(p.loan_return(1, 100 * T, 0, 0), Ok(()));
+    set_now(20 * D);
+    assert_eq!(p.loan_settle(1, 0).map(|_| ()), Ok(()));
+    let s = p.epoch_stats(0);
+    assert_eq!((s.drawn, s.repaid, s.principal_end), (150 * T, 100 * T, 0));
+    assert_eq!(s.outstanding_ms, pd(150 * T, 10) + pd(50 * T, 10));
+    // A pool default: Bob's 40 leave the outstanding principal, not repaid.
+    stake(&mut p, DAVE, 100 * T);
+    line(&mut p, DAVE, BOB, 50 * T, 500);
+    as_caller(BOB);
+    set_now(21 * D);
+    assert_eq!(p.draw(40 * T, MAX_RATE_BPS), Ok(()));
+    set_now(21 * D + p.params().default_ms + 31 * D);
+    let e = p.epoch_stats(0).epoch; // still epoch 0's figures
+    assert_eq!(e, 0);
+    assert_eq!(p.declare_default(id(BOB)), Ok(()));
+    let now_epoch = u32::try_from((21 * D + p.params().default_ms + 31 * D) / EPOCH).unwrap();
+    let s = p.epoch_stats(now_epoch);
+    assert_eq!((s.drawn, s.repaid, s.principal_end), (0, 0, 0));
+    assert_eq!(p.epoch_stats(0).drawn, 190 * T);
+    books(&p);
+}
+
+/// Only governance sets the epoch length, within 1..=365 days, and only
+/// before counting starts; every refusal changes nothing and emits nothing.
+#[ink::test]
+fn set_epoch_length_by_governance_before_counting_only() {
+    let mut p = setup();
+    let n = events();
+    as_caller(ALICE);
+    assert_eq!(p.set_epoch_length(7 * D), Err(Error::Unauthorized { caller: id(ALICE) }));
+    test::set_caller::<Env>(gov());
+    assert_eq!(p.set_epoch_length(D - 1), Err(Error::InvalidParam { name: "epoch_ms".into() }));
+    assert_eq!(p.set_epoch_length(366 * D), Err(Error::InvalidParam { name: "epoch_ms".into() }));
+    assert_eq!((p.epoch_length(), events()), ((EPOCH, false), n));
+    assert_eq!(p.set_epoch_length(7 * D), Ok(()));
+    assert_eq!((p.epoch_length(), events()), ((7 * D, false), n + 1));
+    stake(&mut p, ALICE, 100 * T);
+    line(&mut p, ALICE, BOB, 50 * T, 500);
+    as_caller(BOB);
+    set_now(8 * D);
+    assert_eq!(p.draw(10 * T, MAX_RATE_BPS), Ok(()));
+    assert_eq!(p.epoch_stats(1).drawn, 10 * T, "day 8 is in the second 7-day epoch");
+    test::set_caller::<Env>(gov());
+    let n = events();
+    assert_eq!(p.set_epoch_length(30 * D), Err(Error::EpochLengthFixed));
+    assert_eq!((p.epoch_length(), events()), ((7 * D, true), n));
+}
+
+/// Anyone may pay into the insurance reserve (after approving the pool);
+/// the books keep holding; refusals change nothing.
+#[ink::test]
+fn fund_insurance_raises_the_reserve_and_keeps_the_books() {
+    let mut p = setup();
+    stake(&mut p, ALICE, 100 * T);
+    let outsider = id(0x77);
+    as_caller(0x77);
+    let (t0, n) = (p.totals(), events());
+    assert_eq!(p.fund_insurance(0), Err(Error::ZeroAmount));
+    assert_eq!(p.fund_insurance(5 * T), Err(Error::Token(PSP22Error::InsufficientAllowance)));
+    assert_eq!((p.totals(), events()), (t0, n));
+    mock::fund(outsider, pool_id(), 5 * T);
+    assert_eq!(p.fund_insurance(6 * T), Err(Error::Token(PSP22Error::InsufficientAllowance)));
+    assert_eq!(p.fund_insurance(5 * T), Ok(()));
+    assert_eq!(events(), n + 1);
+    assert_eq!(p.totals(), Totals { insurance: t0.insurance + 5 * T, ..t0 });
+    assert_eq!(mock::balance(outsider), 0);
+    books(&p);
+    // It co-insures like any other reserve: the pool still holds every token.
+    p.set_paused(true).unwrap_err();
+    mock::fund(outsider, pool_id(), T);
+    assert_eq!(p.fund_insurance(T), Ok(()), "works while paused");
+    books(&p);
+}
+
+#[derive(Clone, Debug)]
+enum FlowOp {
+    Draw(u8, u64),
+    Repay(u8, u64),
+    Advance(u32),
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Random draws, repayments and waits of up to 40 days: every epoch's
+    /// drawn and repaid are the sums of the principal the test saw move in
+    /// it, and its integral is Σ (outstanding principal the test read after
+    /// each step) × (time until the next step), split at epoch boundaries.
+    #[test]
+    fn epoch_counters_equal_the_sums_the_test_observes(ops in proptest::collection::vec(prop_oneof![
+        (1u8..=3, 1u64..300).prop_map(|(b, x)| FlowOp::Draw(b, x)),
+        (1u8..=3, 1u64..300).prop_map(|(b, x)| FlowOp::Repay(b, x)),
+        (1u32..(40 * 24)).prop_map(FlowOp::Advance),
+    ], 1..40)) {
+        let mut outcome = Err(String::from("not run"));
+        test::run_test::<Env, _>(|_| {
+            outcome = run_flow(&ops);
+            Ok(())
+        })
+        .unwrap();
+        if let Err(e) = outcome {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
+    let mut p = setup();
+    stake(&mut p, DAVE, 100_000 * T);
+    for b in [ALICE, BOB, EVE] {
+        line(&mut p, DAVE, b, 1_000 * T, 700);
+    }
+    let mut now = 0u64;
+    let mut exp: std::collections::BTreeMap<u32, (u128, u128, u128)> = Default::default();
+    let mut lent = 0u128;
+    let add_time = |exp: &mut std::collections::BTreeMap<u32, (u128, u128, u128)>, from: u64, to: u64, lent: u128| {
+        let mut t = from;
+        while t < to {
+            let e = t / EPOCH;
+            let end = ((e + 1) * EPOCH).min(to);
+            exp.entry(u32::try_from(e).unwrap()).or_default().2 += lent * u128::from(end - t);
+            t = end;
+        }
+    };
+    for op in ops {
+        match op {
+            FlowOp::Advance(h) => {
+                let next = now + u64::from(*h) * 3_600_000;
+                add_time(&mut exp, now, next, lent);
+                now = next;
+                set_now(now);
+            }
+            FlowOp::Draw(b, x) => {
+                as_caller(*b);
+                if p.draw(u128::from(*x) * T, MAX_RATE_BPS).is_ok() {
+                    exp.entry(u32::try_from(now / EPOCH).unwrap()).or_default().0 += u128::from(*x) * T;
+                }
+            }
+            FlowOp::Repay(b, x) => {
+                as_caller(*b);
+                let before = p.borrower(id(*b)).unwrap().principal;
+                let _ = p.repay(u128::from(*x) * T);
+                let repaid = before - p.borrower(id(*b)).unwrap().principal;
+                exp.entry(u32::try_from(now / EPOCH).unwrap()).or_default().1 += repaid;
+            }
+        }
+        lent = p.totals().lent;
+        check_books(&p, &[1, 2, 3, 4, 5])?;
+    }
+    // Close the last epoch in the books of the test: to its end, or to now.
+    let last = now / EPOCH;
+    add_time(&mut exp, now, (last + 1) * EPOCH, lent);
+    set_now((last + 1) * EPOCH);
+    for e in 0..=u32::try_from(last).unwrap() {
+        let s = p.epoch_stats(e);
+        let (d, r, o) = exp.get(&e).copied().unwrap_or_default();
+        if !s.closed || (s.drawn, s.repaid, s.outstanding_ms) != (d, r, o) {
+            return Err(format!("epoch {e}: {s:?} ≠ observed drawn {d} repaid {r} ∫ {o}"));
+        }
+    }
+    Ok(())
+}

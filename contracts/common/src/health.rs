@@ -41,9 +41,51 @@ pub const VELOCITY_ALERT_PPM: u128 = 500_000;
 /// so the seed's alert threshold (0.5) is circulation 50.
 pub const FULL_CIRCULATION_PPM: u128 = PPM;
 
+/// The default epoch length: 30 days (ms on the pool's clock).
+pub const DEFAULT_EPOCH_MS: u64 = 30 * crate::DAY_MS;
+
+/// A credit pool's counters for one epoch (`credit_pool::epoch_stats`); the
+/// federation and `dcu` read it. Times are on the pool's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+#[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
+pub struct EpochStats {
+    /// The epoch's index: `start / epoch_ms`.
+    pub epoch: u32,
+    /// Its first millisecond.
+    pub start: u64,
+    /// Its length (ms).
+    pub epoch_ms: u64,
+    /// Whether it has ended (`start + epoch_ms ≤ now`): its figures are final.
+    pub closed: bool,
+    /// Principal drawn in it: DCUP draws and term loans opened.
+    pub drawn: Balance,
+    /// Principal repaid in it: DCUP repayments' principal and term loans'
+    /// principal returned (interest, write-offs and settlements excluded).
+    pub repaid: Balance,
+    /// ∫ outstanding principal dt over the epoch (to now, while open), in
+    /// smallest units × ms.
+    pub outstanding_ms: u128,
+    /// Outstanding principal at its end (now, while open).
+    pub principal_end: Balance,
+}
+
+impl EpochStats {
+    /// Credit velocity (ppm) of the epoch: repaid ÷ (outstanding_ms ÷
+    /// epoch_ms), see [`velocity_ppm`].
+    ///
+    /// # Errors
+    /// [`HealthError::Overflow`].
+    pub fn velocity_ppm(&self) -> Result<u128, HealthError> {
+        velocity_ppm(self.repaid, self.outstanding_ms, self.epoch_ms)
+    }
+}
+
 /// Why a health computation was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "ink", ink::scale_derive(Encode, Decode, TypeInfo))]
+// The codec derive casts variant indices to u8; there are fewer than 256.
+#[allow(clippy::cast_possible_truncation)]
 pub enum HealthError {
     /// A metric is above 100.
     MetricOutOfRange {
