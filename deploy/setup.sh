@@ -5,7 +5,7 @@
 # (default ~/.dcu), outside the clone, so CI and later sessions reuse it.
 #
 #   deploy/setup.sh            all steps
-#   deploy/setup.sh toolchain  just one step (toolchain | cargo-contract | node | dapp-check)
+#   deploy/setup.sh toolchain  just one step (toolchain | cargo-contract | node | dapp-check | prometheus)
 #
 # Times on a 2-core machine from nothing: toolchain ~2 min, cargo-contract
 # ~15 min, node ~75 min when built (seconds when ../shared/bin has it).
@@ -155,6 +155,37 @@ setup_dapp_check() {
   step_done "dapp check"
 }
 
+# Prometheus and promtool from Debian's `prometheus` package, for the alert
+# rules' checks (deploy/monitoring/check.sh) and the scrape test, which start
+# their own prometheus process. The package's service is never left running
+# or enabled: a policy-rc.d forbids starting it during the install, and it is
+# stopped and disabled afterwards wherever an init system runs.
+setup_prometheus() {
+  if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
+    log "prometheus: $(prometheus --version 2>&1 | head -1) already installed"
+    return 0
+  fi
+  step_start "prometheus (Debian package)"
+  local prc=/usr/sbin/policy-rc.d ours=0 rc=0
+  if [ ! -e "$prc" ]; then
+    printf '#!/bin/sh\n# deploy/setup.sh: no service starts while prometheus installs\nexit 101\n' > "$prc"
+    chmod 755 "$prc"
+    ours=1
+  fi
+  apt_install prometheus || rc=$?
+  [ "$ours" = 1 ] && rm -f "$prc"
+  [ "$rc" = 0 ] || { echo "setup: apt-get install prometheus failed ($rc)" >&2; exit "$rc"; }
+  for svc in prometheus prometheus-node-exporter; do
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$svc" ]; then
+      "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+      update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+  done
+  step_done "prometheus"
+}
+
 write_env() {
   cat > "$DCU_HOME/env.sh" <<ENV
 # sourced by DCU scripts
@@ -171,8 +202,9 @@ case "${1:-all}" in
   cargo-contract) setup_cargo_contract ;;
   node) setup_node ;;
   dapp-check) setup_dapp_check ;;
-  all) setup_toolchain; setup_cargo_contract; setup_node; setup_dapp_check ;;
-  *) echo "usage: $0 [all|toolchain|cargo-contract|node|dapp-check]" >&2; exit 2 ;;
+  prometheus) setup_prometheus ;;
+  all) setup_toolchain; setup_cargo_contract; setup_node; setup_dapp_check; setup_prometheus ;;
+  *) echo "usage: $0 [all|toolchain|cargo-contract|node|dapp-check|prometheus]" >&2; exit 2 ;;
 esac
 write_env
 log "setup finished in $(( $(date +%s) - T0 ))s (env: source $DCU_HOME/env.sh)"
