@@ -1,0 +1,755 @@
+//! # `federation` — community banks, their health and support (seeds 000/001, issue 20)
+//!
+//! A federation registers **community banks** — a name, a bioregion code and
+//! the bank's own suite: credit pool, governance, trust graph — admitted and
+//! removed by the federation's governance. Each bank's governance appoints
+//! an **attester**, who submits per closed epoch what the chain cannot see:
+//! the ecological footprint and knowledge sharing (0..=100 each), the
+//! members active in the epoch and those eligible, and the credit volume per
+//! loan purpose (recomputable from the loan manager's events). Every
+//! attestation is an event.
+//!
+//! [`Federation::health`] computes a bank's health for a closed epoch with
+//! `dcu_common::health` (the seed's weights): circulation from the bank
+//! pool's `epoch_stats` (credit velocity = principal repaid ÷ average
+//! outstanding), participation and diversity from the attested counts and
+//! volumes, ecological and knowledge as attested. See `docs/COMMUNITY.md`.
+//!
+//! The **treasury** is the federation's balance of the stablecoin: funded
+//! with [`Federation::fund`] (PSP22 `transfer_from`, after `approve`) or by
+//! any transfer — a community's governance spending its pool's treasury to
+//! the federation. Once per epoch anyone may call
+//! [`Federation::distribute`]: the epoch's budget (`params.budget`, or the
+//! treasury if smaller) is split among the attested banks below the target
+//! health (`params.target`, default 70) in proportion to their shortfall,
+//! the whole budget to the unit (`dcu_common::health::distribute`), and
+//! paid into each bank pool's insurance reserve (`approve`, then the pool's
+//! `fund_insurance`).
+//!
+//! ## Rules
+//! - A bank's epoch counts once its pool reports it closed; attestations of
+//!   an epoch not yet closed are refused, and so is a second one.
+//! - `distribute(e)` needs every bank's pool to report `e` closed, and
+//!   either every bank attested for `e` or `e + 1` closed as well (an
+//!   epoch's grace for attesters, so nobody distributes before they could
+//!   attest). Banks without an attestation for `e` receive nothing for it.
+//! - An epoch is distributed at most once, even when nothing was paid.
+//! - Banks are compared by epoch index: the banks of one federation run
+//!   pools with the same epoch length and clock.
+//!
+//! ## Invariants
+//! - Σ paid over distributed epochs + treasury = Σ funded + direct transfers.
+//! - `distributed(e)` is set exactly once, with what was paid.
+//!
+//! ## Access
+//! - `wire`: the deployer, once.
+//! - `register_bank`, `remove_bank`, `set_params`, `set_code`: the
+//!   federation's governance (wired).
+//! - `appoint_attester(bank, _)`: that bank's governance.
+//! - `attest(bank, …)`: that bank's attester.
+//! - `fund`, `distribute`, queries: anyone.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use self::federation::{
+    Attestation, Bank, Error, Federation, FederationRef, HealthReport, Params, Wiring, MAX_BANKS, MAX_BIOREGION_LEN, MAX_NAME_LEN,
+};
+
+#[ink::contract]
+mod federation {
+    use dcu_common::health::{self, EpochStats, HealthError, Metrics, DEFAULT_TARGET_HEALTH};
+    use dcu_common::iface::Refusal;
+    use dcu_common::loan::Purpose;
+    use ink::prelude::string::String;
+    use ink::prelude::vec::Vec;
+    use ink::storage::Mapping;
+    use psp22::PSP22Error;
+
+    #[cfg(test)]
+    use crate::mock as ext;
+
+    /// Most banks in one federation (`distribute` reads each of them).
+    pub const MAX_BANKS: u32 = 32;
+    /// Longest bank name, in bytes.
+    pub const MAX_NAME_LEN: usize = 64;
+    /// Longest bioregion code, in bytes.
+    pub const MAX_BIOREGION_LEN: usize = 32;
+    /// Loan purposes an attestation reports volumes for (SPEC §5).
+    const PURPOSES: usize = Purpose::ALL.len();
+
+    /// The accounts this contract trusts, set once by the deployer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Wiring {
+        /// Admits and removes banks, sets the parameters, replaces the code.
+        pub governance: AccountId,
+    }
+
+    /// Governance parameters.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Params {
+        /// Paid per distributed epoch (at most the treasury), smallest units.
+        pub budget: Balance,
+        /// Banks below this health (0..=100) are supported *(70)*.
+        pub target: u8,
+    }
+
+    impl Default for Params {
+        fn default() -> Self {
+            Params { budget: 0, target: DEFAULT_TARGET_HEALTH }
+        }
+    }
+
+    /// A community bank.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Bank {
+        /// Its name (1..=64 bytes).
+        pub name: String,
+        /// Its bioregion's code (1..=32 bytes).
+        pub bioregion: String,
+        /// Its credit pool (epoch counters, insurance reserve).
+        pub pool: AccountId,
+        /// Its governance (appoints the attester).
+        pub governance: AccountId,
+        /// Its trust graph (its members).
+        pub trust_graph: AccountId,
+    }
+
+    /// What a bank's attester submits for one closed epoch.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Attestation {
+        /// Ecological footprint, 0..=100 (100 = the lightest).
+        pub ecological: u8,
+        /// Knowledge sharing, 0..=100.
+        pub knowledge: u8,
+        /// Members who voted, borrowed or lent in the epoch.
+        pub active_members: u32,
+        /// Members who could have (the trust graph's members).
+        pub eligible_members: u32,
+        /// Credit extended in the epoch per loan purpose, in `Purpose::ALL`
+        /// order (the loan manager's `LoanRequested` events).
+        pub purpose_volumes: [Balance; PURPOSES],
+    }
+
+    /// A bank's health for one closed epoch.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct HealthReport {
+        /// The five metrics, 0..=100.
+        pub metrics: Metrics,
+        /// The seed's weighted score, 0..=100.
+        pub health: u8,
+        /// Credit velocity of the epoch, ppm.
+        pub velocity_ppm: u128,
+        /// The pool's counters it was computed from.
+        pub stats: EpochStats,
+    }
+
+    /// The federation's storage.
+    #[ink(storage)]
+    pub struct Federation {
+        /// Who may call `wire` (once).
+        deployer: AccountId,
+        /// The PSP22 stablecoin of the treasury and of the banks' pools.
+        token: AccountId,
+        /// Wired accounts; `None` until `wire`.
+        wiring: Option<Wiring>,
+        /// Governance parameters.
+        params: Params,
+        /// Registered banks' ids, in registration order (≤ MAX_BANKS).
+        bank_ids: Vec<u32>,
+        /// The next bank id.
+        next_id: u32,
+        /// Banks by id.
+        banks: Mapping<u32, Bank>,
+        /// The bank id of each registered pool (a pool belongs to one bank).
+        bank_of_pool: Mapping<AccountId, u32>,
+        /// Each bank's attester.
+        attesters: Mapping<u32, AccountId>,
+        /// (bank, epoch) → its attestation.
+        attestations: Mapping<(u32, u32), Attestation>,
+        /// Distributed epochs → what was paid.
+        distributed: Mapping<u32, Balance>,
+    }
+
+    /// The deployer wired the contract.
+    #[ink(event)]
+    pub struct Wired {
+        pub wiring: Wiring,
+    }
+
+    /// Governance admitted a bank.
+    #[ink(event)]
+    pub struct BankRegistered {
+        #[ink(topic)]
+        pub bank: u32,
+        #[ink(topic)]
+        pub pool: AccountId,
+        pub name: String,
+        pub bioregion: String,
+        pub governance: AccountId,
+        pub trust_graph: AccountId,
+    }
+
+    /// Governance removed a bank.
+    #[ink(event)]
+    pub struct BankRemoved {
+        #[ink(topic)]
+        pub bank: u32,
+    }
+
+    /// A bank's governance appointed its attester.
+    #[ink(event)]
+    pub struct AttesterAppointed {
+        #[ink(topic)]
+        pub bank: u32,
+        #[ink(topic)]
+        pub attester: AccountId,
+    }
+
+    /// A bank's attester attested an epoch.
+    #[ink(event)]
+    pub struct Attested {
+        #[ink(topic)]
+        pub bank: u32,
+        #[ink(topic)]
+        pub epoch: u32,
+        pub attester: AccountId,
+        pub attestation: Attestation,
+    }
+
+    /// Someone paid into the treasury.
+    #[ink(event)]
+    pub struct Funded {
+        #[ink(topic)]
+        pub from: AccountId,
+        pub amount: Balance,
+    }
+
+    /// A bank below target was paid its share, into its pool's insurance reserve.
+    #[ink(event)]
+    pub struct BankSupported {
+        #[ink(topic)]
+        pub epoch: u32,
+        #[ink(topic)]
+        pub bank: u32,
+        pub health: u8,
+        pub amount: Balance,
+    }
+
+    /// An epoch was distributed: `paid` of a budget of `budget` to the banks
+    /// below `target` (of `attested` attested banks).
+    #[ink(event)]
+    pub struct Distributed {
+        #[ink(topic)]
+        pub epoch: u32,
+        pub budget: Balance,
+        pub paid: Balance,
+        pub target: u8,
+        pub attested: u32,
+    }
+
+    /// Governance changed the parameters.
+    #[ink(event)]
+    pub struct ParamsChanged {
+        pub old: Params,
+        pub new: Params,
+    }
+
+    /// Governance replaced the contract's code.
+    #[ink(event)]
+    pub struct Upgraded {
+        pub code_hash: Hash,
+    }
+
+    /// Errors of the federation.
+    #[derive(Debug, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    // The codec derive casts variant indices to u8; there are fewer than 256.
+    #[allow(clippy::cast_possible_truncation)]
+    pub enum Error {
+        /// The caller may not call this message.
+        Unauthorized { caller: AccountId },
+        /// The contract is already wired.
+        AlreadyWired,
+        /// The contract is not wired yet.
+        NotWired,
+        /// This pool is already registered, as bank `bank`.
+        AlreadyRegistered { bank: u32 },
+        /// No registered bank has this id.
+        UnknownBank { bank: u32 },
+        /// The federation already has MAX_BANKS banks.
+        TooManyBanks { cap: u32 },
+        /// A name or bioregion code is empty or too long.
+        InvalidName,
+        /// A parameter is outside its range.
+        InvalidParam { name: String },
+        /// The bank has no attester appointed.
+        NoAttester { bank: u32 },
+        /// The epoch has not closed in this bank's pool yet.
+        EpochNotClosed { bank: u32, epoch: u32 },
+        /// The bank already attested this epoch.
+        AlreadyAttested { bank: u32, epoch: u32 },
+        /// The bank has not attested this epoch.
+        NotAttested { bank: u32, epoch: u32 },
+        /// An attested metric is invalid (above 100, active above eligible, overflow).
+        Health(HealthError),
+        /// The epoch was already distributed.
+        AlreadyDistributed { epoch: u32 },
+        /// Not every bank attested and the next epoch has not closed yet.
+        AttestationsPending { epoch: u32 },
+        /// The amount must be above zero.
+        ZeroAmount,
+        /// The stablecoin refused a transfer.
+        Token(PSP22Error),
+        /// The call to the stablecoin failed.
+        TokenCallFailed,
+        /// A bank's pool refused `fund_insurance` (its error, SCALE-encoded).
+        PoolRefused { bank: u32, error: Refusal },
+        /// The call to a bank's pool failed.
+        PoolCallFailed { bank: u32 },
+        /// Arithmetic overflow.
+        Overflow,
+        /// The code hash is not an uploaded contract code.
+        UpgradeFailed,
+        /// No bank is registered: there is nothing to distribute to.
+        NoBanks,
+    }
+
+    impl From<HealthError> for Error {
+        fn from(e: HealthError) -> Self {
+            Error::Health(e)
+        }
+    }
+
+    /// Result of the federation's messages.
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    /// Cross-contract calls: the stablecoin and the banks' pools. The unit
+    /// tests use `crate::mock`, with the same signatures.
+    #[cfg(not(test))]
+    mod ext {
+        use super::*;
+        use dcu_common::iface::{invoke, invoke_result};
+        use ink::codegen::TraitCallBuilder;
+        use psp22::PSP22;
+
+        /// Pulls `amount` from `from` into the federation (needs an allowance).
+        pub fn pull(token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
+            let me = ink::env::account_id::<ink::env::DefaultEnvironment>();
+            let mut t: ink::contract_ref!(PSP22) = token.into();
+            match t.call_mut().transfer_from(from, me, amount, Vec::new()).try_invoke() {
+                Ok(Ok(Ok(()))) => Ok(()),
+                Ok(Ok(Err(e))) => Err(Error::Token(e)),
+                _ => Err(Error::TokenCallFailed),
+            }
+        }
+
+        /// The federation's balance: its treasury.
+        pub fn treasury(token: AccountId) -> Result<Balance> {
+            let me = ink::env::account_id::<ink::env::DefaultEnvironment>();
+            let t: ink::contract_ref!(PSP22) = token.into();
+            t.call().balance_of(me).try_invoke().map_err(|_| Error::TokenCallFailed)?.map_err(|_| Error::TokenCallFailed)
+        }
+
+        /// The pool's `epoch_stats(epoch)`.
+        pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u32) -> Result<EpochStats> {
+            invoke(pool, ink::selector_bytes!("epoch_stats"), epoch).map_err(|_| Error::PoolCallFailed { bank })
+        }
+
+        /// Approves `pool` for `amount`, then has it pull `amount` into its
+        /// insurance reserve (`fund_insurance`).
+        pub fn fund_pool(token: AccountId, bank: u32, pool: AccountId, amount: Balance) -> Result<()> {
+            let mut t: ink::contract_ref!(PSP22) = token.into();
+            match t.call_mut().approve(pool, amount).try_invoke() {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => return Err(Error::Token(e)),
+                _ => return Err(Error::TokenCallFailed),
+            }
+            match invoke_result::<Balance, ()>(pool, ink::selector_bytes!("fund_insurance"), amount) {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(Error::PoolRefused { bank, error }),
+                Err(_) => Err(Error::PoolCallFailed { bank }),
+            }
+        }
+    }
+
+    impl Federation {
+        /// A federation over the PSP22 `token`; the caller may `wire` it once.
+        #[ink(constructor)]
+        pub fn new(token: AccountId) -> Self {
+            Federation {
+                deployer: Self::env().caller(),
+                token,
+                wiring: None,
+                params: Params::default(),
+                bank_ids: Vec::new(),
+                next_id: 0,
+                banks: Mapping::default(),
+                bank_of_pool: Mapping::default(),
+                attesters: Mapping::default(),
+                attestations: Mapping::default(),
+                distributed: Mapping::default(),
+            }
+        }
+
+        /// Sets the federation's governance (deployer, once).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::AlreadyWired`].
+        #[ink(message)]
+        pub fn wire(&mut self, wiring: Wiring) -> Result<()> {
+            let caller = self.env().caller();
+            if caller != self.deployer {
+                return Err(Error::Unauthorized { caller });
+            }
+            if self.wiring.is_some() {
+                return Err(Error::AlreadyWired);
+            }
+            self.wiring = Some(wiring);
+            self.env().emit_event(Wired { wiring });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Banks (the federation's governance)
+        // ---------------------------------------------------------------
+
+        /// Admits a community bank (federation governance only) and returns
+        /// its id.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::InvalidName`],
+        /// [`Error::AlreadyRegistered`] (its pool is registered),
+        /// [`Error::TooManyBanks`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn register_bank(&mut self, name: String, bioregion: String, pool: AccountId, governance: AccountId, trust_graph: AccountId) -> Result<u32> {
+            self.ensure_governance()?;
+            if name.is_empty() || name.len() > MAX_NAME_LEN || bioregion.is_empty() || bioregion.len() > MAX_BIOREGION_LEN {
+                return Err(Error::InvalidName);
+            }
+            if let Some(bank) = self.bank_of_pool.get(pool) {
+                return Err(Error::AlreadyRegistered { bank });
+            }
+            if self.bank_ids.len() >= MAX_BANKS as usize {
+                return Err(Error::TooManyBanks { cap: MAX_BANKS });
+            }
+            let bank = self.next_id;
+            self.next_id = bank.checked_add(1).ok_or(Error::Overflow)?;
+            self.bank_ids.push(bank);
+            self.bank_of_pool.insert(pool, &bank);
+            self.banks.insert(bank, &Bank { name: name.clone(), bioregion: bioregion.clone(), pool, governance, trust_graph });
+            self.env().emit_event(BankRegistered { bank, pool, name, bioregion, governance, trust_graph });
+            Ok(bank)
+        }
+
+        /// Removes bank `bank` (federation governance only): it is no longer
+        /// supported, its attester is gone; its past attestations stay.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::UnknownBank`].
+        #[ink(message)]
+        pub fn remove_bank(&mut self, bank: u32) -> Result<()> {
+            self.ensure_governance()?;
+            let b = self.bank(bank)?;
+            self.bank_ids.retain(|x| *x != bank);
+            self.bank_of_pool.remove(b.pool);
+            self.banks.remove(bank);
+            self.attesters.remove(bank);
+            self.env().emit_event(BankRemoved { bank });
+            Ok(())
+        }
+
+        /// Appoints `attester` for bank `bank` (that bank's governance only),
+        /// replacing any earlier one.
+        ///
+        /// # Errors
+        /// [`Error::UnknownBank`], [`Error::Unauthorized`].
+        #[ink(message)]
+        pub fn appoint_attester(&mut self, bank: u32, attester: AccountId) -> Result<()> {
+            let b = self.bank(bank)?;
+            let caller = self.env().caller();
+            if caller != b.governance {
+                return Err(Error::Unauthorized { caller });
+            }
+            self.attesters.insert(bank, &attester);
+            self.env().emit_event(AttesterAppointed { bank, attester });
+            Ok(())
+        }
+
+        /// Bank `bank`'s attester attests `epoch`, which its pool reports
+        /// closed: the ecological and knowledge metrics (0..=100), active
+        /// and eligible members, credit volume per purpose. Once per epoch.
+        ///
+        /// # Errors
+        /// [`Error::UnknownBank`], [`Error::NoAttester`],
+        /// [`Error::Unauthorized`], [`Error::AlreadyAttested`],
+        /// [`Error::Health`] (a metric above 100, active above eligible, or
+        /// volumes that overflow), [`Error::EpochNotClosed`] (the current
+        /// or a future epoch), [`Error::PoolCallFailed`].
+        #[ink(message)]
+        pub fn attest(&mut self, bank: u32, epoch: u32, attestation: Attestation) -> Result<()> {
+            let b = self.bank(bank)?;
+            let attester = self.attesters.get(bank).ok_or(Error::NoAttester { bank })?;
+            let caller = self.env().caller();
+            if caller != attester {
+                return Err(Error::Unauthorized { caller });
+            }
+            if self.attestations.contains((bank, epoch)) {
+                return Err(Error::AlreadyAttested { bank, epoch });
+            }
+            // Every metric it implies must compute (checked before any call).
+            metrics_of(&attestation, 0)?;
+            if !ext::epoch_stats(bank, b.pool, epoch)?.closed {
+                return Err(Error::EpochNotClosed { bank, epoch });
+            }
+            self.attestations.insert((bank, epoch), &attestation);
+            self.env().emit_event(Attested { bank, epoch, attester, attestation });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Treasury and distribution
+        // ---------------------------------------------------------------
+
+        /// Pulls `amount` of the stablecoin from the caller (after
+        /// `approve`) into the treasury. Plain transfers to the federation
+        /// count too.
+        ///
+        /// # Errors
+        /// [`Error::ZeroAmount`], [`Error::Token`], [`Error::TokenCallFailed`].
+        #[ink(message)]
+        pub fn fund(&mut self, amount: Balance) -> Result<()> {
+            if amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            let from = self.env().caller();
+            ext::pull(self.token, from, amount)?;
+            self.env().emit_event(Funded { from, amount });
+            Ok(())
+        }
+
+        /// Distributes `epoch` (anyone, once): the budget — `params.budget`,
+        /// or the treasury if smaller — goes to the attested banks below
+        /// the target health in proportion to their shortfall, the whole
+        /// budget to the unit when any is below target, into each one's pool
+        /// insurance reserve. Needs every bank's pool to report `epoch`
+        /// closed and every bank attested, or `epoch + 1` closed too. Returns
+        /// what was paid.
+        ///
+        /// # Errors
+        /// [`Error::AlreadyDistributed`], [`Error::NoBanks`], [`Error::EpochNotClosed`],
+        /// [`Error::AttestationsPending`], [`Error::PoolCallFailed`],
+        /// [`Error::PoolRefused`], [`Error::Token`],
+        /// [`Error::TokenCallFailed`], [`Error::Health`], [`Error::Overflow`].
+        #[ink(message)]
+        pub fn distribute(&mut self, epoch: u32) -> Result<Balance> {
+            if self.distributed.contains(epoch) {
+                return Err(Error::AlreadyDistributed { epoch });
+            }
+            // Without a bank no pool can say the epoch closed: refused, so
+            // that nobody marks future epochs distributed before banks join.
+            if self.bank_ids.is_empty() {
+                return Err(Error::NoBanks);
+            }
+            let mut ids = Vec::new();
+            let mut healths = Vec::new();
+            let mut pending = false;
+            for &bank in &self.bank_ids {
+                let b = self.bank(bank)?;
+                let stats = ext::epoch_stats(bank, b.pool, epoch)?;
+                if !stats.closed {
+                    return Err(Error::EpochNotClosed { bank, epoch });
+                }
+                match self.attestations.get((bank, epoch)) {
+                    Some(a) => {
+                        ids.push((bank, b.pool));
+                        healths.push(report(&a, stats)?.health);
+                    }
+                    None => pending = true,
+                }
+            }
+            if pending {
+                let next = epoch.checked_add(1).ok_or(Error::Overflow)?;
+                for &bank in &self.bank_ids {
+                    let b = self.bank(bank)?;
+                    if !ext::epoch_stats(bank, b.pool, next)?.closed {
+                        return Err(Error::AttestationsPending { epoch });
+                    }
+                }
+            }
+            let budget = self.params.budget.min(ext::treasury(self.token)?);
+            let mut shares = ink::prelude::vec![0; healths.len()];
+            let paid = health::distribute(budget, self.params.target, &healths, &mut shares)?;
+            // The payments, then the record: a refusal anywhere fails the
+            // whole message (the chain reverts the payments made before it),
+            // and ink! refuses any call back into the federation meanwhile
+            // (no reentry), so nothing can distribute the epoch twice.
+            for (((bank, pool), amount), h) in ids.iter().zip(&shares).zip(&healths) {
+                if *amount > 0 {
+                    ext::fund_pool(self.token, *bank, *pool, *amount)?;
+                    self.env().emit_event(BankSupported { epoch, bank: *bank, health: *h, amount: *amount });
+                }
+            }
+            self.distributed.insert(epoch, &paid);
+            let attested = u32::try_from(ids.len()).map_err(|_| Error::Overflow)?;
+            self.env().emit_event(Distributed { epoch, budget, paid, target: self.params.target, attested });
+            Ok(paid)
+        }
+
+        // ---------------------------------------------------------------
+        // Governance
+        // ---------------------------------------------------------------
+
+        /// Replaces the parameters (federation governance only); the target
+        /// is 0..=100.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::InvalidParam`].
+        #[ink(message)]
+        pub fn set_params(&mut self, params: Params) -> Result<()> {
+            self.ensure_governance()?;
+            if params.target > health::MAX_METRIC {
+                return Err(Error::InvalidParam { name: "target".into() });
+            }
+            let old = self.params;
+            self.params = params;
+            self.env().emit_event(ParamsChanged { old, new: params });
+            Ok(())
+        }
+
+        /// Replaces this contract's code (federation governance only).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::UpgradeFailed`].
+        #[ink(message)]
+        pub fn set_code(&mut self, code_hash: Hash) -> Result<()> {
+            self.ensure_governance()?;
+            self.env().set_code_hash(&code_hash).map_err(|_| Error::UpgradeFailed)?;
+            self.env().emit_event(Upgraded { code_hash });
+            Ok(())
+        }
+
+        // ---------------------------------------------------------------
+        // Queries
+        // ---------------------------------------------------------------
+
+        /// Bank `bank`'s health for `epoch`: needs its pool to report the
+        /// epoch closed and the bank's attestation for it.
+        ///
+        /// # Errors
+        /// [`Error::UnknownBank`], [`Error::PoolCallFailed`],
+        /// [`Error::EpochNotClosed`], [`Error::NotAttested`], [`Error::Health`].
+        #[ink(message)]
+        pub fn health(&self, bank: u32, epoch: u32) -> Result<HealthReport> {
+            let b = self.bank(bank)?;
+            let stats = ext::epoch_stats(bank, b.pool, epoch)?;
+            if !stats.closed {
+                return Err(Error::EpochNotClosed { bank, epoch });
+            }
+            let a = self.attestations.get((bank, epoch)).ok_or(Error::NotAttested { bank, epoch })?;
+            report(&a, stats)
+        }
+
+        /// Bank `bank`.
+        ///
+        /// # Errors
+        /// [`Error::UnknownBank`].
+        #[ink(message)]
+        pub fn bank(&self, bank: u32) -> Result<Bank> {
+            self.banks.get(bank).ok_or(Error::UnknownBank { bank })
+        }
+
+        /// Registered banks' ids, in registration order.
+        #[ink(message)]
+        pub fn banks(&self) -> Vec<u32> {
+            self.bank_ids.clone()
+        }
+
+        /// Bank `bank`'s attester, if appointed.
+        #[ink(message)]
+        pub fn attester(&self, bank: u32) -> Option<AccountId> {
+            self.attesters.get(bank)
+        }
+
+        /// Bank `bank`'s attestation of `epoch`, if any.
+        #[ink(message)]
+        pub fn attestation(&self, bank: u32, epoch: u32) -> Option<Attestation> {
+            self.attestations.get((bank, epoch))
+        }
+
+        /// What `distribute(epoch)` paid, `None` before it ran.
+        #[ink(message)]
+        pub fn distributed(&self, epoch: u32) -> Option<Balance> {
+            self.distributed.get(epoch)
+        }
+
+        /// The treasury: the federation's balance of the stablecoin.
+        ///
+        /// # Errors
+        /// [`Error::TokenCallFailed`].
+        #[ink(message)]
+        pub fn treasury(&self) -> Result<Balance> {
+            ext::treasury(self.token)
+        }
+
+        /// The parameters.
+        #[ink(message)]
+        pub fn params(&self) -> Params {
+            self.params
+        }
+
+        /// The wiring, `None` until `wire`.
+        #[ink(message)]
+        pub fn wiring(&self) -> Option<Wiring> {
+            self.wiring
+        }
+
+        /// The stablecoin.
+        #[ink(message)]
+        pub fn token(&self) -> AccountId {
+            self.token
+        }
+
+        fn ensure_governance(&self) -> Result<()> {
+            let caller = self.env().caller();
+            let w = self.wiring.ok_or(Error::NotWired)?;
+            if caller == w.governance {
+                Ok(())
+            } else {
+                Err(Error::Unauthorized { caller })
+            }
+        }
+    }
+
+    /// The metrics an attestation and a velocity imply.
+    fn metrics_of(a: &Attestation, velocity_ppm: u128) -> Result<Metrics> {
+        let m = Metrics {
+            diversity: health::diversity(&a.purpose_volumes)?,
+            circulation: health::circulation(velocity_ppm),
+            participation: health::participation(a.active_members, a.eligible_members)?,
+            ecological: a.ecological,
+            knowledge: a.knowledge,
+        };
+        health::health(&m)?;
+        Ok(m)
+    }
+
+    /// A bank's health report from its attestation and its pool's counters.
+    fn report(a: &Attestation, stats: EpochStats) -> Result<HealthReport> {
+        let velocity_ppm = stats.velocity_ppm()?;
+        let metrics = metrics_of(a, velocity_ppm)?;
+        Ok(HealthReport { metrics, health: health::health(&metrics)?, velocity_ppm, stats })
+    }
+}

@@ -1,0 +1,140 @@
+//! Stand-ins for the federation's cross-contract calls in unit tests (the
+//! off-chain environment cannot call other contracts): the shared PSP22
+//! ledger of `dcu_common::ledger` (allowance checked before balance, as
+//! `psp22` does) and, per pool, the epoch counters it answers and the
+//! insurance reserve `fund_insurance` pulls into (with the pool's own
+//! allowance check). A test may make one pool refuse or fail.
+
+use crate::federation::{Error, Result};
+use dcu_common::health::EpochStats;
+use dcu_common::ledger::{Ledger, LedgerError};
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+use psp22::PSP22Error;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+type Balance = u128;
+
+#[derive(Default)]
+struct State {
+    ledger: Ledger<AccountId>,
+    /// (pool, epoch) → counters; absent: zeros, open.
+    stats: BTreeMap<(AccountId, u32), EpochStats>,
+    /// Each pool's insurance reserve, as `fund_insurance` raised it.
+    insurance: BTreeMap<AccountId, Balance>,
+    /// This pool refuses `fund_insurance` with these bytes.
+    refuses: BTreeMap<AccountId, Vec<u8>>,
+    /// Calls to this pool fail.
+    fails: Option<AccountId>,
+    /// `fund_insurance` calls, in order: (pool, amount).
+    funded: Vec<(AccountId, Balance)>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+fn me() -> AccountId {
+    ink::env::account_id::<Env>()
+}
+
+fn token_error(e: LedgerError) -> Error {
+    match e {
+        LedgerError::InsufficientBalance => Error::Token(PSP22Error::InsufficientBalance),
+        LedgerError::InsufficientAllowance => Error::Token(PSP22Error::InsufficientAllowance),
+        LedgerError::Overflow => Error::Overflow,
+    }
+}
+
+// --- the `ext` interface ---------------------------------------------------
+
+pub fn pull(_token: AccountId, from: AccountId, amount: Balance) -> Result<()> {
+    let spender = me();
+    with(|s| s.ledger.transfer_from(from, spender, spender, amount)).map_err(token_error)
+}
+
+pub fn treasury(_token: AccountId) -> Result<Balance> {
+    let fed = me();
+    Ok(with(|s| s.ledger.balance(fed)))
+}
+
+pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u32) -> Result<EpochStats> {
+    with(|s| {
+        if s.fails == Some(pool) {
+            return Err(Error::PoolCallFailed { bank });
+        }
+        Ok(s.stats.get(&(pool, epoch)).copied().unwrap_or(EpochStats { epoch, ..EpochStats::default() }))
+    })
+}
+
+pub fn fund_pool(_token: AccountId, bank: u32, pool: AccountId, amount: Balance) -> Result<()> {
+    let fed = me();
+    with(|s| {
+        s.ledger.approve(fed, pool, amount);
+        if s.fails == Some(pool) {
+            return Err(Error::PoolCallFailed { bank });
+        }
+        if let Some(error) = s.refuses.get(&pool) {
+            return Err(Error::PoolRefused { bank, error: error.clone() });
+        }
+        s.ledger.transfer_from(fed, pool, pool, amount).map_err(token_error)?;
+        *s.insurance.entry(pool).or_default() += amount;
+        s.funded.push((pool, amount));
+        Ok(())
+    })
+}
+
+// --- test controls ---------------------------------------------------------
+
+/// Forgets everything.
+pub fn reset() {
+    with(|s| *s = State::default());
+}
+
+/// Gives `who` `amount` tokens and approves `spender` for them.
+pub fn fund(who: AccountId, spender: AccountId, amount: Balance) {
+    with(|s| s.ledger.fund(who, spender, amount));
+}
+
+/// Moves tokens outside the federation (a plain transfer).
+pub fn transfer(from: AccountId, to: AccountId, amount: Balance) {
+    with(|s| s.ledger.transfer(from, to, amount)).expect("test transfer");
+}
+
+/// `who`'s balance.
+pub fn balance(who: AccountId) -> Balance {
+    with(|s| s.ledger.balance(who))
+}
+
+/// The pool answers `stats` for `stats.epoch`.
+pub fn set_stats(pool: AccountId, stats: EpochStats) {
+    with(|s| s.stats.insert((pool, stats.epoch), stats));
+}
+
+/// `pool`'s insurance reserve as funded.
+pub fn insurance(pool: AccountId) -> Balance {
+    with(|s| s.insurance.get(&pool).copied().unwrap_or(0))
+}
+
+/// Every `fund_insurance` call so far.
+pub fn funded() -> Vec<(AccountId, Balance)> {
+    with(|s| s.funded.clone())
+}
+
+/// `pool` refuses `fund_insurance` with `error` (`None`: accepts again).
+pub fn pool_refuses(pool: AccountId, error: Option<Vec<u8>>) {
+    with(|s| match error {
+        Some(e) => s.refuses.insert(pool, e),
+        None => s.refuses.remove(&pool),
+    });
+}
+
+/// Every call to `pool` fails (`None`: none).
+pub fn pool_fails(pool: Option<AccountId>) {
+    with(|s| s.fails = pool);
+}

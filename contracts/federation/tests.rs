@@ -1,0 +1,399 @@
+//! Unit tests of `federation` in the off-chain environment (cross-contract
+//! calls go to `crate::mock`): every rule, every refusal with nothing
+//! changed and no event, health against the seed's formula written out, and
+//! `distribute` against the shortfall rule written out.
+
+use crate::federation::*;
+use crate::mock;
+use dcu_common::health::{EpochStats, HealthError, Metrics};
+use dcu_common::{DAY_MS, ONE_TOKEN as T};
+use ink::env::test;
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+use psp22::PSP22Error;
+
+const FED: u8 = 0xF0;
+const GOV: u8 = 0xA1;
+const TOKEN: u8 = 0xA4;
+const DEPLOYER: u8 = 9;
+const EPOCH_MS: u64 = 30 * DAY_MS;
+
+fn id(n: u8) -> AccountId {
+    AccountId::from([n; 32])
+}
+fn as_caller(n: u8) {
+    test::set_caller::<Env>(id(n));
+}
+fn events() -> usize {
+    test::recorded_events().count()
+}
+/// Bank `i`'s pool, governance, trust graph and attester.
+fn pool(i: u8) -> AccountId {
+    id(0x10 + i)
+}
+const fn bank_gov(i: u8) -> u8 {
+    0x30 + i
+}
+const fn attester(i: u8) -> u8 {
+    0x50 + i
+}
+
+/// A wired federation.
+fn setup() -> Federation {
+    mock::reset();
+    test::set_callee::<Env>(id(FED));
+    as_caller(DEPLOYER);
+    let mut f = Federation::new(id(TOKEN));
+    assert_eq!(f.wire(Wiring { governance: id(GOV) }), Ok(()));
+    f
+}
+
+/// Registers bank `i` and appoints its attester; returns its id.
+fn register(f: &mut Federation, i: u8) -> u32 {
+    as_caller(GOV);
+    let bank = f.register_bank(format!("bank {i}"), "NA-CA-07".into(), pool(i), id(bank_gov(i)), id(0x70 + i)).unwrap();
+    as_caller(bank_gov(i));
+    assert_eq!(f.appoint_attester(bank, id(attester(i))), Ok(()));
+    bank
+}
+
+/// Pool `i` reports `epoch` closed with `repaid` over an average
+/// outstanding of `avg`.
+fn closed(i: u8, epoch: u32, repaid: u128, avg: u128) {
+    mock::set_stats(
+        pool(i),
+        EpochStats {
+            epoch,
+            start: u64::from(epoch) * EPOCH_MS,
+            epoch_ms: EPOCH_MS,
+            closed: true,
+            drawn: 0,
+            repaid,
+            outstanding_ms: avg * u128::from(EPOCH_MS),
+            principal_end: avg,
+        },
+    );
+}
+
+fn attestation(ecological: u8, knowledge: u8, active: u32, eligible: u32, volumes: [u128; 5]) -> Attestation {
+    Attestation { ecological, knowledge, active_members: active, eligible_members: eligible, purpose_volumes: volumes }
+}
+
+fn attest(f: &mut Federation, i: u8, bank: u32, epoch: u32, a: Attestation) {
+    as_caller(attester(i));
+    assert_eq!(f.attest(bank, epoch, a), Ok(()));
+}
+
+/// The seed's formula, in f64, as the seed writes it.
+fn seed_health(m: &Metrics) -> f64 {
+    f64::from(m.diversity) * 0.2 + f64::from(m.circulation) * 0.25 + f64::from(m.participation) * 0.2 + f64::from(m.ecological) * 0.2 + f64::from(m.knowledge) * 0.15
+}
+
+#[ink::test]
+fn wire_is_once_and_by_the_deployer() {
+    mock::reset();
+    test::set_callee::<Env>(id(FED));
+    as_caller(DEPLOYER);
+    let mut f = Federation::new(id(TOKEN));
+    as_caller(GOV);
+    assert_eq!(f.register_bank("a".into(), "b".into(), pool(1), id(1), id(2)), Err(Error::NotWired));
+    assert_eq!(f.wire(Wiring { governance: id(GOV) }), Err(Error::Unauthorized { caller: id(GOV) }));
+    as_caller(DEPLOYER);
+    assert_eq!(f.wire(Wiring { governance: id(GOV) }), Ok(()));
+    assert_eq!(f.wire(Wiring { governance: id(DEPLOYER) }), Err(Error::AlreadyWired));
+    assert_eq!(f.wiring(), Some(Wiring { governance: id(GOV) }));
+    assert_eq!(events(), 1);
+}
+
+#[ink::test]
+fn register_bank_by_governance_once_per_pool_within_the_caps() {
+    let mut f = setup();
+    let n = events();
+    as_caller(DEPLOYER);
+    assert_eq!(f.register_bank("a".into(), "r".into(), pool(1), id(1), id(2)), Err(Error::Unauthorized { caller: id(DEPLOYER) }));
+    as_caller(GOV);
+    assert_eq!(f.register_bank(String::new(), "r".into(), pool(1), id(1), id(2)), Err(Error::InvalidName));
+    assert_eq!(f.register_bank("a".repeat(MAX_NAME_LEN + 1), "r".into(), pool(1), id(1), id(2)), Err(Error::InvalidName));
+    assert_eq!(f.register_bank("a".into(), String::new(), pool(1), id(1), id(2)), Err(Error::InvalidName));
+    assert_eq!(f.register_bank("a".into(), "r".repeat(MAX_BIOREGION_LEN + 1), pool(1), id(1), id(2)), Err(Error::InvalidName));
+    assert_eq!((f.banks(), events()), (vec![], n), "refusals change nothing");
+    assert_eq!(f.register_bank("Riverbend".into(), "NA-CA-07".into(), pool(1), id(1), id(2)), Ok(0));
+    assert_eq!(events(), n + 1);
+    assert_eq!(f.bank(0), Ok(Bank { name: "Riverbend".into(), bioregion: "NA-CA-07".into(), pool: pool(1), governance: id(1), trust_graph: id(2) }));
+    // The same pool again, under any name: registered twice.
+    assert_eq!(f.register_bank("Other".into(), "X".into(), pool(1), id(3), id(4)), Err(Error::AlreadyRegistered { bank: 0 }));
+    assert_eq!((f.banks(), events()), (vec![0], n + 1));
+    for i in 1..MAX_BANKS {
+        assert_eq!(f.register_bank("b".into(), "r".into(), id(0x80u8.wrapping_add(i as u8)), id(1), id(2)), Ok(i));
+    }
+    assert_eq!(f.register_bank("c".into(), "r".into(), id(0x7F), id(1), id(2)), Err(Error::TooManyBanks { cap: MAX_BANKS }));
+    assert_eq!(f.banks().len(), MAX_BANKS as usize);
+}
+
+#[ink::test]
+fn remove_bank_by_governance_frees_its_pool_and_drops_its_attester() {
+    let mut f = setup();
+    let b = register(&mut f, 1);
+    let n = events();
+    as_caller(bank_gov(1));
+    assert_eq!(f.remove_bank(b), Err(Error::Unauthorized { caller: id(bank_gov(1)) }));
+    as_caller(GOV);
+    assert_eq!(f.remove_bank(7), Err(Error::UnknownBank { bank: 7 }));
+    assert_eq!(events(), n);
+    assert_eq!(f.remove_bank(b), Ok(()));
+    assert_eq!((f.banks(), f.attester(b), f.bank(b), events()), (vec![], None, Err(Error::UnknownBank { bank: b }), n + 1));
+    // Its pool may join again, as a new bank.
+    assert_eq!(f.register_bank("again".into(), "r".into(), pool(1), id(1), id(2)), Ok(1));
+}
+
+#[ink::test]
+fn only_a_banks_governance_appoints_its_attester() {
+    let mut f = setup();
+    let b = register(&mut f, 1);
+    let n = events();
+    for caller in [GOV, DEPLOYER, bank_gov(2), attester(1)] {
+        as_caller(caller);
+        assert_eq!(f.appoint_attester(b, id(caller)), Err(Error::Unauthorized { caller: id(caller) }));
+    }
+    as_caller(bank_gov(1));
+    assert_eq!(f.appoint_attester(9, id(1)), Err(Error::UnknownBank { bank: 9 }));
+    assert_eq!((f.attester(b), events()), (Some(id(attester(1))), n));
+    assert_eq!(f.appoint_attester(b, id(0x66)), Ok(()));
+    assert_eq!((f.attester(b), events()), (Some(id(0x66)), n + 1));
+}
+
+#[ink::test]
+fn attest_a_closed_epoch_once_by_the_attester_with_valid_metrics() {
+    let mut f = setup();
+    let b = register(&mut f, 1);
+    let good = attestation(80, 60, 30, 40, [1, 1, 1, 1, 1]);
+    let n = events();
+    // Not the attester; a bank without attester; an unknown bank.
+    as_caller(bank_gov(1));
+    assert_eq!(f.attest(b, 0, good), Err(Error::Unauthorized { caller: id(bank_gov(1)) }));
+    as_caller(GOV);
+    let other = f.register_bank("two".into(), "r".into(), pool(2), id(bank_gov(2)), id(3)).unwrap();
+    as_caller(attester(1));
+    assert_eq!(f.attest(other, 0, good), Err(Error::NoAttester { bank: other }));
+    assert_eq!(f.attest(5, 0, good), Err(Error::UnknownBank { bank: 5 }));
+    // The open epoch and a future one.
+    assert_eq!(f.attest(b, 0, good), Err(Error::EpochNotClosed { bank: b, epoch: 0 }));
+    assert_eq!(f.attest(b, 99, good), Err(Error::EpochNotClosed { bank: b, epoch: 99 }));
+    closed(1, 0, 50, 100);
+    // Bad metrics.
+    assert_eq!(f.attest(b, 0, attestation(101, 60, 30, 40, [1; 5])), Err(Error::Health(HealthError::MetricOutOfRange { index: 3, value: 101 })));
+    assert_eq!(f.attest(b, 0, attestation(80, 101, 30, 40, [1; 5])), Err(Error::Health(HealthError::MetricOutOfRange { index: 4, value: 101 })));
+    assert_eq!(f.attest(b, 0, attestation(80, 60, 41, 40, [1; 5])), Err(Error::Health(HealthError::ActiveAboveEligible)));
+    assert_eq!(f.attest(b, 0, attestation(80, 60, 1, 1, [u128::MAX, 1, 0, 0, 0])), Err(Error::Health(HealthError::Overflow)));
+    assert_eq!((f.attestation(b, 0), events()), (None, n + 1), "only the second bank's registration");
+    assert_eq!(f.attest(b, 0, good), Ok(()));
+    assert_eq!((f.attestation(b, 0), events()), (Some(good), n + 2));
+    assert_eq!(f.attest(b, 0, attestation(90, 90, 1, 1, [1; 5])), Err(Error::AlreadyAttested { bank: b, epoch: 0 }));
+    assert_eq!((f.attestation(b, 0), events()), (Some(good), n + 2));
+}
+
+/// Velocity 0.5 (50 repaid over an average of 100 outstanding) → circulation
+/// 50; 30 of 40 members active → 75; every purpose equally funded → 100;
+/// ecological 80, knowledge 60. The seed's formula gives 72.5 → 73.
+#[ink::test]
+fn health_is_the_seeds_weighted_score_of_the_pool_and_the_attestation() {
+    let mut f = setup();
+    let b = register(&mut f, 1);
+    as_caller(attester(1));
+    assert_eq!(f.health(b, 0), Err(Error::EpochNotClosed { bank: b, epoch: 0 }));
+    closed(1, 0, 50 * T, 100 * T);
+    assert_eq!(f.health(b, 0), Err(Error::NotAttested { bank: b, epoch: 0 }));
+    attest(&mut f, 1, b, 0, attestation(80, 60, 30, 40, [7 * T; 5]));
+    let r = f.health(b, 0).unwrap();
+    assert_eq!(r.velocity_ppm, 500_000);
+    assert_eq!(r.metrics, Metrics { diversity: 100, circulation: 50, participation: 75, ecological: 80, knowledge: 60 });
+    assert_eq!(seed_health(&r.metrics), 72.5);
+    assert_eq!(r.health, 73);
+    assert_eq!(f.health(3, 0), Err(Error::UnknownBank { bank: 3 }));
+    mock::pool_fails(Some(pool(1)));
+    assert_eq!(f.health(b, 0), Err(Error::PoolCallFailed { bank: b }));
+}
+
+#[ink::test]
+fn fund_pulls_into_the_treasury_and_plain_transfers_count() {
+    let mut f = setup();
+    as_caller(1);
+    let n = events();
+    assert_eq!(f.fund(0), Err(Error::ZeroAmount));
+    assert_eq!(f.fund(10 * T), Err(Error::Token(PSP22Error::InsufficientAllowance)));
+    assert_eq!((f.treasury(), events()), (Ok(0), n));
+    mock::fund(id(1), id(FED), 10 * T);
+    assert_eq!(f.fund(10 * T), Ok(()));
+    assert_eq!((f.treasury(), events(), mock::balance(id(1))), (Ok(10 * T), n + 1, 0));
+    mock::fund(id(2), id(2), 5 * T);
+    mock::transfer(id(2), id(FED), 5 * T);
+    assert_eq!(f.treasury(), Ok(15 * T));
+}
+
+#[ink::test]
+fn set_params_by_governance_within_range() {
+    let mut f = setup();
+    assert_eq!(f.params(), Params { budget: 0, target: 70 });
+    let n = events();
+    as_caller(1);
+    assert_eq!(f.set_params(Params { budget: 1, target: 70 }), Err(Error::Unauthorized { caller: id(1) }));
+    as_caller(GOV);
+    assert_eq!(f.set_params(Params { budget: 1, target: 101 }), Err(Error::InvalidParam { name: "target".into() }));
+    assert_eq!((f.params(), events()), (Params { budget: 0, target: 70 }, n));
+    assert_eq!(f.set_params(Params { budget: 1_000 * T, target: 75 }), Ok(()));
+    assert_eq!((f.params(), events()), (Params { budget: 1_000 * T, target: 75 }, n + 1));
+    as_caller(1);
+    assert_eq!(f.set_code([1u8; 32].into()), Err(Error::Unauthorized { caller: id(1) }));
+}
+
+/// Three banks: healths 80 (above target), 40 and 60 (shortfalls 30 and
+/// 10 of 70). A budget of 1,000 pays 750 and 250 into their pools'
+/// insurance reserves; the epoch is never distributed twice.
+fn three_banks() -> (Federation, [u32; 3]) {
+    let mut f = setup();
+    let ids = [register(&mut f, 1), register(&mut f, 2), register(&mut f, 3)];
+    as_caller(GOV);
+    assert_eq!(f.set_params(Params { budget: 1_000 * T, target: 70 }), Ok(()));
+    mock::fund(id(1), id(FED), 5_000 * T);
+    as_caller(1);
+    assert_eq!(f.fund(5_000 * T), Ok(()));
+    (f, ids)
+}
+
+#[ink::test]
+fn distribute_pays_the_budget_by_shortfall_into_insurance_once() {
+    let (mut f, [b1, b2, b3]) = three_banks();
+    // Metrics chosen so the health is the one named (checked by health()).
+    closed(1, 0, 80 * T, 100 * T);
+    attest(&mut f, 1, b1, 0, attestation(80, 80, 80, 100, [1; 5]));
+    closed(2, 0, 40 * T, 100 * T);
+    attest(&mut f, 2, b2, 0, attestation(40, 40, 40, 100, [0; 5]));
+    closed(3, 0, 60 * T, 100 * T);
+    attest(&mut f, 3, b3, 0, attestation(60, 60, 60, 100, [0; 5]));
+    let h: Vec<u8> = [b1, b2, b3].iter().map(|b| f.health(*b, 0).unwrap().health).collect();
+    // Written out: 0.2·div + 0.25·circ + 0.2·part + 0.2·eco + 0.15·know.
+    assert_eq!(h, vec![84, 32, 48]);
+    let shortfall: Vec<u128> = h.iter().map(|x| u128::from(70u8.saturating_sub(*x))).collect();
+    assert_eq!(shortfall, vec![0, 38, 22]);
+    let n = events();
+    as_caller(0x99);
+    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    // 1,000 · 38/60 = 633.33…, 1,000 · 22/60 = 366.66…: the unit left goes to the larger shortfall.
+    let (p2, p3) = (1_000 * T * 38 / 60, 1_000 * T * 22 / 60);
+    assert_eq!(p2 + p3 + 1, 1_000 * T);
+    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (0, p2 + 1, p3));
+    assert_eq!(f.treasury(), Ok(4_000 * T));
+    assert_eq!(f.distributed(0), Some(1_000 * T));
+    assert_eq!(events(), n + 3, "two BankSupported and one Distributed");
+    // Never twice.
+    assert_eq!(f.distribute(0), Err(Error::AlreadyDistributed { epoch: 0 }));
+    assert_eq!((f.treasury(), events(), mock::funded().len()), (Ok(4_000 * T), n + 3, 2));
+}
+
+#[ink::test]
+fn distribute_without_banks_is_refused_and_marks_nothing() {
+    let mut f = setup();
+    let n = events();
+    assert_eq!(f.distribute(1_000), Err(Error::NoBanks));
+    assert_eq!((f.distributed(1_000), events()), (None, n));
+    // A bank joins: the far future is not closed in its pool.
+    let b = register(&mut f, 1);
+    assert_eq!(f.distribute(1_000), Err(Error::EpochNotClosed { bank: b, epoch: 1_000 }));
+}
+
+#[ink::test]
+fn distribute_refuses_an_open_epoch_and_waits_for_attesters_one_epoch() {
+    let (mut f, [b1, b2, _b3]) = three_banks();
+    closed(1, 0, 10 * T, 100 * T);
+    closed(2, 0, 10 * T, 100 * T);
+    let n = events();
+    // Bank 3's pool has not closed epoch 0.
+    assert_eq!(f.distribute(0), Err(Error::EpochNotClosed { bank: 2, epoch: 0 }));
+    closed(3, 0, 10 * T, 100 * T);
+    attest(&mut f, 1, b1, 0, attestation(10, 10, 1, 10, [0; 5]));
+    attest(&mut f, 2, b2, 0, attestation(90, 90, 10, 10, [1; 5]));
+    let n = n + 2;
+    // Bank 3 has not attested and epoch 1 is open: wait.
+    assert_eq!(f.distribute(0), Err(Error::AttestationsPending { epoch: 0 }));
+    for i in 1..=2 {
+        closed(i, 1, 0, 0);
+    }
+    assert_eq!(f.distribute(0), Err(Error::AttestationsPending { epoch: 0 }));
+    assert_eq!((f.distributed(0), f.treasury(), events()), (None, Ok(5_000 * T), n));
+    closed(3, 1, 0, 0);
+    // Epoch 1 closed everywhere: bank 3 is left out, bank 1 (the only one
+    // attested below target) gets the whole budget.
+    assert!(f.health(b1, 0).unwrap().health < 70 && f.health(b2, 0).unwrap().health >= 70);
+    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (1_000 * T, 0, 0));
+}
+
+#[ink::test]
+fn distribute_pays_at_most_the_treasury_and_nothing_when_all_are_healthy() {
+    let (mut f, [b1, b2, b3]) = three_banks();
+    for (i, b) in [(1, b1), (2, b2), (3, b3)] {
+        closed(i, 0, 100 * T, 100 * T);
+        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
+        closed(i, 1, 0, 100 * T);
+        attest(&mut f, i, b, 1, attestation(0, 0, 0, 10, [0; 5]));
+    }
+    // All at 100: nothing paid, yet the epoch is done.
+    assert_eq!(f.distribute(0), Ok(0));
+    assert_eq!((f.distributed(0), f.treasury(), mock::funded()), (Some(0), Ok(5_000 * T), vec![]));
+    assert_eq!(f.distribute(0), Err(Error::AlreadyDistributed { epoch: 0 }));
+    // A budget above the treasury pays the treasury, split evenly (equal shortfalls).
+    as_caller(GOV);
+    assert_eq!(f.set_params(Params { budget: 9_000 * T, target: 70 }), Ok(()));
+    assert_eq!(f.distribute(1), Ok(5_000 * T));
+    let each = 5_000 * T / 3;
+    assert_eq!(5_000 * T - 3 * each, 2);
+    // The two units left go to the first two of equal shortfalls.
+    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (each + 1, each + 1, each));
+    assert_eq!(f.treasury(), Ok(0));
+}
+
+#[ink::test]
+fn a_refusing_or_failing_pool_fails_the_distribution_with_nothing_changed() {
+    let (mut f, [b1, _, _]) = three_banks();
+    for i in 1..=3 {
+        closed(i, 0, 0, 100 * T);
+    }
+    attest(&mut f, 1, b1, 0, attestation(0, 0, 0, 10, [0; 5]));
+    let bank2 = 1;
+    let bank3 = 2;
+    for (i, b) in [(2u8, bank2), (3u8, bank3)] {
+        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
+    }
+    let n = events();
+    mock::pool_refuses(pool(1), Some(vec![0]));
+    assert_eq!(f.distribute(0), Err(Error::PoolRefused { bank: b1, error: vec![0] }));
+    mock::pool_refuses(pool(1), None);
+    mock::pool_fails(Some(pool(2)));
+    assert_eq!(f.distribute(0), Err(Error::PoolCallFailed { bank: bank2 }));
+    assert_eq!((f.distributed(0), f.treasury(), events(), mock::funded()), (None, Ok(5_000 * T), n, vec![]));
+    mock::pool_fails(None);
+    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    assert_eq!(mock::insurance(pool(1)), 1_000 * T);
+}
+
+/// Every privileged message refuses everyone but its one caller, with no
+/// event and nothing changed.
+#[ink::test]
+fn access_matrix() {
+    let mut f = setup();
+    let b = register(&mut f, 1);
+    closed(1, 0, 0, 0);
+    let (params, banks) = (f.params(), f.banks());
+    for caller in [DEPLOYER, 1, bank_gov(2), attester(2)] {
+        as_caller(caller);
+        let who = id(caller);
+        let n = events();
+        assert_eq!(f.register_bank("x".into(), "y".into(), id(0xEE), who, who), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.remove_bank(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.set_params(Params { budget: 1, target: 1 }), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.set_code([2u8; 32].into()), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.appoint_attester(b, who), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.attest(b, 0, Attestation::default()), Err(Error::Unauthorized { caller: who }));
+        assert_eq!((events(), f.params(), f.banks(), f.attester(b), f.attestation(b, 0)), (n, params, banks.clone(), Some(id(attester(1))), None));
+    }
+}
