@@ -101,7 +101,9 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
     let child = format!("0x{}", hex::encode(child));
 
     let mut out = Entries::default();
-    let mut wanted: Vec<String> = Vec::new();
+    // Each page's wanted values are fetched while the next page of keys is
+    // listed (the node answers both at once), all at block `at`.
+    let mut fetches = Vec::new();
     let mut start: Option<String> = None;
     loop {
         let page: Vec<String> = conn
@@ -111,29 +113,35 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
             .map_err(lost("listing the contract's storage keys"))?;
         out.requests += 1;
         out.keys_seen += page.len();
+        let mut wanted: Vec<String> = Vec::new();
         for k in &page {
             let bytes = hex::decode(k.trim_start_matches("0x")).map_err(|_| CliError::Other(format!("the node answered a storage key that is not hex: {k}")))?;
             if bytes.len() >= 20 && fields.iter().any(|f| bytes[16..].starts_with(f)) {
                 wanted.push(k.clone());
             }
         }
+        for chunk in wanted.chunks(VALUES_PER_REQUEST) {
+            let (raw, child, at_hex, chunk) = (conn.raw.clone(), child.clone(), at_hex.clone(), chunk.to_vec());
+            fetches.push(tokio::spawn(async move {
+                let values: std::result::Result<Vec<Option<String>>, subxt::Error> =
+                    raw.request("childstate_getStorageEntries", rpc_params![&child, &chunk, &at_hex]).await;
+                (chunk, values)
+            }));
+            out.requests += 1;
+        }
         if page.len() < KEYS_PER_PAGE as usize {
             break;
         }
         start = page.last().cloned();
     }
-    for chunk in wanted.chunks(VALUES_PER_REQUEST) {
-        let values: Vec<Option<String>> = conn
-            .raw
-            .request("childstate_getStorageEntries", rpc_params![&child, chunk, &at_hex])
-            .await
-            .map_err(lost("reading the contract's storage"))?;
-        out.requests += 1;
+    for fetch in fetches {
+        let (chunk, values) = fetch.await.map_err(|e| CliError::Other(format!("reading the contract's storage stopped: {e}")))?;
+        let values = values.map_err(lost("reading the contract's storage"))?;
         if values.len() != chunk.len() {
             return Err(CliError::Other(format!("the node answered {} values for {} storage keys", values.len(), chunk.len())));
         }
         for (k, v) in chunk.iter().zip(values) {
-            let Some(v) = v else { continue }; // removed between the two requests: cannot happen at one block
+            let Some(v) = v else { continue }; // listed and read at one block: always present
             let key = hex::decode(k.trim_start_matches("0x")).unwrap_or_default();
             let (hash, raw) = key.split_at(16);
             // The hashed prefix proves the key's structure: blake2_128(raw).
@@ -194,6 +202,9 @@ pub fn decode_pool(entries: &Entries, grantors_key: [u8; 4], lines_key: [u8; 4])
         }
         grantors.insert(who, g);
     }
+    // Addresses rendered once each (an SS58 checksum is a hash).
+    let mut names: BTreeMap<[u8; 32], String> = BTreeMap::new();
+    let mut name = |a: AccountId32| names.entry(a.0).or_insert_with(|| a.to_string()).clone();
     let mut lines = Vec::new();
     for (k, mut v) in entries.of(lines_key) {
         if k.len() != 64 {
@@ -205,7 +216,7 @@ pub fn decode_pool(entries: &Entries, grantors_key: [u8; 4], lines_key: [u8; 4])
             return Err(bad("lines", k));
         }
         let grantor = grantors.get(&g.0).copied().unwrap_or_default();
-        lines.push(LineEdge { grantor: g.to_string(), borrower: b.to_string(), available: headroom(&line, &grantor), rate_bps: line.rate_bps });
+        lines.push(LineEdge { grantor: name(g.clone()), borrower: name(b), available: headroom(&line, &grantor), rate_bps: line.rate_bps });
     }
     lines.sort();
     Ok(PoolGraph { lines, grantors: grantors.len(), keys_seen: entries.keys_seen, requests: entries.requests })

@@ -244,6 +244,90 @@ fn ms_or_us(v: f64) -> String {
     }
 }
 
+/// The graph read times the e2e routing test measured on the node
+/// (`dcu-e2e-tests::cli::route_read_timing_path`): a flat JSON object of numbers.
+struct ReadTiming {
+    members: f64,
+    lines: f64,
+    set_up_secs: f64,
+    bulk_us: f64,
+    bulk_requests: f64,
+    per_member_us: f64,
+    per_member_requests: f64,
+    queries: f64,
+}
+
+fn read_timing() -> Option<ReadTiming> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let text = std::fs::read_to_string(target.join("dcu-route-read-timing.json")).ok()?;
+    let num = |key: &str| -> Option<f64> {
+        let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
+        let rest = text[at..].trim_start();
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+')).unwrap_or(rest.len());
+        rest[..end].parse().ok()
+    };
+    Some(ReadTiming {
+        members: num("members")?,
+        lines: num("lines")?,
+        set_up_secs: num("set_up_secs")?,
+        bulk_us: num("bulk_read_us_median")?,
+        bulk_requests: num("bulk_requests")?,
+        per_member_us: num("per_member_read_us_median")?,
+        per_member_requests: num("per_member_requests")?,
+        queries: num("queries")?,
+    })
+}
+
+fn write_read_section(md: &mut String, t: Option<&ReadTiming>) -> std::fmt::Result {
+    writeln!(md)?;
+    writeln!(md, "## Reading the credit graph from the chain")?;
+    writeln!(md)?;
+    let Some(t) = t else {
+        writeln!(md, "Not measured in this run: the e2e test `routing::` (run by `deploy/test.sh` before this")?;
+        return writeln!(md, "report) writes the read times this section reports.");
+    };
+    writeln!(md, "Measured by the e2e test `routing::` on a substrate-contracts-node in the same test run: a")?;
+    writeln!(md, "community of {:.0} members and {:.0} credit lines (set up in {:.0} s by `Utility.batch_all`", t.members, t.lines, t.set_up_secs)?;
+    writeln!(md, "batches of contract calls, one per member and phase), then `dcu route` between members")?;
+    writeln!(md, "with each reader; both found the same routes on every query. Median over {:.0} queries", t.queries)?;
+    writeln!(md, "with the full 6-hop limit (where the per-member reader has to visit nearly everyone):")?;
+    writeln!(md)?;
+    writeln!(md, "| reader | requests | read time (median) | ratio |")?;
+    writeln!(md, "|---|---:|---:|---:|")?;
+    writeln!(md, "| one pass over the pool's storage (`--reader bulk`, the default) | {:.0} | {} | 1.00 |", t.bulk_requests, ms_or_us(t.bulk_us))?;
+    writeln!(
+        md,
+        "| a `lines_to` dry run per member (`--reader per-member`) | {:.0} | {} | {:.1}× slower |",
+        t.per_member_requests,
+        ms_or_us(t.per_member_us),
+        t.per_member_us / t.bulk_us.max(1.0)
+    )?;
+    writeln!(md)?;
+    writeln!(md, "![graph read time: one pass against a dry run per member](routing-read.svg)")?;
+    writeln!(md)?;
+    writeln!(md, "The one-pass reader lists the pool's child trie (`childstate_getKeysPaged`, 1,000 keys a page)")?;
+    writeln!(md, "and fetches the `lines` and `grantors` entries (`childstate_getStorageEntries`), all at one")?;
+    writeln!(md, "block, and decodes them into the contract's own record types; a line's availability is the")?;
+    writeln!(md, "contract's `headroom`. Both readers exclude loading the pool's metadata, which they share.")
+}
+
+fn read_svg(t: &ReadTiming) -> String {
+    let (w, h, left, top, bar) = (640.0f64, 170.0f64, 330.0f64, 30.0f64, 36.0f64);
+    let max = t.per_member_us.max(t.bulk_us).max(1.0);
+    let scale = |v: f64| (w - left - 90.0) * (v.max(1.0).ln() / max.ln().max(1.0));
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n");
+    s.push_str(&format!("<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n"));
+    s.push_str(&format!("<text x=\"10\" y=\"18\">reading {:.0} members' {:.0} lines (median, log scale)</text>\n", t.members, t.lines));
+    for (i, (label, v, color)) in [("one pass over the pool's storage", t.bulk_us, "#2b7bb9"), ("a dry run per member", t.per_member_us, "#d95f02")].iter().enumerate() {
+        let y = top + 20.0 + i as f64 * (bar + 20.0);
+        s.push_str(&format!("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{label}</text>\n", left - 8.0, y + bar / 2.0 + 4.0));
+        s.push_str(&format!("<rect x=\"{left}\" y=\"{y}\" width=\"{:.1}\" height=\"{bar}\" fill=\"{color}\"/>\n", scale(*v)));
+        s.push_str(&format!("<text x=\"{:.1}\" y=\"{}\">{}</text>\n", left + scale(*v) + 6.0, y + bar / 2.0 + 4.0, ms_or_us(*v)));
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs"));
     let mut rng = SmallRng::seed_from_u64(2026);
@@ -333,9 +417,15 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "`find_multipath` routes 2,000 tokens over as many routes as it takes, each found by the")?;
     writeln!(md, "bidirectional search on what the earlier routes left (the previous one: by the reference).")?;
     writeln!(md)?;
+    let read = read_timing();
+    write_read_section(&mut md, read.as_ref())?;
+    writeln!(md)?;
     writeln!(md, "The whole report took {secs:.0} s to generate.")?;
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("ROUTING.md"), &md)?;
+    if let Some(t) = &read {
+        std::fs::write(dir.join("routing-read.svg"), read_svg(t))?;
+    }
     std::fs::write(dir.join("routing.svg"), svg(&results))?;
     println!("{md}");
     Ok(())

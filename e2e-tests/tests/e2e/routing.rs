@@ -119,8 +119,9 @@ async fn all(api: &Api, rpc: &Rpc, batches: Vec<(Keypair, Vec<Value>)>) {
     }
     let results: Vec<Result<(), String>> =
         futures::stream::iter(signed.into_iter().map(|(k, n, calls)| batch(api, k, n, calls.clone()))).buffer_unordered(IN_FLIGHT).collect().await;
-    let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failed.is_empty(), "{} of {} batches failed, first: {}", failed.len(), results.len(), failed[0]);
+    let failed: std::collections::BTreeSet<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    let count = results.iter().filter(|r| r.is_err()).count();
+    assert!(failed.is_empty(), "{count} of {} batches failed: {failed:?}", results.len());
 }
 
 fn address(dcu: &Dcu, contract: &str) -> ink::primitives::AccountId {
