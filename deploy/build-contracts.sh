@@ -14,6 +14,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=/dev/null
 source "$ROOT/deploy/env.sh"
 
+# A bundle is rebuilt only when what it is built from changed: its crate, the
+# shared crate, Cargo.lock, the workspace manifest, the feature, and the
+# cargo-contract and rustc versions — their content hash is kept beside the
+# bundle (.source-hash). DCU_REBUILD=1 rebuilds regardless.
+TOOLS="$(cargo "+$DCU_TOOLCHAIN" contract --version) / $(rustc "+$DCU_TOOLCHAIN" --version)"
+source_hash() { # crate feature
+  ( cd "$ROOT" && {
+      echo "$TOOLS / feature: $2"
+      find "contracts/$1" contracts/common -type f | LC_ALL=C sort | xargs sha256sum
+      sha256sum Cargo.lock Cargo.toml
+    } | sha256sum | cut -d' ' -f1 )
+}
+up_to_date() { # bundle-dir name hash
+  [ "${DCU_REBUILD:-0}" != 1 ] && [ -f "$1/$2.wasm" ] && [ -f "$1/$2.contract" ] && [ -f "$1/$2.json" ] \
+    && [ "$(cat "$1/.source-hash" 2>/dev/null)" = "$3" ]
+}
+
 CONTRACTS=("$@")
 ALL=0
 if [ ${#CONTRACTS[@]} -eq 0 ]; then
@@ -30,11 +47,18 @@ for c in "${CONTRACTS[@]}"; do
   [ "$c" = loan_manager_fast ] && continue
   [ "$c" = credit_pool_fast ] && continue
   t0=$(date +%s)
+  hash=$(source_hash "$c" "")
+  if up_to_date "$CARGO_TARGET_DIR/ink/$c" "$c" "$hash"; then
+    echo "[build] $c: up to date ($(stat -c %s "$CARGO_TARGET_DIR/ink/$c/$c.wasm") bytes; sources unchanged since it was built)"
+    continue
+  fi
   echo "[build] $c ..."
+  rm -f "$CARGO_TARGET_DIR/ink/$c/.source-hash"
   cargo "+$DCU_TOOLCHAIN" contract build --quiet --release \
     --manifest-path "$ROOT/contracts/$c/Cargo.toml"
   wasm="$CARGO_TARGET_DIR/ink/$c/$c.wasm"
   [ -f "$wasm" ] || { echo "[build] $wasm was not produced" >&2; exit 1; }
+  echo "$hash" > "$CARGO_TARGET_DIR/ink/$c/.source-hash"
   echo "[build] $c: $(stat -c %s "$wasm") bytes of optimized Wasm in $(( $(date +%s) - t0 ))s"
 done
 
@@ -53,14 +77,21 @@ variant() { # crate feature name
   local crate=$1 feature=$2 name=$3 t0
   if [ "$ALL" = 1 ] || [[ " ${CONTRACTS[*]} " == *" $name "* ]]; then
     t0=$(date +%s)
+    local out="$CARGO_TARGET_DIR/ink/$name" hash
+    hash=$(source_hash "$crate" "$feature")
+    if up_to_date "$out" "$name" "$hash"; then
+      echo "[build] $name: up to date ($(stat -c %s "$out/$name.wasm") bytes; sources unchanged since it was built)"
+      return
+    fi
     echo "[build] $name ($crate --features $feature) ..."
+    rm -f "$out/.source-hash"
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR/$feature" cargo "+$DCU_TOOLCHAIN" contract build --quiet --release \
       --features "$feature" --manifest-path "$ROOT/contracts/$crate/Cargo.toml"
-    local out="$CARGO_TARGET_DIR/ink/$name"
     mkdir -p "$out"
     for ext in wasm contract json; do
       cp "$CARGO_TARGET_DIR/$feature/ink/$crate/$crate.$ext" "$out/$name.$ext"
     done
+    echo "$hash" > "$out/.source-hash"
     echo "[build] $name: $(stat -c %s "$out/$name.wasm") bytes of optimized Wasm in $(( $(date +%s) - t0 ))s"
   fi
 }
