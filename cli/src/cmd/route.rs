@@ -162,6 +162,18 @@ impl Report for RouteReport {
         if !self.routes.is_empty() && self.routable < self.requested {
             s.push_str(&format!("\n  shortfall: {} DUSD cannot reach the borrower", format_amount(self.requested - self.routable)));
         }
+        let how = match self.reader {
+            Reader::Bulk => "in one pass over the pool's storage",
+            Reader::PerMember => "by a dry run per member",
+        };
+        s.push_str(&format!(
+            "\n  ({} lines read {how} in {} ms, {} requests; {} with credit available reach the borrower through {} members)",
+            self.lines_read,
+            self.read_us / 1_000,
+            self.read_requests,
+            self.lines_seen,
+            self.members_read
+        ));
         s
     }
 }
