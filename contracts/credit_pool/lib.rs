@@ -446,7 +446,7 @@ mod credit_pool {
         /// Counting has started (the length is then fixed).
         pub started: bool,
         /// The epoch the counters below belong to.
-        pub epoch: u32,
+        pub epoch: u64,
         /// The last change of the outstanding principal (or the epoch's start).
         pub last: Timestamp,
         /// The outstanding principal (`totals.lent`) since `last`.
@@ -511,7 +511,7 @@ mod credit_pool {
         flow: Lazy<Flow>,
         /// Closed epochs' counters, by epoch (only epochs in which the
         /// outstanding principal changed; the others are derived).
-        epochs: Mapping<u32, EpochStats>,
+        epochs: Mapping<u64, EpochStats>,
     }
 
     /// A grantor staked tokens.
@@ -1791,10 +1791,10 @@ mod credit_pool {
         /// [`MAX_IDLE_EPOCHS`] epochs back; further back, or before counting
         /// started, nothing was outstanding as far as the counters know).
         #[ink(message)]
-        pub fn epoch_stats(&self, epoch: u32) -> EpochStats {
+        pub fn epoch_stats(&self, epoch: u64) -> EpochStats {
             let f = self.flow.get().unwrap_or_default();
             let now = self.now();
-            let start = u64::from(epoch).saturating_mul(f.epoch_ms);
+            let start = epoch.saturating_mul(f.epoch_ms);
             let end = start.saturating_add(f.epoch_ms);
             let mut s = EpochStats { epoch, start, epoch_ms: f.epoch_ms, closed: end <= now, ..EpochStats::default() };
             if start > now {
@@ -2117,12 +2117,12 @@ mod credit_pool {
         fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance) -> Result<()> {
             let now = self.now();
             let mut f = self.flow.get().unwrap_or_default();
-            let epoch = u32::try_from(now.checked_div(f.epoch_ms).ok_or(Error::Overflow)?).map_err(|_| Error::Overflow)?;
+            let epoch = now.checked_div(f.epoch_ms).ok_or(Error::Overflow)?;
             if !f.started {
                 f = Flow { started: true, epoch, last: now, principal: self.totals.lent, ..f };
             }
             if epoch > f.epoch {
-                let start = u64::from(f.epoch).checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
+                let start = f.epoch.checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
                 let end = start.checked_add(f.epoch_ms).ok_or(Error::Overflow)?;
                 let closed = EpochStats {
                     epoch: f.epoch,
@@ -2140,7 +2140,7 @@ mod credit_pool {
                 // amounts and, with the block time, the outstanding
                 // principal; an epoch's figures are their sums.
                 self.epochs.insert(f.epoch, &closed);
-                let last = u64::from(epoch).checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
+                let last = epoch.checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
                 f = Flow { epoch, last, drawn: 0, repaid: 0, outstanding_ms: 0, ..f };
             }
             f.outstanding_ms = checked_integral(f.outstanding_ms, f.principal, f.last, now)?;
@@ -2444,7 +2444,7 @@ mod credit_pool {
 
     /// How many epochs back `epoch_stats` looks for the principal of an
     /// epoch in which it did not change.
-    pub const MAX_IDLE_EPOCHS: u32 = 64;
+    pub const MAX_IDLE_EPOCHS: u64 = 64;
 
     /// `acc + principal × (to − from)`, or an overflow. The clock never goes
     /// back on chain; a `to` before `from` adds nothing.

@@ -2966,7 +2966,7 @@ fn term_loans_and_defaults_move_the_epoch_counters() {
     let e = p.epoch_stats(0).epoch; // still epoch 0's figures
     assert_eq!(e, 0);
     assert_eq!(p.declare_default(id(BOB)), Ok(()));
-    let now_epoch = u32::try_from((21 * D + p.params().default_ms + 31 * D) / EPOCH).unwrap();
+    let now_epoch = (21 * D + p.params().default_ms + 31 * D) / EPOCH;
     let s = p.epoch_stats(now_epoch);
     assert_eq!((s.drawn, s.repaid, s.principal_end), (0, 0, 0));
     assert_eq!(p.epoch_stats(0).drawn, 190 * T);
@@ -3063,14 +3063,14 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
         line(&mut p, DAVE, b, 1_000 * T, 700);
     }
     let mut now = 0u64;
-    let mut exp: std::collections::BTreeMap<u32, (u128, u128, u128)> = Default::default();
+    let mut exp: std::collections::BTreeMap<u64, (u128, u128, u128)> = Default::default();
     let mut lent = 0u128;
-    let add_time = |exp: &mut std::collections::BTreeMap<u32, (u128, u128, u128)>, from: u64, to: u64, lent: u128| {
+    let add_time = |exp: &mut std::collections::BTreeMap<u64, (u128, u128, u128)>, from: u64, to: u64, lent: u128| {
         let mut t = from;
         while t < to {
             let e = t / EPOCH;
             let end = ((e + 1) * EPOCH).min(to);
-            exp.entry(u32::try_from(e).unwrap()).or_default().2 += lent * u128::from(end - t);
+            exp.entry(e).or_default().2 += lent * u128::from(end - t);
             t = end;
         }
     };
@@ -3085,7 +3085,7 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
             FlowOp::Draw(b, x) => {
                 as_caller(*b);
                 if p.draw(u128::from(*x) * T, MAX_RATE_BPS).is_ok() {
-                    exp.entry(u32::try_from(now / EPOCH).unwrap()).or_default().0 += u128::from(*x) * T;
+                    exp.entry(now / EPOCH).or_default().0 += u128::from(*x) * T;
                 }
             }
             FlowOp::Repay(b, x) => {
@@ -3093,7 +3093,7 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
                 let before = p.borrower(id(*b)).unwrap().principal;
                 let _ = p.repay(u128::from(*x) * T);
                 let repaid = before - p.borrower(id(*b)).unwrap().principal;
-                exp.entry(u32::try_from(now / EPOCH).unwrap()).or_default().1 += repaid;
+                exp.entry(now / EPOCH).or_default().1 += repaid;
             }
         }
         lent = p.totals().lent;
@@ -3103,7 +3103,7 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
     let last = now / EPOCH;
     add_time(&mut exp, now, (last + 1) * EPOCH, lent);
     set_now((last + 1) * EPOCH);
-    for e in 0..=u32::try_from(last).unwrap() {
+    for e in 0..=last {
         let s = p.epoch_stats(e);
         let (d, r, o) = exp.get(&e).copied().unwrap_or_default();
         if !s.closed || (s.drawn, s.repaid, s.outstanding_ms) != (d, r, o) {
@@ -3111,4 +3111,27 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Epoch indices are u64: the fast-clock build's clock (×864,000) with
+/// one-day epochs passes u32::MAX epochs, and the counters keep counting.
+#[ink::test]
+fn epoch_indices_past_u32_max_keep_counting() {
+    let mut p = setup();
+    test::set_caller::<Env>(gov());
+    assert_eq!(p.set_epoch_length(D), Ok(()));
+    let t = 1_800_000_000_000 * 864_000; // a 2027 block time on the fast clock
+    set_now(t);
+    stake(&mut p, ALICE, 100 * T);
+    line(&mut p, ALICE, BOB, 50 * T, 500);
+    as_caller(BOB);
+    assert_eq!(p.draw(10 * T, MAX_RATE_BPS), Ok(()));
+    let e = t / D;
+    assert!(e > u64::from(u32::MAX));
+    set_now(t + D);
+    let s = p.epoch_stats(e);
+    assert_eq!((s.closed, s.drawn, s.outstanding_ms), (true, 10 * T, 10 * T * u128::from((e + 1) * D - t)));
+    assert_eq!(p.repay(10 * T), Ok(10 * T));
+    assert_eq!(p.epoch_stats(e + 1).repaid, 10 * T);
+    books(&p);
 }

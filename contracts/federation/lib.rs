@@ -178,9 +178,9 @@ mod federation {
         /// Each bank's attester.
         attesters: Mapping<u32, AccountId>,
         /// (bank, epoch) → its attestation.
-        attestations: Mapping<(u32, u32), Attestation>,
+        attestations: Mapping<(u32, u64), Attestation>,
         /// Distributed epochs → what was paid.
-        distributed: Mapping<u32, Balance>,
+        distributed: Mapping<u64, Balance>,
     }
 
     /// The deployer wired the contract.
@@ -224,7 +224,7 @@ mod federation {
         #[ink(topic)]
         pub bank: u32,
         #[ink(topic)]
-        pub epoch: u32,
+        pub epoch: u64,
         pub attester: AccountId,
         pub attestation: Attestation,
     }
@@ -241,7 +241,7 @@ mod federation {
     #[ink(event)]
     pub struct BankSupported {
         #[ink(topic)]
-        pub epoch: u32,
+        pub epoch: u64,
         #[ink(topic)]
         pub bank: u32,
         pub health: u8,
@@ -253,7 +253,7 @@ mod federation {
     #[ink(event)]
     pub struct Distributed {
         #[ink(topic)]
-        pub epoch: u32,
+        pub epoch: u64,
         pub budget: Balance,
         pub paid: Balance,
         pub target: u8,
@@ -298,17 +298,17 @@ mod federation {
         /// The bank has no attester appointed.
         NoAttester { bank: u32 },
         /// The epoch has not closed in this bank's pool yet.
-        EpochNotClosed { bank: u32, epoch: u32 },
+        EpochNotClosed { bank: u32, epoch: u64 },
         /// The bank already attested this epoch.
-        AlreadyAttested { bank: u32, epoch: u32 },
+        AlreadyAttested { bank: u32, epoch: u64 },
         /// The bank has not attested this epoch.
-        NotAttested { bank: u32, epoch: u32 },
+        NotAttested { bank: u32, epoch: u64 },
         /// An attested metric is invalid (above 100, active above eligible, overflow).
         Health(HealthError),
         /// The epoch was already distributed.
-        AlreadyDistributed { epoch: u32 },
+        AlreadyDistributed { epoch: u64 },
         /// Not every bank attested and the next epoch has not closed yet.
-        AttestationsPending { epoch: u32 },
+        AttestationsPending { epoch: u64 },
         /// The amount must be above zero.
         ZeroAmount,
         /// The stablecoin refused a transfer.
@@ -364,7 +364,7 @@ mod federation {
         }
 
         /// The pool's `epoch_stats(epoch)`.
-        pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u32) -> Result<EpochStats> {
+        pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats> {
             invoke(pool, ink::selector_bytes!("epoch_stats"), epoch).map_err(|_| Error::PoolCallFailed { bank })
         }
 
@@ -499,7 +499,7 @@ mod federation {
         /// volumes that overflow), [`Error::EpochNotClosed`] (the current
         /// or a future epoch), [`Error::PoolCallFailed`].
         #[ink(message)]
-        pub fn attest(&mut self, bank: u32, epoch: u32, attestation: Attestation) -> Result<()> {
+        pub fn attest(&mut self, bank: u32, epoch: u64, attestation: Attestation) -> Result<()> {
             let b = self.bank(bank)?;
             let attester = self.attesters.get(bank).ok_or(Error::NoAttester { bank })?;
             let caller = self.env().caller();
@@ -554,7 +554,7 @@ mod federation {
         /// [`Error::PoolRefused`], [`Error::Token`],
         /// [`Error::TokenCallFailed`], [`Error::Health`], [`Error::Overflow`].
         #[ink(message)]
-        pub fn distribute(&mut self, epoch: u32) -> Result<Balance> {
+        pub fn distribute(&mut self, epoch: u64) -> Result<Balance> {
             if self.distributed.contains(epoch) {
                 return Err(Error::AlreadyDistributed { epoch });
             }
@@ -652,7 +652,7 @@ mod federation {
         /// [`Error::UnknownBank`], [`Error::PoolCallFailed`],
         /// [`Error::EpochNotClosed`], [`Error::NotAttested`], [`Error::Health`].
         #[ink(message)]
-        pub fn health(&self, bank: u32, epoch: u32) -> Result<HealthReport> {
+        pub fn health(&self, bank: u32, epoch: u64) -> Result<HealthReport> {
             let b = self.bank(bank)?;
             let stats = ext::epoch_stats(bank, b.pool, epoch)?;
             if !stats.closed {
@@ -685,13 +685,13 @@ mod federation {
 
         /// Bank `bank`'s attestation of `epoch`, if any.
         #[ink(message)]
-        pub fn attestation(&self, bank: u32, epoch: u32) -> Option<Attestation> {
+        pub fn attestation(&self, bank: u32, epoch: u64) -> Option<Attestation> {
             self.attestations.get((bank, epoch))
         }
 
         /// What `distribute(epoch)` paid, `None` before it ran.
         #[ink(message)]
-        pub fn distributed(&self, epoch: u32) -> Option<Balance> {
+        pub fn distributed(&self, epoch: u64) -> Option<Balance> {
             self.distributed.get(epoch)
         }
 

@@ -20,7 +20,7 @@ type Balance = u128;
 struct State {
     ledger: Ledger<AccountId>,
     /// (pool, epoch) → counters; absent: zeros, open.
-    stats: BTreeMap<(AccountId, u32), EpochStats>,
+    stats: BTreeMap<(AccountId, u64), EpochStats>,
     /// Each pool's insurance reserve, as `fund_insurance` raised it.
     insurance: BTreeMap<AccountId, Balance>,
     /// This pool refuses `fund_insurance` with these bytes.
@@ -63,7 +63,7 @@ pub fn treasury(_token: AccountId) -> Result<Balance> {
     Ok(with(|s| s.ledger.balance(fed)))
 }
 
-pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u32) -> Result<EpochStats> {
+pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats> {
     with(|s| {
         if s.fails == Some(pool) {
             return Err(Error::PoolCallFailed { bank });

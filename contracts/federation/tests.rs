@@ -59,12 +59,12 @@ fn register(f: &mut Federation, i: u8) -> u32 {
 
 /// Pool `i` reports `epoch` closed with `repaid` over an average
 /// outstanding of `avg`.
-fn closed(i: u8, epoch: u32, repaid: u128, avg: u128) {
+fn closed(i: u8, epoch: u64, repaid: u128, avg: u128) {
     mock::set_stats(
         pool(i),
         EpochStats {
             epoch,
-            start: u64::from(epoch) * EPOCH_MS,
+            start: epoch * EPOCH_MS,
             epoch_ms: EPOCH_MS,
             closed: true,
             drawn: 0,
@@ -79,7 +79,7 @@ fn attestation(ecological: u8, knowledge: u8, active: u32, eligible: u32, volume
     Attestation { ecological, knowledge, active_members: active, eligible_members: eligible, purpose_volumes: volumes }
 }
 
-fn attest(f: &mut Federation, i: u8, bank: u32, epoch: u32, a: Attestation) {
+fn attest(f: &mut Federation, i: u8, bank: u32, epoch: u64, a: Attestation) {
     as_caller(attester(i));
     assert_eq!(f.attest(bank, epoch, a), Ok(()));
 }

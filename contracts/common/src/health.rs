@@ -51,7 +51,7 @@ pub const DEFAULT_EPOCH_MS: u64 = 30 * crate::DAY_MS;
 #[cfg_attr(all(feature = "ink", feature = "std"), derive(ink::storage::traits::StorageLayout))]
 pub struct EpochStats {
     /// The epoch's index: `start / epoch_ms`.
-    pub epoch: u32,
+    pub epoch: u64,
     /// Its first millisecond.
     pub start: u64,
     /// Its length (ms).
