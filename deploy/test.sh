@@ -19,6 +19,9 @@ source "$ROOT/deploy/env.sh"
 step "unit and property tests"
 cargo "+$DCU_TOOLCHAIN" test --locked
 
+step "alert rules (promtool check rules / test rules)"
+"$ROOT/deploy/monitoring/check.sh"
+
 step "contracts to release Wasm"
 "$ROOT/deploy/build-contracts.sh"
 

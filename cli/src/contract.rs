@@ -201,6 +201,49 @@ impl ContractHandle {
     /// As [`query`](Self::query): the contract's decoded error, or the
     /// pallet's refusal.
     pub async fn read_on(&self, conn: &crate::chain::Conn, caller: &AccountId32, message: &str, args: &[String]) -> Result<Value> {
+        let (bytes, reverted) = self.dry_run_on(conn, caller, message, args).await?;
+        let value = self
+            .transcoder
+            .decode_message_return(message, &mut &bytes[..])
+            .map_err(|e| CliError::Other(format!("cannot decode the answer of `{message}`: {}", short_reason(&e.to_string()))))?;
+        if reverted {
+            let (variant, description) = describe_error(&self.transcoder, message, &value);
+            return Err(CliError::ContractRefused { contract: self.name.clone(), message: message.to_string(), variant, description });
+        }
+        Ok(crate::value::unwrap_ok(&value).clone())
+    }
+
+    /// As [`read_on`](Self::read_on), the answer's SCALE bytes for the
+    /// caller to decode into its own type: ink!'s `Ok(..)` wrapper, and the
+    /// message's own `Ok(..)` when it returns a `Result`, removed. A refusal
+    /// is decoded by the metadata into the contract's error.
+    pub async fn read_raw_ok(&self, conn: &crate::chain::Conn, caller: &AccountId32, message: &str, args: &[String]) -> Result<Vec<u8>> {
+        let (bytes, reverted) = self.dry_run_on(conn, caller, message, args).await?;
+        // ink! 5 returns MessageResult<T> = Result<T, LangError>; T itself
+        // may be a Result (the message's own error).
+        let meta = self.transcoder.metadata();
+        let registry = meta.registry();
+        let is_result = |id: u32| registry.resolve(id).is_some_and(|t| t.path.segments.last().is_some_and(|s| s == "Result"));
+        let inner = |id: u32| registry.resolve(id).and_then(|t| t.type_params.iter().find(|p| p.name == "T").and_then(|p| p.ty).map(|t| t.id));
+        let returns_result = meta
+            .spec()
+            .messages()
+            .iter()
+            .find(|m| m.label() == message)
+            .map(|m| m.return_type().ret_type().ty().id)
+            .and_then(inner)
+            .is_some_and(is_result);
+        let wrappers = if returns_result { 2 } else { 1 };
+        if reverted || bytes.len() < wrappers || bytes[..wrappers].iter().any(|b| *b != 0) {
+            // Not Ok(Ok(..)): let the metadata name the error.
+            self.read_on(conn, caller, message, args).await?;
+            return Err(CliError::Other(format!("`{message}` answered no value")));
+        }
+        Ok(bytes[wrappers..].to_vec())
+    }
+
+    /// The raw answer of a dry run over `conn` and whether it reverted.
+    async fn dry_run_on(&self, conn: &crate::chain::Conn, caller: &AccountId32, message: &str, args: &[String]) -> Result<(Vec<u8>, bool)> {
         use subxt::dynamic::Value as Dyn;
         use subxt::ext::scale_value::At;
         let data = self
@@ -227,15 +270,7 @@ impl ContractHandle {
         };
         let bytes = ok.at("data").map(crate::storage::value_bytes).unwrap_or_default();
         let reverted = ok.at("flags").and_then(|f| f.at("bits").or(Some(f))).and_then(|b| b.as_u128()).is_some_and(|b| b & 1 == 1);
-        let value = self
-            .transcoder
-            .decode_message_return(message, &mut &bytes[..])
-            .map_err(|e| CliError::Other(format!("cannot decode the answer of `{message}`: {}", short_reason(&e.to_string()))))?;
-        if reverted {
-            let (variant, description) = describe_error(&self.transcoder, message, &value);
-            return Err(CliError::ContractRefused { contract: self.name.clone(), message: message.to_string(), variant, description });
-        }
-        Ok(crate::value::unwrap_ok(&value).clone())
+        Ok((bytes, reverted))
     }
 
     /// Dry-runs `message` as `signer` and decodes its return value.

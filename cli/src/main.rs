@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{demo, deploy, gov, loan, node, pool, route, token, trust, warrant};
+use dcu::cmd::{demo, deploy, gov, loan, monitor, node, pool, route, token, trust, warrant};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -41,6 +41,8 @@ enum Command {
     Loan(loan::LoanOpts),
     /// Governance: propose, vote (n votes cost n²), queue, execute, cancel.
     Gov(gov::GovOpts),
+    /// Serve the community's figures (velocity, reserves, overdue, …) for Prometheus.
+    Monitor(monitor::MonitorOpts),
 }
 
 async fn run(cli: Cli) -> dcu::Result<()> {
@@ -57,6 +59,7 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Warrant(o) => warrant::run(&cli.global, o, &mut out).await,
         Command::Loan(o) => loan::run(&cli.global, o, &mut out).await,
         Command::Gov(o) => gov::run(&cli.global, o, &mut out).await,
+        Command::Monitor(o) => monitor::run(&cli.global, o, &mut out).await,
     }
 }
 

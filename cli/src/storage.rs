@@ -32,6 +32,12 @@ pub const KEYS_PER_PAGE: u32 = 1_000;
 /// Values asked for per `childstate_getStorageEntries` request.
 pub const VALUES_PER_REQUEST: usize = 1_000;
 
+/// Value requests in flight at once.
+pub const MAX_IN_FLIGHT: usize = 8;
+
+/// Most storage entries one read lists (about 600,000 members' lines).
+pub const MAX_KEYS: usize = 10_000_000;
+
 /// Entries of a contract's child trie whose raw key starts with one of the
 /// wanted storage keys: (raw key, value), read at one block.
 #[derive(Debug, Default)]
@@ -103,7 +109,8 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
     let mut out = Entries::default();
     // Each page's wanted values are fetched while the next page of keys is
     // listed (the node answers both at once), all at block `at`.
-    let mut fetches = Vec::new();
+    type Fetch = tokio::task::JoinHandle<(Vec<String>, std::result::Result<Vec<Option<String>>, subxt::Error>)>;
+    let mut fetches: std::collections::VecDeque<Fetch> = Default::default();
     let mut start: Option<String> = None;
     loop {
         let page: Vec<String> = conn
@@ -113,16 +120,34 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
             .map_err(lost("listing the contract's storage keys"))?;
         out.requests += 1;
         out.keys_seen += page.len();
+        if out.keys_seen > MAX_KEYS {
+            return Err(CliError::Other(format!("{} holds more than {MAX_KEYS} storage entries: dcu stops reading", contract.name)));
+        }
+        // Each page continues the last, in strictly increasing key order (as
+        // lowercase hex, the order of the bytes): a node answering otherwise
+        // would make dcu loop or count a line twice.
+        let mut previous = start.clone().map(|k| k.to_ascii_lowercase());
         let mut wanted: Vec<String> = Vec::new();
         for k in &page {
+            let lower = k.to_ascii_lowercase();
+            if previous.as_ref().is_some_and(|p| lower <= *p) {
+                return Err(CliError::Other(format!("the node listed {}'s storage keys out of order ({k}): dcu cannot trust this read", contract.name)));
+            }
             let bytes = hex::decode(k.trim_start_matches("0x")).map_err(|_| CliError::Other(format!("the node answered a storage key that is not hex: {k}")))?;
             if bytes.len() >= 20 && fields.iter().any(|f| bytes[16..].starts_with(f)) {
                 wanted.push(k.clone());
             }
+            previous = Some(lower);
         }
         for chunk in wanted.chunks(VALUES_PER_REQUEST) {
+            // At most MAX_IN_FLIGHT value requests at once.
+            if fetches.len() >= MAX_IN_FLIGHT {
+                if let Some(oldest) = fetches.pop_front() {
+                    take_values(contract, &mut out, oldest).await?;
+                }
+            }
             let (raw, child, at_hex, chunk) = (conn.raw.clone(), child.clone(), at_hex.clone(), chunk.to_vec());
-            fetches.push(tokio::spawn(async move {
+            fetches.push_back(tokio::spawn(async move {
                 let values: std::result::Result<Vec<Option<String>>, subxt::Error> =
                     raw.request("childstate_getStorageEntries", rpc_params![&child, &chunk, &at_hex]).await;
                 (chunk, values)
@@ -134,28 +159,40 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
         }
         start = page.last().cloned();
     }
-    for fetch in fetches {
-        let (chunk, values) = fetch.await.map_err(|e| CliError::Other(format!("reading the contract's storage stopped: {e}")))?;
-        let values = values.map_err(lost("reading the contract's storage"))?;
-        if values.len() != chunk.len() {
-            return Err(CliError::Other(format!("the node answered {} values for {} storage keys", values.len(), chunk.len())));
-        }
-        for (k, v) in chunk.iter().zip(values) {
-            let Some(v) = v else { continue }; // listed and read at one block: always present
-            let key = hex::decode(k.trim_start_matches("0x")).unwrap_or_default();
-            let (hash, raw) = key.split_at(16);
-            // The hashed prefix proves the key's structure: blake2_128(raw).
-            if hash != sp_core::hashing::blake2_128(raw) {
-                return Err(CliError::Other(format!(
-                    "{}'s storage key {k} is not blake2_128(key) ++ key: this chain's pallet-contracts stores contract storage differently",
-                    contract.name
-                )));
-            }
-            let value = hex::decode(v.trim_start_matches("0x")).map_err(|_| CliError::Other(format!("the node answered a storage value that is not hex: {v}")))?;
-            out.entries.push((raw.to_vec(), value));
-        }
+    while let Some(fetch) = fetches.pop_front() {
+        take_values(contract, &mut out, fetch).await?;
     }
     Ok(out)
+}
+
+/// Adds one value request's answers to `out`, each key checked.
+async fn take_values(
+    contract: &ContractHandle,
+    out: &mut Entries,
+    fetch: tokio::task::JoinHandle<(Vec<String>, std::result::Result<Vec<Option<String>>, subxt::Error>)>,
+) -> Result<()> {
+    let (chunk, values) = fetch.await.map_err(|e| CliError::Other(format!("reading the contract's storage stopped: {e}")))?;
+    let values = values.map_err(lost("reading the contract's storage"))?;
+    if values.len() != chunk.len() {
+        return Err(CliError::Other(format!("the node answered {} values for {} storage keys", values.len(), chunk.len())));
+    }
+    for (k, v) in chunk.iter().zip(values) {
+        let Some(v) = v else { continue }; // listed and read at one block: always present
+        let key = hex::decode(k.trim_start_matches("0x")).unwrap_or_default();
+        let (hash, raw) = key.split_at(16);
+        // The hashed prefix proves the key's structure: blake2_128(raw) (not
+        // that the data is genuine: dcu trusts the node it reads from, as any
+        // RPC client does; the contracts re-check every route on chain).
+        if hash != sp_core::hashing::blake2_128(raw) {
+            return Err(CliError::Other(format!(
+                "{}'s storage key {k} is not blake2_128(key) ++ key: this chain's pallet-contracts stores contract storage differently",
+                contract.name
+            )));
+        }
+        let value = hex::decode(v.trim_start_matches("0x")).map_err(|_| CliError::Other(format!("the node answered a storage value that is not hex: {v}")))?;
+        out.entries.push((raw.to_vec(), value));
+    }
+    Ok(())
 }
 
 /// One credit line as a route sees it.
@@ -167,6 +204,8 @@ pub struct LineEdge {
     /// grantor's unlent stake), as the contract's `lines_to` answers it.
     pub available: u128,
     pub rate_bps: u32,
+    /// Principal drawn on it and not repaid.
+    pub principal: u128,
 }
 
 /// The pool's whole credit graph, read in one pass.
@@ -176,6 +215,9 @@ pub struct PoolGraph {
     pub lines: Vec<LineEdge>,
     /// Grantors with a record.
     pub grantors: usize,
+    /// Members with principal written off in a default (the pool's
+    /// `anchors` records with `defaulted` > 0).
+    pub defaulted_members: usize,
     /// Keys in the pool's trie and RPC requests made.
     pub keys_seen: usize,
     pub requests: usize,
@@ -216,10 +258,10 @@ pub fn decode_pool(entries: &Entries, grantors_key: [u8; 4], lines_key: [u8; 4])
             return Err(bad("lines", k));
         }
         let grantor = grantors.get(&g.0).copied().unwrap_or_default();
-        lines.push(LineEdge { grantor: name(g.clone()), borrower: name(b), available: headroom(&line, &grantor), rate_bps: line.rate_bps });
+        lines.push(LineEdge { grantor: name(g.clone()), borrower: name(b), available: headroom(&line, &grantor), rate_bps: line.rate_bps, principal: line.principal });
     }
     lines.sort();
-    Ok(PoolGraph { lines, grantors: grantors.len(), keys_seen: entries.keys_seen, requests: entries.requests })
+    Ok(PoolGraph { lines, grantors: grantors.len(), defaulted_members: 0, keys_seen: entries.keys_seen, requests: entries.requests })
 }
 
 /// The 4-byte storage key of the root struct's field `field` in a
@@ -238,9 +280,32 @@ pub fn metadata_field_key(contract: &ContractHandle, field: &str) -> Result<[u8;
 /// Reads every line of the pool at the best block in one pass over its
 /// storage (see the module's documentation).
 pub async fn pool_lines(conn: &Conn, pool: &ContractHandle) -> Result<PoolGraph> {
-    let (grantors_key, lines_key) = (metadata_field_key(pool, "grantors")?, metadata_field_key(pool, "lines")?);
-    let entries = read_fields(conn, pool, &[grantors_key, lines_key]).await?;
-    decode_pool(&entries, grantors_key, lines_key)
+    let (grantors_key, lines_key, anchors_key) = (metadata_field_key(pool, "grantors")?, metadata_field_key(pool, "lines")?, metadata_field_key(pool, "anchors")?);
+    let entries = read_fields(conn, pool, &[grantors_key, lines_key, anchors_key]).await?;
+    let mut graph = decode_pool(&entries, grantors_key, lines_key)?;
+    // The anchors' type is the contract's own (private): decoded by its metadata.
+    let anchor_ty = metadata_value_type(pool, "anchors")?;
+    for (k, mut v) in entries.of(anchors_key) {
+        let anchor = pool.transcoder.decode(anchor_ty, &mut v).map_err(|_| {
+            CliError::Other(format!("the pool's `anchors` entry 0x{} does not decode by its metadata", hex::encode(k)))
+        })?;
+        if crate::value::uint_field(&anchor, "defaulted").unwrap_or(0) > 0 {
+            graph.defaulted_members += 1;
+        }
+    }
+    Ok(graph)
+}
+
+/// The type id of the values of the root struct's `Mapping` field `field`.
+pub fn metadata_value_type(contract: &ContractHandle, field: &str) -> Result<u32> {
+    use contract_transcode::ink_metadata::layout::Layout;
+    let missing = || CliError::Other(format!("the {} contract's metadata has no `{field}` mapping: dcu cannot read its storage", contract.name));
+    let meta = contract.transcoder.metadata();
+    let Layout::Root(root) = meta.layout() else { return Err(missing()) };
+    let Layout::Struct(st) = root.layout() else { return Err(missing()) };
+    let Some(Layout::Root(r)) = st.fields().iter().find(|f| f.name() == field).map(|f| f.layout()) else { return Err(missing()) };
+    let ty = meta.registry().resolve(r.ty().id).ok_or_else(missing)?;
+    ty.type_params.iter().find(|p| p.name == "V").and_then(|p| p.ty).map(|t| t.id).ok_or_else(missing)
 }
 
 #[cfg(test)]

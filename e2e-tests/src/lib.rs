@@ -137,6 +137,21 @@ pub mod cli {
                 .expect("dcu runs")
         }
 
+        /// Starts `dcu` in the background (a server such as `dcu monitor`),
+        /// its output discarded; the caller kills it.
+        pub fn spawn(&self, suri: &str, args: &[&str]) -> std::process::Child {
+            Command::new(dcu_bin())
+                .args(["--url", &self.url, "--suri", suri])
+                .args(args)
+                .env("DCU_DEPLOY_DIR", self.dir.path())
+                .env("DCU_ARTIFACTS", artifacts_dir())
+                .env_remove("DCU_SURI")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("dcu starts")
+        }
+
         /// Runs with `--output json`, asserts success and parses stdout.
         pub fn json(&self, suri: &str, args: &[&str]) -> Value {
             let mut all = vec!["--output", "json"];

@@ -3,6 +3,7 @@ pub mod demo;
 pub mod deploy;
 pub mod gov;
 pub mod loan;
+pub mod monitor;
 pub mod node;
 pub mod pool;
 pub mod route;

@@ -217,7 +217,8 @@ pub async fn read_lines(s: &Session, reader: Reader, to: &str, max_hops: usize) 
                         seen.insert(grantor.clone(), depth + 1);
                         queue.push_back((grantor.clone(), depth + 1));
                     }
-                    lines.push(LineEdge { grantor, borrower: member.clone(), available, rate_bps });
+                    let principal = uint_field(l, "principal").unwrap_or(0);
+                    lines.push(LineEdge { grantor, borrower: member.clone(), available, rate_bps, principal });
                 }
             }
             (lines, requests)

@@ -14,6 +14,7 @@ mod hostile;
 mod live_chain;
 mod loan;
 mod loan_cli;
+mod monitor;
 mod pool;
 mod routing;
 mod sequences;
