@@ -166,8 +166,11 @@
 //! (it completes the integral to the epoch's end, or to now). Epoch `e`
 //! spans `[e·epoch_ms, (e+1)·epoch_ms)` on the pool's clock. Counting starts
 //! with the first such change after this code is installed: earlier epochs
-//! report only what was counted since. `fund_insurance` lets anyone (the
-//! federation, a community's treasury) pay into the insurance reserve.
+//! report only what was counted since. The counters saturate at
+//! `u128::MAX` (the epoch then says `saturated`): a statistic never refuses
+//! a money message. `clock` and `token` let a federation place and check
+//! the pool. `fund_insurance` lets anyone (the federation, a community's
+//! treasury) pay into the insurance reserve.
 //!
 //! ## Clock
 //! Every time the pool stores or compares (lock-outs, grace, interest days,
@@ -1195,7 +1198,7 @@ mod credit_pool {
             ext::push(self.token, borrower, amount)?;
             // Borrowed tokens staked do not anchor (SPEC §2, v2).
             self.sync_anchor(borrower, &own, anchor, debtor, Report::Required)?;
-            self.count_flow(amount, 0, totals.lent)?;
+            self.count_flow(amount, 0, totals.lent);
             self.store(&loaded);
             self.totals = totals;
             self.env().emit_event(Drawn { borrower, amount, parts });
@@ -1247,7 +1250,7 @@ mod credit_pool {
             debtor.owed = debtor.owed.saturating_sub(principal);
             let own = self.grantor_record(borrower);
             ext::pull(self.token, borrower, used)?;
-            self.count_flow(0, principal, totals.lent)?;
+            self.count_flow(0, principal, totals.lent);
             self.store(&loaded);
             self.totals = totals;
             self.sync_anchor(borrower, &own, anchor, debtor, Report::BestEffort)?;
@@ -1349,7 +1352,7 @@ mod credit_pool {
             }
             self.lines_to.remove(borrower);
             self.warned.remove(borrower);
-            self.count_flow(0, 0, totals.lent)?;
+            self.count_flow(0, 0, totals.lent);
             self.totals = totals;
             self.env().emit_event(Defaulted {
                 borrower,
@@ -1443,7 +1446,7 @@ mod credit_pool {
             for (pair, l) in path.windows(2).zip(&lines) {
                 self.lines.insert((pair[0], pair[1]), l);
             }
-            self.count_flow(amount, 0, totals.lent)?;
+            self.count_flow(amount, 0, totals.lent);
             self.save_grantor(creditor, &new);
             self.totals = totals;
             self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines), insured });
@@ -1485,7 +1488,7 @@ mod credit_pool {
             if held < owed {
                 return Err(Error::Unpaid { held, owed });
             }
-            self.count_flow(0, principal, totals.lent)?;
+            self.count_flow(0, principal, totals.lent);
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1557,7 +1560,7 @@ mod credit_pool {
             let creditor_anchor = self.anchor(creditor);
             self.sync_anchor(creditor, &new, creditor_anchor, creditor_anchor, Report::Loss)?;
             self.sync_anchor(borrower, &borrower_own, anchor, debtor, Report::Loss)?;
-            self.count_flow(0, 0, totals.lent)?;
+            self.count_flow(0, 0, totals.lent);
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1806,6 +1809,7 @@ mod credit_pool {
                 s.repaid = f.repaid;
                 s.principal_end = f.principal;
                 s.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, to);
+                s.saturated = saturated(s.drawn, s.repaid, s.outstanding_ms);
                 return s;
             }
             if let Some(stored) = self.epochs.get(epoch) {
@@ -1823,7 +1827,23 @@ mod credit_pool {
             };
             s.principal_end = principal;
             s.outstanding_ms = integral(0, principal, start, to);
+            s.saturated = saturated(0, 0, s.outstanding_ms);
             s
+        }
+
+        /// The pool's clock for a federation (issue 20): `(now, epoch_ms)`,
+        /// now on the pool's clock (block time, or the fast clock of the
+        /// test build) and the counters' epoch length. The open epoch is
+        /// `now / epoch_ms`.
+        #[ink(message)]
+        pub fn clock(&self) -> (Timestamp, u64) {
+            (self.now(), self.flow.get().unwrap_or_default().epoch_ms)
+        }
+
+        /// The pool's PSP22 stablecoin.
+        #[ink(message)]
+        pub fn token(&self) -> AccountId {
+            self.token
         }
 
         /// The epoch length (ms, pool's clock) and whether counting started.
@@ -2114,16 +2134,22 @@ mod credit_pool {
         /// running epoch first if `now` is in a later one (one read and one
         /// write of the running cell, plus one write at an epoch's close).
         /// `lent` is the outstanding principal this message leaves.
-        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance) -> Result<()> {
+        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance) {
+            // Infallible by design (review H2): a statistic never refuses a
+            // money message. Every sum saturates at `u128::MAX` and the
+            // epoch then reports `saturated` (a sum at the maximum is one
+            // that stopped there).
             let now = self.now();
             let mut f = self.flow.get().unwrap_or_default();
-            let epoch = now.checked_div(f.epoch_ms).ok_or(Error::Overflow)?;
+            // epoch_ms ≥ 1 day (set_epoch_length's range, or the default).
+            let epoch = now.checked_div(f.epoch_ms).unwrap_or(0);
             if !f.started {
                 f = Flow { started: true, epoch, last: now, principal: self.totals.lent, ..f };
             }
             if epoch > f.epoch {
-                let start = f.epoch.checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
-                let end = start.checked_add(f.epoch_ms).ok_or(Error::Overflow)?;
+                let start = f.epoch.saturating_mul(f.epoch_ms);
+                let end = start.saturating_add(f.epoch_ms);
+                let outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, end);
                 let closed = EpochStats {
                     epoch: f.epoch,
                     start,
@@ -2131,8 +2157,9 @@ mod credit_pool {
                     closed: true,
                     drawn: f.drawn,
                     repaid: f.repaid,
-                    outstanding_ms: checked_integral(f.outstanding_ms, f.principal, f.last, end)?,
+                    outstanding_ms,
                     principal_end: f.principal,
+                    saturated: saturated(f.drawn, f.repaid, outstanding_ms),
                 };
                 // No event of its own: every change of the counters comes
                 // with its message's event (`Drawn`, `Repaid`, `Defaulted`,
@@ -2140,16 +2167,15 @@ mod credit_pool {
                 // amounts and, with the block time, the outstanding
                 // principal; an epoch's figures are their sums.
                 self.epochs.insert(f.epoch, &closed);
-                let last = epoch.checked_mul(f.epoch_ms).ok_or(Error::Overflow)?;
+                let last = epoch.saturating_mul(f.epoch_ms);
                 f = Flow { epoch, last, drawn: 0, repaid: 0, outstanding_ms: 0, ..f };
             }
-            f.outstanding_ms = checked_integral(f.outstanding_ms, f.principal, f.last, now)?;
+            f.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, now);
             f.last = now;
-            f.drawn = add(f.drawn, drawn)?;
-            f.repaid = add(f.repaid, repaid)?;
+            f.drawn = f.drawn.saturating_add(drawn);
+            f.repaid = f.repaid.saturating_add(repaid);
             f.principal = lent;
             self.flow.set(&f);
-            Ok(())
         }
 
         fn grantor_record(&self, account: AccountId) -> Grantor {
@@ -2446,13 +2472,15 @@ mod credit_pool {
     /// epoch in which it did not change.
     pub const MAX_IDLE_EPOCHS: u64 = 64;
 
-    /// `acc + principal × (to − from)`, or an overflow. The clock never goes
-    /// back on chain; a `to` before `from` adds nothing.
-    fn checked_integral(acc: u128, principal: Balance, from: Timestamp, to: Timestamp) -> Result<u128> {
-        principal.checked_mul(u128::from(to.saturating_sub(from))).and_then(|x| acc.checked_add(x)).ok_or(Error::Overflow)
+    /// Whether an epoch's sums stopped at `u128::MAX` (review H2).
+    fn saturated(drawn: Balance, repaid: Balance, outstanding_ms: u128) -> bool {
+        drawn == u128::MAX || repaid == u128::MAX || outstanding_ms == u128::MAX
     }
 
-    /// As [`checked_integral`] for a query, saturating (a query never fails).
+    /// `acc + principal × (to − from)`, saturating at `u128::MAX` (the epoch
+    /// then reports `saturated`): neither a message nor a query ever fails
+    /// for it. The clock never goes back on chain; a `to` before `from`
+    /// adds nothing.
     fn integral(acc: u128, principal: Balance, from: Timestamp, to: Timestamp) -> u128 {
         acc.saturating_add(principal.saturating_mul(u128::from(to.saturating_sub(from))))
     }

@@ -2882,6 +2882,7 @@ fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
             repaid: 50 * T,
             outstanding_ms: pd(100 * T, 10) + pd(200 * T, 10) + pd(150 * T, 4),
             principal_end: 150 * T,
+            saturated: false,
         }
     );
     let full = pd(100 * T, 10) + pd(200 * T, 10) + pd(150 * T, 9);
@@ -2894,7 +2895,7 @@ fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
     // Epoch 1 so far: 150 outstanding from day 30, nothing drawn or repaid.
     assert_eq!(
         p.epoch_stats(1),
-        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T }
+        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T, saturated: false }
     );
     // A message in epoch 1 stores epoch 0 as it was.
     set_now(40 * D);
@@ -2922,7 +2923,7 @@ fn epochs_without_a_change_carry_the_principal_of_the_last_change() {
     // Day 100 (epoch 3): epochs 1 and 2 were idle with 100 outstanding.
     set_now(100 * D);
     let idle = p.epoch_stats(2);
-    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T });
+    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T, saturated: false });
     assert_eq!(idle.velocity_ppm(), Ok(0));
     // Day 130 (epoch 4): a payment stores epoch 0; epochs 1..=3 stay derived.
     set_now(130 * D);
@@ -2997,6 +2998,65 @@ fn set_epoch_length_by_governance_before_counting_only() {
     let n = events();
     assert_eq!(p.set_epoch_length(30 * D), Err(Error::EpochLengthFixed));
     assert_eq!((p.epoch_length(), events()), ((7 * D, true), n));
+}
+
+/// Review H2: a statistic never refuses a money message. With a 24-decimal
+/// stablecoin and 365-day epochs, 20,000 tokens outstanding make the
+/// integral (smallest units × ms) pass u128::MAX after ~197 days; the
+/// repayment, the draw and the default after that still go through, the
+/// counters stop at u128::MAX and the epoch says `saturated` (no velocity
+/// is made of it); the next epoch counts afresh.
+#[ink::test]
+fn saturated_epoch_counters_never_refuse_a_repayment_draw_or_default() {
+    let e = 10u128.pow(24);
+    mock::reset();
+    mock::set_token_decimals(Some(24));
+    test::set_callee::<Env>(pool_id());
+    set_now(0);
+    as_caller(DEPLOYER);
+    let mut p = CreditPool::new(AccountId::from(TOKEN), AccountId::from(GRAPH));
+    assert_eq!(p.unit(), e);
+    assert_eq!(p.wire(Wiring { governance: gov(), loan_manager: lm(), warrant_escrow: escrow() }), Ok(()));
+    test::set_caller::<Env>(gov());
+    assert_eq!(p.set_epoch_length(365 * D), Ok(()));
+    for n in 1..=8 {
+        mock::fund(id(n), pool_id(), 1_000_000 * e);
+    }
+    stake(&mut p, DAVE, 100_000 * e);
+    for b in [ALICE, BOB, EVE] {
+        line(&mut p, DAVE, b, 10_000 * e, 500);
+    }
+    set_now(D);
+    for b in [BOB, EVE] {
+        as_caller(b);
+        assert_eq!(p.draw(10_000 * e, MAX_RATE_BPS), Ok(()));
+    }
+    // 2·10²⁸ × 197 days > u128::MAX: at day 250 the integral has saturated.
+    assert!((20_000 * e).checked_mul(u128::from(196 * D)).is_some() && (20_000 * e).checked_mul(u128::from(197 * D)).is_none());
+    set_now(250 * D);
+    let open = p.epoch_stats(0);
+    assert_eq!((open.outstanding_ms, open.saturated, open.closed), (u128::MAX, true, false));
+    assert_eq!(open.velocity_ppm(), Err(dcu_common::health::HealthError::Overflow));
+    as_caller(BOB);
+    let owed = p.outstanding(id(BOB)).unwrap();
+    assert_eq!(p.repay(owed), Ok(owed), "a repayment is never refused");
+    as_caller(ALICE);
+    assert_eq!(p.draw(5_000 * e, MAX_RATE_BPS), Ok(()), "nor a draw");
+    let s = p.epoch_stats(0);
+    assert_eq!((s.drawn, s.repaid, s.outstanding_ms, s.principal_end, s.saturated), (25_000 * e, 10_000 * e, u128::MAX, 15_000 * e, true));
+    // A default long after (Eve never repaid): it goes through too.
+    set_now(D + p.params().default_ms + 31 * D);
+    assert_eq!(p.declare_default(id(EVE)), Ok(()));
+    // Epoch 0 is stored saturated; the next one counts afresh.
+    set_now(400 * D);
+    as_caller(ALICE);
+    let owed = p.outstanding(id(ALICE)).unwrap();
+    assert_eq!(p.repay(owed), Ok(owed));
+    let (e0, e1) = (p.epoch_stats(0), p.epoch_stats(1));
+    assert!(e0.closed && e0.saturated && e0.outstanding_ms == u128::MAX);
+    assert!(!e1.saturated && e1.repaid == 5_000 * e && e1.outstanding_ms < u128::MAX);
+    assert!(e1.velocity_ppm().is_ok());
+    books(&p);
 }
 
 /// Anyone may pay into the insurance reserve (after approving the pool);

@@ -27,15 +27,22 @@
 //! `fund_insurance`).
 //!
 //! ## Rules
+//! - `register_bank` checks the pool: the federation's stablecoin, a
+//!   `clock`, the epoch length of the first bank (which fixes the
+//!   federation's), counters that answer. It records the bank's first
+//!   counted epoch: the first whole epoch of its pool after registration.
 //! - A bank's epoch counts once its pool reports it closed; attestations of
-//!   an epoch not yet closed are refused, and so is a second one.
-//! - `distribute(e)` needs every bank's pool to report `e` closed, and
-//!   either every bank attested for `e` or `e + 1` closed as well (an
-//!   epoch's grace for attesters, so nobody distributes before they could
-//!   attest). Banks without an attestation for `e` receive nothing for it.
-//! - An epoch is distributed at most once, even when nothing was paid.
-//! - Banks are compared by epoch index: the banks of one federation run
-//!   pools with the same epoch length and clock.
+//!   an epoch not yet closed, before the bank's first counted epoch, or a
+//!   second one are refused.
+//! - `distribute(e)` only for `e` from the federation's first epoch on and
+//!   at most two epochs behind the current one (`EpochTooOld`); it needs
+//!   `e` closed and either every bank registered before `e` attested or
+//!   `e + 1` closed as well (an epoch's grace for attesters). Banks without
+//!   an attestation, whose pool fails or whose figures give no health are
+//!   skipped (`BankSkipped`), never failing the others.
+//! - An epoch is distributed at most once, even when nothing was paid to a
+//!   bank because all were healthy; with a budget or treasury of 0 it is
+//!   refused (`NothingToPay`) and not marked.
 //!
 //! ## Invariants
 //! - Σ paid over distributed epochs + treasury = Σ funded + direct transfers.
@@ -56,7 +63,8 @@ mod mock;
 mod tests;
 
 pub use self::federation::{
-    Attestation, Bank, Error, Federation, FederationRef, HealthReport, Params, Wiring, MAX_BANKS, MAX_BIOREGION_LEN, MAX_NAME_LEN,
+    Attestation, Bank, EpochClock, Error, Federation, FederationRef, HealthReport, Params, Wiring, DISTRIBUTE_WINDOW, MAX_BANKS, MAX_BIOREGION_LEN,
+    MAX_NAME_LEN, SKIP_NOT_ATTESTED, SKIP_NOT_CLOSED, SKIP_NO_HEALTH, SKIP_POOL,
 };
 
 #[ink::contract]
@@ -80,6 +88,18 @@ mod federation {
     pub const MAX_BIOREGION_LEN: usize = 32;
     /// Loan purposes an attestation reports volumes for (SPEC §5).
     const PURPOSES: usize = Purpose::ALL.len();
+    /// How many epochs behind the current one `distribute` still accepts:
+    /// the epoch just closed and the one before it (review C1).
+    pub const DISTRIBUTE_WINDOW: u64 = 2;
+    /// [`BankSkipped::reason`]: the pool's call failed, or its epoch length
+    /// is not the federation's.
+    pub const SKIP_POOL: u8 = 0;
+    /// [`BankSkipped::reason`]: the epoch is not closed in its pool.
+    pub const SKIP_NOT_CLOSED: u8 = 1;
+    /// [`BankSkipped::reason`]: no attestation.
+    pub const SKIP_NOT_ATTESTED: u8 = 2;
+    /// [`BankSkipped::reason`]: its figures give no health.
+    pub const SKIP_NO_HEALTH: u8 = 3;
 
     /// The accounts this contract trusts, set once by the deployer.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +201,25 @@ mod federation {
         attestations: Mapping<(u32, u64), Attestation>,
         /// Distributed epochs → what was paid.
         distributed: Mapping<u64, Balance>,
+        /// The banks' epoch length (ms on their pools' clock) and the first
+        /// epoch the federation may distribute, both fixed by the first
+        /// bank registered (review C1); `None` before it.
+        clock: Option<EpochClock>,
+        /// Each bank's first counted epoch: the first whole epoch of its
+        /// pool after its registration (review C1).
+        registered: Mapping<u32, u64>,
+    }
+
+    /// The federation's epoch length and first epoch (set once).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct EpochClock {
+        /// The epoch length every bank's pool must use (ms).
+        pub epoch_ms: u64,
+        /// The first epoch `distribute` accepts: the first bank's first
+        /// counted epoch.
+        pub start_epoch: u64,
     }
 
     /// The deployer wired the contract.
@@ -260,6 +299,19 @@ mod federation {
         pub attested: u32,
     }
 
+    /// `distribute(epoch)` left bank `bank` out (review M2): its pool's
+    /// call failed or answered another epoch length (`reason` 0), the
+    /// epoch is not closed in its pool (1), it has not attested (2), or
+    /// its figures give no health (3: saturated counters, a bad metric).
+    #[ink(event)]
+    pub struct BankSkipped {
+        #[ink(topic)]
+        pub epoch: u64,
+        #[ink(topic)]
+        pub bank: u32,
+        pub reason: u8,
+    }
+
     /// Governance changed the parameters.
     #[ink(event)]
     pub struct ParamsChanged {
@@ -325,6 +377,19 @@ mod federation {
         UpgradeFailed,
         /// No bank is registered: there is nothing to distribute to.
         NoBanks,
+        /// The epoch is before the bank's first counted epoch (the first
+        /// whole epoch after its registration): nothing to attest.
+        BeforeRegistration { bank: u32, epoch: u64, first: u64 },
+        /// The epoch is before the federation's first epoch or more than two
+        /// epochs behind the current one (`oldest` is the oldest accepted now).
+        EpochTooOld { epoch: u64, oldest: u64 },
+        /// The pool counts epochs of another length than the federation's.
+        EpochLengthMismatch { bank_epoch_ms: u64, epoch_ms: u64 },
+        /// The pool's stablecoin is not the federation's.
+        TokenMismatch { token: AccountId },
+        /// Nothing would be paid: the budget or the treasury is 0 (nothing
+        /// is marked; `distribute` may run once there is something to pay).
+        NothingToPay { epoch: u64 },
     }
 
     impl From<HealthError> for Error {
@@ -368,6 +433,16 @@ mod federation {
             invoke(pool, ink::selector_bytes!("epoch_stats"), epoch).map_err(|_| Error::PoolCallFailed { bank })
         }
 
+        /// The pool's clock: `(now, epoch_ms)` (`credit_pool::clock`).
+        pub fn clock(bank: u32, pool: AccountId) -> Result<(u64, u64)> {
+            invoke(pool, ink::selector_bytes!("clock"), ()).map_err(|_| Error::PoolCallFailed { bank })
+        }
+
+        /// The pool's stablecoin (`credit_pool::token`).
+        pub fn pool_token(bank: u32, pool: AccountId) -> Result<AccountId> {
+            invoke(pool, ink::selector_bytes!("token"), ()).map_err(|_| Error::PoolCallFailed { bank })
+        }
+
         /// Approves `pool` for `amount`, then has it pull `amount` into its
         /// insurance reserve (`fund_insurance`).
         pub fn fund_pool(token: AccountId, bank: u32, pool: AccountId, amount: Balance) -> Result<()> {
@@ -401,6 +476,8 @@ mod federation {
                 attesters: Mapping::default(),
                 attestations: Mapping::default(),
                 distributed: Mapping::default(),
+                clock: None,
+                registered: Mapping::default(),
             }
         }
 
@@ -432,7 +509,15 @@ mod federation {
         /// # Errors
         /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::InvalidName`],
         /// [`Error::AlreadyRegistered`] (its pool is registered),
-        /// [`Error::TooManyBanks`], [`Error::Overflow`].
+        /// [`Error::TooManyBanks`], [`Error::TokenMismatch`] (the pool's
+        /// stablecoin is another), [`Error::EpochLengthMismatch`] (its epochs
+        /// are not the federation's: the first bank's length),
+        /// [`Error::PoolCallFailed`] (it answers no `token`, `clock` or
+        /// `epoch_stats`), [`Error::Overflow`].
+        ///
+        /// Records the bank's first counted epoch — the first whole epoch
+        /// of its pool after now — and, for the first bank, the federation's
+        /// epoch length and first epoch.
         #[ink(message)]
         pub fn register_bank(&mut self, name: String, bioregion: String, pool: AccountId, governance: AccountId, trust_graph: AccountId) -> Result<u32> {
             self.ensure_governance()?;
@@ -446,7 +531,32 @@ mod federation {
                 return Err(Error::TooManyBanks { cap: MAX_BANKS });
             }
             let bank = self.next_id;
+            // The pool must be a pool of this federation's kind (review M2):
+            // the same stablecoin, an epoch clock, the federation's epoch
+            // length, and counters that answer.
+            let token = ext::pool_token(bank, pool)?;
+            if token != self.token {
+                return Err(Error::TokenMismatch { token });
+            }
+            let (now, bank_epoch_ms) = ext::clock(bank, pool)?;
+            let epoch_ms = self.clock.map_or(bank_epoch_ms, |c| c.epoch_ms);
+            if bank_epoch_ms != epoch_ms || epoch_ms == 0 {
+                return Err(Error::EpochLengthMismatch { bank_epoch_ms, epoch_ms });
+            }
+            // Its first counted epoch (review C1): the first whole one — the
+            // current epoch only when registered at its very first
+            // millisecond, else the next.
+            let current = now.checked_div(epoch_ms).ok_or(Error::Overflow)?;
+            let first = if now.checked_rem(epoch_ms) == Some(0) { current } else { current.checked_add(1).ok_or(Error::Overflow)? };
+            let stats = ext::epoch_stats(bank, pool, first)?;
+            if stats.epoch_ms != epoch_ms {
+                return Err(Error::EpochLengthMismatch { bank_epoch_ms: stats.epoch_ms, epoch_ms });
+            }
             self.next_id = bank.checked_add(1).ok_or(Error::Overflow)?;
+            if self.clock.is_none() {
+                self.clock = Some(EpochClock { epoch_ms, start_epoch: first });
+            }
+            self.registered.insert(bank, &first);
             self.bank_ids.push(bank);
             self.bank_of_pool.insert(pool, &bank);
             self.banks.insert(bank, &Bank { name: name.clone(), bioregion: bioregion.clone(), pool, governance, trust_graph });
@@ -467,6 +577,7 @@ mod federation {
             self.bank_of_pool.remove(b.pool);
             self.banks.remove(bank);
             self.attesters.remove(bank);
+            self.registered.remove(bank);
             self.env().emit_event(BankRemoved { bank });
             Ok(())
         }
@@ -495,7 +606,8 @@ mod federation {
         /// # Errors
         /// [`Error::UnknownBank`], [`Error::NoAttester`],
         /// [`Error::Unauthorized`], [`Error::AlreadyAttested`],
-        /// [`Error::Health`] (a metric above 100, active above eligible, or
+        /// [`Error::BeforeRegistration`] (an epoch before the bank's first
+        /// whole epoch in the federation), [`Error::Health`] (a metric above 100, active above eligible, or
         /// volumes that overflow), [`Error::EpochNotClosed`] (the current
         /// or a future epoch), [`Error::PoolCallFailed`].
         #[ink(message)]
@@ -508,6 +620,10 @@ mod federation {
             }
             if self.attestations.contains((bank, epoch)) {
                 return Err(Error::AlreadyAttested { bank, epoch });
+            }
+            let first = self.registered.get(bank).unwrap_or(u64::MAX);
+            if epoch < first {
+                return Err(Error::BeforeRegistration { bank, epoch, first });
             }
             // Every metric it implies must compute (checked before any call).
             metrics_of(&attestation, 0)?;
@@ -544,15 +660,23 @@ mod federation {
         /// or the treasury if smaller — goes to the attested banks below
         /// the target health in proportion to their shortfall, the whole
         /// budget to the unit when any is below target, into each one's pool
-        /// insurance reserve. Needs every bank's pool to report `epoch`
-        /// closed and every bank attested, or `epoch + 1` closed too. Returns
+        /// insurance reserve. Only an epoch from the federation's first one
+        /// on and at most [`DISTRIBUTE_WINDOW`] epochs behind the current
+        /// one (the latest any bank's pool reports). Waits, until `epoch +
+        /// 1` has closed too, for every bank registered before `epoch` to
+        /// attest. A bank whose pool fails or runs another epoch length,
+        /// has not closed the epoch, has not attested it, or whose figures
+        /// give no health is left out with a `BankSkipped` event. Returns
         /// what was paid.
         ///
         /// # Errors
-        /// [`Error::AlreadyDistributed`], [`Error::NoBanks`], [`Error::EpochNotClosed`],
-        /// [`Error::AttestationsPending`], [`Error::PoolCallFailed`],
-        /// [`Error::PoolRefused`], [`Error::Token`],
-        /// [`Error::TokenCallFailed`], [`Error::Health`], [`Error::Overflow`].
+        /// [`Error::AlreadyDistributed`], [`Error::NoBanks`],
+        /// [`Error::EpochNotClosed`], [`Error::EpochTooOld`],
+        /// [`Error::AttestationsPending`], [`Error::NothingToPay`] (budget
+        /// or treasury 0: nothing marked), [`Error::PoolCallFailed`] (no
+        /// bank's pool answers), [`Error::PoolRefused`] (a pool refuses
+        /// the payment), [`Error::Token`], [`Error::TokenCallFailed`],
+        /// [`Error::Health`], [`Error::Overflow`].
         #[ink(message)]
         pub fn distribute(&mut self, epoch: u64) -> Result<Balance> {
             if self.distributed.contains(epoch) {
@@ -560,39 +684,89 @@ mod federation {
             }
             // Without a bank no pool can say the epoch closed: refused, so
             // that nobody marks future epochs distributed before banks join.
-            if self.bank_ids.is_empty() {
-                return Err(Error::NoBanks);
+            let clock = match (self.bank_ids.is_empty(), self.clock) {
+                (false, Some(c)) => c,
+                _ => return Err(Error::NoBanks),
+            };
+            if epoch < clock.start_epoch {
+                return Err(Error::EpochTooOld { epoch, oldest: clock.start_epoch });
             }
+            let next = epoch.checked_add(1).ok_or(Error::Overflow)?;
+            // Each bank's pool is asked its clock and the epoch's counters; a
+            // bank whose pool fails, runs another epoch length, has not
+            // closed the epoch, has not attested it or whose figures give
+            // no health is left out (`BankSkipped`), never failing the rest
+            // (review M2). The federation's current epoch is the latest its
+            // pools report (they share the chain's clock).
+            let mut current: Option<u64> = None;
             let mut ids = Vec::new();
             let mut healths = Vec::new();
+            let mut skipped: Vec<(u32, u8)> = Vec::new();
             let mut pending = false;
+            let mut first_open = None;
             for &bank in &self.bank_ids {
                 let b = self.bank(bank)?;
-                let stats = ext::epoch_stats(bank, b.pool, epoch)?;
-                if !stats.closed {
-                    return Err(Error::EpochNotClosed { bank, epoch });
-                }
-                match self.attestations.get((bank, epoch)) {
-                    Some(a) => {
-                        ids.push((bank, b.pool));
-                        healths.push(report(&a, stats)?.health);
+                let now = match ext::clock(bank, b.pool) {
+                    Ok((now, ms)) if ms == clock.epoch_ms => now,
+                    _ => {
+                        skipped.push((bank, SKIP_POOL));
+                        continue;
                     }
-                    None => pending = true,
+                };
+                let bank_current = now.checked_div(clock.epoch_ms).ok_or(Error::Overflow)?;
+                current = Some(current.map_or(bank_current, |c| c.max(bank_current)));
+                // Counted in the epoch (registered before it) and not
+                // attested: wait for it through the grace.
+                let could_attest = self.registered.get(bank).is_some_and(|f| f <= epoch);
+                if bank_current <= epoch {
+                    first_open.get_or_insert(bank);
+                    pending |= could_attest;
+                    skipped.push((bank, SKIP_NOT_CLOSED));
+                    continue;
+                }
+                let Some(a) = self.attestations.get((bank, epoch)) else {
+                    pending |= could_attest;
+                    skipped.push((bank, SKIP_NOT_ATTESTED));
+                    continue;
+                };
+                match ext::epoch_stats(bank, b.pool, epoch) {
+                    Ok(stats) if stats.closed && stats.epoch_ms == clock.epoch_ms => match report(&a, stats) {
+                        Ok(r) => {
+                            ids.push((bank, b.pool));
+                            healths.push(r.health);
+                        }
+                        Err(_) => skipped.push((bank, SKIP_NO_HEALTH)),
+                    },
+                    _ => skipped.push((bank, SKIP_POOL)),
                 }
             }
-            if pending {
-                let next = epoch.checked_add(1).ok_or(Error::Overflow)?;
-                for &bank in &self.bank_ids {
-                    let b = self.bank(bank)?;
-                    if !ext::epoch_stats(bank, b.pool, next)?.closed {
-                        return Err(Error::AttestationsPending { epoch });
-                    }
-                }
+            let Some(current) = current else {
+                return Err(Error::PoolCallFailed { bank: self.bank_ids.first().copied().unwrap_or(0) });
+            };
+            if current <= epoch {
+                return Err(Error::EpochNotClosed { bank: first_open.unwrap_or(0), epoch });
+            }
+            // Recent epochs only (review C1): the one just closed and the one
+            // before it; with the registration bounds on `attest`, nobody
+            // attests and distributes a backlog of past epochs.
+            let oldest = current.saturating_sub(DISTRIBUTE_WINDOW).max(clock.start_epoch);
+            if epoch < oldest {
+                return Err(Error::EpochTooOld { epoch, oldest });
+            }
+            // An attester's grace: until `epoch + 1` has closed, wait for
+            // every bank that could attest and has not.
+            if pending && current <= next {
+                return Err(Error::AttestationsPending { epoch });
             }
             let budget = self.params.budget.min(ext::treasury(self.token)?);
+            // Nothing to pay because there is no budget or no treasury: the
+            // epoch is not burnt (review L1).
+            if budget == 0 {
+                return Err(Error::NothingToPay { epoch });
+            }
             let mut shares = ink::prelude::vec![0; healths.len()];
             let paid = health::distribute(budget, self.params.target, &healths, &mut shares)?;
-            // The payments, then the record: a refusal anywhere fails the
+            // The payments, then the record: a refusal of a payment fails the
             // whole message (the chain reverts the payments made before it),
             // and ink! refuses any call back into the federation meanwhile
             // (no reentry), so nothing can distribute the epoch twice.
@@ -602,10 +776,27 @@ mod federation {
                     self.env().emit_event(BankSupported { epoch, bank: *bank, health: *h, amount: *amount });
                 }
             }
+            for (bank, reason) in skipped {
+                self.env().emit_event(BankSkipped { epoch, bank, reason });
+            }
             self.distributed.insert(epoch, &paid);
             let attested = u32::try_from(ids.len()).map_err(|_| Error::Overflow)?;
             self.env().emit_event(Distributed { epoch, budget, paid, target: self.params.target, attested });
             Ok(paid)
+        }
+
+        /// Bank `bank`'s first counted epoch (the first whole epoch of its
+        /// pool after its registration), `None` for an unknown bank.
+        #[ink(message)]
+        pub fn registered_epoch(&self, bank: u32) -> Option<u64> {
+            self.registered.get(bank)
+        }
+
+        /// The federation's epoch length and first epoch, `None` before the
+        /// first bank.
+        #[ink(message)]
+        pub fn epoch_clock(&self) -> Option<EpochClock> {
+            self.clock
         }
 
         // ---------------------------------------------------------------

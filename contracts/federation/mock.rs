@@ -29,6 +29,28 @@ struct State {
     fails: Option<AccountId>,
     /// `fund_insurance` calls, in order: (pool, amount).
     funded: Vec<(AccountId, Balance)>,
+    /// A pool's clock `now`; absent: the end of the latest epoch it reports
+    /// closed (0 before any) — a pool that reports an epoch closed is past it.
+    now: BTreeMap<AccountId, u64>,
+    /// A pool's epoch length; absent: 30 days.
+    epoch_ms: BTreeMap<AccountId, u64>,
+    /// A pool's stablecoin; absent: [`TOKEN`].
+    tokens: BTreeMap<AccountId, AccountId>,
+}
+
+/// The stablecoin the tests' federation runs on (`tests::TOKEN`).
+const TOKEN: [u8; 32] = [0xA4; 32];
+
+impl State {
+    fn epoch_ms(&self, pool: AccountId) -> u64 {
+        self.epoch_ms.get(&pool).copied().unwrap_or(dcu_common::health::DEFAULT_EPOCH_MS)
+    }
+    fn now(&self, pool: AccountId) -> u64 {
+        self.now.get(&pool).copied().unwrap_or_else(|| {
+            let ms = self.epoch_ms(pool);
+            self.stats.iter().filter(|((p, _), st)| *p == pool && st.closed).map(|((_, e), _)| (e + 1) * ms).max().unwrap_or(0)
+        })
+    }
 }
 
 thread_local! {
@@ -68,8 +90,18 @@ pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats>
         if s.fails == Some(pool) {
             return Err(Error::PoolCallFailed { bank });
         }
-        Ok(s.stats.get(&(pool, epoch)).copied().unwrap_or(EpochStats { epoch, ..EpochStats::default() }))
+        let ms = s.epoch_ms(pool);
+        let closed = (epoch + 1).saturating_mul(ms) <= s.now(pool);
+        Ok(s.stats.get(&(pool, epoch)).copied().unwrap_or(EpochStats { epoch, epoch_ms: ms, closed, ..EpochStats::default() }))
     })
+}
+
+pub fn clock(bank: u32, pool: AccountId) -> Result<(u64, u64)> {
+    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok((s.now(pool), s.epoch_ms(pool))) })
+}
+
+pub fn pool_token(bank: u32, pool: AccountId) -> Result<AccountId> {
+    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok(s.tokens.get(&pool).copied().unwrap_or(AccountId::from(TOKEN))) })
 }
 
 pub fn fund_pool(_token: AccountId, bank: u32, pool: AccountId, amount: Balance) -> Result<()> {
@@ -132,6 +164,21 @@ pub fn pool_refuses(pool: AccountId, error: Option<Vec<u8>>) {
         Some(e) => s.refuses.insert(pool, e),
         None => s.refuses.remove(&pool),
     });
+}
+
+/// `pool`'s clock reads `now` (ms).
+pub fn set_now(pool: AccountId, now: u64) {
+    with(|s| s.now.insert(pool, now));
+}
+
+/// `pool` counts epochs of `ms`.
+pub fn set_epoch_ms(pool: AccountId, ms: u64) {
+    with(|s| s.epoch_ms.insert(pool, ms));
+}
+
+/// `pool`'s stablecoin is `token`.
+pub fn set_token(pool: AccountId, token: AccountId) {
+    with(|s| s.tokens.insert(pool, token));
 }
 
 /// Every call to `pool` fails (`None`: none).

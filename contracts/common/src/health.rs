@@ -68,16 +68,28 @@ pub struct EpochStats {
     pub outstanding_ms: u128,
     /// Outstanding principal at its end (now, while open).
     pub principal_end: Balance,
+    /// A counter reached `u128::MAX` and stopped there (`drawn`, `repaid` or
+    /// `outstanding_ms` saturated: amounts beyond ~3.4·10³⁸ smallest units,
+    /// e.g. ~131,000 tokens of a 24-decimal coin outstanding all of a
+    /// 30-day epoch). The pool never refuses a money message for a
+    /// statistic; the epoch's figures are then a floor, and
+    /// [`EpochStats::velocity_ppm`] refuses to make a velocity of them.
+    pub saturated: bool,
 }
 
 impl EpochStats {
     /// Credit velocity (ppm) of the epoch: repaid ÷ (outstanding_ms ÷
-    /// epoch_ms), see [`velocity_ppm`].
+    /// epoch_ms), see [`velocity_ppm`]; a velocity beyond `u128` saturates
+    /// at `u128::MAX` (circulation is capped at 100 anyway).
     ///
     /// # Errors
-    /// [`HealthError::Overflow`].
+    /// [`HealthError::Overflow`] when the counters are [`saturated`](EpochStats::saturated):
+    /// their velocity would be a guess.
     pub fn velocity_ppm(&self) -> Result<u128, HealthError> {
-        velocity_ppm(self.repaid, self.outstanding_ms, self.epoch_ms)
+        if self.saturated {
+            return Err(HealthError::Overflow);
+        }
+        Ok(velocity_ppm(self.repaid, self.outstanding_ms, self.epoch_ms).unwrap_or(u128::MAX))
     }
 }
 
@@ -148,18 +160,16 @@ pub fn health(m: &Metrics) -> Result<u8, HealthError> {
 /// Credit velocity in ppm: `repaid · epoch_ms · 10^6 / outstanding_ms`, where
 /// `outstanding_ms` is the epoch's time-weighted outstanding principal
 /// (principal × milliseconds) — i.e. repaid ÷ (outstanding_ms ÷ epoch_ms).
-/// Rounded down. Nothing repaid: 0. Something repaid with nothing
-/// outstanding over time (drawn and repaid in the same millisecond): one
-/// full turnover, [`FULL_CIRCULATION_PPM`].
+/// Rounded down. Nothing repaid, or nothing outstanding over time: 0 — a
+/// draw repaid in the same block turns nothing over (the pool does not
+/// even credit it as repaid, see `docs/COMMUNITY.md`), so it can never make
+/// an idle pool's circulation full.
 ///
 /// # Errors
 /// [`HealthError::Overflow`] when the velocity does not fit in `u128`.
 pub fn velocity_ppm(repaid: Balance, outstanding_ms: u128, epoch_ms: u64) -> Result<u128, HealthError> {
-    if repaid == 0 || epoch_ms == 0 {
+    if repaid == 0 || epoch_ms == 0 || outstanding_ms == 0 {
         return Ok(0);
-    }
-    if outstanding_ms == 0 {
-        return Ok(FULL_CIRCULATION_PPM);
     }
     let scaled = u128::from(epoch_ms).checked_mul(PPM).ok_or(HealthError::Overflow)?;
     mul_div(repaid, scaled, outstanding_ms, Rounding::Down).ok_or(HealthError::Overflow)
@@ -339,10 +349,35 @@ mod tests {
         assert_eq!(velocity_ppm(500, 1_000 * u128::from(e / 2), e), Ok(1_000_000));
         assert_eq!(velocity_ppm(0, 1_000, e), Ok(0));
         assert_eq!(velocity_ppm(0, 0, e), Ok(0));
-        assert_eq!(velocity_ppm(10, 0, e), Ok(FULL_CIRCULATION_PPM));
+        assert_eq!(velocity_ppm(10, 0, e), Ok(0));
         // Huge amounts: the 256-bit intermediate keeps it exact.
         assert_eq!(velocity_ppm(u128::MAX / 2, u128::MAX, 2), Ok(999_999));
         assert_eq!(velocity_ppm(u128::MAX, 1, u64::MAX), Err(HealthError::Overflow));
+    }
+
+    /// Review M1: something repaid with nothing outstanding over time (a
+    /// draw repaid in the same block) is no turnover at all — velocity 0,
+    /// circulation 0 — never a full one.
+    #[test]
+    fn nothing_outstanding_over_time_is_no_circulation() {
+        let e = 30 * crate::DAY_MS;
+        assert_eq!(velocity_ppm(1, 0, e), Ok(0));
+        assert_eq!(velocity_ppm(u128::MAX, 0, e), Ok(0));
+        let s = EpochStats { epoch_ms: e, repaid: 1, drawn: 1, closed: true, ..EpochStats::default() };
+        assert_eq!(s.velocity_ppm().map(circulation), Ok(0));
+    }
+
+    /// Review M2: a velocity beyond u128 saturates (circulation 100), it
+    /// never makes the federation's computation fail; saturated counters
+    /// (review H2) give no velocity at all.
+    #[test]
+    fn epoch_velocity_saturates_and_saturated_counters_give_none() {
+        let s = EpochStats { epoch_ms: u64::MAX, repaid: u128::MAX, outstanding_ms: 1, ..EpochStats::default() };
+        assert_eq!(velocity_ppm(s.repaid, s.outstanding_ms, s.epoch_ms), Err(HealthError::Overflow));
+        assert_eq!(s.velocity_ppm(), Ok(u128::MAX));
+        assert_eq!(circulation(s.velocity_ppm().unwrap()), 100);
+        let sat = EpochStats { saturated: true, epoch_ms: 1_000, repaid: 5, outstanding_ms: u128::MAX, ..EpochStats::default() };
+        assert_eq!(sat.velocity_ppm(), Err(HealthError::Overflow));
     }
 
     #[test]
