@@ -32,7 +32,10 @@ step "e2e tests on the node"
 cargo "+$DCU_TOOLCHAIN" test --locked -p dcu-e2e-tests --no-fail-fast -- --test-threads=2
 
 step "benchmark report (docs/BENCHMARKS.md)"
-cargo "+$DCU_TOOLCHAIN" run --locked -q -p dcu-e2e-tests --bin bench > /dev/null
+# A report, not a test: one retry on a fresh node when the first attempt dies
+# of a transient RPC timeout (seen once under load in ink_e2e's fetch_events).
+cargo "+$DCU_TOOLCHAIN" run --locked -q -p dcu-e2e-tests --bin bench > /dev/null \
+  || { echo "benchmark: the first attempt failed; retrying once"; cargo "+$DCU_TOOLCHAIN" run --locked -q -p dcu-e2e-tests --bin bench > /dev/null; }
 
 step "path finder report (docs/ROUTING.md, docs/routing.svg)"
 cargo "+$DCU_TOOLCHAIN" run --locked --release -q -p dcu-pathfinder --example route_bench > /dev/null
