@@ -179,6 +179,18 @@ impl Conn {
     /// in the error if the node stops answering.
     pub async fn fetch(&self, pallet: &str, entry: &str, keys: Vec<subxt::dynamic::Value>, doing: &str) -> Result<Option<subxt::dynamic::DecodedValueThunk>> {
         let (hash, _) = self.best_block().await?;
+        self.fetch_at(hash, pallet, entry, keys, doing).await
+    }
+
+    /// Reads `pallet::entry(keys)` at block `hash`.
+    pub async fn fetch_at(
+        &self,
+        hash: <Config as subxt::Config>::Hash,
+        pallet: &str,
+        entry: &str,
+        keys: Vec<subxt::dynamic::Value>,
+        doing: &str,
+    ) -> Result<Option<subxt::dynamic::DecodedValueThunk>> {
         let addr = subxt::dynamic::storage(pallet, entry, keys);
         self.client
             .storage()

@@ -202,6 +202,12 @@ impl ContractHandle {
     /// pallet's refusal.
     pub async fn read_on(&self, conn: &crate::chain::Conn, caller: &AccountId32, message: &str, args: &[String]) -> Result<Value> {
         let (bytes, reverted) = self.dry_run_on(conn, caller, message, args).await?;
+        self.decode_answer(message, &bytes, reverted)
+    }
+
+    /// Decodes a dry run's answer to `message` by the metadata, ink!'s
+    /// `Ok(..)` wrapper removed; a reverted answer is the contract's error.
+    fn decode_answer(&self, message: &str, bytes: &[u8], reverted: bool) -> Result<Value> {
         let value = self
             .transcoder
             .decode_message_return(message, &mut &bytes[..])
@@ -236,7 +242,7 @@ impl ContractHandle {
         let wrappers = if returns_result { 2 } else { 1 };
         if reverted || bytes.len() < wrappers || bytes[..wrappers].iter().any(|b| *b != 0) {
             // Not Ok(Ok(..)): let the metadata name the error.
-            self.read_on(conn, caller, message, args).await?;
+            self.decode_answer(message, &bytes, reverted)?;
             return Err(CliError::Other(format!("`{message}` answered no value")));
         }
         Ok(bytes[wrappers..].to_vec())
@@ -293,20 +299,8 @@ impl ContractHandle {
         let gas_required = Gas::from(result.gas_required);
         match result.result {
             Ok(ret) => {
-                let value = self
-                    .transcoder
-                    .decode_message_return(message, &mut &ret.data[..])
-                    .map_err(|e| CliError::Other(format!("cannot decode the answer of `{message}`: {}", short_reason(&e.to_string()))))?;
-                if ret.did_revert() {
-                    let (variant, description) = describe_error(&self.transcoder, message, &value);
-                    return Err(CliError::ContractRefused {
-                        contract: self.name.clone(),
-                        message: message.to_string(),
-                        variant,
-                        description,
-                    });
-                }
-                Ok(QueryOutcome { value: crate::value::unwrap_ok(&value).clone(), gas_consumed, gas_required, storage_deposit })
+                let value = self.decode_answer(message, &ret.data, ret.did_revert())?;
+                Ok(QueryOutcome { value, gas_consumed, gas_required, storage_deposit })
             }
             Err(err) => {
                 let reason = match ErrorVariant::from_dispatch_error(&err, &exec.client().metadata()) {

@@ -17,7 +17,9 @@
 
 use std::collections::BTreeMap;
 
+use contract_transcode::ink_metadata::layout::{Layout, RootLayout};
 use dcu_common::pool::{headroom, Grantor, Line};
+use scale_info::form::PortableForm;
 use subxt::ext::codec::Decode;
 use subxt::backend::rpc::rpc_params;
 use subxt::utils::AccountId32;
@@ -89,14 +91,9 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
     let (at, _) = conn.best_block().await?;
     let at_hex = format!("{at:?}");
     let address: &AccountId32 = &contract.address;
-    let addr = subxt::dynamic::storage("Contracts", "ContractInfoOf", vec![subxt::dynamic::Value::from_bytes(address.0)]);
     let info = conn
-        .client
-        .storage()
-        .at(at)
-        .fetch(&addr)
-        .await
-        .map_err(lost("reading the contract's info"))?
+        .fetch_at(at, "Contracts", "ContractInfoOf", vec![subxt::dynamic::Value::from_bytes(address.0)], "reading the contract's info")
+        .await?
         .ok_or_else(|| CliError::Other(format!("{} ({address}) is not a contract on this chain", contract.name)))?;
     let value = info.to_value().map_err(|e| CliError::Other(format!("cannot decode {}'s contract info: {e}", contract.name)))?;
     use subxt::ext::scale_value::At;
@@ -109,7 +106,6 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
     let mut out = Entries::default();
     // Each page's wanted values are fetched while the next page of keys is
     // listed (the node answers both at once), all at block `at`.
-    type Fetch = tokio::task::JoinHandle<(Vec<String>, std::result::Result<Vec<Option<String>>, subxt::Error>)>;
     let mut fetches: std::collections::VecDeque<Fetch> = Default::default();
     let mut start: Option<String> = None;
     loop {
@@ -165,11 +161,14 @@ pub async fn read_fields(conn: &Conn, contract: &ContractHandle, fields: &[[u8; 
     Ok(out)
 }
 
+/// A value request in flight: its keys and the node's answer.
+type Fetch = tokio::task::JoinHandle<(Vec<String>, std::result::Result<Vec<Option<String>>, subxt::Error>)>;
+
 /// Adds one value request's answers to `out`, each key checked.
 async fn take_values(
     contract: &ContractHandle,
     out: &mut Entries,
-    fetch: tokio::task::JoinHandle<(Vec<String>, std::result::Result<Vec<Option<String>>, subxt::Error>)>,
+    fetch: Fetch,
 ) -> Result<()> {
     let (chunk, values) = fetch.await.map_err(|e| CliError::Other(format!("reading the contract's storage stopped: {e}")))?;
     let values = values.map_err(lost("reading the contract's storage"))?;
@@ -264,17 +263,21 @@ pub fn decode_pool(entries: &Entries, grantors_key: [u8; 4], lines_key: [u8; 4])
     Ok(PoolGraph { lines, grantors: grantors.len(), defaulted_members: 0, keys_seen: entries.keys_seen, requests: entries.requests })
 }
 
-/// The 4-byte storage key of the root struct's field `field` in a
-/// contract's metadata (as loaded by its transcoder).
-pub fn metadata_field_key(contract: &ContractHandle, field: &str) -> Result<[u8; 4]> {
-    use contract_transcode::ink_metadata::layout::Layout;
+/// The root layout (own storage key) of the root struct's field `field` in
+/// a contract's metadata (as loaded by its transcoder).
+fn root_field<'a>(contract: &'a ContractHandle, field: &str) -> Result<&'a RootLayout<PortableForm>> {
     let missing = || CliError::Other(format!("the {} contract's metadata has no `{field}` storage field: dcu cannot read its storage", contract.name));
     let Layout::Root(root) = contract.transcoder.metadata().layout() else { return Err(missing()) };
     let Layout::Struct(st) = root.layout() else { return Err(missing()) };
     match st.fields().iter().find(|f| f.name() == field).map(|f| f.layout()) {
-        Some(Layout::Root(r)) => Ok(r.root_key().key().to_le_bytes()),
+        Some(Layout::Root(r)) => Ok(r),
         _ => Err(missing()),
     }
+}
+
+/// The 4-byte storage key of the root struct's field `field`.
+pub fn metadata_field_key(contract: &ContractHandle, field: &str) -> Result<[u8; 4]> {
+    Ok(root_field(contract, field)?.root_key().key().to_le_bytes())
 }
 
 /// Reads every line of the pool at the best block in one pass over its
@@ -298,14 +301,10 @@ pub async fn pool_lines(conn: &Conn, pool: &ContractHandle) -> Result<PoolGraph>
 
 /// The type id of the values of the root struct's `Mapping` field `field`.
 pub fn metadata_value_type(contract: &ContractHandle, field: &str) -> Result<u32> {
-    use contract_transcode::ink_metadata::layout::Layout;
-    let missing = || CliError::Other(format!("the {} contract's metadata has no `{field}` mapping: dcu cannot read its storage", contract.name));
-    let meta = contract.transcoder.metadata();
-    let Layout::Root(root) = meta.layout() else { return Err(missing()) };
-    let Layout::Struct(st) = root.layout() else { return Err(missing()) };
-    let Some(Layout::Root(r)) = st.fields().iter().find(|f| f.name() == field).map(|f| f.layout()) else { return Err(missing()) };
-    let ty = meta.registry().resolve(r.ty().id).ok_or_else(missing)?;
-    ty.type_params.iter().find(|p| p.name == "V").and_then(|p| p.ty).map(|t| t.id).ok_or_else(missing)
+    let r = root_field(contract, field)?;
+    let not_mapping = || CliError::Other(format!("the {} contract's `{field}` storage field is not a mapping: dcu cannot read its values", contract.name));
+    let ty = contract.transcoder.metadata().registry().resolve(r.ty().id).ok_or_else(not_mapping)?;
+    ty.type_params.iter().find(|p| p.name == "V").and_then(|p| p.ty).map(|t| t.id).ok_or_else(not_mapping)
 }
 
 #[cfg(test)]
