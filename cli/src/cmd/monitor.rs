@@ -110,8 +110,10 @@ pub async fn read(s: &Session) -> Result<Figures> {
         let me = &me;
         async move { epoch_stats(s, pool, me, epoch).await }
     };
-    let running = stats(0).await?; // any epoch answers its length
-    let current = if running.epoch_ms == 0 { 0 } else { now / running.epoch_ms };
+    let length = pool.read_raw_ok(&s.conn, &me, "epoch_length", &[]).await?;
+    let (epoch_ms, _started) = <(u64, bool)>::decode(&mut &length[..])
+        .map_err(|_| CliError::Other("the pool's epoch_length answer is not (ms, started): the deployed code and this dcu disagree".into()))?;
+    let current = now.checked_div(epoch_ms).unwrap_or(0);
     let running = stats(current).await?;
     f.velocity_running = running.velocity_ppm().unwrap_or(0) as f64 / 1e6;
     if current > 0 {
