@@ -420,8 +420,12 @@ fn first_difference(old: &Shape, new: &Shape, path: &str) -> Option<String> {
         }
         (Shape::Struct { fields: a, .. }, Shape::Struct { fields: b, .. }) => fields_difference(a, b, path, &sub),
         (Shape::Enum { variants: a, .. }, Shape::Enum { variants: b, .. }) => {
+            // New variants may follow the release's (stored data holds only
+            // the old ones, which keep their names and indexes); none may be
+            // renamed, re-indexed or dropped.
             let names = |vs: &[VariantShape]| vs.iter().map(|v| format!("{}#{}", v.name, v.index)).collect::<Vec<_>>();
-            if names(a) != names(b) {
+            let appended = b.len() >= a.len() && names(a)[..] == names(b)[..a.len()] && b[a.len()..].iter().all(|v| a.iter().all(|o| v.index > o.index));
+            if !appended {
                 let list = |vs: &[VariantShape]| vs.iter().map(|v| v.name.clone()).collect::<Vec<_>>().join(" | ");
                 return here(format!("has variants {}, was {}", list(b), list(a)));
             }
@@ -797,6 +801,22 @@ mod tests {
         let d = check(&old, &layout(&build("Shut")));
         assert_eq!(d[0].to_string(), "field `state` changed type: has variants Open | Shut, was Open | Closed");
         assert_eq!(old.packed[0].ty.short(), "Option<AccountId>");
+    }
+
+    #[test]
+    fn an_enum_may_gain_variants_after_its_release_but_not_lose_any() {
+        let build = |variants: &[&str]| {
+            let mut r = Reg::default();
+            let vs: Vec<_> = variants.iter().enumerate().map(|(i, n)| json!({ "index": i, "name": n })).collect();
+            let t = r.add(json!({ "def": { "variant": { "variants": vs } }, "path": ["Target"] }));
+            metadata(r, &[F::Packed("target", t)])
+        };
+        let old = layout(&build(&["Pool", "Graph"]));
+        // Stored data holds only the old variants, which decode as before.
+        assert!(check(&old, &layout(&build(&["Pool", "Graph", "Contract"]))).is_empty());
+        let dropped = check(&old, &layout(&build(&["Pool"])));
+        assert_eq!(dropped[0].to_string(), "field `target` changed type: has variants Pool, was Pool | Graph");
+        assert_eq!(check(&old, &layout(&build(&["Contract", "Pool", "Graph"]))).len(), 1, "a variant inserted before the old ones re-indexes them");
     }
 
     #[test]

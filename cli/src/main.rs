@@ -4,7 +4,7 @@
 //! sentence on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand};
-use dcu::cmd::{demo, deploy, gov, loan, monitor, node, pool, route, token, trust, warrant};
+use dcu::cmd::{demo, deploy, federation, gov, health, loan, monitor, node, pool, route, token, trust, warrant};
 use dcu::opts::GlobalOpts;
 
 /// DCU — a decentralized credit union on a Substrate contracts chain.
@@ -43,6 +43,10 @@ enum Command {
     Gov(gov::GovOpts),
     /// Serve the community's figures (velocity, reserves, overdue, …) for Prometheus.
     Monitor(monitor::MonitorOpts),
+    /// The federation's community banks: health per epoch (plot, --verify), and `attest`.
+    Health(health::HealthOpts),
+    /// A federation of community banks: deploy several communities and the federation, its banks, treasury and support (issue 20).
+    Federation(federation::FederationOpts),
 }
 
 async fn run(cli: Cli) -> dcu::Result<()> {
@@ -60,6 +64,8 @@ async fn run(cli: Cli) -> dcu::Result<()> {
         Command::Loan(o) => loan::run(&cli.global, o, &mut out).await,
         Command::Gov(o) => gov::run(&cli.global, o, &mut out).await,
         Command::Monitor(o) => monitor::run(&cli.global, o, &mut out).await,
+        Command::Health(o) => health::run(&cli.global, o, &mut out).await,
+        Command::Federation(o) => federation::run(&cli.global, o, &mut out).await,
     }
 }
 

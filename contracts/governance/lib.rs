@@ -140,6 +140,11 @@ mod governance {
         WarrantEscrow,
         /// The loan manager.
         LoanManager,
+        /// Any other contract, by address: a federation the community
+        /// belongs to (issue 20: appointing the community's attester). Only
+        /// `RawCall` and `Upgrade` name targets; a call to this contract's
+        /// own address fails (ink! refuses reentrancy).
+        Contract(AccountId),
     }
 
     /// What a proposal does when executed.
@@ -820,6 +825,7 @@ mod governance {
                 Target::Governance => self.env().account_id(),
                 Target::WarrantEscrow => w.warrant_escrow,
                 Target::LoanManager => w.loan_manager,
+                Target::Contract(account) => account,
             })
         }
 

@@ -384,6 +384,8 @@ fn typed_actions_call_the_right_message_with_their_arguments() {
             ink::primitives::Hash::from([8u8; 32]).encode(),
         ),
         (Action::RawCall { target: Target::CreditPool, selector: [1, 2, 3, 4], input: vec![9, 9] }, POOL, [1, 2, 3, 4], vec![9, 9]),
+        // A contract outside the suite (a federation), by address.
+        (Action::RawCall { target: Target::Contract(AccountId::from([0x42; 32])), selector: [5, 6, 7, 8], input: vec![3] }, [0x42; 32], [5, 6, 7, 8], vec![3]),
         (
             Action::SetLoanParams(LoanParams { max_hops: 4, ..LoanParams::default() }),
             LOANS,

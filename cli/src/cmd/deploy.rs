@@ -26,7 +26,7 @@ use super::token::TOKEN;
 use crate::{CliError, Result};
 
 /// `dcu deploy` options.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct DeployOpts {
     /// Folder with the built bundles (<name>/<name>.contract), as written by
     /// deploy/build-contracts.sh. Default: $CARGO_TARGET_DIR/ink, else target/ink.
@@ -381,29 +381,20 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
     std::fs::create_dir_all(&publish_dir)?;
 
     let mut outcomes = Vec::new();
+    let at = Placing { g, conn: &conn, signer: &signer, manifest_path: &manifest_path, publish_dir: &publish_dir, url: &url, wait_finalized };
     for (spec, bundle) in plan {
         let started = Instant::now();
-        let (code_hash, wasm_size) = bundle_info(&bundle)?;
-        // Publish the bundle and its metadata beside the manifest.
-        let published = publish_dir.join(format!("{}.contract", spec.name));
-        std::fs::copy(&bundle, &published)?;
-        let json_src = bundle.with_extension("json");
-        let json_dst = publish_dir.join(format!("{}.json", spec.name));
-        if json_src.exists() {
-            std::fs::copy(&json_src, &json_dst)?;
-        }
-        let rel = |p: &Path| p.strip_prefix(manifest_path.parent().unwrap_or(Path::new("."))).unwrap_or(p).to_path_buf();
-
         // A stablecoin named by the profile is used, not deployed; our
         // bundle's PSP22 metadata drives it.
         if let (TOKEN, Some(address)) = (spec.name, profile.stablecoin.as_ref()) {
+            let (published, json_dst) = at.publish(spec.name, &bundle)?;
             let address = chain::parse_account(address)?.to_string();
             if !contract_alive(&conn, &address).await? {
                 return Err(CliError::Other(format!("the profile's stablecoin {address} is not a contract on {}", g.url)));
             }
             manifest.contracts.insert(
                 spec.name.into(),
-                DeployedContract { address: address.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: rel(&published), metadata: rel(&json_dst), wasm_size: 0 },
+                DeployedContract { address: address.clone(), code_hash: String::new(), block: 0, constructor: String::new(), args: Vec::new(), bundle: at.rel(&published), metadata: at.rel(&json_dst), wasm_size: 0 },
             );
             manifest.decimals = check_stablecoin(g, &signer, &address, &published).await?;
             chain::set_decimals(manifest.decimals);
@@ -411,77 +402,7 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             continue;
         }
         let args = constructor_args(spec, opts, &profile, &manifest)?;
-
-        if let Some(existing) = manifest.contracts.get(spec.name) {
-            // Reused only with the same code and the same dependencies.
-            if existing.code_hash == code_hash && existing.args == args && contract_alive(&conn, &existing.address).await? {
-                outcomes.push(ContractOutcome {
-                    name: spec.name.into(),
-                    address: existing.address.clone(),
-                    code_hash,
-                    action: "reused".into(),
-                    code_uploaded: false,
-                    wasm_size,
-                    millis: started.elapsed().as_millis(),
-                });
-                continue;
-            }
-        }
-
-        let code_uploaded = upload_code(g, &signer, &conn, &published, &code_hash, spec.name, wasm_size).await?;
-        let pb = spinner(g, format!("instantiating {}", spec.name));
-        // With the .json metadata (no code inside) contract-extrinsics
-        // instantiates from the code hash already on chain.
-        let meta_file = if json_dst.exists() { json_dst.clone() } else { published.clone() };
-        let (ex, _) = match prepare_instantiation(&signer, &meta_file, &url, spec, args.clone()).await {
-            Ok(x) => x,
-            Err(e) => {
-                pb.finish_and_clear();
-                return Err(e);
-            }
-        };
-        let before = conn.best_block().await?.1;
-        let res = ex.instantiate(None).await;
-        let res = res.map_err(|e| {
-            pb.finish_and_clear();
-            lost_or(&format!("instantiating {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r })
-        })?;
-        // On a production profile the manifest names a contract only once
-        // its block is final.
-        let block = if wait_finalized {
-            pb.set_message(format!("{} instantiated; waiting for finality", spec.name));
-            conn.wait_finalized(&format!("{:?}", res.events.extrinsic_hash()), before).await?
-        } else {
-            conn.best_block().await?.1
-        };
-        let address = res.contract_address.to_string();
-        manifest.contracts.insert(
-            spec.name.into(),
-            DeployedContract {
-                address: address.clone(),
-                code_hash: code_hash.clone(),
-                block,
-                constructor: spec.constructor.into(),
-                args,
-                bundle: rel(&published),
-                metadata: rel(&json_dst),
-                wasm_size,
-            },
-        );
-        manifest.block = block;
-        manifest.save(&manifest_path)?;
-        // Said only once the manifest names it: a reader of this line (a
-        // person, a script) can rely on the manifest holding the contract.
-        finish(g, &pb, format!("{} instantiated", spec.name));
-        outcomes.push(ContractOutcome {
-            name: spec.name.into(),
-            address,
-            code_hash,
-            action: "instantiated".into(),
-            code_uploaded,
-            wasm_size,
-            millis: started.elapsed().as_millis(),
-        });
+        outcomes.push(at.place(&mut manifest, spec.name, spec.constructor, &bundle, args).await?);
     }
     let wiring = wire_suite(g, &signer, &manifest, &manifest_path, wait_finalized.then_some(&conn)).await?;
     if !wait_finalized {
@@ -505,6 +426,109 @@ pub async fn run(g: &GlobalOpts, opts: &DeployOpts, out: &mut impl Write) -> Res
             millis: t0.elapsed().as_millis(),
         },
     )
+}
+
+/// Where and how contracts are placed on the chain: the connection, the
+/// deployer, the manifest's file and the folder its bundles are published in.
+pub struct Placing<'a> {
+    pub g: &'a GlobalOpts,
+    pub conn: &'a chain::Conn,
+    pub signer: &'a subxt_signer::sr25519::Keypair,
+    pub manifest_path: &'a Path,
+    /// `artifacts/<network>` beside the manifest.
+    pub publish_dir: &'a Path,
+    pub url: &'a url::Url,
+    pub wait_finalized: bool,
+}
+
+impl Placing<'_> {
+    /// A path relative to the manifest's folder.
+    fn rel(&self, p: &Path) -> PathBuf {
+        p.strip_prefix(self.manifest_path.parent().unwrap_or(Path::new("."))).unwrap_or(p).to_path_buf()
+    }
+
+    /// Publishes `bundle` and its metadata beside the manifest as `name`;
+    /// the published `.contract` and `.json`.
+    fn publish(&self, name: &str, bundle: &Path) -> Result<(PathBuf, PathBuf)> {
+        let published = self.publish_dir.join(format!("{name}.contract"));
+        std::fs::copy(bundle, &published)?;
+        let json_src = bundle.with_extension("json");
+        let json_dst = self.publish_dir.join(format!("{name}.json"));
+        if json_src.exists() {
+            std::fs::copy(&json_src, &json_dst)?;
+        }
+        Ok((published, json_dst))
+    }
+
+    /// Places contract `name` from `bundle` with `constructor(args)`: the
+    /// manifest's instance when it is alive with the same code and
+    /// arguments, else the code is uploaded (unless on chain) and
+    /// instantiated, and the manifest saved naming it.
+    pub async fn place(&self, manifest: &mut Manifest, name: &str, constructor: &str, bundle: &Path, args: Vec<String>) -> Result<ContractOutcome> {
+        let started = Instant::now();
+        let (code_hash, wasm_size) = bundle_info(bundle)?;
+        let (published, json_dst) = self.publish(name, bundle)?;
+        if let Some(existing) = manifest.contracts.get(name) {
+            // Reused only with the same code and the same dependencies.
+            if existing.code_hash == code_hash && existing.args == args && contract_alive(self.conn, &existing.address).await? {
+                return Ok(ContractOutcome {
+                    name: name.into(),
+                    address: existing.address.clone(),
+                    code_hash,
+                    action: "reused".into(),
+                    code_uploaded: false,
+                    wasm_size,
+                    millis: started.elapsed().as_millis(),
+                });
+            }
+        }
+        let code_uploaded = upload_code(self.g, self.signer, self.conn, &published, &code_hash, name, wasm_size).await?;
+        let pb = spinner(self.g, format!("instantiating {name}"));
+        // With the .json metadata (no code inside) contract-extrinsics
+        // instantiates from the code hash already on chain.
+        let meta_file = if json_dst.exists() { json_dst.clone() } else { published.clone() };
+        let (ex, _) = match prepare_instantiation(self.signer, &meta_file, self.url, name, constructor, args.clone()).await {
+            Ok(x) => x,
+            Err(e) => {
+                pb.finish_and_clear();
+                return Err(e);
+            }
+        };
+        let before = self.conn.best_block().await?.1;
+        let res = ex.instantiate(None).await;
+        let res = res.map_err(|e| {
+            pb.finish_and_clear();
+            lost_or(&format!("instantiating {name}"), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {name}"), reason: r })
+        })?;
+        // On a production profile the manifest names a contract only once
+        // its block is final.
+        let block = if self.wait_finalized {
+            pb.set_message(format!("{name} instantiated; waiting for finality"));
+            self.conn.wait_finalized(&format!("{:?}", res.events.extrinsic_hash()), before).await?
+        } else {
+            self.conn.best_block().await?.1
+        };
+        let address = res.contract_address.to_string();
+        manifest.contracts.insert(
+            name.into(),
+            DeployedContract {
+                address: address.clone(),
+                code_hash: code_hash.clone(),
+                block,
+                constructor: constructor.into(),
+                args,
+                bundle: self.rel(&published),
+                metadata: self.rel(&json_dst),
+                wasm_size,
+            },
+        );
+        manifest.block = block;
+        manifest.save(self.manifest_path)?;
+        // Said only once the manifest names it: a reader of this line (a
+        // person, a script) can rely on the manifest holding the contract.
+        finish(self.g, &pb, format!("{name} instantiated"));
+        Ok(ContractOutcome { name: name.into(), address, code_hash, action: "instantiated".into(), code_uploaded, wasm_size, millis: started.elapsed().as_millis() })
+    }
 }
 
 /// The stablecoin's decimals (`PSP22Metadata::token_decimals`): every
@@ -541,25 +565,26 @@ async fn prepare_instantiation(
     signer: &subxt_signer::sr25519::Keypair,
     meta_file: &Path,
     url: &url::Url,
-    spec: &ContractSpec,
+    name: &str,
+    constructor: &str,
     args: Vec<String>,
 ) -> Result<(contract_extrinsics::InstantiateExec<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>, contract_extrinsics::pallet_contracts_primitives::ContractInstantiateResult<subxt::utils::AccountId32, u128>)> {
     let ex = InstantiateCommandBuilder::<chain::Config, chain::Env, subxt_signer::sr25519::Keypair>::new(ExtrinsicOptsBuilder::new(signer.clone()).file(Some(meta_file.to_path_buf())).url(url.clone()).done())
-        .constructor(spec.constructor)
+        .constructor(constructor)
         .args(args)
         .salt(Some(sp_core::Bytes(rand_salt().to_le_bytes().to_vec())))
         .done()
         .await
-        .map_err(|e| lost_or(&format!("preparing {}", spec.name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", spec.name))))?;
-    let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", spec.name, short_reason(&e.to_string()))))?;
+        .map_err(|e| lost_or(&format!("preparing {}", name), &e.to_string(), |r| CliError::Other(format!("preparing {}: {r}", name))))?;
+    let dry = ex.instantiate_dry_run().await.map_err(|e| CliError::Other(format!("dry-running {}: {}", name, short_reason(&e.to_string()))))?;
     let decoded = ex
         .decode_instantiate_dry_run(&dry)
         .await
-        .map_err(|e| lost_or(&format!("dry-running {}", spec.name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", spec.name), reason: r }))?;
+        .map_err(|e| lost_or(&format!("dry-running {}", name), &e.to_string(), |r| CliError::ChainRefused { message: format!("instantiate {}", name), reason: r }))?;
     if decoded.reverted {
         return Err(CliError::ContractRefused {
-            contract: spec.name.into(),
-            message: spec.constructor.into(),
+            contract: name.into(),
+            message: constructor.into(),
             variant: decoded.result.to_string(),
             description: "the profile asks for a value the contract refuses".into(),
         });
@@ -651,7 +676,7 @@ async fn dry_run(
         let on_chain = code_on_chain(conn, &code_hash).await?;
         let args = constructor_args(spec, opts, profile, &stand_in)?;
         // The bundle carries the code: the estimate includes its deposit.
-        let (_, dry) = prepare_instantiation(signer, bundle, &url, spec, args).await.map_err(|e| match e {
+        let (_, dry) = prepare_instantiation(signer, bundle, &url, spec.name, spec.constructor, args).await.map_err(|e| match e {
             CliError::ContractRefused { contract, message, variant, description } => {
                 CliError::ContractRefused { contract, message, variant, description: format!("{description}; nothing was uploaded") }
             }

@@ -206,6 +206,19 @@ pub enum ProposeAction {
     },
     /// Replace the guardian, or remove it with `none`.
     Guardian { account: String },
+    /// Appoint this community's attester in its federation (a call from
+    /// this community's governance to the federation's appoint_attester:
+    /// the account that submits the community's ecological and knowledge
+    /// metrics each epoch).
+    Attester {
+        /// The community's bank id in the federation (`dcu federation status`).
+        bank: u32,
+        account: String,
+    },
+    /// Set the credit pool's epoch length (1d..=365d on the pool's clock):
+    /// only before the pool's first draw, and the same for every bank of a
+    /// federation.
+    EpochLength { length: String },
 }
 
 /// How a parameter's number is written.
@@ -419,9 +432,25 @@ async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Cha
             None => ("remove the guardian".into(), Vec::new()),
         },
         "RawCall" => {
-            let target = field(action, "target").and_then(target_name).unwrap_or("?");
             let sel = field(action, "selector").map(hex_of).unwrap_or_default();
-            (format!("call selector {sel} of {target} with prepared input"), Vec::new())
+            let t = field(action, "target");
+            // A contract outside the suite by address: the manifest's name for it.
+            let target = match t.and_then(target_name) {
+                Some(n) => n.to_string(),
+                None => t
+                    .and_then(first)
+                    .and_then(val::account)
+                    .map(|a| s.manifest.contracts.iter().find(|(_, c)| c.address == a).map(|(n, _)| n.clone()).unwrap_or(a))
+                    .unwrap_or_else(|| "?".into()),
+            };
+            // The message, when the target's metadata knows the selector.
+            let message = s.contract(&target).ok().and_then(|h| {
+                h.transcoder.metadata().spec().messages().iter().find(|m| format!("0x{}", hex::encode(m.selector().to_bytes())) == sel).map(|m| m.label().to_string())
+            });
+            match message {
+                Some(m) => (format!("call {target}'s {m} with prepared input"), Vec::new()),
+                None => (format!("call selector {sel} of {target} with prepared input"), Vec::new()),
+            }
         }
         other => (format!("an action this dcu does not know ({other})"), Vec::new()),
     })
@@ -473,6 +502,14 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
             };
             format!("Upgrade {{ target: {target}, code_hash: {hash} }}")
         }
+        ProposeAction::Attester { bank, account } => {
+            let fed = super::federation::federation(s)?;
+            raw_call(&fed, &format!("Contract({})", fed.address), "appoint_attester", &[bank.to_string(), parse_account(account)?.to_string()])?
+        }
+        ProposeAction::EpochLength { length } => {
+            let ms = crate::profile::parse_duration(length).map_err(|e| CliError::Other(format!("epoch length '{length}': {e}")))?;
+            raw_call(&s.contract(POOL)?, "CreditPool", "set_epoch_length", &[ms.to_string()])?
+        }
         ProposeAction::Guardian { account } => {
             if account.eq_ignore_ascii_case("none") {
                 "SetGuardian(None)".into()
@@ -481,6 +518,20 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
             }
         }
     })
+}
+
+/// A `RawCall` action (transcoder syntax) calling `message(args)` of
+/// `contract`, which governance names as `target`: the selector and the
+/// SCALE input are encoded from the contract's metadata.
+fn raw_call(contract: &crate::contract::ContractHandle, target: &str, message: &str, args: &[String]) -> Result<String> {
+    let data = contract
+        .transcoder
+        .encode(message, args)
+        .map_err(|e| CliError::Other(format!("cannot encode {}'s {message}: {}", contract.name, crate::chain::short_reason(&e.to_string()))))?;
+    if data.len() < 4 {
+        return Err(CliError::Other(format!("{}'s {message} encoded to fewer than 4 bytes", contract.name)));
+    }
+    Ok(format!("RawCall {{ target: {target}, selector: 0x{}, input: 0x{} }}", hex::encode(&data[..4]), hex::encode(&data[4..])))
 }
 
 /// The code an upgrade proposes.
@@ -599,6 +650,8 @@ fn check_offline(a: &ProposeAction) -> Result<()> {
         ProposeAction::Verifier { account, .. } => parse_account(account).map(|_| ()),
         ProposeAction::SpendTreasury { to, amount } => parse_account(to).and(parse_amount(amount)).map(|_| ()),
         ProposeAction::Guardian { account } if !account.eq_ignore_ascii_case("none") => parse_account(account).map(|_| ()),
+        ProposeAction::Attester { account, .. } => parse_account(account).map(|_| ()),
+        ProposeAction::EpochLength { length } => crate::profile::parse_duration(length).map(|_| ()).map_err(|e| CliError::Other(format!("epoch length '{length}': {e}"))),
         _ => Ok(()),
     }
 }

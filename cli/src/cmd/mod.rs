@@ -1,7 +1,9 @@
 //! One module per command; each has `Opts` (clap) and `run(global, opts, out)`.
 pub mod demo;
 pub mod deploy;
+pub mod federation;
 pub mod gov;
+pub mod health;
 pub mod loan;
 pub mod monitor;
 pub mod node;

@@ -1,0 +1,596 @@
+//! `dcu federation`: a federation of community banks (issue 20, seeds
+//! 000/001) — deploy several community suites sharing one stablecoin and the
+//! federation that supports the ones below a target health; the
+//! federation's banks, treasury and distribution.
+//!
+//! A **plan** (`deploy/federation/<network>.toml`) names the communities, the
+//! account that governs the federation (admits banks, sets the budget) and
+//! the federation's parameters. `dcu federation deploy` deploys each
+//! community's suite exactly as `dcu deploy` does, into its own manifest
+//! `deploy/<network>-<community>.json` (the first community's stablecoin is
+//! every other's), then the federation (recorded in every community's
+//! manifest as `federation`), wires it, registers every community's bank
+//! and sets the plan's parameters. Re-running reuses what is alive.
+//!
+//! Each community then appoints its attester through its own governance
+//! (`dcu gov propose attester`) — the federation takes attestations only
+//! from the account a bank's governance appointed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use serde::{Deserialize, Serialize};
+
+use super::deploy::{self, DeployOpts, Placing};
+use super::pool::{ensure_allowance, POOL};
+use super::token::TOKEN;
+use super::{Session, TxReport};
+use crate::chain::{self, format_amount, parse_account, parse_amount};
+use crate::contract::ContractHandle;
+use crate::manifest::Manifest;
+use crate::opts::GlobalOpts;
+use crate::output::{emit, Report};
+use crate::value::{self as val, uint_field};
+use crate::{CliError, Result};
+
+/// The federation's name in a manifest.
+pub const FEDERATION: &str = "federation";
+
+/// `dcu federation` options.
+#[derive(Debug, Args)]
+pub struct FederationOpts {
+    #[command(subcommand)]
+    pub cmd: FederationCmd,
+}
+
+/// `dcu federation` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum FederationCmd {
+    /// Deploy every community of a plan (each its own suite and manifest,
+    /// one shared stablecoin) and the federation; register their banks.
+    Deploy {
+        /// The plan (TOML). Default: deploy/federation/<network>.toml.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        #[command(flatten)]
+        deploy: DeployOpts,
+    },
+    /// The federation's banks, parameters, epochs and treasury.
+    Status,
+    /// Pay into the federation's treasury (approves it first when needed).
+    Fund { amount: String },
+    /// Pay a closed epoch's support to the banks below the target health
+    /// (anyone may; once per epoch).
+    Distribute { epoch: u64 },
+    /// Set the budget per epoch and the target health (the federation's
+    /// governance account signs: --suri).
+    Params {
+        /// Paid per distributed epoch, in tokens.
+        #[arg(long)]
+        budget: Option<String>,
+        /// Banks below this health (0..=100) are supported.
+        #[arg(long)]
+        target: Option<u8>,
+    },
+}
+
+/// A federation plan as written in TOML.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// What the plan is for, in words.
+    #[serde(default)]
+    pub description: String,
+    /// The account that governs the federation: admits and removes banks,
+    /// sets the budget and the target ("//Charlie" on a local chain; a
+    /// multisig or a governance contract's address on a live one).
+    pub governance: String,
+    /// Banks below this health are supported *(70)*.
+    #[serde(default)]
+    pub target: Option<u8>,
+    /// Paid per distributed epoch, whole tokens *(0: nothing until set)*.
+    #[serde(default)]
+    pub budget: Option<String>,
+    /// The communities, in registration order.
+    #[serde(rename = "community")]
+    pub communities: Vec<Community>,
+}
+
+/// One community of a plan.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Community {
+    /// Its name (1..=64 bytes), also its manifest's suffix.
+    pub name: String,
+    /// Its bioregion's code (1..=32 bytes).
+    pub bioregion: String,
+}
+
+impl Plan {
+    /// Parses and checks a plan; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Plan> {
+        let plan: Plan = toml::from_str(text).map_err(|e| CliError::Other(format!("{origin}: {}", e.message())))?;
+        if plan.communities.is_empty() {
+            return Err(CliError::Other(format!("{origin} names no community: add a [[community]] with a name and a bioregion")));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &plan.communities {
+            if c.name.is_empty() || c.name.len() > 64 {
+                return Err(CliError::Other(format!("{origin}: community name '{}' must be 1 to 64 bytes", c.name)));
+            }
+            if c.bioregion.is_empty() || c.bioregion.len() > 32 {
+                return Err(CliError::Other(format!("{origin}: bioregion '{}' of {} must be 1 to 32 bytes", c.bioregion, c.name)));
+            }
+            if !seen.insert(slug(&c.name)) {
+                return Err(CliError::Other(format!("{origin}: two communities are named '{}'", c.name)));
+            }
+        }
+        if plan.target.is_some_and(|t| t > 100) {
+            return Err(CliError::Other(format!("{origin}: target = {} is above 100", plan.target.unwrap_or(0))));
+        }
+        parse_account(&plan.governance)?;
+        if let Some(b) = &plan.budget {
+            parse_amount(b)?;
+        }
+        Ok(plan)
+    }
+
+    /// Loads `explicit`, else deploy/federation/<network>.toml.
+    pub fn load(network: &str, explicit: Option<&Path>) -> Result<(Plan, PathBuf)> {
+        let path = explicit.map(Path::to_path_buf).unwrap_or_else(|| crate::manifest::default_dir().join("federation").join(format!("{network}.toml")));
+        let text = std::fs::read_to_string(&path).map_err(|e| CliError::Other(format!("cannot read the federation plan {}: {e}", path.display())))?;
+        Ok((Plan::parse(&text, &path.display().to_string())?, path))
+    }
+}
+
+/// A community's name as a manifest suffix: lower-case letters and digits,
+/// other characters as '-'.
+pub fn slug(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    s.trim_matches('-').to_string()
+}
+
+/// The manifest of community `name` beside `main` (deploy/<network>.json):
+/// deploy/<network>-<slug>.json.
+pub fn community_manifest(main: &Path, network: &str, name: &str) -> PathBuf {
+    main.parent().unwrap_or(Path::new(".")).join(format!("{network}-{}.json", slug(name)))
+}
+
+/// One community's deployment, for the report.
+#[derive(Debug, Serialize)]
+pub struct CommunityOutcome {
+    pub name: String,
+    pub bioregion: String,
+    pub manifest: String,
+    pub bank: u32,
+    pub pool: String,
+    /// "registered" or "already registered".
+    pub action: String,
+}
+
+/// What `dcu federation deploy` did.
+#[derive(Debug, Serialize)]
+pub struct FederationDeployReport {
+    pub plan: String,
+    pub federation: String,
+    pub federation_action: String,
+    pub governance: String,
+    pub communities: Vec<CommunityOutcome>,
+    pub budget: String,
+    pub target: u8,
+    pub millis: u128,
+}
+
+impl Report for FederationDeployReport {
+    fn human(&self) -> String {
+        let mut s = format!("federation {} ({}), governed by {}\n", self.federation, self.federation_action, self.governance);
+        for c in &self.communities {
+            s += &format!("  bank {} {} ({}): pool {}, {} — manifest {}\n", c.bank, c.name, c.bioregion, c.pool, c.action, c.manifest);
+        }
+        s += &format!("budget {} DUSD per epoch to the banks below health {}; done in {:.1} s", self.budget, self.target, self.millis as f64 / 1000.0);
+        s += "\neach community appoints its attester through its governance: dcu --manifest <manifest> gov propose attester <BANK> <ACCOUNT>";
+        s
+    }
+}
+
+/// The text argument `s` in the transcoder's syntax.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Runs `dcu federation deploy`.
+async fn deploy_plan(g: &GlobalOpts, plan_path: Option<&Path>, opts: &DeployOpts, out: &mut impl Write) -> Result<()> {
+    let t0 = Instant::now();
+    let (plan, plan_path) = Plan::load(&g.network, plan_path)?;
+    let main = g.manifest_path();
+    let artifacts = opts.artifacts.clone().unwrap_or_else(deploy::default_artifacts);
+    let fed_bundle = artifacts.join(FEDERATION).join(format!("{FEDERATION}.contract"));
+    if !fed_bundle.exists() {
+        return Err(CliError::MissingArtifact(fed_bundle));
+    }
+    let conn = chain::connect(&g.url).await?;
+    let genesis = format!("{:?}", conn.client.genesis_hash());
+    // Each community's suite, as `dcu deploy` makes it, in its own
+    // manifest; the first one's stablecoin is every other's.
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut sink = Vec::new();
+    for (i, c) in plan.communities.iter().enumerate() {
+        let path = community_manifest(&main, &g.network, &c.name);
+        let mut gc = g.clone();
+        gc.manifest = Some(path.clone());
+        let mut oc = opts.clone();
+        if i > 0 {
+            let first = Manifest::load(&paths[0])?;
+            let token = first.contract(TOKEN)?.clone();
+            let mut m = match Manifest::load(&path) {
+                // A fresh federation, or another chain: only the token is kept.
+                Ok(m) if m.genesis_hash == genesis && !opts.fresh => m,
+                _ => Manifest { genesis_hash: genesis.clone(), ..Manifest::default() },
+            };
+            m.contracts.insert(TOKEN.into(), token);
+            m.save(&path)?;
+            oc.fresh = false;
+        }
+        writeln!(out, "community {} ({}): {}", c.name, c.bioregion, path.display())?;
+        // Each suite's report goes to the log, not to a JSON reader.
+        let res = if g.json() { deploy::run(&gc, &oc, &mut sink).await } else { deploy::run(&gc, &oc, out).await };
+        res?;
+        paths.push(path);
+    }
+    // The federation, recorded in every community's manifest.
+    let signer = chain::signer_from_suri(&g.secret_uri(&conn.chain_type().await?)?)?;
+    let mut first = Manifest::load(&paths[0])?;
+    let token = first.contract(TOKEN)?.address.clone();
+    let url = chain::check_url(&g.url)?;
+    let publish_dir = paths[0].parent().unwrap_or(Path::new(".")).join("artifacts").join(&g.network);
+    std::fs::create_dir_all(&publish_dir)?;
+    let at = Placing { g, conn: &conn, signer: &signer, manifest_path: &paths[0], publish_dir: &publish_dir, url: &url, wait_finalized: first.wait_finalized };
+    let placed = at.place(&mut first, FEDERATION, "new", &fed_bundle, vec![token.clone()]).await?;
+    let entry = first.contract(FEDERATION)?.clone();
+    for p in &paths[1..] {
+        let mut m = Manifest::load(p)?;
+        m.contracts.insert(FEDERATION.into(), entry.clone());
+        m.save(p)?;
+    }
+    let fed = ContractHandle::from_manifest(&first, &paths[0], FEDERATION)?;
+    let gov_account = parse_account(&plan.governance)?.to_string();
+    // Wired once, by the deployer, to the plan's governance.
+    let wiring = fed.query(&g.url, &signer, "wiring", &[]).await?.value;
+    match val::some(&wiring).and_then(|w| val::field(w, "governance")).and_then(val::text) {
+        None => {
+            fed.execute(&g.url, &signer, "wire", &[format!("Wiring {{ governance: {gov_account} }}")], &[]).await.map_err(super::explain_refusal)?;
+        }
+        Some(a) if a == gov_account => {}
+        Some(a) => {
+            return Err(CliError::Other(format!(
+                "the federation {} is governed by {a}, not the plan's {gov_account}: wiring is set once, so deploy it anew with --fresh",
+                fed.address
+            )))
+        }
+    }
+    // Banks are admitted by the federation's governance.
+    let gov_signer = chain::signer_from_suri(&plan.governance)
+        .map_err(|_| CliError::Other(format!("{} governs the federation in {}; dcu needs its secret URI (e.g. //Charlie) to register the banks", plan.governance, plan_path.display())))?;
+    let registered = registered_pools(g, &fed, &signer).await?;
+    let mut communities = Vec::new();
+    for (c, path) in plan.communities.iter().zip(&paths) {
+        let m = Manifest::load(path)?;
+        let addr = |n: &str| m.contract(n).map(|c| c.address.clone());
+        let pool = addr(POOL)?;
+        let (bank, action) = match registered.iter().find(|(_, p)| *p == pool) {
+            Some((id, _)) => (*id, "already registered"),
+            None => {
+                let args = [quoted(&c.name), quoted(&c.bioregion), pool.clone(), addr("governance")?, addr("trust_graph")?];
+                let tx = fed.execute(&g.url, &gov_signer, "register_bank", &args, &[]).await.map_err(super::explain_refusal)?;
+                let id = tx
+                    .contract_events
+                    .iter()
+                    .find(|e| e.name == "BankRegistered")
+                    .and_then(|e| uint_field(&e.fields, "bank"))
+                    .ok_or_else(|| CliError::Other(format!("registering {} gave no BankRegistered event", c.name)))?;
+                (u32::try_from(id).map_err(|_| CliError::Other("a bank id above u32".into()))?, "registered")
+            }
+        };
+        communities.push(CommunityOutcome {
+            name: c.name.clone(),
+            bioregion: c.bioregion.clone(),
+            manifest: path.display().to_string(),
+            bank,
+            pool,
+            action: action.into(),
+        });
+    }
+    // The plan's parameters, when they differ.
+    let params = fed.query(&g.url, &signer, "params", &[]).await?.value;
+    let (mut budget, mut target) = (uint_field(&params, "budget").unwrap_or(0), u8::try_from(uint_field(&params, "target").unwrap_or(70)).unwrap_or(70));
+    let want_budget = plan.budget.as_deref().map(parse_amount).transpose()?.unwrap_or(budget);
+    let want_target = plan.target.unwrap_or(target);
+    if (want_budget, want_target) != (budget, target) {
+        fed.execute(&g.url, &gov_signer, "set_params", &[format!("Params {{ budget: {want_budget}, target: {want_target} }}")], &[])
+            .await
+            .map_err(super::explain_refusal)?;
+        (budget, target) = (want_budget, want_target);
+    }
+    emit(
+        g,
+        out,
+        &FederationDeployReport {
+            plan: plan_path.display().to_string(),
+            federation: entry.address,
+            federation_action: placed.action,
+            governance: gov_account,
+            communities,
+            budget: format_amount(budget),
+            target,
+            millis: t0.elapsed().as_millis(),
+        },
+    )
+}
+
+/// The registered banks' (id, pool address).
+async fn registered_pools(g: &GlobalOpts, fed: &ContractHandle, signer: &subxt_signer::sr25519::Keypair) -> Result<Vec<(u32, String)>> {
+    let ids = fed.query(&g.url, signer, "banks", &[]).await?.value;
+    let mut out = Vec::new();
+    for id in val::uints(&ids) {
+        let b = fed.query(&g.url, signer, "bank", &[id.to_string()]).await?.value;
+        if let (Ok(id), Some(pool)) = (u32::try_from(id), val::field(&b, "pool").and_then(val::text)) {
+            out.push((id, pool));
+        }
+    }
+    Ok(out)
+}
+
+/// One bank, for `dcu federation status`.
+#[derive(Debug, Serialize)]
+pub struct BankView {
+    pub bank: u32,
+    pub name: String,
+    pub bioregion: String,
+    pub pool: String,
+    pub governance: String,
+    pub attester: Option<String>,
+    /// Its first counted epoch.
+    pub first_epoch: Option<u64>,
+    /// Its pool's insurance reserve.
+    pub insurance: String,
+}
+
+/// `dcu federation status`.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub federation: String,
+    pub governance: Option<String>,
+    pub treasury: String,
+    pub budget: String,
+    pub target: u8,
+    /// The banks' epoch length (pool clock, ms) and the first epoch that
+    /// may be distributed, once a bank is registered.
+    pub epoch_ms: Option<u64>,
+    pub start_epoch: Option<u64>,
+    /// The latest epoch any bank's pool reports.
+    pub current_epoch: Option<u64>,
+    pub banks: Vec<BankView>,
+}
+
+impl Report for StatusReport {
+    fn human(&self) -> String {
+        let mut s = format!(
+            "federation {} governed by {}\ntreasury {} DUSD; budget {} DUSD per epoch to banks below health {}\n",
+            self.federation,
+            self.governance.as_deref().unwrap_or("nobody yet (not wired)"),
+            self.treasury,
+            self.budget,
+            self.target
+        );
+        match (self.epoch_ms, self.start_epoch, self.current_epoch) {
+            (Some(l), Some(first), cur) => {
+                s += &format!("epochs of {} (pool clock), distributable from epoch {first}", crate::profile::format_duration(u128::from(l)));
+                if let Some(c) = cur {
+                    s += &format!("; the current epoch is {c}");
+                }
+                s += "\n";
+            }
+            _ => s += "no bank registered yet\n",
+        }
+        for b in &self.banks {
+            s += &format!(
+                "  bank {} {} ({}): pool {}, attester {}, counted from epoch {}, insurance reserve {} DUSD\n",
+                b.bank,
+                b.name,
+                b.bioregion,
+                b.pool,
+                b.attester.as_deref().unwrap_or("none yet"),
+                b.first_epoch.map(|e| e.to_string()).unwrap_or_else(|| "?".into()),
+                b.insurance
+            );
+        }
+        s.trim_end().to_string()
+    }
+}
+
+/// The federation's handle, or a sentence saying the manifest has none.
+pub fn federation(s: &Session) -> Result<ContractHandle> {
+    if !s.manifest.contracts.contains_key(FEDERATION) {
+        return Err(CliError::Other(format!(
+            "{} names no federation: deploy one with `dcu federation deploy`, then use a community's manifest (deploy/<network>-<community>.json)",
+            s.manifest_path.display()
+        )));
+    }
+    s.contract(FEDERATION)
+}
+
+/// The latest epoch any of `pools` reports (the federation's current epoch).
+async fn current_epoch(s: &Session, pools: &[String], epoch_ms: u64) -> Option<u64> {
+    let mut best = None;
+    for p in pools {
+        let Ok(acc) = p.parse::<subxt::utils::AccountId32>() else { continue };
+        let Ok(h) = s.contract(POOL).and_then(|t| ContractHandle::new(POOL, acc, t.bundle)) else { continue };
+        if let Ok(v) = s.query(&h, "clock", &[]).await {
+            if let Some(now) = val::tuple(&v).first().and_then(|x| val::uint(x)) {
+                let e = (now as u64).checked_div(epoch_ms);
+                best = best.max(e);
+            }
+        }
+    }
+    best
+}
+
+/// Runs a `dcu federation` subcommand.
+pub async fn run(g: &GlobalOpts, opts: &FederationOpts, out: &mut impl Write) -> Result<()> {
+    if let FederationCmd::Deploy { plan, deploy } = &opts.cmd {
+        return deploy_plan(g, plan.as_deref(), deploy, out).await;
+    }
+    let s = Session::open(g).await?;
+    let fed = federation(&s)?;
+    match &opts.cmd {
+        FederationCmd::Deploy { .. } => unreachable_deploy(),
+        FederationCmd::Status => {
+            let wiring = s.query(&fed, "wiring", &[]).await?;
+            let params = s.query(&fed, "params", &[]).await?;
+            let treasury = val::uint(&s.query(&fed, "treasury", &[]).await?).unwrap_or(0);
+            let clock = s.query(&fed, "epoch_clock", &[]).await?;
+            let clock = val::some(&clock);
+            let epoch_ms = clock.and_then(|c| uint_field(c, "epoch_ms")).and_then(|x| u64::try_from(x).ok());
+            let start_epoch = clock.and_then(|c| uint_field(c, "start_epoch")).and_then(|x| u64::try_from(x).ok());
+            let mut banks = Vec::new();
+            let ids = s.query(&fed, "banks", &[]).await?;
+            let pool_t = s.contract(POOL)?;
+            for id in val::uints(&ids) {
+                let b = s.query(&fed, "bank", &[id.to_string()]).await?;
+                let text = |n: &str| val::field(&b, n).and_then(val::text).unwrap_or_default();
+                let attester = s.query(&fed, "attester", &[id.to_string()]).await?;
+                let first = s.query(&fed, "registered_epoch", &[id.to_string()]).await?;
+                let pool = text("pool");
+                let insurance = match pool.parse::<subxt::utils::AccountId32>() {
+                    Ok(acc) => {
+                        let h = ContractHandle::new(POOL, acc, pool_t.bundle.clone())?;
+                        let t = s.query(&h, "totals", &[]).await?;
+                        uint_field(&t, "insurance").unwrap_or(0)
+                    }
+                    Err(_) => 0,
+                };
+                banks.push(BankView {
+                    bank: u32::try_from(id).unwrap_or(u32::MAX),
+                    name: text("name"),
+                    bioregion: text("bioregion"),
+                    pool,
+                    governance: text("governance"),
+                    attester: val::some(&attester).and_then(val::text),
+                    first_epoch: val::some(&first).and_then(val::uint).and_then(|x| u64::try_from(x).ok()),
+                    insurance: format_amount(insurance),
+                });
+            }
+            let pools: Vec<String> = banks.iter().map(|b| b.pool.clone()).collect();
+            let current_epoch = match epoch_ms {
+                Some(l) => current_epoch(&s, &pools, l).await,
+                None => None,
+            };
+            emit(
+                g,
+                out,
+                &StatusReport {
+                    federation: fed.address.to_string(),
+                    governance: val::some(&wiring).and_then(|w| val::field(w, "governance")).and_then(val::text),
+                    treasury: format_amount(treasury),
+                    budget: format_amount(uint_field(&params, "budget").unwrap_or(0)),
+                    target: u8::try_from(uint_field(&params, "target").unwrap_or(0)).unwrap_or(0),
+                    epoch_ms,
+                    start_epoch,
+                    current_epoch,
+                    banks,
+                },
+            )
+        }
+        FederationCmd::Fund { amount } => {
+            let units = parse_amount(amount)?;
+            let approved = ensure_allowance(g, &s, &fed, units).await?;
+            let tx = s.submit(g, FEDERATION, "fund", &[units.to_string()]).await?;
+            emit(g, out, &TxReport::new(format!("paid {} DUSD into the federation's treasury{}", format_amount(units), approved.unwrap_or_default()), Some(units), tx))
+        }
+        FederationCmd::Distribute { epoch } => {
+            let tx = s.submit(g, FEDERATION, "distribute", &[epoch.to_string()]).await?;
+            let mut lines = Vec::new();
+            for e in &tx.contract_events {
+                match e.name.as_str() {
+                    "BankSupported" => lines.push(format!(
+                        "  bank {} (health {}) received {} DUSD into its insurance reserve",
+                        uint_field(&e.fields, "bank").unwrap_or(0),
+                        uint_field(&e.fields, "health").unwrap_or(0),
+                        format_amount(uint_field(&e.fields, "amount").unwrap_or(0))
+                    )),
+                    "BankSkipped" => lines.push(format!(
+                        "  bank {} was left out ({})",
+                        uint_field(&e.fields, "bank").unwrap_or(0),
+                        skip_reason(uint_field(&e.fields, "reason").unwrap_or(u128::MAX))
+                    )),
+                    _ => {}
+                }
+            }
+            let paid = tx.contract_events.iter().find(|e| e.name == "Distributed").and_then(|e| uint_field(&e.fields, "paid")).unwrap_or(0);
+            let details = serde_json::json!({ "paid": paid, "supported": tx.contract_events.iter().filter(|e| e.name == "BankSupported").map(|e| serde_json::json!({ "bank": uint_field(&e.fields, "bank").unwrap_or(0), "health": uint_field(&e.fields, "health").unwrap_or(0), "amount": uint_field(&e.fields, "amount").unwrap_or(0) })).collect::<Vec<_>>() });
+            let head = if paid == 0 { format!("epoch {epoch} distributed: every attested bank is at or above the target, nothing paid") } else { format!("epoch {epoch} distributed: {} DUSD paid", format_amount(paid)) };
+            emit(g, out, &TxReport::new(std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n"), Some(paid), tx).with_details(details))
+        }
+        FederationCmd::Params { budget, target } => {
+            let cur = s.query(&fed, "params", &[]).await?;
+            let budget = match budget {
+                Some(b) => parse_amount(b)?,
+                None => uint_field(&cur, "budget").unwrap_or(0),
+            };
+            let target = target.unwrap_or_else(|| u8::try_from(uint_field(&cur, "target").unwrap_or(70)).unwrap_or(70));
+            let tx = s.submit(g, FEDERATION, "set_params", &[format!("Params {{ budget: {budget}, target: {target} }}")]).await?;
+            emit(g, out, &TxReport::new(format!("the federation pays {} DUSD per epoch to the banks below health {target}", format_amount(budget)), None, tx))
+        }
+    }
+}
+
+fn unreachable_deploy() -> Result<()> {
+    Err(CliError::Other("federation deploy is handled before a session opens".into()))
+}
+
+/// `BankSkipped::reason` in words.
+pub fn skip_reason(reason: u128) -> &'static str {
+    match reason {
+        0 => "its pool does not answer or runs another epoch length",
+        1 => "its pool has not closed the epoch",
+        2 => "it has not attested the epoch",
+        3 => "its figures give no health",
+        _ => "an unknown reason",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = include_str!("../../../deploy/federation/local.toml");
+
+    #[test]
+    fn the_shipped_local_plan_parses() {
+        let p = Plan::parse(SAMPLE, "local.toml").unwrap();
+        assert!(p.communities.len() >= 2);
+        assert_eq!(p.target, Some(70));
+        assert_eq!(community_manifest(Path::new("deploy/local.json"), "local", &p.communities[0].name).parent(), Some(Path::new("deploy")));
+    }
+
+    #[test]
+    fn a_bad_plan_is_one_sentence_naming_what_is_wrong() {
+        let bad = |t: &str| Plan::parse(t, "p.toml").unwrap_err().to_string();
+        assert!(bad("governance = \"//Charlie\"\ncommunity = []").contains("names no community"));
+        let two = "governance = \"//Charlie\"\n[[community]]\nname = \"A b\"\nbioregion = \"x\"\n[[community]]\nname = \"a-B\"\nbioregion = \"y\"";
+        assert!(bad(two).contains("two communities are named"));
+        assert!(bad("governance = \"//Charlie\"\ntarget = 101\n[[community]]\nname = \"a\"\nbioregion = \"x\"").contains("above 100"));
+        assert!(bad("governance = \"//Charlie\"\n[[community]]\nname = \"a\"\nbioregion = \"\"").contains("1 to 32 bytes"));
+        assert!(bad("governance = \"//Charlie\"\nfoo = 1\n[[community]]\nname = \"a\"\nbioregion = \"x\"").contains("foo"));
+        assert!(!bad("governance = \"//Charlie\"\ncommunity = []").contains('\n'));
+    }
+
+    #[test]
+    fn slugs_name_manifests() {
+        assert_eq!(slug("Riverside Commons"), "riverside-commons");
+        assert_eq!(community_manifest(Path::new("d/local.json"), "local", "Hill Crest"), PathBuf::from("d/local-hill-crest.json"));
+        assert_eq!(quoted("a\"b"), "\"a\\\"b\"");
+    }
+}
