@@ -132,7 +132,7 @@ fn decode_exact<T: Decode>(bytes: &[u8], contract: &str, what: &str) -> Result<T
 pub fn federation(s: &Session) -> Result<ContractHandle> {
     if !s.manifest.contracts.contains_key(FEDERATION) {
         return Err(CliError::Other(format!(
-            "the deployment {} has no `{FEDERATION}` contract: deploy the federation with `dcu deploy` first",
+            "the deployment {} has no `{FEDERATION}` contract: deploy one with `dcu federation deploy`, then pass a community's manifest (--manifest deploy/<network>-<community>.json)",
             s.manifest_path.display()
         )));
     }

@@ -12,6 +12,14 @@
 //! compares them; `deploy/monitoring/alerts.yml` holds the seed's alerts
 //! (velocity < 0.5, average health < 70).
 //!
+//! When the manifest names a `federation`, each scrape also reads it:
+//! `dcu_bank_health{bank="<bank's name>"}`, the health of each bank's last
+//! closed, attested epoch (looked up [`health::MONITOR_LOOKBACK`] epochs
+//! back; a bank without one has no series), `dcu_federation_treasury` (whole
+//! tokens) and `dcu_federation_up`. A federation that cannot be read is
+//! `dcu_federation_up 0` with the reason in a comment; the pool's series
+//! are served all the same.
+//!
 //! A scrape that cannot read the chain answers `dcu_up 0` with the reason in
 //! a comment (the classic text format, where comments are allowed), so
 //! Prometheus records the outage instead of a gap. Scrapes share one read:
@@ -33,6 +41,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use subxt::ext::codec::Decode;
 
+use super::health::{self, FederationFigures};
 use super::pool::POOL;
 use super::trust::chain_now;
 use super::Session;
@@ -82,6 +91,8 @@ pub struct Figures {
     pub epoch: f64,
     pub overdue_borrowers: f64,
     pub defaulted_members: f64,
+    /// The federation's figures, when the manifest names one: read, or why not.
+    pub federation: Option<std::result::Result<FederationFigures, String>>,
 }
 
 /// Reads the figures (amounts in whole tokens of the stablecoin).
@@ -136,6 +147,11 @@ pub async fn read(s: &Session) -> Result<Figures> {
         }
     }
     f.defaulted_members = graph.defaulted_members as f64;
+
+    // The federation, when the deployment has one; its failure is its own.
+    if s.manifest.contracts.contains_key(health::FEDERATION) {
+        f.federation = Some(health::monitor_figures(s).await.map_err(|e| e.to_string()));
+    }
     Ok(f)
 }
 
@@ -168,9 +184,31 @@ fn render(bank: &str, f: Option<&Figures>, failure: Option<&str>, took: f64) -> 
         gauge("overdue_borrowers", "Borrowers anyone may mark overdue now", f.overdue_borrowers);
         gauge("defaulted_members", "Members with principal written off in a default", f.defaulted_members);
     }
+    let mut federation_failure = None;
+    if let Some(fed) = f.and_then(|f| f.federation.as_ref()) {
+        let up = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        up.set(if fed.is_ok() { 1.0 } else { 0.0 });
+        reg.register("federation_up", "Whether the last read of the federation succeeded", up);
+        match fed {
+            Ok(ff) => {
+                let treasury = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+                treasury.set(ff.treasury);
+                reg.register("federation_treasury", "The federation's treasury, whole tokens", treasury);
+                let healths = G::default();
+                for (name, h, _epoch) in &ff.banks {
+                    healths.get_or_create(&BankLabel { bank: name.clone() }).set(*h);
+                }
+                reg.register("bank_health", "Health (0-100, seed weights) of each bank's last closed, attested epoch", healths);
+            }
+            Err(why) => federation_failure = Some(why.clone()),
+        }
+    }
     let mut out = String::new();
     if let Some(why) = failure {
         out.push_str(&format!("# dcu could not read the chain: {}\n", why.replace('\n', " ")));
+    }
+    if let Some(why) = federation_failure {
+        out.push_str(&format!("# dcu could not read the federation: {}\n", why.replace('\n', " ")));
     }
     // Encoding into a String cannot fail.
     let _ = prometheus_client::encoding::text::encode(&mut out, &reg);
@@ -266,6 +304,30 @@ mod tests {
         assert!(text.contains("dcu_overdue_borrowers{bank=\"valley\"} 2"), "{text}");
         assert!(text.contains("# HELP dcu_credit_velocity Credit velocity of the last closed epoch"), "{text}");
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    }
+
+    #[test]
+    fn without_a_federation_nothing_of_it_is_served() {
+        let text = render("valley", Some(&Figures::default()), None, 0.1);
+        assert!(!text.contains("federation") && !text.contains("bank_health"), "{text}");
+    }
+
+    #[test]
+    fn the_federation_serves_each_banks_health_and_its_treasury() {
+        let ff = FederationFigures { treasury: 1500.5, banks: vec![("Riverside".into(), 61.0, 4), ("Hillcrest".into(), 78.0, 4)] };
+        let f = Figures { velocity: 0.7, federation: Some(Ok(ff)), ..Figures::default() };
+        let text = render("local", Some(&f), None, 0.2);
+        assert!(text.contains("dcu_bank_health{bank=\"Riverside\"} 61"), "{text}");
+        assert!(text.contains("dcu_bank_health{bank=\"Hillcrest\"} 78"), "{text}");
+        assert!(text.contains("dcu_federation_treasury 1500.5"), "{text}");
+        assert!(text.contains("dcu_federation_up 1"), "{text}");
+        assert!(text.contains("dcu_credit_velocity{bank=\"local\"} 0.7"), "{text}");
+        // A federation that cannot be read: its reason, and the pool's figures all the same.
+        let f = Figures { velocity: 0.7, federation: Some(Err("federation refused `banks`".into())), ..Figures::default() };
+        let text = render("local", Some(&f), None, 0.2);
+        assert!(text.starts_with("# dcu could not read the federation: federation refused `banks`"), "{text}");
+        assert!(text.contains("dcu_federation_up 0") && !text.contains("dcu_bank_health{"), "{text}");
+        assert!(text.contains("dcu_up{bank=\"local\"} 1") && text.contains("dcu_credit_velocity{bank=\"local\"} 0.7"), "{text}");
     }
 
     #[test]
