@@ -448,13 +448,13 @@ impl Report for HealthReport {
                 continue;
             }
             s.push_str(&format!(
-                "\n  {:>6}  {:>6}  {:>4} {:>4} {:>4} {:>4} {:>4}  {:>9}  {:>14}  {:>14}  {:>16}",
+                "\n  {:>10}  {:>6}  {:>4} {:>4} {:>4} {:>4} {:>4}  {:>9}  {:>14}  {:>14}  {:>16}",
                 "epoch", "health", "div", "circ", "part", "eco", "know", "velocity", "drawn", "repaid", "avg outstanding"
             ));
             for r in &b.epochs {
                 match (&r.report, r.status) {
                     (Some(h), _) => s.push_str(&format!(
-                        "\n  {:>6}  {:>6}  {:>4} {:>4} {:>4} {:>4} {:>4}  {:>9}  {:>14}  {:>14}  {:>16}{}",
+                        "\n  {:>10}  {:>6}  {:>4} {:>4} {:>4} {:>4} {:>4}  {:>9}  {:>14}  {:>14}  {:>16}{}",
                         r.epoch,
                         h.health,
                         h.metrics.diversity,
@@ -468,9 +468,9 @@ impl Report for HealthReport {
                         format_amount(h.average_outstanding),
                         if h.health < self.target { "  below target" } else { "" }
                     )),
-                    (None, Status::Open) => s.push_str(&format!("\n  {:>6}  open (not closed yet)", r.epoch)),
-                    (None, Status::NotAttested) => s.push_str(&format!("\n  {:>6}  closed, not attested", r.epoch)),
-                    (None, _) => s.push_str(&format!("\n  {:>6}  no health: {}", r.epoch, r.note.clone().unwrap_or_default())),
+                    (None, Status::Open) => s.push_str(&format!("\n  {:>10}  open (not closed yet)", r.epoch)),
+                    (None, Status::NotAttested) => s.push_str(&format!("\n  {:>10}  closed, not attested", r.epoch)),
+                    (None, _) => s.push_str(&format!("\n  {:>10}  no health: {}", r.epoch, r.note.clone().unwrap_or_default())),
                 }
                 if let Some(v) = &r.verify {
                     let mark = match v.status.as_str() {
@@ -478,9 +478,9 @@ impl Report for HealthReport {
                         "mismatch" => "MISMATCH",
                         _ => "not verified",
                     };
-                    s.push_str(&format!("\n  {:>6}  └ {mark}: {}", "", v.detail));
+                    s.push_str(&format!("\n  {:>10}  └ {mark}: {}", "", v.detail));
                     for m in &v.mismatches {
-                        s.push_str(&format!("\n  {:>6}      {m}", ""));
+                        s.push_str(&format!("\n  {:>10}      {m}", ""));
                     }
                 }
             }
