@@ -233,9 +233,14 @@ async fn deploy_plan(g: &GlobalOpts, plan_path: Option<&Path>, opts: &DeployOpts
             m.save(&path)?;
             oc.fresh = false;
         }
-        writeln!(out, "community {} ({}): {}", c.name, c.bioregion, path.display())?;
-        // Each suite's report goes to the log, not to a JSON reader.
-        let res = if g.json() { deploy::run(&gc, &oc, &mut sink).await } else { deploy::run(&gc, &oc, out).await };
+        // Each suite's report is shown to people; a JSON reader gets the
+        // federation's report alone.
+        let res = if g.json() {
+            deploy::run(&gc, &oc, &mut sink).await
+        } else {
+            writeln!(out, "community {} ({}): {}", c.name, c.bioregion, path.display())?;
+            deploy::run(&gc, &oc, out).await
+        };
         res?;
         paths.push(path);
     }

@@ -8,6 +8,7 @@ mod attacks;
 mod cli;
 mod dapp;
 mod decimals;
+mod federation;
 mod gov_cli;
 mod governance;
 mod hostile;
