@@ -226,6 +226,11 @@ mod credit_pool {
     /// The pool's clock rate in the `fast-clock` test build: one second of
     /// block time is ten days (10 · 86,400,000 ms / 1,000 ms).
     pub const FAST_CLOCK_RATE: u64 = 864_000;
+    /// The default epoch of the `fast-clock` test build: 150 days, i.e. 15 s
+    /// of block time, so that a local federation's epochs last long enough
+    /// to attest and distribute them by hand (30 days would be 3 s). The
+    /// real build's default is [`DEFAULT_EPOCH_MS`] (30 days).
+    pub const FAST_EPOCH_MS: u64 = 150 * dcu_common::DAY_MS;
 
     /// Addresses of the contracts this one trusts, set once by the deployer.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,7 +469,8 @@ mod credit_pool {
 
     impl Default for Flow {
         fn default() -> Self {
-            Flow { epoch_ms: DEFAULT_EPOCH_MS, started: false, epoch: 0, last: 0, principal: 0, drawn: 0, repaid: 0, outstanding_ms: 0 }
+            let epoch_ms = if cfg!(feature = "fast-clock") { FAST_EPOCH_MS } else { DEFAULT_EPOCH_MS };
+            Flow { epoch_ms, started: false, epoch: 0, last: 0, principal: 0, drawn: 0, repaid: 0, outstanding_ms: 0 }
         }
     }
 

@@ -419,7 +419,7 @@ impl Report for StatusReport {
 pub fn federation(s: &Session) -> Result<ContractHandle> {
     if !s.manifest.contracts.contains_key(FEDERATION) {
         return Err(CliError::Other(format!(
-            "{} names no federation: deploy one with `dcu federation deploy`, then use a community's manifest (deploy/<network>-<community>.json)",
+            "the deployment {} has no `{FEDERATION}` contract: deploy one with `dcu federation deploy`, then pass a community's manifest (--manifest deploy/<network>-<community>.json)",
             s.manifest_path.display()
         )));
     }

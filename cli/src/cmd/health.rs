@@ -38,8 +38,7 @@ use crate::output::{emit, Report};
 use crate::value::{self as val, field, uint_field};
 use crate::{CliError, Result};
 
-/// Name of the federation contract in the manifest.
-pub const FEDERATION: &str = "federation";
+pub use super::federation::FEDERATION;
 /// Name of the credit pool contract in the manifest: its metadata reads
 /// every bank's pool (the banks' pools run the suite's pool code).
 pub const POOL: &str = super::pool::POOL;
@@ -128,16 +127,7 @@ fn decode_exact<T: Decode>(bytes: &[u8], contract: &str, what: &str) -> Result<T
     }
 }
 
-/// The federation of the deployment: one sentence when the manifest has none.
-pub fn federation(s: &Session) -> Result<ContractHandle> {
-    if !s.manifest.contracts.contains_key(FEDERATION) {
-        return Err(CliError::Other(format!(
-            "the deployment {} has no `{FEDERATION}` contract: deploy one with `dcu federation deploy`, then pass a community's manifest (--manifest deploy/<network>-<community>.json)",
-            s.manifest_path.display()
-        )));
-    }
-    s.contract(FEDERATION)
-}
+pub use super::federation::federation;
 
 /// Typed reads of the federation and its banks' pools.
 pub struct Fed<'a> {

@@ -155,7 +155,8 @@ pub async fn read(s: &Session) -> Result<Figures> {
     Ok(f)
 }
 
-async fn epoch_stats(s: &Session, pool: &crate::contract::ContractHandle, me: &subxt::utils::AccountId32, epoch: u64) -> Result<EpochStats> {
+/// The pool's counters of `epoch`, decoded into dcu_common's `EpochStats`.
+pub async fn epoch_stats(s: &Session, pool: &crate::contract::ContractHandle, me: &subxt::utils::AccountId32, epoch: u64) -> Result<EpochStats> {
     let bytes = pool.read_raw_ok(&s.conn, me, "epoch_stats", &[epoch.to_string()]).await?;
     EpochStats::decode(&mut &bytes[..]).map_err(|_| CliError::Other("the pool's epoch_stats answer does not decode as dcu's EpochStats: the deployed code and this dcu disagree".into()))
 }

@@ -129,6 +129,12 @@ pub enum PoolCmd {
     },
     /// The pool's totals, reserves and parameters.
     Info,
+    /// The pool's counters of an epoch (issue 20): principal drawn and
+    /// repaid, time-weighted outstanding principal, credit velocity.
+    Epoch {
+        /// The epoch's index (default: the running one).
+        epoch: Option<u64>,
+    },
 }
 
 /// One credit line as `dcu` prints it.
@@ -617,6 +623,21 @@ pub async fn run(g: &GlobalOpts, opts: &PoolOpts, out: &mut impl Write) -> Resul
             let who = who.unwrap_or_else(|| s.me()).to_string();
             emit(g, out, &position(&s, &who).await?)
         }
+        PoolCmd::Epoch { epoch } => {
+            let s = Session::open(g).await?;
+            let pool = s.contract(POOL)?;
+            let epoch = match epoch {
+                Some(e) => *e,
+                None => {
+                    let (now, _) = pool_now(&s, &pool).await?;
+                    let length: u64 = subxt::ext::codec::Decode::decode(&mut &pool.read_raw_ok(&s.conn, &s.me(), "epoch_length", &[]).await?[..])
+                        .map_err(|_| CliError::Other("the pool's epoch_length answer does not decode as a u64".into()))?;
+                    now.checked_div(length).unwrap_or(0)
+                }
+            };
+            let st = super::monitor::epoch_stats(&s, &pool, &s.me(), epoch).await?;
+            emit(g, out, &EpochReport::of(&st))
+        }
         PoolCmd::Info => {
             let s = Session::open(g).await?;
             let pool = s.contract(POOL)?;
@@ -791,5 +812,59 @@ mod tests {
         let row = line_row(&l, "from a", 0);
         assert!(row.contains("drawn 30 (insured 10)") && row.contains("draws insured in 2.0 days"), "{row}");
         assert!(line_row(&l, "from a", 3 * dcu_common::DAY_MS).contains("draws insured now"));
+    }
+}
+
+/// `dcu pool epoch`: one epoch's counters.
+#[derive(Debug, Serialize)]
+pub struct EpochReport {
+    pub epoch: u64,
+    /// First millisecond and length, on the pool's clock.
+    pub start: u64,
+    pub epoch_ms: u64,
+    pub closed: bool,
+    /// Principal drawn and repaid in the epoch, smallest units.
+    pub drawn: u128,
+    pub repaid: u128,
+    /// ∫ outstanding dt (smallest units × ms) and its average over the epoch.
+    pub outstanding_ms: u128,
+    pub average_outstanding: u128,
+    pub principal_end: u128,
+    pub saturated: bool,
+    /// Credit velocity, parts per million (absent when saturated).
+    pub velocity_ppm: Option<u128>,
+}
+
+impl EpochReport {
+    fn of(st: &dcu_common::health::EpochStats) -> Self {
+        EpochReport {
+            epoch: st.epoch,
+            start: st.start,
+            epoch_ms: st.epoch_ms,
+            closed: st.closed,
+            drawn: st.drawn,
+            repaid: st.repaid,
+            outstanding_ms: st.outstanding_ms,
+            average_outstanding: st.outstanding_ms.checked_div(u128::from(st.epoch_ms)).unwrap_or(0),
+            principal_end: st.principal_end,
+            saturated: st.saturated,
+            velocity_ppm: st.velocity_ppm().ok(),
+        }
+    }
+}
+
+impl Report for EpochReport {
+    fn human(&self) -> String {
+        format!(
+            "epoch {} ({}): drawn {} DUSD, repaid {} DUSD, average outstanding {} DUSD, {} DUSD outstanding at its end; credit velocity {}{}",
+            self.epoch,
+            if self.closed { "closed" } else { "running" },
+            format_amount(self.drawn),
+            format_amount(self.repaid),
+            format_amount(self.average_outstanding),
+            format_amount(self.principal_end),
+            self.velocity_ppm.map(|v| format!("{}.{:06}", v / 1_000_000, v % 1_000_000)).unwrap_or_else(|| "unknown".into()),
+            if self.saturated { " (counters saturated: a floor)" } else { "" }
+        )
     }
 }

@@ -4,11 +4,15 @@
 //! reuses everything; each community appoints its attester through its own
 //! governance (a vote calling the federation, a contract outside its suite);
 //! the treasury is funded; only the federation's governance sets its
-//! parameters; bad input is one sentence and changes nothing.
+//! parameters; bad input is one sentence and changes nothing. Then one
+//! community repays its loan and the other does not: the attesters attest
+//! the closed epoch, `dcu health --verify` recomputes each bank's health
+//! from the pool's events and the attestation and finds the chain's, and
+//! `distribute` pays the weaker community, once.
 
 use std::time::Duration;
 
-use dcu_e2e_tests::cli::setup;
+use dcu_e2e_tests::cli::{setup, Dcu};
 use dcu_e2e_tests::{workspace_root, TestResult, ONE};
 
 #[tokio::test]
@@ -18,7 +22,7 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     let plan = plan.to_str().unwrap();
 
     // given: the plan's two communities and their federation
-    let d = dcu.json("//Alice", &["federation", "deploy", "--plan", plan]);
+    let d = dcu.json("//Alice", &["federation", "deploy", "--plan", plan, "--pool-clock", "fast"]);
     let banks = d["communities"].as_array().unwrap();
     assert_eq!(banks.len(), 2, "{d}");
     assert_eq!((banks[0]["name"].as_str(), banks[0]["bank"].as_u64(), banks[0]["action"].as_str()), (Some("Riverside"), Some(0), Some("registered")));
@@ -32,7 +36,7 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     assert_eq!(river["contracts"]["federation"]["address"], fed.as_str());
 
     // a second run reuses every contract and registers nothing twice
-    let again = dcu.json("//Alice", &["federation", "deploy", "--plan", plan]);
+    let again = dcu.json("//Alice", &["federation", "deploy", "--plan", plan, "--pool-clock", "fast"]);
     assert_eq!(again["federation_action"], "reused", "{again}");
     assert!(again["communities"].as_array().unwrap().iter().all(|c| c["action"] == "already registered"), "{again}");
 
@@ -93,5 +97,99 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     let dave = dcu.json("//Dave", &["--manifest", rm, "gov", "info"])["account"].clone();
     let eve = dcu.json("//Eve", &["--manifest", rm, "gov", "info"])["account"].clone();
     assert_eq!((&status["banks"][0]["attester"], &status["banks"][1]["attester"]), (&dave, &eve), "{status}");
+
+    // when: in each community Alice lends Bob 100; Riverside's Bob repays
+    // in the next epoch, Hillcrest's never does
+    for m in [rm, hm] {
+        dcu.json("//Bob", &["--manifest", m, "member", "register"]);
+        dcu.json("//Alice", &["--manifest", m, "trust", "verify", "//Bob"]);
+        dcu.json("//Alice", &["--manifest", m, "pool", "stake", "300"]);
+        dcu.json("//Alice", &["--manifest", m, "trust", "set", "//Bob", "400"]);
+        dcu.json("//Alice", &["--manifest", m, "pool", "extend", "//Bob", "200", "--rate", "5"]);
+        dcu.json("//Bob", &["--manifest", m, "pool", "draw", "100"]);
+    }
+    dcu.json("//Bob", &["--manifest", rm, "token", "faucet"]);
+    let drawn_in = epoch_now(&dcu, rm);
+    wait_for_epoch(&dcu, rm, drawn_in + 1).await;
+    dcu.json("//Bob", &["--manifest", rm, "pool", "repay", "all"]);
+    // the epoch the repayment fell in: the running one, or the one before
+    // when it closed meanwhile (epochs are 15 s of block time)
+    let running = dcu.json("//Alice", &["--manifest", rm, "pool", "epoch"]);
+    let repaid_in = running["epoch"].as_u64().unwrap() - u64::from(running["repaid"] == 0);
+    let stats = dcu.json("//Alice", &["--manifest", rm, "pool", "epoch", &repaid_in.to_string()]);
+    assert_eq!(stats["repaid"].as_u64(), Some((100 * ONE) as u64), "{stats}");
+    assert!(repaid_in > drawn_in);
+    wait_for_epoch(&dcu, rm, repaid_in + 1).await;
+
+    // each attester attests the closed epoch from its data file
+    let data = |eco: u8, knowledge: u8, active: u32, volumes: [&str; 5]| {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let v = serde_json::json!({
+            "ecological_footprint": eco, "knowledge_sharing": knowledge,
+            "members": { "active": active, "eligible": 10 },
+            "credit_by_purpose": { "productive": volumes[0], "creative": volumes[1], "community": volumes[2], "ecological": volumes[3], "educational": volumes[4] }
+        });
+        std::fs::write(f.path(), v.to_string()).unwrap();
+        f
+    };
+    let strong = data(80, 70, 8, ["100", "100", "100", "100", "100"]);
+    let weak = data(40, 30, 2, ["100", "0", "0", "0", "0"]);
+    let e = repaid_in.to_string();
+    dcu.fails("//Eve", &["--manifest", rm, "health", "attest", "--bank", "0", "--epoch", &e, "--from", strong.path().to_str().unwrap()], "Unauthorized");
+    dcu.json("//Dave", &["--manifest", rm, "health", "attest", "--bank", "0", "--epoch", &e, "--from", strong.path().to_str().unwrap()]);
+    dcu.fails("//Dave", &["--manifest", rm, "health", "attest", "--bank", "0", "--epoch", &e, "--from", strong.path().to_str().unwrap()], "AlreadyAttested");
+    dcu.json("//Eve", &["--manifest", hm, "health", "attest", "--bank", "Hillcrest", "--epoch", &e, "--from", weak.path().to_str().unwrap()]);
+
+    // then: the chain's health of each bank equals dcu's recomputation from
+    // the pool's events and the attestation, to the unit
+    let svg = dcu.dir.path().join("health.svg");
+    let h = dcu.json("//Alice", &["--manifest", rm, "health", "--epochs", "2", "--verify", "--svg", svg.to_str().unwrap()]);
+    let row = |bank: usize| h["banks"][bank]["epochs"].as_array().unwrap().iter().find(|r| r["epoch"].as_u64() == Some(repaid_in)).cloned().unwrap();
+    let (r0, r1) = (row(0), row(1));
+    for r in [&r0, &r1] {
+        assert_eq!(r["status"], "health", "{r}");
+        assert_eq!(r["verify"]["status"], "verified", "{r}");
+    }
+    assert_eq!(r0["report"]["repaid"].as_u64(), Some((100 * ONE) as u64), "{r0}");
+    assert_eq!(r0["report"]["metrics"]["circulation"], 100, "Riverside's debt turned over: {r0}");
+    assert_eq!(r1["report"]["repaid"], 0);
+    assert_eq!(r1["report"]["metrics"]["circulation"], 0, "Hillcrest's did not: {r1}");
+    assert_eq!(r1["report"]["principal_end"].as_u64(), Some((100 * ONE) as u64));
+    let (h0, h1) = (r0["report"]["health"].as_u64().unwrap(), r1["report"]["health"].as_u64().unwrap());
+    assert!(h0 >= 70 && h1 < 70, "Riverside {h0}, Hillcrest {h1}");
+    assert!(std::fs::read_to_string(&svg)?.contains("<svg"), "the plot was written");
+
+    // and distribute pays the whole treasury (below the 300 budget) to the
+    // weaker community's insurance reserve, once
+    let before = dcu.json("//Alice", &["--manifest", hm, "federation", "status"]);
+    assert_eq!(before["banks"][1]["insurance"], "0", "{before}");
+    let d = dcu.json("//Ferdie", &["--manifest", hm, "federation", "distribute", &e]);
+    assert_eq!(d["units"].as_u64(), Some((250 * ONE) as u64), "{d}");
+    let supported = d["details"]["supported"].as_array().unwrap();
+    assert_eq!(supported.len(), 1, "{d}");
+    assert_eq!((supported[0]["bank"].as_u64(), supported[0]["health"].as_u64()), (Some(1), Some(h1)));
+    dcu.fails("//Ferdie", &["--manifest", hm, "federation", "distribute", &e], "AlreadyDistributed");
+    let status = dcu.json("//Alice", &["--manifest", hm, "federation", "status"]);
+    assert_eq!(status["banks"][0]["insurance"], before["banks"][0]["insurance"], "the healthy bank gets nothing: {status}");
+    assert_eq!((status["banks"][1]["insurance"].as_str(), status["treasury"].as_str()), (Some("250"), Some("0")), "{status}");
     Ok(())
+}
+
+/// The federation's current epoch (the latest its banks' pools report).
+fn epoch_now(dcu: &Dcu, manifest: &str) -> u64 {
+    dcu.json("//Alice", &["--manifest", manifest, "federation", "status"])["current_epoch"].as_u64().unwrap()
+}
+
+/// Waits until epoch `e` has begun on the pools' clock.
+async fn wait_for_epoch(dcu: &Dcu, manifest: &str, e: u64) {
+    let started = std::time::Instant::now();
+    loop {
+        // A transfer makes a block with the new time (instant seal).
+        dcu.json("//Alice", &["--manifest", manifest, "token", "transfer", "//Ferdie", "1"]);
+        if epoch_now(dcu, manifest) >= e {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "epoch {e} never began");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
