@@ -1821,8 +1821,12 @@ mod credit_pool {
             if let Some(stored) = self.epochs.get(epoch) {
                 return stored;
             }
-            // An epoch without a change: the principal of the latest earlier one.
-            let principal = if f.started && epoch > f.epoch {
+            // An epoch without a change: the principal of the latest earlier
+            // one; none before counting started (and no lookup: an idle
+            // pool's answer costs one read, not MAX_IDLE_EPOCHS).
+            let principal = if !f.started {
+                0
+            } else if epoch > f.epoch {
                 f.principal
             } else {
                 (1..=MAX_IDLE_EPOCHS)

@@ -30,8 +30,9 @@ pub const UPGRADES: &[&str] = &["trust_graph_v2", "trust_graph_broken"];
 /// Test-only contracts (never deployed by dcu): a PSP22 that re-enters its
 /// caller or refuses one recipient; the loan manager on a fast clock (a
 /// second of block time is a day); the pool on a fast clock (a second of
-/// block time is 10 days).
-pub const FIXTURES: &[&str] = &["hostile_token", "loan_manager_fast", "credit_pool_fast"];
+/// block time is 10 days); the federation of community banks (dcu deploys
+/// it with `dcu federation deploy`, not with the suite).
+pub const FIXTURES: &[&str] = &["hostile_token", "loan_manager_fast", "credit_pool_fast", "federation"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

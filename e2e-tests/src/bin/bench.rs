@@ -52,9 +52,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| dcu_e2e_tests::workspace_root().join("docs/BENCHMARKS.md"));
     let (_node, mut client) = start().await;
     let mut rows = Vec::new();
-    // `DCU_BENCH_ONLY=settlement`: only that section, printed (no report).
-    if std::env::var("DCU_BENCH_ONLY").as_deref() == Ok("settlement") {
-        settlement(&mut client, &mut rows).await?;
+    // `DCU_BENCH_ONLY=settlement` (or `federation`): only that section,
+    // printed (no report).
+    let only = std::env::var("DCU_BENCH_ONLY").ok();
+    if matches!(only.as_deref(), Some("settlement" | "federation")) {
+        if only.as_deref() == Some("federation") {
+            let mut ctor = StableTokenRef::new(1_000_000 * ONE, None, None, 6, 10_000 * ONE, 0);
+            let token = client.instantiate("stable_token", &alice(), &mut ctor).submit().await?;
+            federation_rows(&mut client, &mut rows, token.account_id).await?;
+        } else {
+            settlement(&mut client, &mut rows).await?;
+        }
         for r in &rows {
             println!("{} | {} | {} | {} | {}", r.contract, r.call, r.ref_time, r.proof_size, r.deposit);
         }
@@ -378,6 +386,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     settlement(&mut client, &mut rows).await?;
 
+    eprintln!("bench: the federation");
+    federation_rows(&mut client, &mut rows, token.account_id).await?;
+
     eprintln!("bench: dcu deploy and dcu demo");
     // The dcu binary against this node: one token transfer (the reference),
     // a whole-suite deployment, and the demo (which deploys its own suite).
@@ -527,7 +538,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md)?;
     writeln!(md, "| contract | optimized Wasm (B) | `.json` metadata (B) | `.contract` bundle (B) |")?;
     writeln!(md, "|---|---:|---:|---:|")?;
-    for c in CONTRACTS {
+    for c in CONTRACTS.iter().chain(&["federation"]) {
         let dir = artifacts_dir().join(c);
         let size = |ext: &str| std::fs::metadata(dir.join(format!("{c}.{ext}"))).map(|m| m.len()).unwrap_or(0);
         writeln!(md, "| {c} | {} | {} | {} |", size("wasm"), size("json"), size("contract"))?;
@@ -584,6 +595,77 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// reserve: `mark_overdue`, `declare_default` and `settle` — the warrants'
 /// claims into the creditor's stake, co-insurance from the reserve, the
 /// rest written off (`loan_manager` → escrow → pool → token).
+/// The federation (issue 20): registering a bank, an attestation, funding,
+/// and `distribute` over 2 and over 20 banks below the target, each bank a
+/// fast-clock pool (150-day epochs, 15 s of block time) so that an epoch
+/// closes during the run. Every bank is attested with health under the
+/// target, so `distribute` pays all of them: its worst case for N banks.
+async fn federation_rows(client: &mut dcu_e2e_tests::Client, rows: &mut Vec<Row>, token: ink::primitives::AccountId) -> Result<(), Box<dyn std::error::Error>> {
+    use federation::{Attestation, Federation, FederationRef, Params as FedParams, Wiring as FedWiring};
+    let a = account_id(AccountKeyring::Alice);
+    let mut pools = Vec::new();
+    for _ in 0..20 {
+        let mut pc = CreditPoolRef::new(token, a);
+        pools.push(client.instantiate("credit_pool_fast", &alice(), &mut pc).submit().await?.account_id);
+    }
+    let mut feds = Vec::new();
+    for n in [2usize, 20] {
+        let mut fc = FederationRef::new(token);
+        let fed = client.instantiate("federation", &alice(), &mut fc).submit().await?;
+        let mut f = fed.call_builder::<Federation>();
+        client.call(&alice(), &f.wire(FedWiring { governance: a })).extra_gas_portion(50).submit().await?;
+        client.call(&alice(), &f.set_params(FedParams { budget: 1_000 * ONE, target: 70 })).extra_gas_portion(50).submit().await?;
+        for (i, pool) in pools.iter().take(n).enumerate() {
+            let reg = f.register_bank(format!("Community {i}"), format!("BIO-{i:02}"), *pool, a, a);
+            if n == 20 && i == 19 {
+                measure!(rows, client, &alice(), "federation", "register_bank (the 20th)", reg);
+            }
+            client.call(&alice(), &reg).extra_gas_portion(50).submit().await?;
+            client.call(&alice(), &f.appoint_attester(u32::try_from(i)?, a)).extra_gas_portion(50).submit().await?;
+        }
+        let mut t = ink_e2e::create_call_builder::<StableToken>(token);
+        client.call(&alice(), &t.approve(fed.account_id, 1_000 * ONE)).extra_gas_portion(50).submit().await?;
+        if n == 20 {
+            measure!(rows, client, &alice(), "federation", "fund (PSP22 transfer_from into the treasury)", f.fund(1_000 * ONE));
+        }
+        client.call(&alice(), &f.fund(1_000 * ONE)).extra_gas_portion(50).submit().await?;
+        let first = client.call(&alice(), &f.registered_epoch(0)).dry_run().await?.return_value().ok_or("bank 0 has no first epoch")?;
+        feds.push((n, fed.account_id, first));
+    }
+    // Wait until every federation's first counted epoch has closed (blocks
+    // advance the time only when a transaction is made).
+    let last_first = feds.iter().map(|f| f.2).max().unwrap_or(0);
+    let p0 = ink_e2e::create_call_builder::<CreditPool>(pools[0]);
+    let started = std::time::Instant::now();
+    loop {
+        let (now, epoch_ms) = client.call(&alice(), &p0.clock()).dry_run().await?.return_value();
+        if now / epoch_ms > last_first {
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            return Err("the pools' epoch did not close within 2 minutes".into());
+        }
+        let mut t = ink_e2e::create_call_builder::<StableToken>(token);
+        client.call(&alice(), &t.transfer(account_id(AccountKeyring::Ferdie), 1, vec![])).extra_gas_portion(50).submit().await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    for (n, fed, first) in feds {
+        let mut f = ink_e2e::create_call_builder::<Federation>(fed);
+        for bank in 0..n {
+            // health below the target: no circulation (nothing lent), low
+            // attested figures, credit in one purpose
+            let att = Attestation { ecological: 30 + u8::try_from(bank)?, knowledge: 20, active_members: 3, eligible_members: 10, purpose_volumes: [100 * ONE, 0, 0, 0, 0] };
+            if n == 20 && bank == 19 {
+                measure!(rows, client, &alice(), "federation", "attest", f.attest(u32::try_from(bank)?, first, att));
+            }
+            client.call(&alice(), &f.attest(u32::try_from(bank)?, first, att)).extra_gas_portion(50).submit().await?;
+        }
+        measure!(rows, client, &charlie(), "federation", format!("distribute, {n} banks below target (each paid into its pool's insurance)"), f.distribute(first));
+        measure!(rows, client, &charlie(), "federation", format!("health (query), bank of {n}"), f.health(0, first));
+    }
+    Ok(())
+}
+
 async fn settlement(client: &mut dcu_e2e_tests::Client, rows: &mut Vec<Row>) -> Result<(), Box<dyn std::error::Error>> {
     use dcu_e2e_tests::suite;
     eprintln!("bench: a term-loan default on the fast clocks");
