@@ -37,13 +37,17 @@
 //!    after 180 days she declares the default, and the demo tells what
 //!    co-insurance covered and what Dave, the grantor, lost (skipped, in one
 //!    line, when the pool runs on block time).
+//!
+//! `dcu demo federation` (the sibling module `demo_federation`) plays issue
+//! 20's story instead: two community banks in a federation, the weaker one
+//! supported.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use crate::chain::{format_amount, format_rate};
@@ -52,10 +56,22 @@ use crate::{CliError, Result};
 
 /// `dcu demo` options.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DemoOpts {
+    #[command(subcommand)]
+    pub cmd: Option<DemoCmd>,
     /// Manifest of the demo's own deployment (default: deploy/demo.json).
     #[arg(long)]
     pub demo_manifest: Option<PathBuf>,
+}
+
+/// `dcu demo` subcommands (without one: the community's stories).
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Two community banks in a federation: one repays, one does not; the
+    /// attesters attest, dcu health --verify shows both banks' health and
+    /// the weaker one receives support (its own folder: deploy/demo-federation).
+    Federation(super::demo_federation::FederationDemoOpts),
 }
 
 /// The eight members: (name, secret URI).
@@ -69,11 +85,11 @@ struct Demo {
     steps: u32,
 }
 
-fn uri(name: &str) -> &'static str {
+pub(super) fn uri(name: &str) -> &'static str {
     crate::chain::dev_uri(name).unwrap_or("//Alice")
 }
 
-fn title(name: &str) -> String {
+pub(super) fn title(name: &str) -> String {
     let mut c = name.chars();
     c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
 }
@@ -137,17 +153,17 @@ impl Demo {
     }
 }
 
-fn say(out: &mut dyn Write, text: &str) -> Result<()> {
+pub(super) fn say(out: &mut dyn Write, text: &str) -> Result<()> {
     writeln!(out, "\n▶ {text}")?;
     Ok(())
 }
 
-fn uint(v: &Value) -> u128 {
+pub(super) fn uint(v: &Value) -> u128 {
     v.as_u64().map(u128::from).or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(0)
 }
 
 /// Replaces development addresses by their names, for reading.
-fn names(text: &str) -> String {
+pub(super) fn names(text: &str) -> String {
     let mut s = text.to_string();
     for (addr, name) in super::route::dev_names() {
         s = s.replace(&addr, &title(&name));
@@ -197,18 +213,12 @@ impl Demo {
 
 /// Runs `dcu demo`.
 pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Result<()> {
+    if let Some(DemoCmd::Federation(o)) = &opts.cmd {
+        return super::demo_federation::run(g, o, out).await;
+    }
     let exe = std::env::current_exe().map_err(|e| CliError::Other(format!("cannot find the dcu binary: {e}")))?;
     let manifest = opts.demo_manifest.clone().unwrap_or_else(|| crate::manifest::default_dir().join("demo.json"));
-    crate::chain::check_url(&g.url)?;
-    // Development accounts and the local profile: development chains only.
-    let chain_type = crate::chain::connect(&g.url).await?.chain_type().await?;
-    if !g.development_chain(&chain_type) {
-        return Err(CliError::Other(format!(
-            "dcu demo plays development accounts (//Alice … //Ferdie, whose secrets are public) on the local profile: {} is {}; run it on a local development node (`dcu node`)",
-            g.url,
-            g.chain_words(&chain_type)
-        )));
-    }
+    check_development(g, "dcu demo").await?;
     let mut d = Demo { exe, url: g.url.clone(), manifest, t0: Instant::now(), steps: 0 };
     // With --output json the story goes to stderr and stdout gets one JSON
     // document: the positions at the end.
@@ -223,6 +233,20 @@ pub async fn run(g: &GlobalOpts, opts: &DemoOpts, out: &mut impl Write) -> Resul
             "members": positions,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// Development accounts and the local profile: development chains only.
+pub(super) async fn check_development(g: &GlobalOpts, what: &str) -> Result<()> {
+    crate::chain::check_url(&g.url)?;
+    let chain_type = crate::chain::connect(&g.url).await?.chain_type().await?;
+    if !g.development_chain(&chain_type) {
+        return Err(CliError::Other(format!(
+            "{what} plays development accounts (//Alice … //Ferdie, whose secrets are public) on the local profile: {} is {}; run it on a local development node (`dcu node`)",
+            g.url,
+            g.chain_words(&chain_type)
+        )));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! One module per command; each has `Opts` (clap) and `run(global, opts, out)`.
 pub mod demo;
+pub mod demo_federation;
 pub mod deploy;
 pub mod federation;
 pub mod gov;
