@@ -11,7 +11,7 @@
 //! `dcu federation deploy` names them beside `<dir>/local.json`, which is
 //! never written), the attesters' data files (copies of
 //! `deploy/health/riverside.json` and `deploy/health/hillcrest.json`) and
-//! the health plot (`health.svg`).
+//! the health plot (`health.svg`); a `.gitignore` of `*` keeps git out of it.
 //!
 //! 1. `dcu federation deploy --pool-clock fast` deploys Riverside and
 //!    Hillcrest (one suite each, one shared stablecoin) and the federation
@@ -270,6 +270,11 @@ pub async fn run(g: &GlobalOpts, opts: &FederationDemoOpts, out: &mut impl Write
         }
     }
     let write = |p: PathBuf, text: &str| std::fs::write(&p, text).map_err(|e| CliError::Other(format!("cannot write {}: {e}", p.display())));
+    // The folder is the demo's output: git ignores all of it.
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        write(ignore, "# written by dcu demo federation: its output, never committed\n*\n")?;
+    }
     write(dir.join("plan.toml"), PLAN)?;
     write(banks[0].data.clone(), RIVERSIDE_DATA)?;
     write(banks[1].data.clone(), HILLCREST_DATA)?;

@@ -192,6 +192,62 @@ async fn cli_demo_plays_the_stories_and_ends_with_every_position() {
     assert!(err.contains("no node is answering"), "{err}");
 }
 
+/// `dcu demo federation` (issue 20; deploy/run.sh plays it after `dcu
+/// demo`) on a fresh node: two communities in a federation, attesters
+/// appointed by vote, Riverside repays and Hillcrest does not; its JSON
+/// outcome says the weaker bank was supported and the stronger not, the
+/// story on stderr tells it, and its folder holds the manifests, the data
+/// files and the health plot — and the chain agrees.
+#[tokio::test]
+async fn cli_demo_federation_supports_the_weaker_community() {
+    let (_node, dcu) = setup().await;
+    let dir = dcu.dir.path().join("demo-federation");
+    let out = dcu.run("//Alice", &["--output", "json", "demo", "federation", "--demo-dir", dir.to_str().unwrap()]);
+    let story = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "dcu demo federation failed: {story}\n{}", String::from_utf8_lossy(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON outcome ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let banks = v["banks"].as_array().unwrap();
+    assert_eq!(banks.len(), 2, "{v}");
+    let (river, hill) = (&banks[0], &banks[1]);
+    assert_eq!((river["name"].as_str(), hill["name"].as_str()), (Some("Riverside"), Some("Hillcrest")));
+    let (h0, h1) = (river["health"].as_u64().unwrap(), hill["health"].as_u64().unwrap());
+    assert!(h0 >= 70 && h1 < 70, "Riverside {h0}, Hillcrest {h1}: {v}");
+    assert_eq!(river["repaid"].as_u64(), Some((100 * ONE) as u64), "Riverside's Bob repaid in the attested epoch: {v}");
+    assert_eq!(hill["repaid"], 0);
+    assert_eq!((river["supported"].as_bool(), river["received"].as_u64()), (Some(false), Some(0)), "the stronger bank gets nothing: {v}");
+    assert_eq!((hill["supported"].as_bool(), hill["received"].as_u64()), (Some(true), Some((250 * ONE) as u64)), "the weaker bank gets the treasury: {v}");
+    assert_eq!(v["paid"].as_u64(), Some((250 * ONE) as u64));
+    assert_eq!((hill["insurance_before"].as_str(), hill["insurance"].as_str(), v["treasury_left"].as_str()), (Some("0"), Some("250"), Some("0")), "{v}");
+    // its story, for a treasurer
+    for needle in [
+        "Riverside proposes Dave, Hillcrest Eve",
+        "appoint_attester",
+        "Executed proposal",
+        "Riverside's pool counts 100 DUSD repaid in it",
+        "250 DUSD paid",
+        "└ verified",
+        "below target",
+        "received 250 DUSD into its insurance reserve (0 → 250 DUSD)",
+        "no support needed",
+    ] {
+        assert!(story.contains(needle), "the demo should tell '{needle}':\n{story}");
+    }
+    // its files, beside each other, none of them deploy/local*.json
+    for f in ["plan.toml", "local-riverside.json", "local-hillcrest.json", "riverside.json", "hillcrest.json"] {
+        assert!(dir.join(f).exists(), "{f} in {}", dir.display());
+    }
+    assert!(std::fs::read_to_string(dir.join("health.svg")).unwrap().contains("<svg"), "the plot was written");
+    assert!(!dcu.dir.path().join("local-riverside.json").exists() && !dcu.dir.path().join("local.json").exists());
+    // the chain agrees: the federation's status through the demo's manifest
+    let hm = dir.join("local-hillcrest.json");
+    let status = dcu.json("//Alice", &["--manifest", hm.to_str().unwrap(), "federation", "status"]);
+    assert_eq!(status["federation"], v["federation"]);
+    assert_eq!((status["banks"][1]["insurance"].as_str(), status["treasury"].as_str()), (Some("250"), Some("0")), "{status}");
+    assert!(status["banks"].as_array().unwrap().iter().all(|b| !b["attester"].is_null()), "both attesters appointed: {status}");
+    let e = v["epoch"].as_u64().unwrap().to_string();
+    dcu.fails("//Ferdie", &["--manifest", hm.to_str().unwrap(), "federation", "distribute", &e], "AlreadyDistributed");
+}
+
 /// The node disappears while `dcu deploy` is uploading and instantiating:
 /// dcu exits non-zero with one sentence, and the manifest it leaves names
 /// exactly the contracts that dcu said it instantiated (it is written after
