@@ -80,8 +80,12 @@ mod federation {
     #[cfg(test)]
     use crate::mock as ext;
 
-    /// Most banks in one federation (`distribute` reads each of them).
-    pub const MAX_BANKS: u32 = 32;
+    /// Most banks in one federation. `distribute` asks each bank's pool
+    /// its clock, and each call puts the pool's code (~101 KB) in the
+    /// block's proof: measured, 2 banks take 0.51 MB of proof, each more
+    /// ~0.19 MB, 20 banks 3.86 MB — 98 % of a parachain block's 3.75 MiB.
+    /// 16 banks (~3.1 MB, 79 %) leave a margin (docs/COMMUNITY.md).
+    pub const MAX_BANKS: u32 = 16;
     /// Longest bank name, in bytes.
     pub const MAX_NAME_LEN: usize = 64;
     /// Longest bioregion code, in bytes.
@@ -208,6 +212,15 @@ mod federation {
         /// Each bank's first counted epoch: the first whole epoch of its
         /// pool after its registration (review C1).
         registered: Mapping<u32, u64>,
+        /// (bank, epoch) → its health, computed when it attested (the
+        /// epoch closed, its counters final), so that `distribute` needs no
+        /// pool's counters; absent when the figures give none.
+        healths: Mapping<(u32, u64), u8>,
+        /// (epoch, bank) → (its pool, its share) allotted by `distribute`
+        /// and not yet paid by `pay_support`.
+        support: Mapping<(u64, u32), (AccountId, Balance)>,
+        /// Σ allotted and not yet paid: held for the banks, not treasury.
+        owed: Balance,
     }
 
     /// The federation's epoch length and first epoch (set once).
@@ -276,7 +289,8 @@ mod federation {
         pub amount: Balance,
     }
 
-    /// A bank below target was paid its share, into its pool's insurance reserve.
+    /// A bank below target was allotted its share (paid into its pool's
+    /// insurance reserve by `pay_support`).
     #[ink(event)]
     pub struct BankSupported {
         #[ink(topic)]
@@ -284,6 +298,17 @@ mod federation {
         #[ink(topic)]
         pub bank: u32,
         pub health: u8,
+        pub amount: Balance,
+    }
+
+    /// A bank's share was paid into its pool's insurance reserve.
+    #[ink(event)]
+    pub struct SupportPaid {
+        #[ink(topic)]
+        pub epoch: u64,
+        #[ink(topic)]
+        pub bank: u32,
+        pub pool: AccountId,
         pub amount: Balance,
     }
 
@@ -390,6 +415,8 @@ mod federation {
         /// Nothing would be paid: the budget or the treasury is 0 (nothing
         /// is marked; `distribute` may run once there is something to pay).
         NothingToPay { epoch: u64 },
+        /// Nothing is owed to this bank for this epoch (never allotted, or paid).
+        NothingOwed { epoch: u64, bank: u32 },
     }
 
     impl From<HealthError> for Error {
@@ -478,6 +505,9 @@ mod federation {
                 distributed: Mapping::default(),
                 clock: None,
                 registered: Mapping::default(),
+                healths: Mapping::default(),
+                support: Mapping::default(),
+                owed: 0,
             }
         }
 
@@ -627,8 +657,14 @@ mod federation {
             }
             // Every metric it implies must compute (checked before any call).
             metrics_of(&attestation, 0)?;
-            if !ext::epoch_stats(bank, b.pool, epoch)?.closed {
+            let stats = ext::epoch_stats(bank, b.pool, epoch)?;
+            if !stats.closed {
                 return Err(Error::EpochNotClosed { bank, epoch });
+            }
+            // The epoch is closed: its counters are final, and so is its
+            // health (none when they saturated: `distribute` skips it).
+            if let Ok(r) = report(&attestation, stats) {
+                self.healths.insert((bank, epoch), &r.health);
             }
             self.attestations.insert((bank, epoch), &attestation);
             self.env().emit_event(Attested { bank, epoch, attester, attestation });
@@ -659,15 +695,18 @@ mod federation {
         /// Distributes `epoch` (anyone, once): the budget — `params.budget`,
         /// or the treasury if smaller — goes to the attested banks below
         /// the target health in proportion to their shortfall, the whole
-        /// budget to the unit when any is below target, into each one's pool
-        /// insurance reserve. Only an epoch from the federation's first one
+        /// budget to the unit when any is below target, allotted to each one
+        /// (`BankSupported`) and paid into its pool's insurance reserve by
+        /// [`pay_support`](Self::pay_support), one bank per call; the health
+        /// of each is the one computed when it attested, and the only calls
+        /// out are each pool's `clock` and the token's balance. Only an epoch from the federation's first one
         /// on and at most [`DISTRIBUTE_WINDOW`] epochs behind the current
         /// one (the latest any bank's pool reports). Waits, until `epoch +
         /// 1` has closed too, for every bank registered before `epoch` to
         /// attest. A bank whose pool fails or runs another epoch length,
         /// has not closed the epoch, has not attested it, or whose figures
         /// give no health is left out with a `BankSkipped` event. Returns
-        /// what was paid.
+        /// what was allotted.
         ///
         /// # Errors
         /// [`Error::AlreadyDistributed`], [`Error::NoBanks`],
@@ -724,20 +763,18 @@ mod federation {
                     skipped.push((bank, SKIP_NOT_CLOSED));
                     continue;
                 }
-                let Some(a) = self.attestations.get((bank, epoch)) else {
+                if !self.attestations.contains((bank, epoch)) {
                     pending |= could_attest;
                     skipped.push((bank, SKIP_NOT_ATTESTED));
                     continue;
-                };
-                match ext::epoch_stats(bank, b.pool, epoch) {
-                    Ok(stats) if stats.closed && stats.epoch_ms == clock.epoch_ms => match report(&a, stats) {
-                        Ok(r) => {
-                            ids.push((bank, b.pool));
-                            healths.push(r.health);
-                        }
-                        Err(_) => skipped.push((bank, SKIP_NO_HEALTH)),
-                    },
-                    _ => skipped.push((bank, SKIP_POOL)),
+                }
+                // Its health, computed when it attested the closed epoch.
+                match self.healths.get((bank, epoch)) {
+                    Some(h) => {
+                        ids.push((bank, b.pool));
+                        healths.push(h);
+                    }
+                    None => skipped.push((bank, SKIP_NO_HEALTH)),
                 }
             }
             let Some(current) = current else {
@@ -758,7 +795,7 @@ mod federation {
             if pending && current <= next {
                 return Err(Error::AttestationsPending { epoch });
             }
-            let budget = self.params.budget.min(ext::treasury(self.token)?);
+            let budget = self.params.budget.min(self.available()?);
             // Nothing to pay because there is no budget or no treasury: the
             // epoch is not burnt (review L1).
             if budget == 0 {
@@ -766,16 +803,20 @@ mod federation {
             }
             let mut shares = ink::prelude::vec![0; healths.len()];
             let paid = health::distribute(budget, self.params.target, &healths, &mut shares)?;
-            // The payments, then the record: a refusal of a payment fails the
-            // whole message (the chain reverts the payments made before it),
-            // and ink! refuses any call back into the federation meanwhile
-            // (no reentry), so nothing can distribute the epoch twice.
+            // Each share is allotted here and paid by `pay_support(epoch,
+            // bank)`, one bank per call: a payment calls the token and the
+            // bank's pool, whose code each call puts in the block's proof,
+            // so paying every bank here would not fit a parachain block past
+            // a few banks (docs/COMMUNITY.md, "What it costs").
+            let mut owed = self.owed;
             for (((bank, pool), amount), h) in ids.iter().zip(&shares).zip(&healths) {
                 if *amount > 0 {
-                    ext::fund_pool(self.token, *bank, *pool, *amount)?;
+                    owed = owed.checked_add(*amount).ok_or(Error::Overflow)?;
+                    self.support.insert((epoch, *bank), &(*pool, *amount));
                     self.env().emit_event(BankSupported { epoch, bank: *bank, health: *h, amount: *amount });
                 }
             }
+            self.owed = owed;
             for (bank, reason) in skipped {
                 self.env().emit_event(BankSkipped { epoch, bank, reason });
             }
@@ -783,6 +824,39 @@ mod federation {
             let attested = u32::try_from(ids.len()).map_err(|_| Error::Overflow)?;
             self.env().emit_event(Distributed { epoch, budget, paid, target: self.params.target, attested });
             Ok(paid)
+        }
+
+        /// Pays bank `bank` its share of `epoch` (anyone, once): into its
+        /// pool's insurance reserve (`approve`, then the pool's
+        /// `fund_insurance`). A pool that refuses keeps its share owed
+        /// (nothing changes); it may be paid later.
+        ///
+        /// # Errors
+        /// [`Error::NothingOwed`] (no share, or already paid),
+        /// [`Error::PoolRefused`], [`Error::PoolCallFailed`],
+        /// [`Error::Token`], [`Error::TokenCallFailed`].
+        #[ink(message)]
+        pub fn pay_support(&mut self, epoch: u64, bank: u32) -> Result<Balance> {
+            let (pool, amount) = self.support.get((epoch, bank)).ok_or(Error::NothingOwed { epoch, bank })?;
+            // Paid, then recorded: a failed payment reverts the message, and
+            // ink! refuses any call back into the federation meanwhile.
+            ext::fund_pool(self.token, bank, pool, amount)?;
+            self.support.remove((epoch, bank));
+            self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.env().emit_event(SupportPaid { epoch, bank, pool, amount });
+            Ok(amount)
+        }
+
+        /// Bank `bank`'s share of `epoch` allotted and not yet paid.
+        #[ink(message)]
+        pub fn support(&self, epoch: u64, bank: u32) -> Option<Balance> {
+            self.support.get((epoch, bank)).map(|(_, amount)| amount)
+        }
+
+        /// Σ shares allotted and not yet paid (held for the banks).
+        #[ink(message)]
+        pub fn owed(&self) -> Balance {
+            self.owed
         }
 
         /// Bank `bank`'s first counted epoch (the first whole epoch of its
@@ -886,13 +960,14 @@ mod federation {
             self.distributed.get(epoch)
         }
 
-        /// The treasury: the federation's balance of the stablecoin.
+        /// The treasury: the federation's balance of the stablecoin less
+        /// the shares allotted and not yet paid (`owed`).
         ///
         /// # Errors
         /// [`Error::TokenCallFailed`].
         #[ink(message)]
         pub fn treasury(&self) -> Result<Balance> {
-            ext::treasury(self.token)
+            self.available()
         }
 
         /// The parameters.
@@ -911,6 +986,11 @@ mod federation {
         #[ink(message)]
         pub fn token(&self) -> AccountId {
             self.token
+        }
+
+        /// The balance less what is owed to banks.
+        fn available(&self) -> Result<Balance> {
+            Ok(ext::treasury(self.token)?.saturating_sub(self.owed))
         }
 
         fn ensure_governance(&self) -> Result<()> {

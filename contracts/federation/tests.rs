@@ -86,6 +86,18 @@ fn attest(f: &mut Federation, i: u8, bank: u32, epoch: u64, a: Attestation) {
 }
 
 /// The seed's formula, in f64, as the seed writes it.
+/// Pays every share allotted for `epoch` (anyone may); what was paid.
+fn pay_all(f: &mut Federation, epoch: u64, banks: &[u32]) -> u128 {
+    as_caller(0x98);
+    let mut paid = 0;
+    for b in banks {
+        if f.support(epoch, *b).is_some() {
+            paid += f.pay_support(epoch, *b).unwrap();
+        }
+    }
+    paid
+}
+
 fn seed_health(m: &Metrics) -> f64 {
     f64::from(m.diversity) * 0.2 + f64::from(m.circulation) * 0.25 + f64::from(m.participation) * 0.2 + f64::from(m.ecological) * 0.2 + f64::from(m.knowledge) * 0.15
 }
@@ -282,13 +294,22 @@ fn distribute_pays_the_budget_by_shortfall_into_insurance_once() {
     // 1,000 · 38/60 = 633.33…, 1,000 · 22/60 = 366.66…: the unit left goes to the larger shortfall.
     let (p2, p3) = (1_000 * T * 38 / 60, 1_000 * T * 22 / 60);
     assert_eq!(p2 + p3 + 1, 1_000 * T);
-    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (0, p2 + 1, p3));
-    assert_eq!(f.treasury(), Ok(4_000 * T));
-    assert_eq!(f.distributed(0), Some(1_000 * T));
+    // Allotted: held for the banks (out of the treasury), not paid yet.
+    assert_eq!((f.support(0, b1), f.support(0, b2), f.support(0, b3), f.owed()), (None, Some(p2 + 1), Some(p3), 1_000 * T));
+    assert_eq!((f.treasury(), mock::funded().len()), (Ok(4_000 * T), 0));
     assert_eq!(events(), n + 3, "two BankSupported and one Distributed");
+    // Anyone pays each share into its pool's insurance reserve, once.
+    as_caller(0x98);
+    assert_eq!(f.pay_support(0, b1), Err(Error::NothingOwed { epoch: 0, bank: b1 }));
+    assert_eq!(pay_all(&mut f, 0, &[b1, b2, b3]), 1_000 * T);
+    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (0, p2 + 1, p3));
+    assert_eq!(f.pay_support(0, b2), Err(Error::NothingOwed { epoch: 0, bank: b2 }));
+    assert_eq!((f.treasury(), f.owed()), (Ok(4_000 * T), 0));
+    assert_eq!(f.distributed(0), Some(1_000 * T));
+    assert_eq!(events(), n + 5, "and two SupportPaid");
     // Never twice.
     assert_eq!(f.distribute(0), Err(Error::AlreadyDistributed { epoch: 0 }));
-    assert_eq!((f.treasury(), events(), mock::funded().len()), (Ok(4_000 * T), n + 3, 2));
+    assert_eq!((f.treasury(), events(), mock::funded().len()), (Ok(4_000 * T), n + 5, 2));
 }
 
 #[ink::test]
@@ -327,6 +348,7 @@ fn distribute_refuses_an_open_epoch_and_waits_for_attesters_one_epoch() {
     // attested below target) gets the whole budget.
     assert!(f.health(b1, 0).unwrap().health < 70 && f.health(b2, 0).unwrap().health >= 70);
     assert_eq!(f.distribute(0), Ok(1_000 * T));
+    assert_eq!(pay_all(&mut f, 0, &[b1, b2, _b3]), 1_000 * T);
     assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (1_000 * T, 0, 0));
 }
 
@@ -347,6 +369,8 @@ fn distribute_pays_at_most_the_treasury_and_nothing_when_all_are_healthy() {
     as_caller(GOV);
     assert_eq!(f.set_params(Params { budget: 9_000 * T, target: 70 }), Ok(()));
     assert_eq!(f.distribute(1), Ok(5_000 * T));
+    assert_eq!((f.treasury(), f.owed()), (Ok(0), 5_000 * T), "all of it held for the banks");
+    assert_eq!(pay_all(&mut f, 1, &[b1, b2, b3]), 5_000 * T);
     let each = 5_000 * T / 3;
     assert_eq!(5_000 * T - 3 * each, 2);
     // The two units left go to the first two of equal shortfalls.
@@ -367,16 +391,20 @@ fn a_refusing_pool_fails_the_distribution_a_failing_one_is_skipped() {
         attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
     }
     let n = events();
-    mock::pool_refuses(pool(1), Some(vec![0]));
-    assert_eq!(f.distribute(0), Err(Error::PoolRefused { bank: b1, error: vec![0] }));
-    mock::pool_refuses(pool(1), None);
-    assert_eq!((f.distributed(0), f.treasury(), events(), mock::funded()), (None, Ok(5_000 * T), n, vec![]));
     // Review M2: a pool whose calls fail is left out (BankSkipped), never
     // failing the distribution for the others.
     mock::pool_fails(Some(pool(2)));
     assert_eq!(f.distribute(0), Ok(1_000 * T));
-    assert_eq!(mock::insurance(pool(1)), 1_000 * T);
     assert_eq!(events(), n + 3, "BankSupported, BankSkipped (bank 2), Distributed");
+    mock::pool_fails(None);
+    // A pool that refuses its payment keeps its share owed; nothing changes.
+    mock::pool_refuses(pool(1), Some(vec![0]));
+    as_caller(0x98);
+    assert_eq!(f.pay_support(0, b1), Err(Error::PoolRefused { bank: b1, error: vec![0] }));
+    assert_eq!((f.support(0, b1), f.owed(), f.treasury(), events(), mock::funded()), (Some(1_000 * T), 1_000 * T, Ok(4_000 * T), n + 3, vec![]));
+    mock::pool_refuses(pool(1), None);
+    assert_eq!(f.pay_support(0, b1), Ok(1_000 * T));
+    assert_eq!((mock::insurance(pool(1)), f.owed(), f.treasury()), (1_000 * T, 0, Ok(4_000 * T)));
     assert_eq!(f.distribute(0), Err(Error::AlreadyDistributed { epoch: 0 }));
 }
 
@@ -469,8 +497,9 @@ fn a_bank_with_broken_figures_is_skipped_not_fatal() {
     let n = events();
     as_caller(0x99);
     assert_eq!(f.distribute(0), Ok(1_000 * T));
-    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (1_000 * T, 0, 0));
     assert_eq!(events(), n + 3, "BankSupported (1), BankSkipped (2), Distributed");
+    assert_eq!(pay_all(&mut f, 0, &[b1, b2, b3]), 1_000 * T);
+    assert_eq!((mock::insurance(pool(1)), mock::insurance(pool(2)), mock::insurance(pool(3))), (1_000 * T, 0, 0));
 }
 
 /// Review L1: with a budget or a treasury of 0 nothing would be paid:
@@ -555,6 +584,13 @@ mod random {
         let shortfalls: Vec<u128> = healths.iter().map(|h| u128::from(target.saturating_sub(*h))).collect();
         let total: u128 = shortfalls.iter().sum();
         let expected = if total > 0 { pot } else { 0 };
+        if f.owed() != expected || f.treasury() != Ok(treasury - expected) {
+            return Err(format!("owed {} after allotting {expected}", f.owed()));
+        }
+        let ids: Vec<u32> = (0..u32::try_from(banks.len()).unwrap()).collect();
+        if pay_all(&mut f, 0, &ids) != expected || f.owed() != 0 {
+            return Err("the shares paid are not what was allotted".into());
+        }
         let received: Vec<u128> = (1..=banks.len()).map(|i| mock::insurance(pool(u8::try_from(i).unwrap()))).collect();
         if paid != expected || received.iter().sum::<u128>() != expected {
             return Err(format!("paid {paid}, received {received:?}, expected {expected} in all"));

@@ -61,9 +61,13 @@ pub enum FederationCmd {
     Status,
     /// Pay into the federation's treasury (approves it first when needed).
     Fund { amount: String },
-    /// Pay a closed epoch's support to the banks below the target health
-    /// (anyone may; once per epoch).
+    /// Allot a closed epoch's support to the banks below the target health
+    /// and pay each share into its pool's insurance reserve (anyone may;
+    /// once per epoch; one transaction per bank paid).
     Distribute { epoch: u64 },
+    /// Pay a bank a share allotted by `distribute` and not yet paid (after
+    /// its pool refused it, or when `distribute` was run by another tool).
+    Pay { epoch: u64, bank: u32 },
     /// Set the budget per epoch and the target health (the federation's
     /// governance account signs: --suri).
     Params {
@@ -516,11 +520,21 @@ pub async fn run(g: &GlobalOpts, opts: &FederationOpts, out: &mut impl Write) ->
         }
         FederationCmd::Distribute { epoch } => {
             let tx = s.submit(g, FEDERATION, "distribute", &[epoch.to_string()]).await?;
+            // Each share is paid by its own transaction (`pay_support`: a
+            // payment calls the token and the bank's pool, too heavy to do
+            // for every bank in one block).
+            let mut unpaid = Vec::new();
+            for e in tx.contract_events.iter().filter(|e| e.name == "BankSupported") {
+                let bank = uint_field(&e.fields, "bank").unwrap_or(0);
+                if let Err(err) = s.submit(g, FEDERATION, "pay_support", &[epoch.to_string(), bank.to_string()]).await {
+                    unpaid.push(format!("  bank {bank}'s share is not paid yet ({}): retry with `dcu federation pay {epoch} {bank}`", crate::chain::short_reason(&err.to_string())));
+                }
+            }
             let mut lines = Vec::new();
             for e in &tx.contract_events {
                 match e.name.as_str() {
                     "BankSupported" => lines.push(format!(
-                        "  bank {} (health {}) received {} DUSD into its insurance reserve",
+                        "  bank {} (health {}) is allotted {} DUSD for its insurance reserve",
                         uint_field(&e.fields, "bank").unwrap_or(0),
                         uint_field(&e.fields, "health").unwrap_or(0),
                         format_amount(uint_field(&e.fields, "amount").unwrap_or(0))
@@ -535,8 +549,14 @@ pub async fn run(g: &GlobalOpts, opts: &FederationOpts, out: &mut impl Write) ->
             }
             let paid = tx.contract_events.iter().find(|e| e.name == "Distributed").and_then(|e| uint_field(&e.fields, "paid")).unwrap_or(0);
             let details = serde_json::json!({ "paid": paid, "supported": tx.contract_events.iter().filter(|e| e.name == "BankSupported").map(|e| serde_json::json!({ "bank": uint_field(&e.fields, "bank").unwrap_or(0), "health": uint_field(&e.fields, "health").unwrap_or(0), "amount": uint_field(&e.fields, "amount").unwrap_or(0) })).collect::<Vec<_>>() });
+            lines.extend(unpaid);
             let head = if paid == 0 { format!("epoch {epoch} distributed: every attested bank is at or above the target, nothing paid") } else { format!("epoch {epoch} distributed: {} DUSD paid", format_amount(paid)) };
             emit(g, out, &TxReport::new(std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n"), Some(paid), tx).with_details(details))
+        }
+        FederationCmd::Pay { epoch, bank } => {
+            let tx = s.submit(g, FEDERATION, "pay_support", &[epoch.to_string(), bank.to_string()]).await?;
+            let amount = tx.contract_events.iter().find(|e| e.name == "SupportPaid").and_then(|e| uint_field(&e.fields, "amount")).unwrap_or(0);
+            emit(g, out, &TxReport::new(format!("paid bank {bank} its share of epoch {epoch}: {} DUSD into its pool's insurance reserve", format_amount(amount)), Some(amount), tx))
         }
         FederationCmd::Params { budget, target } => {
             let cur = s.query(&fed, "params", &[]).await?;
