@@ -221,6 +221,11 @@ mod federation {
         support: Mapping<(u64, u32), (AccountId, Balance)>,
         /// Σ allotted and not yet paid: held for the banks, not treasury.
         owed: Balance,
+        /// Each bank's pool code, pinned at registration (or re-approved by
+        /// governance): a pool whose code changed since — its community
+        /// upgraded it — is not believed about its clock or its counters
+        /// until the federation's governance approves the new code.
+        pool_code: Mapping<u32, Hash>,
     }
 
     /// The federation's epoch length and first epoch (set once).
@@ -299,6 +304,14 @@ mod federation {
         pub bank: u32,
         pub health: u8,
         pub amount: Balance,
+    }
+
+    /// The federation's governance approved the code a bank's pool runs.
+    #[ink(event)]
+    pub struct PoolCodeApproved {
+        #[ink(topic)]
+        pub bank: u32,
+        pub code_hash: Hash,
     }
 
     /// A bank's share was paid into its pool's insurance reserve.
@@ -415,6 +428,9 @@ mod federation {
         /// Nothing would be paid: the budget or the treasury is 0 (nothing
         /// is marked; `distribute` may run once there is something to pay).
         NothingToPay { epoch: u64 },
+        /// The bank's pool runs other code than the federation approved (its
+        /// community upgraded it): not believed until governance approves it.
+        PoolCodeChanged { bank: u32 },
         /// Nothing is owed to this bank for this epoch (never allotted, or paid).
         NothingOwed { epoch: u64, bank: u32 },
     }
@@ -465,6 +481,11 @@ mod federation {
             invoke(pool, ink::selector_bytes!("clock"), ()).map_err(|_| Error::PoolCallFailed { bank })
         }
 
+        /// The code hash of the contract at `pool`.
+        pub fn code_hash(bank: u32, pool: AccountId) -> Result<Hash> {
+            ink::env::code_hash::<ink::env::DefaultEnvironment>(&pool).map_err(|_| Error::PoolCallFailed { bank })
+        }
+
         /// The pool's stablecoin (`credit_pool::token`).
         pub fn pool_token(bank: u32, pool: AccountId) -> Result<AccountId> {
             invoke(pool, ink::selector_bytes!("token"), ()).map_err(|_| Error::PoolCallFailed { bank })
@@ -508,6 +529,7 @@ mod federation {
                 healths: Mapping::default(),
                 support: Mapping::default(),
                 owed: 0,
+                pool_code: Mapping::default(),
             }
         }
 
@@ -564,6 +586,7 @@ mod federation {
             // The pool must be a pool of this federation's kind (review M2):
             // the same stablecoin, an epoch clock, the federation's epoch
             // length, and counters that answer.
+            let code = ext::code_hash(bank, pool)?;
             let token = ext::pool_token(bank, pool)?;
             if token != self.token {
                 return Err(Error::TokenMismatch { token });
@@ -587,6 +610,7 @@ mod federation {
                 self.clock = Some(EpochClock { epoch_ms, start_epoch: first });
             }
             self.registered.insert(bank, &first);
+            self.pool_code.insert(bank, &code);
             self.bank_ids.push(bank);
             self.bank_of_pool.insert(pool, &bank);
             self.banks.insert(bank, &Bank { name: name.clone(), bioregion: bioregion.clone(), pool, governance, trust_graph });
@@ -608,6 +632,7 @@ mod federation {
             self.banks.remove(bank);
             self.attesters.remove(bank);
             self.registered.remove(bank);
+            self.pool_code.remove(bank);
             self.env().emit_event(BankRemoved { bank });
             Ok(())
         }
@@ -657,6 +682,7 @@ mod federation {
             }
             // Every metric it implies must compute (checked before any call).
             metrics_of(&attestation, 0)?;
+            self.ensure_pool_code(bank, b.pool)?;
             let stats = ext::epoch_stats(bank, b.pool, epoch)?;
             if !stats.closed {
                 return Err(Error::EpochNotClosed { bank, epoch });
@@ -745,6 +771,13 @@ mod federation {
             let mut first_open = None;
             for &bank in &self.bank_ids {
                 let b = self.bank(bank)?;
+                // A pool whose code changed since it was approved is not
+                // believed about time (it could move the federation's
+                // current epoch) and is left out.
+                if self.ensure_pool_code(bank, b.pool).is_err() {
+                    skipped.push((bank, SKIP_POOL));
+                    continue;
+                }
                 let now = match ext::clock(bank, b.pool) {
                     Ok((now, ms)) if ms == clock.epoch_ms => now,
                     _ => {
@@ -838,6 +871,9 @@ mod federation {
         #[ink(message)]
         pub fn pay_support(&mut self, epoch: u64, bank: u32) -> Result<Balance> {
             let (pool, amount) = self.support.get((epoch, bank)).ok_or(Error::NothingOwed { epoch, bank })?;
+            if self.banks.contains(bank) {
+                self.ensure_pool_code(bank, pool)?;
+            }
             // Paid, then recorded: a failed payment reverts the message, and
             // ink! refuses any call back into the federation meanwhile.
             ext::fund_pool(self.token, bank, pool, amount)?;
@@ -845,6 +881,29 @@ mod federation {
             self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
             self.env().emit_event(SupportPaid { epoch, bank, pool, amount });
             Ok(amount)
+        }
+
+        /// Approves the code bank `bank`'s pool runs now (the federation's
+        /// governance, after reading it): after its community upgraded the
+        /// pool, the federation believes it again.
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`], [`Error::UnknownBank`],
+        /// [`Error::PoolCallFailed`].
+        #[ink(message)]
+        pub fn approve_pool_code(&mut self, bank: u32) -> Result<()> {
+            self.ensure_governance()?;
+            let b = self.bank(bank)?;
+            let code_hash = ext::code_hash(bank, b.pool)?;
+            self.pool_code.insert(bank, &code_hash);
+            self.env().emit_event(PoolCodeApproved { bank, code_hash });
+            Ok(())
+        }
+
+        /// The pool code approved for bank `bank`.
+        #[ink(message)]
+        pub fn pool_code(&self, bank: u32) -> Option<Hash> {
+            self.pool_code.get(bank)
         }
 
         /// Bank `bank`'s share of `epoch` allotted and not yet paid.
@@ -986,6 +1045,16 @@ mod federation {
         #[ink(message)]
         pub fn token(&self) -> AccountId {
             self.token
+        }
+
+        /// Refuses a pool whose code is not the one approved for its bank.
+        fn ensure_pool_code(&self, bank: u32, pool: AccountId) -> Result<()> {
+            let approved = self.pool_code.get(bank);
+            let running = ext::code_hash(bank, pool)?;
+            if approved != Some(running) {
+                return Err(Error::PoolCodeChanged { bank });
+            }
+            Ok(())
         }
 
         /// The balance less what is owed to banks.

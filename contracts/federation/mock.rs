@@ -36,7 +36,12 @@ struct State {
     epoch_ms: BTreeMap<AccountId, u64>,
     /// A pool's stablecoin; absent: [`TOKEN`].
     tokens: BTreeMap<AccountId, AccountId>,
+    /// A pool's code hash; absent: [`POOL_CODE`].
+    code: BTreeMap<AccountId, [u8; 32]>,
 }
+
+/// The code every test pool runs unless a test replaces it.
+pub const POOL_CODE: [u8; 32] = [0xC0; 32];
 
 /// The stablecoin the tests' federation runs on (`tests::TOKEN`).
 const TOKEN: [u8; 32] = [0xA4; 32];
@@ -98,6 +103,10 @@ pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats>
 
 pub fn clock(bank: u32, pool: AccountId) -> Result<(u64, u64)> {
     with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok((s.now(pool), s.epoch_ms(pool))) })
+}
+
+pub fn code_hash(bank: u32, pool: AccountId) -> Result<ink::primitives::Hash> {
+    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok(s.code.get(&pool).copied().unwrap_or(POOL_CODE).into()) })
 }
 
 pub fn pool_token(bank: u32, pool: AccountId) -> Result<AccountId> {
@@ -184,4 +193,11 @@ pub fn set_token(pool: AccountId, token: AccountId) {
 /// Every call to `pool` fails (`None`: none).
 pub fn pool_fails(pool: Option<AccountId>) {
     with(|s| s.fails = pool);
+}
+
+/// The pool's code is replaced (an upgrade by its community's governance).
+pub fn set_code(pool: AccountId, code: [u8; 32]) {
+    with(|s| {
+        s.code.insert(pool, code);
+    });
 }

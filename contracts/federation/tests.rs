@@ -542,8 +542,46 @@ fn access_matrix() {
         assert_eq!(f.set_code([2u8; 32].into()), Err(Error::Unauthorized { caller: who }));
         assert_eq!(f.appoint_attester(b, who), Err(Error::Unauthorized { caller: who }));
         assert_eq!(f.attest(b, 0, Attestation::default()), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.approve_pool_code(b), Err(Error::Unauthorized { caller: who }));
         assert_eq!((events(), f.params(), f.banks(), f.attester(b), f.attestation(b, 0)), (n, params, banks.clone(), Some(id(attester(1))), None));
     }
+}
+
+/// Security review 2026-12-02, F1: a member community upgrades its own pool
+/// to code that answers a far-future clock, so that every honest bank's
+/// epochs look too old and only its own attestation counts, then drains
+/// the treasury epoch after epoch. The federation pins each pool's code at
+/// registration: a pool running other code is not believed (left out of
+/// `distribute`, its attestations and payments refused) until the
+/// federation's governance approves the new code.
+#[ink::test]
+fn a_pool_upgraded_to_lie_about_its_clock_cannot_take_the_treasury() {
+    let (mut f, [b1, b2, b3]) = three_banks();
+    for i in 1..=3 {
+        closed(i, 0, 0, 100 * T);
+    }
+    for (i, b) in [(1, b1), (2, b2)] {
+        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
+    }
+    // Bank 3's community installs a pool whose clock is 1,000 epochs ahead.
+    mock::set_code(pool(3), [0xEE; 32]);
+    mock::set_now(pool(3), 1_000 * EPOCH_MS);
+    as_caller(attester(3));
+    assert_eq!(f.attest(b3, 0, attestation(0, 0, 0, 10, [0; 5])), Err(Error::PoolCodeChanged { bank: b3 }));
+    assert_eq!(f.attestation(b3, 0), None);
+    // The honest banks' epoch is not pushed out of the window by it: it is
+    // distributed (both healthy: nothing paid), bank 3 left out.
+    let n = events();
+    as_caller(0x99);
+    // (a bank whose pool is not believed is out: nobody waits for it)
+    assert_eq!(f.distribute(0), Ok(0));
+    assert_eq!((f.owed(), f.treasury(), mock::funded(), events()), (0, Ok(5_000 * T), vec![], n + 2), "BankSkipped (3) and Distributed");
+    // Its governance cannot approve its own code; the federation's can.
+    as_caller(bank_gov(3));
+    assert_eq!(f.approve_pool_code(b3), Err(Error::Unauthorized { caller: id(bank_gov(3)) }));
+    as_caller(GOV);
+    assert_eq!(f.approve_pool_code(b3), Ok(()));
+    assert_eq!(f.pool_code(b3), Some([0xEE; 32].into()));
 }
 
 mod random {

@@ -216,6 +216,22 @@ async fn deploy_plan(g: &GlobalOpts, plan_path: Option<&Path>, opts: &DeployOpts
     }
     let conn = chain::connect(&g.url).await?;
     let genesis = format!("{:?}", conn.client.genesis_hash());
+    // The federation is wired once to the plan's governance: never to a
+    // development account (its secret is public) outside a development
+    // chain, and dcu must be able to sign as it (to register the banks)
+    // before anything is deployed.
+    let chain_type = conn.chain_type().await?;
+    if !g.development_chain(&chain_type) && crate::profile::is_dev_account(&plan.governance) {
+        return Err(CliError::Other(format!(
+            "{} names governance = \"{}\", a development account whose secret is public, and {} is {}: name the federation's real governance; nothing was deployed",
+            plan_path.display(),
+            plan.governance,
+            g.url,
+            g.chain_words(&chain_type)
+        )));
+    }
+    let gov_signer = chain::signer_from_suri(&plan.governance)
+        .map_err(|_| CliError::Other(format!("{} governs the federation in {}; dcu needs its secret URI (e.g. //Charlie) to register the banks; nothing was deployed", plan.governance, plan_path.display())))?;
     // Each community's suite, as `dcu deploy` makes it, in its own
     // manifest; the first one's stablecoin is every other's.
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -249,7 +265,7 @@ async fn deploy_plan(g: &GlobalOpts, plan_path: Option<&Path>, opts: &DeployOpts
         paths.push(path);
     }
     // The federation, recorded in every community's manifest.
-    let signer = chain::signer_from_suri(&g.secret_uri(&conn.chain_type().await?)?)?;
+    let signer = chain::signer_from_suri(&g.secret_uri(&chain_type)?)?;
     let mut first = Manifest::load(&paths[0])?;
     let token = first.contract(TOKEN)?.address.clone();
     let url = chain::check_url(&g.url)?;
@@ -279,9 +295,7 @@ async fn deploy_plan(g: &GlobalOpts, plan_path: Option<&Path>, opts: &DeployOpts
             )))
         }
     }
-    // Banks are admitted by the federation's governance.
-    let gov_signer = chain::signer_from_suri(&plan.governance)
-        .map_err(|_| CliError::Other(format!("{} governs the federation in {}; dcu needs its secret URI (e.g. //Charlie) to register the banks", plan.governance, plan_path.display())))?;
+    // Banks are admitted by the federation's governance (`gov_signer`).
     let registered = registered_pools(g, &fed, &signer).await?;
     let mut communities = Vec::new();
     for (c, path) in plan.communities.iter().zip(&paths) {

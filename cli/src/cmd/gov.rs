@@ -422,7 +422,8 @@ async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Cha
             (format!("pay {} DUSD from the credit pool's treasury to {to}", format_amount(amount)), Vec::new())
         }
         "Upgrade" => {
-            let target = field(action, "target").and_then(target_name).unwrap_or("?");
+            let target = target_label(s, field(action, "target"));
+            let target = target.as_str();
             let code = field(action, "code_hash").map(hex_of).unwrap_or_default();
             let now = s.manifest.contracts.get(target).map(|c| c.code_hash.clone()).unwrap_or_default();
             (format!("replace {target}'s code, keeping its storage"), vec![Change { field: "code_hash".into(), from: now, to: code }])
@@ -434,22 +435,26 @@ async fn describe_action(s: &Session, action: &Value) -> Result<(String, Vec<Cha
         "RawCall" => {
             let sel = field(action, "selector").map(hex_of).unwrap_or_default();
             let t = field(action, "target");
-            // A contract outside the suite by address: the manifest's name for it.
-            let target = match t.and_then(target_name) {
-                Some(n) => n.to_string(),
-                None => t
-                    .and_then(first)
-                    .and_then(val::account)
-                    .map(|a| s.manifest.contracts.iter().find(|(_, c)| c.address == a).map(|(n, _)| n.clone()).unwrap_or(a))
-                    .unwrap_or_else(|| "?".into()),
-            };
-            // The message, when the target's metadata knows the selector.
-            let message = s.contract(&target).ok().and_then(|h| {
-                h.transcoder.metadata().spec().messages().iter().find(|m| format!("0x{}", hex::encode(m.selector().to_bytes())) == sel).map(|m| m.label().to_string())
+            let target = target_label(s, t);
+            // The call decoded with the target's metadata, arguments
+            // included: voters read what it does, not "prepared input".
+            let input = field(action, "input").map(bytes_of).unwrap_or_default();
+            let selector = field(action, "selector").map(bytes_of).unwrap_or_default();
+            let outside = !s.manifest.contracts.contains_key(&target) && t.and_then(target_name).is_none();
+            let place = if outside { format!("{target} (a contract outside this deployment)") } else { target.clone() };
+            let decoded = s.contract(&target).ok().map(|h| {
+                let data = [selector.as_slice(), input.as_slice()].concat();
+                let mut rest = &data[..];
+                match h.transcoder.decode_contract_message(&mut rest) {
+                    Ok(v) if rest.is_empty() => Ok(visible(&v.to_string())),
+                    Ok(v) => Err(format!("{} followed by {} bytes it does not read", visible(&v.to_string()), rest.len())),
+                    Err(_) => Err(format!("selector {sel} with input that {target}'s metadata does not decode")),
+                }
             });
-            match message {
-                Some(m) => (format!("call {target}'s {m} with prepared input"), Vec::new()),
-                None => (format!("call selector {sel} of {target} with prepared input"), Vec::new()),
+            match decoded {
+                Some(Ok(call)) => (format!("call {place}: {call}"), Vec::new()),
+                Some(Err(why)) => (format!("call {place}: WARNING, {why}"), Vec::new()),
+                None => (format!("call selector {sel} of {place} with input dcu cannot decode (no metadata): 0x{}", hex::encode(&input)), Vec::new()),
             }
         }
         other => (format!("an action this dcu does not know ({other})"), Vec::new()),
@@ -518,6 +523,32 @@ async fn build_action(s: &Session, g: &GlobalOpts, a: &ProposeAction) -> Result<
             }
         }
     })
+}
+
+/// A governance target by name: the suite's contract, or for a contract by
+/// address the manifest's name for it (else its address).
+fn target_label(s: &Session, t: Option<&Value>) -> String {
+    match t.and_then(target_name) {
+        Some(n) => n.to_string(),
+        None => t
+            .and_then(first)
+            .and_then(val::account)
+            .map(|a| s.manifest.contracts.iter().find(|(_, c)| c.address == a).map(|(n, _)| n.clone()).unwrap_or(a))
+            .unwrap_or_else(|| "?".into()),
+    }
+}
+
+/// The bytes of a decoded `[u8; N]` or `Vec<u8>` (hex or a sequence).
+fn bytes_of(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Hex(h) => h.bytes().to_vec(),
+        other => val::uints(other).into_iter().filter_map(|b| u8::try_from(b).ok()).collect(),
+    }
+}
+
+/// `text` with control characters escaped (a newline as `\n`).
+fn visible(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
 }
 
 /// A `RawCall` action (transcoder syntax) calling `message(args)` of
@@ -762,7 +793,9 @@ async fn view(s: &Session, info: &Value) -> Result<ProposalView> {
     Ok(ProposalView {
         id,
         state: field(info, "state").and_then(val::variant).unwrap_or_default(),
-        title: field(p, "title").and_then(val::text).unwrap_or_default(),
+        // Shown as plain text: control characters (newlines, terminal
+        // escapes) a proposer put on chain cannot forge lines of the view.
+        title: field(p, "title").and_then(val::text).map(|t| visible(&t)).unwrap_or_default(),
         proposer: field(p, "proposer").and_then(val::text).unwrap_or_default(),
         action: words,
         changes,
