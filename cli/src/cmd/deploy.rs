@@ -274,9 +274,23 @@ pub async fn upload_bundle(g: &GlobalOpts, signer: &subxt_signer::sr25519::Keypa
 }
 
 async fn contract_alive(conn: &chain::Conn, address: &str) -> Result<bool> {
-    let Ok(acc) = address.parse::<subxt::utils::AccountId32>() else { return Ok(false) };
-    let info = conn.fetch("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)], "reading the chain's contract storage").await?;
-    Ok(info.is_some())
+    Ok(running_code(conn, address).await?.is_some())
+}
+
+/// The 0x code hash the contract at `address` runs on chain
+/// (`Contracts::ContractInfoOf`), `None` when no contract lives there.
+pub async fn running_code(conn: &chain::Conn, address: &str) -> Result<Option<String>> {
+    use subxt::ext::scale_value::At;
+    let Ok(acc) = address.parse::<subxt::utils::AccountId32>() else { return Ok(None) };
+    let Some(info) = conn.fetch("Contracts", "ContractInfoOf", vec![DynValue::from_bytes(acc.0)], "reading the chain's contract storage").await? else {
+        return Ok(None);
+    };
+    let value = info.to_value().map_err(|e| CliError::Other(format!("cannot decode the contract info of {address}: {e}")))?;
+    let bytes = value.at("code_hash").map(crate::storage::value_bytes).unwrap_or_default();
+    if bytes.len() != 32 {
+        return Err(CliError::Other(format!("the code hash of {address} on chain could not be read ({} bytes)", bytes.len())));
+    }
+    Ok(Some(format!("0x{}", hex::encode(bytes))))
 }
 
 /// Runs `dcu deploy`.
@@ -470,7 +484,9 @@ impl Placing<'_> {
         let (published, json_dst) = self.publish(name, bundle)?;
         if let Some(existing) = manifest.contracts.get(name) {
             // Reused only with the same code and the same dependencies.
-            if existing.code_hash == code_hash && existing.args == args && contract_alive(self.conn, &existing.address).await? {
+            // The code the chain runs there, not only what the manifest
+            // recorded: a manifest naming another contract is not trusted.
+            if existing.code_hash == code_hash && existing.args == args && running_code(self.conn, &existing.address).await?.is_some_and(|c| c.eq_ignore_ascii_case(&code_hash)) {
                 return Ok(ContractOutcome {
                     name: name.into(),
                     address: existing.address.clone(),

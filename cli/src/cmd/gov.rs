@@ -575,25 +575,8 @@ enum UpgradeCode<'a> {
 
 /// The code hash `contract` runs on chain now (`Contracts::ContractInfoOf`).
 async fn running_code_hash(s: &Session, contract: &str) -> Result<String> {
-    use subxt::ext::scale_value::At;
-    let address: subxt::utils::AccountId32 = s
-        .manifest
-        .contract(contract)?
-        .address
-        .parse()
-        .map_err(|_| CliError::Other(format!("the manifest's address of {contract} is not an address")))?;
-    let info = s
-        .conn
-        .fetch("Contracts", "ContractInfoOf", vec![subxt::dynamic::Value::from_bytes(address.0)], "reading the contract's code hash")
-        .await?
-        .ok_or_else(|| CliError::Other(format!("{contract} ({address}) is not a contract on this chain")))?;
-    let value = info.to_value().map_err(|e| CliError::Other(format!("cannot decode {contract}'s contract info: {e}")))?;
-    let field = value.at("code_hash").ok_or_else(|| CliError::Other(format!("{contract}'s contract info has no code hash")))?;
-    let bytes = crate::storage::value_bytes(field);
-    if bytes.len() != 32 {
-        return Err(CliError::Other(format!("{contract}'s code hash on chain could not be read ({} bytes)", bytes.len())));
-    }
-    Ok(format!("0x{}", hex::encode(bytes)))
+    let address = &s.manifest.contract(contract)?.address;
+    super::deploy::running_code(&s.conn, address).await?.ok_or_else(|| CliError::Other(format!("{contract} ({address}) is not a contract on this chain")))
 }
 
 /// Refuses, before anything is uploaded or proposed, a code that cannot take
