@@ -84,7 +84,7 @@ mod federation {
     /// its clock, and each call puts the pool's code (~101 KB) in the
     /// block's proof: measured, 2 banks take 0.51 MB of proof, each more
     /// ~0.19 MB, 20 banks 3.86 MB — 98 % of a parachain block's 3.75 MiB.
-    /// 16 banks (~3.1 MB, 79 %) leave a margin (docs/COMMUNITY.md).
+    /// 16 banks (measured 3.35 MB, 85 %) leave a margin (docs/COMMUNITY.md).
     pub const MAX_BANKS: u32 = 16;
     /// Longest bank name, in bytes.
     pub const MAX_NAME_LEN: usize = 64;
