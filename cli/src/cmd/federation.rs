@@ -444,6 +444,21 @@ pub fn federation(s: &Session) -> Result<ContractHandle> {
     s.contract(FEDERATION)
 }
 
+/// The name of the federation's bank whose pool is this manifest's pool,
+/// when the manifest names a federation that registered it.
+pub async fn own_bank_name(s: &Session) -> Option<String> {
+    let fed = federation(s).ok()?;
+    let pool = s.manifest.contracts.get(POOL)?.address.clone();
+    let ids = s.query(&fed, "banks", &[]).await.ok()?;
+    for id in val::uints(&ids) {
+        let b = s.query(&fed, "bank", &[id.to_string()]).await.ok()?;
+        if val::field(&b, "pool").and_then(val::text).as_deref() == Some(pool.as_str()) {
+            return val::field(&b, "name").and_then(val::text);
+        }
+    }
+    None
+}
+
 /// The latest epoch any of `pools` reports (the federation's current epoch).
 async fn current_epoch(s: &Session, pools: &[String], epoch_ms: u64) -> Option<u64> {
     let mut best = None;

@@ -8,8 +8,9 @@
 //! last closed epoch and of the running one (the pool's epoch counters), the
 //! borrowers that may be marked overdue now and the members with principal
 //! written off in a default. Every series carries the label
-//! `bank="<network>"`, so a Prometheus scraping several communities' monitors
-//! compares them; `deploy/monitoring/alerts.yml` holds the seed's alerts
+//! `bank="<name>"` — the community's bank name when its manifest names a
+//! federation that registered its pool, else the network's name — so a
+//! Prometheus scraping several communities' monitors compares them; `deploy/monitoring/alerts.yml` holds the seed's alerts
 //! (velocity < 0.5, average health < 70).
 //!
 //! When the manifest names a `federation`, each scrape also reads it:
@@ -225,7 +226,9 @@ pub async fn run(g: &GlobalOpts, opts: &MonitorOpts, out: &mut impl Write) -> Re
     use hyper_util::rt::TokioIo;
 
     let s = Arc::new(Session::open(g).await?);
-    let bank = s.manifest.network.clone();
+    // The community's name in its federation (two communities' monitors
+    // must not both say "local"), else the network's.
+    let bank = super::federation::own_bank_name(&s).await.unwrap_or_else(|| s.manifest.network.clone());
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| CliError::Other(format!("cannot listen on {}: {e}", opts.listen)))?;

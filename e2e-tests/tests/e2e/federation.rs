@@ -172,6 +172,22 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     let status = dcu.json("//Alice", &["--manifest", hm, "federation", "status"]);
     assert_eq!(status["banks"][0]["insurance"], before["banks"][0]["insurance"], "the healthy bank gets nothing: {status}");
     assert_eq!((status["banks"][1]["insurance"].as_str(), status["treasury"].as_str()), (Some("250"), Some("0")), "{status}");
+
+    // and each community's monitor labels its figures with its bank's name
+    // and serves both banks' health
+    let port = super::monitor::free_port();
+    let _monitor = super::monitor::Killed(dcu.spawn("//Alice", &["--manifest", hm, "monitor", "--listen", &format!("127.0.0.1:{port}")]));
+    let started = std::time::Instant::now();
+    let text = loop {
+        if let Some(t) = super::monitor::curl(&format!("http://127.0.0.1:{port}/metrics"), &[]) {
+            break t;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "dcu monitor did not serve");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(text.contains("dcu_up{bank=\"Hillcrest\"} 1"), "{text}");
+    assert!(text.contains(&format!("dcu_bank_health{{bank=\"Hillcrest\"}} {h1}")), "{text}");
+    assert!(text.contains(&format!("dcu_bank_health{{bank=\"Riverside\"}} {h0}")), "{text}");
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use dcu_e2e_tests::TestResult;
 use serde_json::Value;
 
 /// Kills a background process when the test ends, passed or not.
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -19,11 +19,11 @@ impl Drop for Killed {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-fn curl(url: &str, extra: &[&str]) -> Option<String> {
+pub(crate) fn curl(url: &str, extra: &[&str]) -> Option<String> {
     let out = Command::new("curl").args(["-sf", "--max-time", "10"]).args(extra).arg(url).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
 }
