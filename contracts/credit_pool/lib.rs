@@ -208,7 +208,8 @@ pub use self::credit_pool::{
 
 #[ink::contract]
 mod credit_pool {
-    use dcu_common::health::{EpochStats, DEFAULT_EPOCH_MS};
+    use dcu_common::health::{EpochStats, DEFAULT_EPOCH_MS, PURPOSES};
+    use dcu_common::loan::Purpose;
     use dcu_common::iface::trust_graph::{self as tg, Reputation};
     use dcu_common::pool::{self as acct, Grantor, Line, PathInfo, PoolError, PoolParams};
     use ink::prelude::vec::Vec;
@@ -461,6 +462,8 @@ mod credit_pool {
         pub principal: Balance,
         /// Principal drawn in `epoch` so far.
         pub drawn: Balance,
+        /// The part of `drawn` opened as term loans, by purpose.
+        pub purpose_drawn: [Balance; PURPOSES],
         /// Principal repaid in `epoch` so far.
         pub repaid: Balance,
         /// ∫ principal dt from the epoch's start to `last`.
@@ -470,7 +473,7 @@ mod credit_pool {
     impl Default for Flow {
         fn default() -> Self {
             let epoch_ms = if cfg!(feature = "fast-clock") { FAST_EPOCH_MS } else { DEFAULT_EPOCH_MS };
-            Flow { epoch_ms, started: false, epoch: 0, last: 0, principal: 0, drawn: 0, repaid: 0, outstanding_ms: 0 }
+            Flow { epoch_ms, started: false, epoch: 0, last: 0, principal: 0, drawn: 0, purpose_drawn: [0; PURPOSES], repaid: 0, outstanding_ms: 0 }
         }
     }
 
@@ -679,6 +682,9 @@ mod credit_pool {
         #[ink(topic)]
         pub borrower: AccountId,
         pub amount: Balance,
+        /// What the loan is for (the loan manager's request): the epoch
+        /// counters' `purpose_drawn`.
+        pub purpose: Purpose,
         /// Lines on the path, each reserving the amount.
         pub hops: u32,
         /// Whether insurance may co-insure its default (every line old enough).
@@ -1204,7 +1210,7 @@ mod credit_pool {
             ext::push(self.token, borrower, amount)?;
             // Borrowed tokens staked do not anchor (SPEC §2, v2).
             self.sync_anchor(borrower, &own, anchor, debtor, Report::Required)?;
-            self.count_flow(amount, 0, totals.lent);
+            self.count_flow(amount, 0, totals.lent, None);
             self.store(&loaded);
             self.totals = totals;
             self.env().emit_event(Drawn { borrower, amount, parts });
@@ -1256,7 +1262,7 @@ mod credit_pool {
             debtor.owed = debtor.owed.saturating_sub(principal);
             let own = self.grantor_record(borrower);
             ext::pull(self.token, borrower, used)?;
-            self.count_flow(0, principal, totals.lent);
+            self.count_flow(0, principal, totals.lent, None);
             self.store(&loaded);
             self.totals = totals;
             self.sync_anchor(borrower, &own, anchor, debtor, Report::BestEffort)?;
@@ -1358,7 +1364,7 @@ mod credit_pool {
             }
             self.lines_to.remove(borrower);
             self.warned.remove(borrower);
-            self.count_flow(0, 0, totals.lent);
+            self.count_flow(0, 0, totals.lent, None);
             self.totals = totals;
             self.env().emit_event(Defaulted {
                 borrower,
@@ -1426,7 +1432,7 @@ mod credit_pool {
         /// [`Error::Token`], [`Error::TrustGraph`],
         /// [`Error::TrustGraphCallFailed`], [`Error::Overflow`].
         #[ink(message)]
-        pub fn loan_open(&mut self, loan_id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
+        pub fn loan_open(&mut self, loan_id: u64, path: Vec<AccountId>, amount: Balance, purpose: Purpose) -> Result<()> {
             self.ensure_loan_manager()?;
             self.ensure_active()?;
             if self.holds.contains(loan_id) {
@@ -1452,10 +1458,10 @@ mod credit_pool {
             for (pair, l) in path.windows(2).zip(&lines) {
                 self.lines.insert((pair[0], pair[1]), l);
             }
-            self.count_flow(amount, 0, totals.lent);
+            self.count_flow(amount, 0, totals.lent, Some(purpose));
             self.save_grantor(creditor, &new);
             self.totals = totals;
-            self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, hops: len(&lines), insured });
+            self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, purpose, hops: len(&lines), insured });
             self.holds.insert(loan_id, &LoanHold { path, principal: amount, insured, seqs });
             Ok(())
         }
@@ -1494,7 +1500,7 @@ mod credit_pool {
             if held < owed {
                 return Err(Error::Unpaid { held, owed });
             }
-            self.count_flow(0, principal, totals.lent);
+            self.count_flow(0, principal, totals.lent, None);
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1566,7 +1572,7 @@ mod credit_pool {
             let creditor_anchor = self.anchor(creditor);
             self.sync_anchor(creditor, &new, creditor_anchor, creditor_anchor, Report::Loss)?;
             self.sync_anchor(borrower, &borrower_own, anchor, debtor, Report::Loss)?;
-            self.count_flow(0, 0, totals.lent);
+            self.count_flow(0, 0, totals.lent, None);
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
@@ -1812,6 +1818,7 @@ mod credit_pool {
             let to = end.min(now);
             if f.started && epoch == f.epoch {
                 s.drawn = f.drawn;
+                s.purpose_drawn = f.purpose_drawn;
                 s.repaid = f.repaid;
                 s.principal_end = f.principal;
                 s.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, to);
@@ -2143,8 +2150,10 @@ mod credit_pool {
         /// outstanding principal × time since the last change, closing the
         /// running epoch first if `now` is in a later one (one read and one
         /// write of the running cell, plus one write at an epoch's close).
-        /// `lent` is the outstanding principal this message leaves.
-        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance) {
+        /// `lent` is the outstanding principal this message leaves; a term
+        /// loan's `drawn` is also counted under its `purpose` (what economic
+        /// diversity is computed from, review H1).
+        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance, purpose: Option<Purpose>) {
             // Infallible by design (review H2): a statistic never refuses a
             // money message. Every sum saturates at `u128::MAX` and the
             // epoch then reports `saturated` (a sum at the maximum is one
@@ -2166,6 +2175,7 @@ mod credit_pool {
                     epoch_ms: f.epoch_ms,
                     closed: true,
                     drawn: f.drawn,
+                    purpose_drawn: f.purpose_drawn,
                     repaid: f.repaid,
                     outstanding_ms,
                     principal_end: f.principal,
@@ -2178,11 +2188,15 @@ mod credit_pool {
                 // principal; an epoch's figures are their sums.
                 self.epochs.insert(f.epoch, &closed);
                 let last = epoch.saturating_mul(f.epoch_ms);
-                f = Flow { epoch, last, drawn: 0, repaid: 0, outstanding_ms: 0, ..f };
+                f = Flow { epoch, last, drawn: 0, purpose_drawn: [0; PURPOSES], repaid: 0, outstanding_ms: 0, ..f };
             }
             f.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, now);
             f.last = now;
             f.drawn = f.drawn.saturating_add(drawn);
+            if let Some(slot) = purpose.and_then(|p| f.purpose_drawn.get_mut(p.index())) {
+                // A part of `drawn`: it saturates no sooner.
+                *slot = slot.saturating_add(drawn);
+            }
             f.repaid = f.repaid.saturating_add(repaid);
             f.principal = lent;
             self.flow.set(&f);

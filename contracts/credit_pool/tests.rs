@@ -16,6 +16,7 @@ use crate::credit_pool::*;
 use core::result::Result;
 use crate::mock;
 use dcu_common::iface::trust_graph::{self as tg, Reputation};
+use dcu_common::loan::Purpose;
 use dcu_common::pool::model::{Acc, Pool};
 use dcu_common::pool::{PathInfo, PoolParams, MAX_RATE_BPS};
 use dcu_common::{DAY_MS as D, ONE_TOKEN as T};
@@ -400,7 +401,7 @@ fn a_term_loan_lowers_its_borrowers_own_capital_until_returned() {
     let others = [CAROL, ALICE, EVE].map(|a| (mock::stake_calls(id(a)), mock::reported_stake(id(a))));
     as_lm();
     let n = events();
-    assert_eq!(p.loan_open(1, path.clone(), 150 * T), Ok(()));
+    assert_eq!(p.loan_open(1, path.clone(), 150 * T, Purpose::ProductiveEnterprise), Ok(()));
     assert_eq!(events(), n + 2, "LoanOpened and OwnCapitalReported");
     assert_eq!(mock::reported_stake(id(BOB)), Some(150 * T), "the pool funded it: the borrower's debt");
     assert_eq!(p.own_capital(id(BOB)), own(300 * T, 150 * T, 0, 150 * T));
@@ -418,7 +419,7 @@ fn a_term_loan_lowers_its_borrowers_own_capital_until_returned() {
     books(&p);
     // A second loan defaults and is settled (no insurance): Bob never paid
     // it back, so it keeps counting against him; Carol's stake bears it.
-    assert_eq!(p.loan_open(2, path.clone(), 100 * T), Ok(()));
+    assert_eq!(p.loan_open(2, path.clone(), 100 * T, Purpose::ProductiveEnterprise), Ok(()));
     assert_eq!(mock::reported_stake(id(BOB)), Some(200 * T));
     let bob_calls = mock::stake_calls(id(BOB));
     assert_eq!(p.loan_settle(2, 0), Ok((0, 100 * T)));
@@ -1461,7 +1462,7 @@ fn access_matrix_refuses_every_privileged_message_to_everyone_but_governance() {
             p.spend_treasury(who, 0),
             p.set_code([1u8; 32].into()),
             p.wire(Wiring { governance: who, loan_manager: lm(), warrant_escrow: escrow() }),
-            p.loan_open(1, vec![id(ALICE), id(BOB)], T),
+            p.loan_open(1, vec![id(ALICE), id(BOB)], T, Purpose::ProductiveEnterprise),
             p.loan_return(1, 0, 0, 0),
             p.loan_settle(1, 0).map(|_| ()),
         ];
@@ -1521,16 +1522,16 @@ fn a_term_loan_reserves_every_hop_lends_from_the_creditor_and_comes_back() {
     let bob0 = mock::balance(id(BOB));
     // Only the loan manager.
     as_caller(BOB);
-    assert_eq!(p.loan_open(1, path.clone(), 100 * T), Err(Error::Unauthorized { caller: id(BOB) }));
+    assert_eq!(p.loan_open(1, path.clone(), 100 * T, Purpose::ProductiveEnterprise), Err(Error::Unauthorized { caller: id(BOB) }));
     as_lm();
     let n = events();
-    assert_eq!(p.loan_open(1, path.clone(), 201 * T), Err(Error::InsufficientCredit { available: 200 * T, requested: 201 * T }));
-    assert_eq!(p.loan_open(1, path.clone(), 0), Err(Error::ZeroAmount));
-    assert_eq!(p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], T), Err(Error::NoSuchLine));
+    assert_eq!(p.loan_open(1, path.clone(), 201 * T, Purpose::ProductiveEnterprise), Err(Error::InsufficientCredit { available: 200 * T, requested: 201 * T }));
+    assert_eq!(p.loan_open(1, path.clone(), 0, Purpose::ProductiveEnterprise), Err(Error::ZeroAmount));
+    assert_eq!(p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], T, Purpose::ProductiveEnterprise), Err(Error::NoSuchLine));
     assert_eq!(events(), n, "refusals emit nothing");
-    assert_eq!(p.loan_open(1, path.clone(), 150 * T), Ok(()));
+    assert_eq!(p.loan_open(1, path.clone(), 150 * T, Purpose::ProductiveEnterprise), Ok(()));
     assert_eq!(events(), n + 1);
-    assert_eq!(p.loan_open(1, path.clone(), T), Err(Error::LoanExists));
+    assert_eq!(p.loan_open(1, path.clone(), T, Purpose::ProductiveEnterprise), Err(Error::LoanExists));
     assert_eq!(mock::balance(id(BOB)), bob0 + 150 * T, "paid to the borrower");
     assert_eq!(p.grantor(id(CAROL)).lent, 150 * T, "lent from the end creditor's stake");
     assert_eq!(p.grantor(id(ALICE)).lent, 0, "intermediaries lend nothing");
@@ -1582,7 +1583,7 @@ fn a_defaulted_term_loan_is_settled_warrants_first_then_co_insured_then_written_
     let (mut p, path) = three_hop_pool();
     set_now(90 * D);
     as_lm();
-    p.loan_open(7, path.clone(), 100 * T).unwrap();
+    p.loan_open(7, path.clone(), 100 * T, Purpose::ProductiveEnterprise).unwrap();
     assert!(p.loan_hold(7).unwrap().insured, "every line of the path is 90 days old");
     // 4 of insurance in the reserve from an earlier interest payment.
     mock::fund(lm(), pool_id(), 1_000 * T);
@@ -1636,7 +1637,7 @@ fn a_settlement_co_insures_at_most_cover_share_of_what_the_warrants_left() {
     fill_reserve(&mut p, 5_000 * T);
     set_now(90 * D);
     as_lm();
-    p.loan_open(1, path.clone(), 200 * T).unwrap();
+    p.loan_open(1, path.clone(), 200 * T, Purpose::ProductiveEnterprise).unwrap();
     mock::fund(lm(), pool_id(), 1_000 * T);
     mock::transfer(lm(), pool_id(), 160 * T);
     let (stake0, reserve0) = (p.grantor(id(CAROL)).stake, p.totals().insurance);
@@ -1650,7 +1651,7 @@ fn a_settlement_co_insures_at_most_cover_share_of_what_the_warrants_left() {
     p.extend_credit(id(BOB), 300 * T, 600).unwrap();
     set_now(91 * D);
     as_lm();
-    p.loan_open(2, path.clone(), 100 * T).unwrap();
+    p.loan_open(2, path.clone(), 100 * T, Purpose::ProductiveEnterprise).unwrap();
     assert!(!p.loan_hold(2).unwrap().insured);
     assert_eq!(p.loan_settle(2, 0), Ok((0, 100 * T)), "nothing recovered, nothing insured");
     let e = test::recorded_events().last().expect("LoanSettled");
@@ -1663,7 +1664,7 @@ fn a_settlement_co_insures_at_most_cover_share_of_what_the_warrants_left() {
 fn a_borrowers_pool_default_closing_a_reserved_line_leaves_the_loan_returnable() {
     let (mut p, path) = three_hop_pool();
     as_lm();
-    p.loan_open(3, path.clone(), 100 * T).unwrap();
+    p.loan_open(3, path.clone(), 100 * T, Purpose::ProductiveEnterprise).unwrap();
     // Bob also draws on the pool and defaults there: his lines close.
     as_caller(BOB);
     p.draw(50 * T, MAX_RATE_BPS).unwrap();
@@ -1693,7 +1694,7 @@ fn a_term_loan_over_a_line_younger_than_cover_min_age_is_not_insured() {
     p.extend_credit(id(EVE), 310 * T, 500).unwrap();
     set_now(100 * D);
     as_lm();
-    p.loan_open(5, path.clone(), 100 * T).unwrap();
+    p.loan_open(5, path.clone(), 100 * T, Purpose::ProductiveEnterprise).unwrap();
     assert!(!p.loan_hold(5).unwrap().insured, "Alice → Eve is 40 days old since its raise");
     mock::fund(lm(), pool_id(), 1_000 * T);
     mock::transfer(lm(), pool_id(), 50 * T);
@@ -1718,7 +1719,7 @@ fn fill_reserve(p: &mut CreditPool, amount: u128) {
     stake(p, 8, 100 * T);
     line(p, 8, DAVE, 50 * T, 100);
     as_lm();
-    p.loan_open(99, vec![id(8), id(DAVE)], 10 * T).unwrap();
+    p.loan_open(99, vec![id(8), id(DAVE)], 10 * T, Purpose::ProductiveEnterprise).unwrap();
     mock::fund(lm(), pool_id(), amount + 10 * T);
     mock::transfer(lm(), pool_id(), amount + 10 * T);
     p.loan_return(99, 10 * T, 0, amount).unwrap();
@@ -1949,7 +1950,7 @@ fn decline_line_refusals_change_nothing_and_a_pause_does_not_stop_it() {
     p.repay(30 * T).unwrap();
     // A line reserved by a term loan is in use too.
     as_lm();
-    p.loan_open(1, vec![id(ALICE), id(BOB)], 40 * T).unwrap();
+    p.loan_open(1, vec![id(ALICE), id(BOB)], 40 * T, Purpose::ProductiveEnterprise).unwrap();
     as_caller(BOB);
     assert_eq!(p.decline_line(id(ALICE)), Err(Error::BelowDrawn { drawn: 40 * T }));
     mock::fund(lm(), pool_id(), 40 * T);
@@ -2032,7 +2033,7 @@ fn max_credit_is_one_cap_over_draws_and_term_loans_and_passing_through_costs_not
     line(&mut p, DAVE, EVE, 3_000 * T, 200);
     // Carol → Eve → Bob: 1,500 to Bob through Eve.
     as_lm();
-    assert_eq!(p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], 1_500 * T), Ok(()));
+    assert_eq!(p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], 1_500 * T, Purpose::ProductiveEnterprise), Ok(()));
     let b = p.borrower(id(BOB)).unwrap();
     assert_eq!((b.limit, b.principal, b.owed, b.available), (2_000 * T, 0, 1_500 * T, 500 * T), "the view shows the cap");
     assert_eq!(p.path_capacity(vec![id(ALICE), id(BOB)]).unwrap().capacity, 500 * T);
@@ -2047,7 +2048,7 @@ fn max_credit_is_one_cap_over_draws_and_term_loans_and_passing_through_costs_not
     // A second loan to Bob: refused, nothing changed.
     as_lm();
     let before = (p.totals(), p.lines_by(id(ALICE)).unwrap(), p.loan_hold(2), events());
-    assert_eq!(p.loan_open(2, vec![id(ALICE), id(BOB)], T), Err(Error::AboveMaxCredit { owed: 2_000 * T, max_credit: 2_000 * T }));
+    assert_eq!(p.loan_open(2, vec![id(ALICE), id(BOB)], T, Purpose::ProductiveEnterprise), Err(Error::AboveMaxCredit { owed: 2_000 * T, max_credit: 2_000 * T }));
     assert_eq!(before, (p.totals(), p.lines_by(id(ALICE)).unwrap(), p.loan_hold(2), events()));
     // Eve only passes the loan on: her cap is whole.
     let e = p.borrower(id(EVE)).unwrap();
@@ -2080,7 +2081,7 @@ fn a_stale_reservation_is_never_released_from_a_line_created_again() {
     line(&mut p, CAROL, EVE, 500 * T, 400);
     line(&mut p, EVE, BOB, 300 * T, 500);
     as_lm();
-    p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], 120 * T).unwrap();
+    p.loan_open(1, vec![id(CAROL), id(EVE), id(BOB)], 120 * T, Purpose::ProductiveEnterprise).unwrap();
     assert_eq!(p.loan_hold(1).unwrap().seqs, vec![1, 2]);
     as_caller(BOB);
     p.draw(50 * T, MAX_RATE_BPS).unwrap();
@@ -2091,7 +2092,7 @@ fn a_stale_reservation_is_never_released_from_a_line_created_again() {
     as_caller(EVE);
     assert_eq!(p.extend_credit(id(BOB), 180 * T, 500), Ok(()));
     as_lm();
-    p.loan_open(2, vec![id(EVE), id(BOB)], 180 * T).unwrap();
+    p.loan_open(2, vec![id(EVE), id(BOB)], 180 * T, Purpose::ProductiveEnterprise).unwrap();
     assert_eq!(p.loan_hold(2).unwrap().seqs, vec![3], "a new line: a new seq");
     assert_eq!(p.line(id(EVE), id(BOB)).unwrap().unwrap().reserved, 180 * T);
     books(&p);
@@ -2430,7 +2431,7 @@ fn run_loans(lines: &[(u8, u8, u64, u16)], ops: &[LoanOp]) -> Result<(), String>
                     let b = path[path.len() - 1];
                     let (amount, owed) = (u128::from(x) * T, seen.owed(b));
                     as_lm();
-                    let r = p.loan_open(next_id, path.iter().map(|a| id(*a)).collect(), amount);
+                    let r = p.loan_open(next_id, path.iter().map(|a| id(*a)).collect(), amount, Purpose::ProductiveEnterprise);
                     if owed + amount > params.max_credit && r != Err(Error::AboveMaxCredit { owed, max_credit: params.max_credit }) {
                         return Err(at(format!("a loan past MAX_CREDIT answered {r:?}")));
                     }
@@ -2775,7 +2776,7 @@ fn a_default_takes_the_claim_from_a_stake_warrant_and_the_rest_returns_to_the_st
     stake(&mut p, ALICE, 200 * T);
     let lock = p.grantor(id(ALICE)).locked_until;
     as_lm();
-    p.loan_open(7, path.clone(), 100 * T).unwrap();
+    p.loan_open(7, path.clone(), 100 * T, Purpose::ProductiveEnterprise).unwrap();
     books(&p);
     // Alice, an intermediary, locks her 40 warrant from her stake.
     as_escrow();
@@ -2828,7 +2829,7 @@ fn only_the_wired_escrow_moves_a_warrant_out_of_and_back_into_a_stake() {
     as_escrow();
     let n = events();
     let e = escrow();
-    assert_eq!(p.loan_open(1, vec![id(EVE), id(BOB)], T), Err(Error::Unauthorized { caller: e }));
+    assert_eq!(p.loan_open(1, vec![id(EVE), id(BOB)], T, Purpose::ProductiveEnterprise), Err(Error::Unauthorized { caller: e }));
     assert_eq!(p.loan_return(1, 0, 0, 0), Err(Error::Unauthorized { caller: e }));
     assert_eq!(p.loan_settle(1, 0), Err(Error::Unauthorized { caller: e }));
     assert_eq!(p.set_paused(true), Err(Error::Unauthorized { caller: e }));
@@ -2879,6 +2880,7 @@ fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
             epoch_ms: EPOCH,
             closed: false,
             drawn: 200 * T,
+            purpose_drawn: [0; 5],
             repaid: 50 * T,
             outstanding_ms: pd(100 * T, 10) + pd(200 * T, 10) + pd(150 * T, 4),
             principal_end: 150 * T,
@@ -2895,7 +2897,7 @@ fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
     // Epoch 1 so far: 150 outstanding from day 30, nothing drawn or repaid.
     assert_eq!(
         p.epoch_stats(1),
-        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T, saturated: false }
+        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, purpose_drawn: [0; 5], repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T, saturated: false }
     );
     // A message in epoch 1 stores epoch 0 as it was.
     set_now(40 * D);
@@ -2923,7 +2925,7 @@ fn epochs_without_a_change_carry_the_principal_of_the_last_change() {
     // Day 100 (epoch 3): epochs 1 and 2 were idle with 100 outstanding.
     set_now(100 * D);
     let idle = p.epoch_stats(2);
-    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T, saturated: false });
+    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, purpose_drawn: [0; 5], repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T, saturated: false });
     assert_eq!(idle.velocity_ppm(), Ok(0));
     // Day 130 (epoch 4): a payment stores epoch 0; epochs 1..=3 stay derived.
     set_now(130 * D);
@@ -2947,7 +2949,7 @@ fn epochs_without_a_change_carry_the_principal_of_the_last_change() {
 fn term_loans_and_defaults_move_the_epoch_counters() {
     let (mut p, path) = three_hop_pool();
     as_lm();
-    assert_eq!(p.loan_open(1, path.clone(), 150 * T), Ok(()));
+    assert_eq!(p.loan_open(1, path.clone(), 150 * T, Purpose::ProductiveEnterprise), Ok(()));
     set_now(10 * D);
     mock::fund(lm(), pool_id(), 1_000 * T);
     mock::transfer(lm(), pool_id(), 100 * T);
@@ -3088,20 +3090,25 @@ fn fund_insurance_raises_the_reserve_and_keeps_the_books() {
 #[derive(Clone, Debug)]
 enum FlowOp {
     Draw(u8, u64),
+    /// A term loan from Dave to a borrower, for purpose index `.1`.
+    Open(u8, u8, u64),
     Repay(u8, u64),
     Advance(u32),
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
-    /// Random draws, repayments and waits of up to 40 days: every epoch's
-    /// drawn and repaid are the sums of the principal the test saw move in
-    /// it, and its integral is Σ (outstanding principal the test read after
+    /// Random draws, term loans of random purposes, repayments and waits of
+    /// up to 40 days: every epoch's drawn and repaid are the sums of the
+    /// principal the test saw move in it, its `purpose_drawn` the sums of
+    /// the term loans opened in it by purpose (each `LoanOpened` event
+    /// naming that purpose), and its integral is Σ (outstanding principal the test read after
     /// each step) × (time until the next step), split at epoch boundaries.
     #[test]
     fn epoch_counters_equal_the_sums_the_test_observes(ops in proptest::collection::vec(prop_oneof![
         (1u8..=3, 1u64..300).prop_map(|(b, x)| FlowOp::Draw(b, x)),
         (1u8..=3, 1u64..300).prop_map(|(b, x)| FlowOp::Repay(b, x)),
+        (1u8..=3, 0u8..5, 1u64..300).prop_map(|(b, k, x)| FlowOp::Open(b, k, x)),
         (1u32..(40 * 24)).prop_map(FlowOp::Advance),
     ], 1..40)) {
         let mut outcome = Err(String::from("not run"));
@@ -3116,6 +3123,19 @@ proptest! {
     }
 }
 
+/// The fields of the `LoanOpened` event, to decode it in the tests.
+#[derive(Debug, PartialEq)]
+#[ink::scale_derive(Decode)]
+struct LoanOpenedView {
+    loan_id: u64,
+    creditor: AccountId,
+    borrower: AccountId,
+    amount: u128,
+    purpose: Purpose,
+    hops: u32,
+    insured: bool,
+}
+
 fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
     let mut p = setup();
     stake(&mut p, DAVE, 100_000 * T);
@@ -3124,7 +3144,9 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
     }
     let mut now = 0u64;
     let mut exp: std::collections::BTreeMap<u64, (u128, u128, u128)> = Default::default();
+    let mut by_purpose: std::collections::BTreeMap<u64, [u128; 5]> = Default::default();
     let mut lent = 0u128;
+    let mut next_id = 0u64;
     let add_time = |exp: &mut std::collections::BTreeMap<u64, (u128, u128, u128)>, from: u64, to: u64, lent: u128| {
         let mut t = from;
         while t < to {
@@ -3148,6 +3170,20 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
                     exp.entry(now / EPOCH).or_default().0 += u128::from(*x) * T;
                 }
             }
+            FlowOp::Open(b, k, x) => {
+                let purpose = Purpose::ALL[usize::from(*k)];
+                as_lm();
+                next_id += 1;
+                if p.loan_open(next_id, vec![id(DAVE), id(*b)], u128::from(*x) * T, purpose).is_ok() {
+                    exp.entry(now / EPOCH).or_default().0 += u128::from(*x) * T;
+                    by_purpose.entry(now / EPOCH).or_default()[usize::from(*k)] += u128::from(*x) * T;
+                    let e = test::recorded_events().last().ok_or("no LoanOpened")?;
+                    let ev = <LoanOpenedView as ink::scale::Decode>::decode(&mut &e.data[..]).map_err(|e| format!("LoanOpened: {e:?}"))?;
+                    if (ev.loan_id, ev.amount, ev.purpose) != (next_id, u128::from(*x) * T, purpose) {
+                        return Err(format!("LoanOpened {ev:?} for loan {next_id} of {x} for {purpose:?}"));
+                    }
+                }
+            }
             FlowOp::Repay(b, x) => {
                 as_caller(*b);
                 let before = p.borrower(id(*b)).unwrap().principal;
@@ -3166,8 +3202,12 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
     for e in 0..=last {
         let s = p.epoch_stats(e);
         let (d, r, o) = exp.get(&e).copied().unwrap_or_default();
-        if !s.closed || (s.drawn, s.repaid, s.outstanding_ms) != (d, r, o) {
-            return Err(format!("epoch {e}: {s:?} ≠ observed drawn {d} repaid {r} ∫ {o}"));
+        let k = by_purpose.get(&e).copied().unwrap_or_default();
+        if !s.closed || (s.drawn, s.repaid, s.outstanding_ms, s.purpose_drawn) != (d, r, o, k) {
+            return Err(format!("epoch {e}: {s:?} ≠ observed drawn {d} repaid {r} ∫ {o} by purpose {k:?}"));
+        }
+        if s.purpose_drawn.iter().sum::<u128>() > s.drawn {
+            return Err(format!("epoch {e}: the term loans by purpose {k:?} exceed all that was drawn {}", s.drawn));
         }
     }
     Ok(())

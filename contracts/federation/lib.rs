@@ -4,16 +4,17 @@
 //! the bank's own suite: credit pool, governance, trust graph — admitted and
 //! removed by the federation's governance. Each bank's governance appoints
 //! an **attester**, who submits per closed epoch what the chain cannot see:
-//! the ecological footprint and knowledge sharing (0..=100 each), the
-//! members active in the epoch and those eligible, and the credit volume per
-//! loan purpose (recomputable from the loan manager's events). Every
-//! attestation is an event.
+//! the ecological footprint and knowledge sharing (0..=100 each) and the
+//! members active in the epoch and those eligible. Every attestation is an
+//! event.
 //!
 //! [`Federation::health`] computes a bank's health for a closed epoch with
-//! `dcu_common::health` (the seed's weights): circulation from the bank
-//! pool's `epoch_stats` (credit velocity = principal repaid ÷ average
-//! outstanding), participation and diversity from the attested counts and
-//! volumes, ecological and knowledge as attested. See `docs/COMMUNITY.md`.
+//! `dcu_common::health` (the seed's weights): circulation and economic
+//! diversity from the bank pool's `epoch_stats` (credit velocity =
+//! principal repaid ÷ average outstanding; diversity = the evenness of the
+//! term loans opened per purpose, counted by the pool — review H1: not
+//! attested), participation from the attested counts, ecological and
+//! knowledge as attested. See `docs/COMMUNITY.md`.
 //!
 //! The **treasury** is the federation's balance of the stablecoin: funded
 //! with [`Federation::fund`] (PSP22 `transfer_from`, after `approve`) or by
@@ -71,7 +72,6 @@ pub use self::federation::{
 mod federation {
     use dcu_common::health::{self, EpochStats, HealthError, Metrics, DEFAULT_TARGET_HEALTH};
     use dcu_common::iface::Refusal;
-    use dcu_common::loan::Purpose;
     use ink::prelude::string::String;
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -90,8 +90,6 @@ mod federation {
     pub const MAX_NAME_LEN: usize = 64;
     /// Longest bioregion code, in bytes.
     pub const MAX_BIOREGION_LEN: usize = 32;
-    /// Loan purposes an attestation reports volumes for (SPEC §5).
-    const PURPOSES: usize = Purpose::ALL.len();
     /// How many epochs behind the current one `distribute` still accepts:
     /// the epoch just closed and the one before it (review C1).
     pub const DISTRIBUTE_WINDOW: u64 = 2;
@@ -161,9 +159,6 @@ mod federation {
         pub active_members: u32,
         /// Members who could have (the trust graph's members).
         pub eligible_members: u32,
-        /// Credit extended in the epoch per loan purpose, in `Purpose::ALL`
-        /// order (the loan manager's `LoanRequested` events).
-        pub purpose_volumes: [Balance; PURPOSES],
     }
 
     /// A bank's health for one closed epoch.
@@ -656,14 +651,16 @@ mod federation {
 
         /// Bank `bank`'s attester attests `epoch`, which its pool reports
         /// closed: the ecological and knowledge metrics (0..=100), active
-        /// and eligible members, credit volume per purpose. Once per epoch.
+        /// and eligible members. Once per epoch. Economic diversity is not
+        /// attested: it is the pool's count of the epoch's term loans by
+        /// purpose (review H1).
         ///
         /// # Errors
         /// [`Error::UnknownBank`], [`Error::NoAttester`],
         /// [`Error::Unauthorized`], [`Error::AlreadyAttested`],
         /// [`Error::BeforeRegistration`] (an epoch before the bank's first
-        /// whole epoch in the federation), [`Error::Health`] (a metric above 100, active above eligible, or
-        /// volumes that overflow), [`Error::EpochNotClosed`] (the current
+        /// whole epoch in the federation), [`Error::Health`] (a metric
+        /// above 100, active above eligible), [`Error::EpochNotClosed`] (the current
         /// or a future epoch), [`Error::PoolCallFailed`].
         #[ink(message)]
         pub fn attest(&mut self, bank: u32, epoch: u64, attestation: Attestation) -> Result<()> {
@@ -681,7 +678,7 @@ mod federation {
                 return Err(Error::BeforeRegistration { bank, epoch, first });
             }
             // Every metric it implies must compute (checked before any call).
-            metrics_of(&attestation, 0)?;
+            metrics_of(&attestation, 0, 0)?;
             self.ensure_pool_code(bank, b.pool)?;
             let stats = ext::epoch_stats(bank, b.pool, epoch)?;
             if !stats.closed {
@@ -1073,10 +1070,10 @@ mod federation {
         }
     }
 
-    /// The metrics an attestation and a velocity imply.
-    fn metrics_of(a: &Attestation, velocity_ppm: u128) -> Result<Metrics> {
+    /// The metrics an attestation, the pool's diversity and a velocity imply.
+    fn metrics_of(a: &Attestation, diversity: u8, velocity_ppm: u128) -> Result<Metrics> {
         let m = Metrics {
-            diversity: health::diversity(&a.purpose_volumes)?,
+            diversity,
             circulation: health::circulation(velocity_ppm),
             participation: health::participation(a.active_members, a.eligible_members)?,
             ecological: a.ecological,
@@ -1089,7 +1086,7 @@ mod federation {
     /// A bank's health report from its attestation and its pool's counters.
     fn report(a: &Attestation, stats: EpochStats) -> Result<HealthReport> {
         let velocity_ppm = stats.velocity_ppm()?;
-        let metrics = metrics_of(a, velocity_ppm)?;
+        let metrics = metrics_of(a, stats.diversity()?, velocity_ppm)?;
         Ok(HealthReport { metrics, health: health::health(&metrics)?, velocity_ppm, stats })
     }
 }

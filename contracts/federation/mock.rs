@@ -157,6 +157,16 @@ pub fn set_stats(pool: AccountId, stats: EpochStats) {
     with(|s| s.stats.insert((pool, stats.epoch), stats));
 }
 
+/// `pool`'s counters of `epoch` (set before by [`set_stats`]) count
+/// `volumes` of term loans opened per purpose, all of them drawn.
+pub fn set_purposes(pool: AccountId, epoch: u64, volumes: [Balance; 5]) {
+    with(|s| {
+        let st = s.stats.get_mut(&(pool, epoch)).expect("set_stats first");
+        st.purpose_drawn = volumes;
+        st.drawn = volumes.iter().fold(0u128, |a, v| a.saturating_add(*v));
+    });
+}
+
 /// `pool`'s insurance reserve as funded.
 pub fn insurance(pool: AccountId) -> Balance {
     with(|s| s.insurance.get(&pool).copied().unwrap_or(0))

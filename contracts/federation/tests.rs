@@ -68,6 +68,7 @@ fn closed(i: u8, epoch: u64, repaid: u128, avg: u128) {
             epoch_ms: EPOCH_MS,
             closed: true,
             drawn: 0,
+            purpose_drawn: [0; 5],
             repaid,
             outstanding_ms: avg * u128::from(EPOCH_MS),
             principal_end: avg,
@@ -76,8 +77,14 @@ fn closed(i: u8, epoch: u64, repaid: u128, avg: u128) {
     );
 }
 
-fn attestation(ecological: u8, knowledge: u8, active: u32, eligible: u32, volumes: [u128; 5]) -> Attestation {
-    Attestation { ecological, knowledge, active_members: active, eligible_members: eligible, purpose_volumes: volumes }
+fn attestation(ecological: u8, knowledge: u8, active: u32, eligible: u32) -> Attestation {
+    Attestation { ecological, knowledge, active_members: active, eligible_members: eligible }
+}
+
+/// Pool `i`'s counters of `epoch` (set by [`closed`]) say `volumes` of term
+/// loans were opened per purpose in it: what diversity is computed from.
+fn lent_by_purpose(i: u8, epoch: u64, volumes: [u128; 5]) {
+    mock::set_purposes(pool(i), epoch, volumes);
 }
 
 fn attest(f: &mut Federation, i: u8, bank: u32, epoch: u64, a: Attestation) {
@@ -179,7 +186,7 @@ fn only_a_banks_governance_appoints_its_attester() {
 fn attest_a_closed_epoch_once_by_the_attester_with_valid_metrics() {
     let mut f = setup();
     let b = register(&mut f, 1);
-    let good = attestation(80, 60, 30, 40, [1, 1, 1, 1, 1]);
+    let good = attestation(80, 60, 30, 40);
     let n = events();
     // Not the attester; a bank without attester; an unknown bank.
     as_caller(bank_gov(1));
@@ -194,14 +201,13 @@ fn attest_a_closed_epoch_once_by_the_attester_with_valid_metrics() {
     assert_eq!(f.attest(b, 99, good), Err(Error::EpochNotClosed { bank: b, epoch: 99 }));
     closed(1, 0, 50, 100);
     // Bad metrics.
-    assert_eq!(f.attest(b, 0, attestation(101, 60, 30, 40, [1; 5])), Err(Error::Health(HealthError::MetricOutOfRange { index: 3, value: 101 })));
-    assert_eq!(f.attest(b, 0, attestation(80, 101, 30, 40, [1; 5])), Err(Error::Health(HealthError::MetricOutOfRange { index: 4, value: 101 })));
-    assert_eq!(f.attest(b, 0, attestation(80, 60, 41, 40, [1; 5])), Err(Error::Health(HealthError::ActiveAboveEligible)));
-    assert_eq!(f.attest(b, 0, attestation(80, 60, 1, 1, [u128::MAX, 1, 0, 0, 0])), Err(Error::Health(HealthError::Overflow)));
+    assert_eq!(f.attest(b, 0, attestation(101, 60, 30, 40)), Err(Error::Health(HealthError::MetricOutOfRange { index: 3, value: 101 })));
+    assert_eq!(f.attest(b, 0, attestation(80, 101, 30, 40)), Err(Error::Health(HealthError::MetricOutOfRange { index: 4, value: 101 })));
+    assert_eq!(f.attest(b, 0, attestation(80, 60, 41, 40)), Err(Error::Health(HealthError::ActiveAboveEligible)));
     assert_eq!((f.attestation(b, 0), events()), (None, n + 1), "only the second bank's registration");
     assert_eq!(f.attest(b, 0, good), Ok(()));
     assert_eq!((f.attestation(b, 0), events()), (Some(good), n + 2));
-    assert_eq!(f.attest(b, 0, attestation(90, 90, 1, 1, [1; 5])), Err(Error::AlreadyAttested { bank: b, epoch: 0 }));
+    assert_eq!(f.attest(b, 0, attestation(90, 90, 1, 1)), Err(Error::AlreadyAttested { bank: b, epoch: 0 }));
     assert_eq!((f.attestation(b, 0), events()), (Some(good), n + 2));
 }
 
@@ -216,7 +222,8 @@ fn health_is_the_seeds_weighted_score_of_the_pool_and_the_attestation() {
     assert_eq!(f.health(b, 0), Err(Error::EpochNotClosed { bank: b, epoch: 0 }));
     closed(1, 0, 50 * T, 100 * T);
     assert_eq!(f.health(b, 0), Err(Error::NotAttested { bank: b, epoch: 0 }));
-    attest(&mut f, 1, b, 0, attestation(80, 60, 30, 40, [7 * T; 5]));
+    lent_by_purpose(1, 0, [7 * T; 5]);
+    attest(&mut f, 1, b, 0, attestation(80, 60, 30, 40));
     let r = f.health(b, 0).unwrap();
     assert_eq!(r.velocity_ppm, 500_000);
     assert_eq!(r.metrics, Metrics { diversity: 100, circulation: 50, participation: 75, ecological: 80, knowledge: 60 });
@@ -225,6 +232,31 @@ fn health_is_the_seeds_weighted_score_of_the_pool_and_the_attestation() {
     assert_eq!(f.health(3, 0), Err(Error::UnknownBank { bank: 3 }));
     mock::pool_fails(Some(pool(1)));
     assert_eq!(f.health(b, 0), Err(Error::PoolCallFailed { bank: b }));
+}
+
+/// Review H1: economic diversity is the pool's count of the epoch's term
+/// loans by purpose, not something an attester says. Two banks attesting
+/// the same figures get the diversity of their own pools' lending — every
+/// purpose alike 100, one purpose 0, none 0 — and nothing an attestation
+/// carries can change it.
+#[ink::test]
+fn diversity_comes_from_the_pools_counters_not_from_the_attester() {
+    let mut f = setup();
+    let banks: Vec<u32> = (1..=4).map(|i| register(&mut f, i)).collect();
+    for i in 1..=4 {
+        closed(i, 0, 50 * T, 100 * T);
+    }
+    lent_by_purpose(1, 0, [20 * T; 5]);
+    lent_by_purpose(2, 0, [0, 0, 100 * T, 0, 0]);
+    // Uneven: 3/4 and 1/4 in two of five purposes → (1 − 0.625)/(0.8) = 46.875 → 47.
+    lent_by_purpose(4, 0, [75 * T, 25 * T, 0, 0, 0]);
+    let same = attestation(50, 50, 5, 10);
+    for (i, b) in (1..=4).zip(&banks) {
+        attest(&mut f, i, *b, 0, same);
+    }
+    let d: Vec<u8> = banks.iter().map(|b| f.health(*b, 0).unwrap().metrics.diversity).collect();
+    assert_eq!(d, vec![100, 0, 0, 47]);
+    assert_eq!(f.health(banks[3], 0).unwrap().stats.purpose_drawn, [75 * T, 25 * T, 0, 0, 0]);
 }
 
 #[ink::test]
@@ -278,11 +310,12 @@ fn distribute_pays_the_budget_by_shortfall_into_insurance_once() {
     let (mut f, [b1, b2, b3]) = three_banks();
     // Metrics chosen so the health is the one named (checked by health()).
     closed(1, 0, 80 * T, 100 * T);
-    attest(&mut f, 1, b1, 0, attestation(80, 80, 80, 100, [1; 5]));
+    lent_by_purpose(1, 0, [1; 5]);
+    attest(&mut f, 1, b1, 0, attestation(80, 80, 80, 100));
     closed(2, 0, 40 * T, 100 * T);
-    attest(&mut f, 2, b2, 0, attestation(40, 40, 40, 100, [0; 5]));
+    attest(&mut f, 2, b2, 0, attestation(40, 40, 40, 100));
     closed(3, 0, 60 * T, 100 * T);
-    attest(&mut f, 3, b3, 0, attestation(60, 60, 60, 100, [0; 5]));
+    attest(&mut f, 3, b3, 0, attestation(60, 60, 60, 100));
     let h: Vec<u8> = [b1, b2, b3].iter().map(|b| f.health(*b, 0).unwrap().health).collect();
     // Written out: 0.2·div + 0.25·circ + 0.2·part + 0.2·eco + 0.15·know.
     assert_eq!(h, vec![84, 32, 48]);
@@ -335,8 +368,9 @@ fn distribute_refuses_an_open_epoch_and_waits_for_attesters_one_epoch() {
     // the others; it counts as not attested): still waiting for attesters.
     assert_eq!(f.distribute(0), Err(Error::AttestationsPending { epoch: 0 }));
     closed(3, 0, 10 * T, 100 * T);
-    attest(&mut f, 1, b1, 0, attestation(10, 10, 1, 10, [0; 5]));
-    attest(&mut f, 2, b2, 0, attestation(90, 90, 10, 10, [1; 5]));
+    attest(&mut f, 1, b1, 0, attestation(10, 10, 1, 10));
+    lent_by_purpose(2, 0, [1; 5]);
+    attest(&mut f, 2, b2, 0, attestation(90, 90, 10, 10));
     let n = n + 2;
     // Bank 3 has not attested and epoch 1 is open: wait.
     assert_eq!(f.distribute(0), Err(Error::AttestationsPending { epoch: 0 }));
@@ -357,9 +391,10 @@ fn distribute_pays_at_most_the_treasury_and_nothing_when_all_are_healthy() {
     let (mut f, [b1, b2, b3]) = three_banks();
     for (i, b) in [(1, b1), (2, b2), (3, b3)] {
         closed(i, 0, 100 * T, 100 * T);
-        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
+        lent_by_purpose(i, 0, [1; 5]);
+        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10));
         closed(i, 1, 0, 100 * T);
-        attest(&mut f, i, b, 1, attestation(0, 0, 0, 10, [0; 5]));
+        attest(&mut f, i, b, 1, attestation(0, 0, 0, 10));
     }
     // All at 100: nothing paid, yet the epoch is done.
     assert_eq!(f.distribute(0), Ok(0));
@@ -384,11 +419,12 @@ fn a_refusing_pool_fails_the_distribution_a_failing_one_is_skipped() {
     for i in 1..=3 {
         closed(i, 0, 0, 100 * T);
     }
-    attest(&mut f, 1, b1, 0, attestation(0, 0, 0, 10, [0; 5]));
+    attest(&mut f, 1, b1, 0, attestation(0, 0, 0, 10));
     let bank2 = 1;
     let bank3 = 2;
     for (i, b) in [(2u8, bank2), (3u8, bank3)] {
-        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
+        lent_by_purpose(i, 0, [1; 5]);
+        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10));
     }
     let n = events();
     // Review M2: a pool whose calls fail is left out (BankSkipped), never
@@ -427,7 +463,7 @@ fn past_epochs_cannot_be_attested_or_distributed() {
     as_caller(1);
     assert_eq!(f.fund(5_000 * T), Ok(()));
     mock::set_now(pool(1), 700 * EPOCH_MS + 1);
-    let zeros = attestation(0, 0, 0, 0, [0; 5]);
+    let zeros = attestation(0, 0, 0, 0);
     as_caller(attester(1));
     for e in [0, 686, 687] {
         assert_eq!(f.attest(b, e, zeros), Err(Error::BeforeRegistration { bank: b, epoch: e, first: 688 }));
@@ -484,14 +520,15 @@ fn register_bank_checks_the_pools_token_epoch_length_and_counters() {
 fn a_bank_with_broken_figures_is_skipped_not_fatal() {
     let (mut f, [b1, b2, b3]) = three_banks();
     closed(1, 0, 0, 100 * T);
-    attest(&mut f, 1, b1, 0, attestation(0, 0, 0, 10, [0; 5]));
+    attest(&mut f, 1, b1, 0, attestation(0, 0, 0, 10));
     // Bank 2: saturated counters. Bank 3: a velocity beyond u128 (saturates, healthy).
     let sat = EpochStats { epoch: 0, epoch_ms: EPOCH_MS, closed: true, repaid: 5, outstanding_ms: u128::MAX, saturated: true, ..EpochStats::default() };
     mock::set_stats(pool(2), sat);
-    attest(&mut f, 2, b2, 0, attestation(0, 0, 0, 10, [0; 5]));
+    attest(&mut f, 2, b2, 0, attestation(0, 0, 0, 10));
     let fast = EpochStats { epoch: 0, epoch_ms: EPOCH_MS, closed: true, repaid: u128::MAX, outstanding_ms: 1, ..EpochStats::default() };
     mock::set_stats(pool(3), fast);
-    attest(&mut f, 3, b3, 0, attestation(100, 100, 10, 10, [1; 5]));
+    lent_by_purpose(3, 0, [1; 5]);
+    attest(&mut f, 3, b3, 0, attestation(100, 100, 10, 10));
     assert_eq!(f.health(b2, 0), Err(Error::Health(HealthError::Overflow)));
     assert_eq!(f.health(b3, 0).map(|r| r.metrics.circulation), Ok(100));
     let n = events();
@@ -509,7 +546,7 @@ fn nothing_to_pay_does_not_burn_the_epoch() {
     let mut f = setup();
     let b = register(&mut f, 1);
     closed(1, 0, 0, 100 * T);
-    attest(&mut f, 1, b, 0, attestation(0, 0, 0, 10, [0; 5]));
+    attest(&mut f, 1, b, 0, attestation(0, 0, 0, 10));
     let n = events();
     as_caller(0x99);
     assert_eq!(f.distribute(0), Err(Error::NothingToPay { epoch: 0 }), "budget 0");
@@ -561,13 +598,14 @@ fn a_pool_upgraded_to_lie_about_its_clock_cannot_take_the_treasury() {
         closed(i, 0, 0, 100 * T);
     }
     for (i, b) in [(1, b1), (2, b2)] {
-        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10, [1; 5]));
+        lent_by_purpose(i, 0, [1; 5]);
+        attest(&mut f, i, b, 0, attestation(100, 100, 10, 10));
     }
     // Bank 3's community installs a pool whose clock is 1,000 epochs ahead.
     mock::set_code(pool(3), [0xEE; 32]);
     mock::set_now(pool(3), 1_000 * EPOCH_MS);
     as_caller(attester(3));
-    assert_eq!(f.attest(b3, 0, attestation(0, 0, 0, 10, [0; 5])), Err(Error::PoolCodeChanged { bank: b3 }));
+    assert_eq!(f.attest(b3, 0, attestation(0, 0, 0, 10)), Err(Error::PoolCodeChanged { bank: b3 }));
     assert_eq!(f.attestation(b3, 0), None);
     // The honest banks' epoch is not pushed out of the window by it: it is
     // distributed (both healthy: nothing paid), bank 3 left out.
@@ -608,7 +646,8 @@ mod random {
             let i = u8::try_from(i + 1).unwrap();
             let b = register(&mut f, i);
             closed(i, 0, u128::from(*v) * T, 100 * T);
-            attest(&mut f, i, b, 0, attestation(*eco, *know, *active, 100, *vols));
+            lent_by_purpose(i, 0, *vols);
+            attest(&mut f, i, b, 0, attestation(*eco, *know, *active, 100));
             let r = f.health(b, 0).map_err(|e| format!("{e:?}"))?;
             // The seed's formula, within one of the integer health.
             if (f64::from(r.health) - seed_health(&r.metrics)).abs() > 1.0 {

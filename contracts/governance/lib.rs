@@ -868,8 +868,13 @@ mod governance {
             };
             let to = self.target(target)?;
             match ext::call(to, selector, args) {
-                // Every governed message returns `Result`: 0 is `Ok`.
-                Ok(answer) if answer.first() == Some(&0) => Ok(Ok(())),
+                // A suite message returns `Result`: 0 is `Ok` (an `Err`
+                // reverts its changes). A message returning `()` answers
+                // nothing and has run once it returns (review F4: it was
+                // counted failed, so re-executable within the window). Any
+                // other answer — an `Err`, or a third party's `bool` or
+                // value — is kept as `last_error` and may be retried.
+                Ok(answer) if answer.is_empty() || answer.first() == Some(&0) => Ok(Ok(())),
                 Ok(answer) => Ok(Err(Some(answer))),
                 Err(()) => Ok(Err(None)),
             }

@@ -235,6 +235,22 @@ fn a_failing_call_changes_nothing_keeps_the_proposal_queued_and_is_recorded() {
     assert_eq!(g.proposal(pid).unwrap().proposal.last_error, None);
 }
 
+/// Review F4: a raw call to a third-party message that returns `()` answers
+/// no bytes; it ran, so the proposal is executed — once, never again.
+#[ink::test]
+fn a_call_answering_nothing_is_executed_once() {
+    let mut g = setup();
+    let target = AccountId::from([0x42; 32]);
+    let pid = passed(&mut g, Action::RawCall { target: Target::Contract(target), selector: [5, 6, 7, 8], input: vec![] });
+    g.queue(pid).unwrap();
+    set_now(10 * D);
+    mock::answer(Some(Ok(vec![])));
+    assert_eq!(g.execute(pid), Ok(true));
+    assert_eq!(g.state(pid), Ok(State::Executed));
+    assert_eq!(g.execute(pid), Err(Error::WrongState { current: State::Executed, expected: State::Queued }));
+    assert_eq!(mock::calls().iter().filter(|(to, _, _)| *to == target).count(), 1);
+}
+
 #[ink::test]
 fn a_queued_proposal_expires_after_the_execution_window() {
     let mut g = setup();

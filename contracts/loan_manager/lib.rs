@@ -505,8 +505,8 @@ mod loan_manager {
             pool::params(p).map_err(|_| Error::PoolCallFailed)
         }
 
-        pub fn pool_open(p: AccountId, id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
-            pool_answer(pool::loan_open(p, id, path, amount))
+        pub fn pool_open(p: AccountId, id: u64, path: Vec<AccountId>, amount: Balance, purpose: Purpose) -> Result<()> {
+            pool_answer(pool::loan_open(p, id, path, amount, purpose))
         }
 
         pub fn pool_return(p: AccountId, id: u64, principal: Balance, fee: Balance, insurance: Balance) -> Result<()> {
@@ -711,7 +711,7 @@ mod loan_manager {
             let now = self.now();
             let term = u64::from(loan.term_days).checked_mul(DAY_MS).ok_or(Error::Overflow)?;
             let due_at = now.checked_add(term).ok_or(Error::Overflow)?;
-            ext::pool_open(self.credit_pool, id, loan.path.clone(), loan.amount)?;
+            ext::pool_open(self.credit_pool, id, loan.path.clone(), loan.amount, loan.purpose)?;
             if loan.state == LoanState::Requested {
                 self.change(id, &mut loan, LoanState::Approved)?;
             }

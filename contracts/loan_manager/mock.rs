@@ -13,7 +13,7 @@ use crate::loan_manager::{Error, Result};
 use dcu_common::iface::trust_graph::{self as tg, Reputation, ScoreInfo};
 use dcu_common::iface::warrant_escrow::LoanTerms;
 use dcu_common::ledger::{Ledger, LedgerError};
-use dcu_common::loan::settle_default;
+use dcu_common::loan::{settle_default, Purpose};
 use dcu_common::pool::{insurance_cover, PathInfo, PoolParams};
 use ink::env::DefaultEnvironment as Env;
 use ink::primitives::AccountId;
@@ -174,7 +174,7 @@ pub fn pool_params(_p: AccountId) -> Result<PoolParams> {
     Ok(with(|s| s.params.unwrap_or_default()))
 }
 
-pub fn pool_open(p: AccountId, id: u64, path: Vec<AccountId>, amount: Balance) -> Result<()> {
+pub fn pool_open(p: AccountId, id: u64, path: Vec<AccountId>, amount: Balance, _purpose: Purpose) -> Result<()> {
     let info = pool_path(p, path.clone())?;
     if info.missing_hop.is_some() {
         return Err(Error::Pool(vec![NO_LINE]));

@@ -382,14 +382,13 @@ async fn tell(d: &mut Fd, o: &mut dyn Write) -> Result<Value> {
     writeln!(o, "    the repayment fell in epoch {e}: Riverside's pool counts 100 DUSD repaid in it, Hillcrest's nothing (Bob still owes 100 DUSD there)")?;
     d.wait_for_epoch(o, e + 1, &format!("waiting for epoch {e} to close (an epoch is {} of block time)", pool::block_seconds(epoch_days, rate))).await?;
 
-    say(o, &format!("Epoch {e} is closed. Each attester attests it from the community's data file — ecological footprint, knowledge shared, members active, credit by purpose; the federation takes the pool's own counters for the rest"))?;
+    say(o, &format!("Epoch {e} is closed. Each attester attests it from the community's data file — ecological footprint, knowledge shared, members active; the federation takes the rest from the pool's own counters: credit velocity, and economic diversity from the term loans opened per purpose (none in this epoch: diversity 0 for both), which no attester can restate"))?;
     for i in 0..2 {
         let (m, name, who, data) = (d.bank(i), d.banks[i].name, d.banks[i].attester, d.banks[i].data.clone());
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&data)?).unwrap_or(Value::Null);
-        let purposes = v["credit_by_purpose"].as_object().map(|p| p.values().filter(|x| x.as_str().is_some_and(|s| s.parse::<f64>().is_ok_and(|f| f > 0.0))).count()).unwrap_or(0);
         writeln!(
             o,
-            "  {name} ({}): footprint {}, knowledge sharing {}, {} of {} members active, credit for {purposes} of 5 purposes",
+            "  {name} ({}): footprint {}, knowledge sharing {}, {} of {} members active",
             data.display(),
             v["ecological_footprint"],
             v["knowledge_sharing"],

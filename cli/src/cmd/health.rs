@@ -312,6 +312,9 @@ pub struct HealthView {
     pub velocity: f64,
     /// Principal drawn in the epoch, smallest units.
     pub drawn: u128,
+    /// The part of it opened as term loans, per purpose (productive,
+    /// creative, community, ecological, educational): what diversity measures.
+    pub purpose_drawn: [u128; hm::PURPOSES],
     /// Principal repaid in the epoch, smallest units.
     pub repaid: u128,
     /// ∫ outstanding dt ÷ epoch length, smallest units (rounded down).
@@ -401,6 +404,7 @@ fn view(metrics: Metrics, health: u8, velocity_ppm: u128, stats: &EpochStats) ->
         velocity_ppm,
         velocity: velocity_ppm as f64 / hm::PPM as f64,
         drawn: stats.drawn,
+        purpose_drawn: stats.purpose_drawn,
         repaid: stats.repaid,
         average_outstanding: stats.outstanding_ms.checked_div(u128::from(stats.epoch_ms)).unwrap_or(0),
         outstanding_ms: stats.outstanding_ms,
@@ -492,8 +496,10 @@ impl Report for HealthReport {
 pub enum FlowEvent {
     /// `Drawn.amount`: drawn, outstanding up.
     Drawn(u128),
-    /// `LoanOpened.amount`: drawn, outstanding up.
-    LoanOpened(u128),
+    /// `LoanOpened.amount` and its `purpose` (index into `Purpose::ALL`;
+    /// `None` from a pool that did not name it): drawn, outstanding up,
+    /// counted under the purpose.
+    LoanOpened(u128, Option<usize>),
     /// `Repaid.principal`: repaid, outstanding down.
     Repaid(u128),
     /// `LoanReturned.principal`: repaid, outstanding down.
@@ -510,7 +516,7 @@ impl FlowEvent {
         let amount = |f: &str| uint_field(fields, f);
         Some(match name {
             "Drawn" => FlowEvent::Drawn(amount("amount")?),
-            "LoanOpened" => FlowEvent::LoanOpened(amount("amount")?),
+            "LoanOpened" => FlowEvent::LoanOpened(amount("amount")?, field(fields, "purpose").and_then(val::variant).and_then(|v| purpose_index(&v))),
             "Repaid" => FlowEvent::Repaid(amount("principal")?),
             "LoanReturned" => FlowEvent::LoanReturned(amount("principal")?),
             "Defaulted" => FlowEvent::Defaulted(amount("principal")?),
@@ -518,6 +524,11 @@ impl FlowEvent {
             _ => return None,
         })
     }
+}
+
+/// The index in `Purpose::ALL` of the purpose named `name` (its variant).
+pub fn purpose_index(name: &str) -> Option<usize> {
+    dcu_common::loan::Purpose::ALL.iter().position(|p| format!("{p:?}") == name)
 }
 
 /// Recomputes epoch `epoch`'s counters as the pool keeps them: from the
@@ -535,6 +546,7 @@ pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, events: &[(u6
     let end = start.saturating_add(epoch_ms);
     let integral = |acc: u128, p: u128, from: u64, to: u64| acc.saturating_add(p.saturating_mul(u128::from(to.saturating_sub(from))));
     let (mut drawn, mut repaid, mut acc, mut p, mut last) = (0u128, 0u128, 0u128, principal_start, start);
+    let mut purpose_drawn = [0u128; hm::PURPOSES];
     for (t, e) in events.iter().filter(|(t, _)| *t >= start && *t < end) {
         acc = integral(acc, p, last, *t);
         last = *t;
@@ -542,9 +554,16 @@ pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, events: &[(u6
             p.checked_sub(x).ok_or_else(|| format!("a {what} of {x} at {t} takes out more than the {p} outstanding"))
         };
         match *e {
-            FlowEvent::Drawn(x) | FlowEvent::LoanOpened(x) => {
+            FlowEvent::Drawn(x) => {
                 drawn = drawn.saturating_add(x);
                 p = p.saturating_add(x);
+            }
+            FlowEvent::LoanOpened(x, purpose) => {
+                drawn = drawn.saturating_add(x);
+                p = p.saturating_add(x);
+                if let Some(slot) = purpose.and_then(|k| purpose_drawn.get_mut(k)) {
+                    *slot = slot.saturating_add(x);
+                }
             }
             FlowEvent::Repaid(x) => {
                 repaid = repaid.saturating_add(x);
@@ -565,6 +584,7 @@ pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, events: &[(u6
         epoch_ms,
         closed: true,
         drawn,
+        purpose_drawn,
         repaid,
         outstanding_ms: acc,
         principal_end: p,
@@ -609,6 +629,7 @@ pub fn compare(chain: (&Metrics, u8, u128, &EpochStats), stats: &EpochStats, att
         }
     };
     check("drawn", stats.drawn.to_string(), cs.drawn.to_string());
+    check("purpose_drawn", format!("{:?}", stats.purpose_drawn), format!("{:?}", cs.purpose_drawn));
     check("repaid", stats.repaid.to_string(), cs.repaid.to_string());
     check("outstanding_ms", stats.outstanding_ms.to_string(), cs.outstanding_ms.to_string());
     check("principal_end", stats.principal_end.to_string(), cs.principal_end.to_string());
@@ -628,12 +649,12 @@ pub fn compare(chain: (&Metrics, u8, u128, &EpochStats), stats: &EpochStats, att
             None
         }
     };
+    // Diversity is the pool's count of term loans by purpose (review H1),
+    // recomputed from its `LoanOpened` events; a federation from before
+    // attested volumes instead.
     let diversity = match &att.volumes {
         Some(v) => metric("diversity", hm::diversity(v), cm.diversity),
-        None => {
-            notes.push("diversity not attested: the chain's".into());
-            Some(cm.diversity)
-        }
+        None => metric("diversity", stats.diversity(), cm.diversity),
     };
     let participation = match att.members {
         Some((a, e)) => metric("participation", hm::participation(a, e), cm.participation),
@@ -880,6 +901,7 @@ async fn verify(fed: &Fed<'_>, banks: &mut [BankRows], clocks: &BTreeMap<u32, Ba
                 epoch_ms: h.epoch_ms,
                 closed: true,
                 drawn: h.drawn,
+                purpose_drawn: h.purpose_drawn,
                 repaid: h.repaid,
                 outstanding_ms: h.outstanding_ms,
                 principal_end: h.principal_end,
@@ -1338,10 +1360,13 @@ mod tests {
         assert!(d.ecological_footprint <= 100 && d.knowledge_sharing <= 100);
         let (a, e) = d.members.unwrap();
         assert!(a <= e);
-        let (arg, ignored) = attestation_arg("Attestation", &all_fields(), &d).unwrap();
-        assert!(arg.starts_with("Attestation { ecological: "), "{arg}");
-        assert!(arg.contains("purpose_volumes: ["), "{arg}");
+        let fields: Vec<String> = all_fields().into_iter().filter(|f| f != "purpose_volumes").collect();
+        let (arg, ignored) = attestation_arg("Attestation", &fields, &d).unwrap();
+        assert_eq!(arg, "Attestation { ecological: 72, knowledge: 64, active_members: 41, eligible_members: 60 }");
         assert!(ignored.is_empty());
+        // The credit by purpose is the pool's count now (review H1): an
+        // older federation that attested it needs the section.
+        assert!(attestation_arg("Attestation", &all_fields(), &d).unwrap_err().to_string().contains("credit_by_purpose"));
     }
 
     fn one_sentence(e: &str) {
@@ -1427,7 +1452,8 @@ mod tests {
         let (arg, _) = attestation_arg(&ident, &fields, &d).unwrap();
         let data = fed.transcoder.encode("attest", [3.to_string(), 9.to_string(), arg]).unwrap();
         let (a, e) = d.members.unwrap();
-        let expected = (3u32, 9u64, d.ecological_footprint, d.knowledge_sharing, a, e, d.credit_by_purpose.unwrap()).encode();
+        let expected = (3u32, 9u64, d.ecological_footprint, d.knowledge_sharing, a, e).encode();
+        assert!(fields.iter().all(|f| f != "purpose_volumes"), "diversity is counted by the pool, not attested: {fields:?}");
         assert_eq!(&data[4..], &expected[..], "selector, then the arguments");
     }
 
@@ -1467,7 +1493,7 @@ mod tests {
             let prev = stored.range(..epoch).next_back().map(|(_, x)| x.3).unwrap_or(if epoch > fe { p } else { 0 });
             (0, 0, prev * u128::from(epoch_ms), prev)
         };
-        EpochStats { epoch, start: epoch * epoch_ms, epoch_ms, closed: true, drawn: d, repaid: r, outstanding_ms: acc, principal_end: pe, saturated: false }
+        EpochStats { epoch, start: epoch * epoch_ms, epoch_ms, closed: true, drawn: d, purpose_drawn: [0; 5], repaid: r, outstanding_ms: acc, principal_end: pe, saturated: false }
     }
 
     #[test]
@@ -1476,7 +1502,7 @@ mod tests {
         // (time, event)
         let events = [
             (250u64, FlowEvent::Drawn(100)),
-            (600, FlowEvent::LoanOpened(50)),
+            (600, FlowEvent::LoanOpened(50, Some(2))),
             (900, FlowEvent::Repaid(30)),
             (1_100, FlowEvent::Repaid(20)),
             (1_100, FlowEvent::Defaulted(40)),
@@ -1488,7 +1514,7 @@ mod tests {
         let changes: Vec<(u64, u128, u128, i128)> = events
             .iter()
             .map(|(t, e)| match *e {
-                FlowEvent::Drawn(x) | FlowEvent::LoanOpened(x) => (*t, x, 0, x as i128),
+                FlowEvent::Drawn(x) | FlowEvent::LoanOpened(x, _) => (*t, x, 0, x as i128),
                 FlowEvent::Repaid(x) | FlowEvent::LoanReturned(x) => (*t, 0, x, -(x as i128)),
                 FlowEvent::Defaulted(x) | FlowEvent::LoanSettled(x) => (*t, 0, 0, -(x as i128)),
             })
@@ -1496,12 +1522,15 @@ mod tests {
         let mut p = 0u128;
         for e in 0..4u64 {
             let ours = recompute(e, l, p, &events).unwrap();
-            assert_eq!(ours, pool_model(l, &changes, e), "epoch {e}");
+            assert_eq!(EpochStats { purpose_drawn: [0; 5], ..ours }, pool_model(l, &changes, e), "epoch {e}");
             p = ours.principal_end;
         }
         // By hand, epoch 0: 100 × 350 + 150 × 300 + 120 × 100 = 92,000.
         let e0 = recompute(0, l, 0, &events).unwrap();
         assert_eq!((e0.drawn, e0.repaid, e0.outstanding_ms, e0.principal_end), (150, 30, 92_000, 120));
+        // The term loan counts under its purpose (community infrastructure); the draw under none.
+        assert_eq!(e0.purpose_drawn, [0, 0, 50, 0, 0]);
+        assert_eq!(recompute(0, l, 0, &[(5, FlowEvent::LoanOpened(7, None))]).unwrap().purpose_drawn, [0; 5], "a pool that did not name it");
         // Epoch 1 counts its first 100 ms at the 120 carried over.
         let e1 = recompute(1, l, 120, &events).unwrap();
         assert_eq!((e1.drawn, e1.repaid, e1.principal_end), (10, 70, 20));
@@ -1512,7 +1541,7 @@ mod tests {
 
     #[test]
     fn verification_compares_every_field_to_the_unit() {
-        let stats = EpochStats { epoch: 3, start: 3_000, epoch_ms: 1_000, closed: true, drawn: 100, repaid: 60, outstanding_ms: 100_000, principal_end: 40, saturated: false };
+        let stats = EpochStats { epoch: 3, start: 3_000, epoch_ms: 1_000, closed: true, drawn: 100, purpose_drawn: [20; 5], repaid: 60, outstanding_ms: 100_000, principal_end: 40, saturated: false };
         let v = stats.velocity_ppm().unwrap();
         assert_eq!(v, 600_000);
         let att = Attested { ecological: Some(80), knowledge: Some(50), members: Some((3, 4)), volumes: Some(vec![1, 1, 1, 1, 1]) };
@@ -1527,10 +1556,16 @@ mod tests {
         assert!(d.iter().any(|x| x.starts_with("velocity_ppm")), "{d:?}");
         let d = compare((&m, h.saturating_add(1), v, &stats), &stats, &att, &mut notes);
         assert_eq!(d, vec![format!("health: recomputed {h}, chain {}", h + 1)]);
-        // An attestation without member counts (a later federation): the chain's participation.
+        // An attestation without volumes (this federation: the pool counts
+        // them, review H1) is checked against the pool's events' purposes;
+        // without member counts (a later federation): the chain's participation.
         let shrunk = Attested { members: None, volumes: None, ..att };
         assert!(compare((&m, h, v, &stats), &stats, &shrunk, &mut notes).is_empty());
-        assert_eq!(notes.len(), 2);
+        assert_eq!(notes, vec!["participation not attested: the chain's".to_string()]);
+        let lopsided = EpochStats { purpose_drawn: [100, 0, 0, 0, 0], ..stats };
+        let d = compare((&m, h, v, &stats), &lopsided, &shrunk, &mut notes);
+        assert!(d.iter().any(|x| x.starts_with("purpose_drawn: recomputed [100, 0, 0, 0, 0]")), "{d:?}");
+        assert!(d.iter().any(|x| x == "diversity: recomputed 0, chain 100"), "{d:?}");
     }
 
     #[test]

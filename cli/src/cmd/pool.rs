@@ -825,6 +825,9 @@ pub struct EpochReport {
     pub closed: bool,
     /// Principal drawn and repaid in the epoch, smallest units.
     pub drawn: u128,
+    /// The part of `drawn` opened as term loans, per purpose (productive,
+    /// creative, community, ecological, educational): economic diversity.
+    pub purpose_drawn: [u128; 5],
     pub repaid: u128,
     /// ∫ outstanding dt (smallest units × ms) and its average over the epoch.
     pub outstanding_ms: u128,
@@ -843,6 +846,7 @@ impl EpochReport {
             epoch_ms: st.epoch_ms,
             closed: st.closed,
             drawn: st.drawn,
+            purpose_drawn: st.purpose_drawn,
             repaid: st.repaid,
             outstanding_ms: st.outstanding_ms,
             average_outstanding: st.outstanding_ms.checked_div(u128::from(st.epoch_ms)).unwrap_or(0),
@@ -853,13 +857,25 @@ impl EpochReport {
     }
 }
 
+/// " (term loans: 50 community, 20 productive)", or nothing without any.
+fn term_loans_by_purpose(v: &[u128; 5]) -> String {
+    const NAMES: [&str; 5] = ["productive", "creative", "community", "ecological", "educational"];
+    let parts: Vec<String> = v.iter().zip(NAMES).filter(|(x, _)| **x > 0).map(|(x, n)| format!("{} {n}", format_amount(*x))).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (term loans: {})", parts.join(", "))
+    }
+}
+
 impl Report for EpochReport {
     fn human(&self) -> String {
         format!(
-            "epoch {} ({}): drawn {} DUSD, repaid {} DUSD, average outstanding {} DUSD, {} DUSD outstanding at its end; credit velocity {}{}",
+            "epoch {} ({}): drawn {} DUSD{}, repaid {} DUSD, average outstanding {} DUSD, {} DUSD outstanding at its end; credit velocity {}{}",
             self.epoch,
             if self.closed { "closed" } else { "running" },
             format_amount(self.drawn),
+            term_loans_by_purpose(&self.purpose_drawn),
             format_amount(self.repaid),
             format_amount(self.average_outstanding),
             format_amount(self.principal_end),

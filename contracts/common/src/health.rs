@@ -41,6 +41,10 @@ pub const VELOCITY_ALERT_PPM: u128 = 500_000;
 /// so the seed's alert threshold (0.5) is circulation 50.
 pub const FULL_CIRCULATION_PPM: u128 = PPM;
 
+/// The number of loan purposes ([`Purpose::ALL`](crate::loan::Purpose::ALL)):
+/// economic diversity's K.
+pub const PURPOSES: usize = crate::loan::Purpose::ALL.len();
+
 /// The default epoch length: 30 days (ms on the pool's clock).
 pub const DEFAULT_EPOCH_MS: u64 = 30 * crate::DAY_MS;
 
@@ -60,6 +64,10 @@ pub struct EpochStats {
     pub closed: bool,
     /// Principal drawn in it: DCUP draws and term loans opened.
     pub drawn: Balance,
+    /// The part of `drawn` opened as term loans, by purpose (index
+    /// [`Purpose::index`](crate::loan::Purpose::index)): what economic
+    /// diversity measures (review H1: counted on chain, not attested).
+    pub purpose_drawn: [Balance; PURPOSES],
     /// Principal repaid in it: DCUP repayments' principal and term loans'
     /// principal returned (interest, write-offs and settlements excluded).
     pub repaid: Balance,
@@ -90,6 +98,18 @@ impl EpochStats {
             return Err(HealthError::Overflow);
         }
         Ok(velocity_ppm(self.repaid, self.outstanding_ms, self.epoch_ms).unwrap_or(u128::MAX))
+    }
+
+    /// Economic diversity of the epoch: [`diversity`] of the principal
+    /// opened per purpose ([`EpochStats::purpose_drawn`]).
+    ///
+    /// # Errors
+    /// [`HealthError::Overflow`] when the counters are saturated.
+    pub fn diversity(&self) -> Result<u8, HealthError> {
+        if self.saturated {
+            return Err(HealthError::Overflow);
+        }
+        diversity(&self.purpose_drawn)
     }
 }
 

@@ -291,9 +291,9 @@ pub mod credit_pool {
         invoke_result(pool, ink::selector_bytes!("path_capacity"), path)
     }
 
-    /// `loan_open(loan_id, path, amount)`.
-    pub fn loan_open(pool: AccountId, loan_id: u64, path: Vec<AccountId>, amount: Balance) -> Result<Result<(), Refusal>, CallFailed> {
-        invoke_result(pool, ink::selector_bytes!("loan_open"), (loan_id, path, amount))
+    /// `loan_open(loan_id, path, amount, purpose)`.
+    pub fn loan_open(pool: AccountId, loan_id: u64, path: Vec<AccountId>, amount: Balance, purpose: crate::loan::Purpose) -> Result<Result<(), Refusal>, CallFailed> {
+        invoke_result(pool, ink::selector_bytes!("loan_open"), (loan_id, path, amount, purpose))
     }
 
     /// `loan_return(loan_id, principal, fee, insurance)`.

@@ -112,6 +112,13 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     let drawn_in = epoch_now(&dcu, rm);
     wait_for_epoch(&dcu, rm, drawn_in + 1).await;
     dcu.json("//Bob", &["--manifest", rm, "pool", "repay", "all"]);
+    // and Riverside's Bob borrows 50 on a term loan for community
+    // infrastructure: the pool counts it under its purpose (review H1:
+    // economic diversity is the pool's count, not the attester's word)
+    let r = dcu.json("//Bob", &["--manifest", rm, "loan", "request", "50", "--purpose", "community", "--term", "60", "--path", "//Alice,//Bob"]);
+    let loan = r["loans"][0]["id"].as_u64().unwrap().to_string();
+    dcu.json("//Alice", &["--manifest", rm, "loan", "approve", &loan]);
+    dcu.json("//Bob", &["--manifest", rm, "loan", "disburse", &loan]);
     // the epoch the repayment fell in: the running one, or the one before
     // when it closed meanwhile (epochs are 15 s of block time)
     let running = dcu.json("//Alice", &["--manifest", rm, "pool", "epoch"]);
@@ -119,21 +126,26 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     let stats = dcu.json("//Alice", &["--manifest", rm, "pool", "epoch", &repaid_in.to_string()]);
     assert_eq!(stats["repaid"].as_u64(), Some((100 * ONE) as u64), "{stats}");
     assert!(repaid_in > drawn_in);
+    // the loan fell in that epoch or the next: its purpose is counted there
+    let by_purpose = |e: u64| dcu.json("//Alice", &["--manifest", rm, "pool", "epoch", &e.to_string()])["purpose_drawn"].clone();
+    let (p0, p1) = (by_purpose(repaid_in), by_purpose(repaid_in + 1));
+    let fifty = serde_json::json!([0u64, 0, (50 * ONE) as u64, 0, 0]);
+    let none = serde_json::json!([0u64, 0, 0, 0, 0]);
+    assert!((p0 == fifty && p1 == none) || (p0 == none && p1 == fifty), "epoch {repaid_in}: {p0}, then {p1}");
     wait_for_epoch(&dcu, rm, repaid_in + 1).await;
 
     // each attester attests the closed epoch from its data file
-    let data = |eco: u8, knowledge: u8, active: u32, volumes: [&str; 5]| {
+    let data = |eco: u8, knowledge: u8, active: u32| {
         let f = tempfile::NamedTempFile::new().unwrap();
         let v = serde_json::json!({
             "ecological_footprint": eco, "knowledge_sharing": knowledge,
-            "members": { "active": active, "eligible": 10 },
-            "credit_by_purpose": { "productive": volumes[0], "creative": volumes[1], "community": volumes[2], "ecological": volumes[3], "educational": volumes[4] }
+            "members": { "active": active, "eligible": 10 }
         });
         std::fs::write(f.path(), v.to_string()).unwrap();
         f
     };
-    let strong = data(80, 70, 8, ["100", "100", "100", "100", "100"]);
-    let weak = data(40, 30, 2, ["100", "0", "0", "0", "0"]);
+    let strong = data(90, 90, 9);
+    let weak = data(40, 30, 2);
     let e = repaid_in.to_string();
     dcu.fails("//Eve", &["--manifest", rm, "health", "attest", "--bank", "0", "--epoch", &e, "--from", strong.path().to_str().unwrap()], "Unauthorized");
     dcu.json("//Dave", &["--manifest", rm, "health", "attest", "--bank", "0", "--epoch", &e, "--from", strong.path().to_str().unwrap()]);
@@ -152,6 +164,8 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     }
     assert_eq!(r0["report"]["repaid"].as_u64(), Some((100 * ONE) as u64), "{r0}");
     assert_eq!(r0["report"]["metrics"]["circulation"], 100, "Riverside's debt turned over: {r0}");
+    assert_eq!(r0["report"]["purpose_drawn"], p0, "the chain's counters, verified against the pool's LoanOpened events: {r0}");
+    assert_eq!(r0["report"]["metrics"]["diversity"], 0, "one purpose (or none) is no diversity: {r0}");
     assert_eq!(r1["report"]["repaid"], 0);
     assert_eq!(r1["report"]["metrics"]["circulation"], 0, "Hillcrest's did not: {r1}");
     assert_eq!(r1["report"]["principal_end"].as_u64(), Some((100 * ONE) as u64));
