@@ -622,12 +622,39 @@ fn a_pool_upgraded_to_lie_about_its_clock_cannot_take_the_treasury() {
     assert_eq!(f.pool_code(b3), Some([0xEE; 32].into()));
 }
 
+/// A share allotted to a bank whose pool's code changes before it is paid
+/// stays owed: `pay_support` refuses (`PoolCodeChanged`, nothing moves)
+/// until the federation's governance approves the new code.
+#[ink::test]
+fn a_share_is_not_paid_into_a_pool_whose_code_changed_until_it_is_approved() {
+    let (mut f, [b1, b2, b3]) = three_banks();
+    // Bank 1: nothing repaid, footprint 0 → 35; banks 2 and 3 turned their
+    // debt over once → 80.
+    for (i, b) in [(1, b1), (2, b2), (3, b3)] {
+        closed(i, 0, if i == 1 { 0 } else { 100 * T }, 100 * T);
+        attest(&mut f, i, b, 0, attestation(if i == 1 { 0 } else { 100 }, 100, 10, 10));
+    }
+    as_caller(0x99);
+    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    assert_eq!((f.support(0, b1), f.support(0, b2), f.support(0, b3)), (Some(1_000 * T), None, None), "only bank 1 is below target");
+    mock::set_code(pool(1), [0xEE; 32]);
+    let n = events();
+    assert_eq!(f.pay_support(0, b1), Err(Error::PoolCodeChanged { bank: b1 }));
+    assert_eq!((f.owed(), mock::insurance(pool(1)), events()), (1_000 * T, 0, n), "nothing paid, still owed");
+    as_caller(GOV);
+    assert_eq!(f.approve_pool_code(b1), Ok(()));
+    as_caller(0x99);
+    assert_eq!(f.pay_support(0, b1), Ok(1_000 * T));
+    assert_eq!((f.owed(), mock::insurance(pool(1))), (0, 1_000 * T));
+}
+
 mod random {
     use super::*;
     use proptest::prelude::*;
 
     /// One bank's epoch: (velocity in % of one turnover, ecological,
-    /// knowledge, active of 100 members, per-purpose volumes).
+    /// knowledge, active of 100 members, term loans its pool opened per
+    /// purpose).
     fn bank() -> impl Strategy<Value = (u8, u8, u8, u32, [u128; 5])> {
         (0u8..=150, 0u8..=100, 0u8..=100, 0u32..=100, proptest::array::uniform5(0u128..1_000))
     }

@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
+use dcu_common::health::{EpochStats, Metrics};
 use serde::{Deserialize, Serialize};
+use subxt::ext::codec::Decode;
+use subxt::utils::AccountId32;
 
 use super::deploy::{self, DeployOpts, Placing};
 use super::pool::{ensure_allowance, POOL};
@@ -37,6 +40,204 @@ use crate::{CliError, Result};
 
 /// The federation's name in a manifest.
 pub const FEDERATION: &str = "federation";
+
+// ---------------------------------------------------------------------------
+// Typed reads of the federation (SCALE-decoded, never by field name)
+// ---------------------------------------------------------------------------
+
+/// A registered bank.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BankInfo {
+    pub id: u32,
+    pub name: String,
+    pub bioregion: String,
+    /// Its credit pool.
+    pub pool: String,
+    #[serde(skip)]
+    pub pool_id: AccountId32,
+    /// Its governance (appoints its attester).
+    #[serde(skip)]
+    pub governance: AccountId32,
+}
+
+/// Decodes `bytes` as exactly one `T` (trailing bytes are a disagreement too).
+pub(crate) fn decode_exact<T: Decode>(bytes: &[u8], contract: &str, what: &str) -> Result<T> {
+    let mut input = bytes;
+    match T::decode(&mut input) {
+        Ok(v) if input.is_empty() => Ok(v),
+        _ => Err(CliError::Other(format!(
+            "the {contract}'s `{what}` answer does not decode as dcu's types: the deployed code and this dcu disagree"
+        ))),
+    }
+}
+
+/// Typed reads of the federation and its banks' pools.
+pub struct Fed<'a> {
+    pub(crate) s: &'a Session,
+    me: AccountId32,
+    pub handle: ContractHandle,
+    pool_bundle: PathBuf,
+}
+
+/// What `health(bank, epoch)` answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// A health report, decoded into the shared types.
+    Report { metrics: Metrics, health: u8, velocity_ppm: u128, stats: EpochStats },
+    /// The epoch is not closed in the bank's pool.
+    Open,
+    /// The bank has not attested the epoch.
+    NotAttested,
+    /// Its figures give no health (saturated counters, a bad metric): the contract's words.
+    NoHealth(String),
+}
+
+/// The name of a rendered error variant (`EpochNotClosed { .. }` → `EpochNotClosed`).
+pub(crate) fn variant_name(rendered: &str) -> &str {
+    rendered.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("")
+}
+
+impl<'a> Fed<'a> {
+    /// The deployment's federation (and the pool metadata its banks' pools are read with).
+    pub fn open(s: &'a Session) -> Result<Fed<'a>> {
+        let handle = federation(s)?;
+        let pool_bundle = s.contract(POOL)?.bundle;
+        Ok(Fed { s, me: s.me(), handle, pool_bundle })
+    }
+
+    async fn raw(&self, message: &str, args: &[String]) -> Result<Vec<u8>> {
+        self.handle.read_raw_ok(&self.s.conn, &self.me, message, args).await
+    }
+
+    /// Every registered bank, in registration order.
+    pub async fn banks(&self) -> Result<Vec<BankInfo>> {
+        let ids: Vec<u32> = decode_exact(&self.raw("banks", &[]).await?, FEDERATION, "banks")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.bank(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Bank `id`.
+    pub async fn bank(&self, id: u32) -> Result<BankInfo> {
+        let bytes = self.raw("bank", &[id.to_string()]).await?;
+        let (name, bioregion, pool, governance, _graph): (String, String, [u8; 32], [u8; 32], [u8; 32]) = decode_exact(&bytes, FEDERATION, "bank")?;
+        let pool_id = AccountId32(pool);
+        Ok(BankInfo { id, name, bioregion, pool: pool_id.to_string(), pool_id, governance: AccountId32(governance) })
+    }
+
+    /// `params()`: (budget, target health).
+    pub async fn params(&self) -> Result<(u128, u8)> {
+        decode_exact(&self.raw("params", &[]).await?, FEDERATION, "params")
+    }
+
+    /// The treasury, smallest units.
+    pub async fn treasury(&self) -> Result<u128> {
+        decode_exact(&self.raw("treasury", &[]).await?, FEDERATION, "treasury")
+    }
+
+    /// The federation's governance, once wired.
+    pub async fn governance(&self) -> Result<Option<AccountId32>> {
+        let w: Option<[u8; 32]> = decode_exact(&self.raw("wiring", &[]).await?, FEDERATION, "wiring")?;
+        Ok(w.map(AccountId32))
+    }
+
+    /// The banks' epoch length and the first distributable epoch, once a
+    /// bank is registered (`epoch_clock`).
+    pub async fn epoch_clock(&self) -> Result<Option<(u64, u64)>> {
+        decode_exact(&self.raw("epoch_clock", &[]).await?, FEDERATION, "epoch_clock")
+    }
+
+    /// Bank `bank`'s appointed attester.
+    pub async fn attester(&self, bank: u32) -> Result<Option<AccountId32>> {
+        let a: Option<[u8; 32]> = decode_exact(&self.raw("attester", &[bank.to_string()]).await?, FEDERATION, "attester")?;
+        Ok(a.map(AccountId32))
+    }
+
+    /// The bank's first counted epoch.
+    pub async fn registered_epoch(&self, bank: u32) -> Result<Option<u64>> {
+        decode_exact(&self.raw("registered_epoch", &[bank.to_string()]).await?, FEDERATION, "registered_epoch")
+    }
+
+    /// `health(bank, epoch)`; an epoch not closed, not attested or without a
+    /// health is an answer, not an error.
+    pub async fn health(&self, bank: u32, epoch: u64) -> Result<Answer> {
+        match self.raw("health", &[bank.to_string(), epoch.to_string()]).await {
+            Ok(bytes) => {
+                let (metrics, health, velocity_ppm, stats): (Metrics, u8, u128, EpochStats) = decode_exact(&bytes, FEDERATION, "health")?;
+                Ok(Answer::Report { metrics, health, velocity_ppm, stats })
+            }
+            Err(CliError::ContractRefused { variant, description, .. }) => match variant_name(&variant) {
+                "EpochNotClosed" => Ok(Answer::Open),
+                "NotAttested" => Ok(Answer::NotAttested),
+                "Health" => Ok(Answer::NoHealth(format!("{variant}{}", if description.is_empty() { String::new() } else { format!(" — {description}") }))),
+                _ => Err(CliError::ContractRefused { contract: FEDERATION.into(), message: "health".into(), variant, description }),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A handle on a bank's pool (the manifest pool's metadata).
+    pub fn pool(&self, bank: &BankInfo) -> Result<ContractHandle> {
+        ContractHandle::new(POOL, bank.pool_id.clone(), self.pool_bundle.clone())
+    }
+
+    /// The pool's clock: (now on its clock, epoch length) and its clock rate.
+    pub async fn pool_clock(&self, pool: &ContractHandle) -> Result<(u64, u64, u64)> {
+        let bytes = pool.read_raw_ok(&self.s.conn, &self.me, "clock", &[]).await?;
+        let (now, epoch_ms): (u64, u64) = decode_exact(&bytes, "pool", "clock")?;
+        let rate = if pool.has_message("clock_rate") {
+            decode_exact::<u64>(&pool.read_raw_ok(&self.s.conn, &self.me, "clock_rate", &[]).await?, "pool", "clock_rate")?.max(1)
+        } else {
+            1
+        };
+        if epoch_ms == 0 {
+            return Err(CliError::Other(format!("the pool {} reports epochs of 0 ms", pool.address)));
+        }
+        Ok((now, epoch_ms, rate))
+    }
+
+    /// The open epoch of each bank's pool that answers (the federation's
+    /// current epoch is the latest of them): (bank id, epoch).
+    pub async fn open_epochs(&self, banks: &[BankInfo]) -> Vec<(u32, u64)> {
+        let mut out = Vec::new();
+        for b in banks {
+            let Ok(pool) = self.pool(b) else { continue };
+            if let Ok((now, epoch_ms, _)) = self.pool_clock(&pool).await {
+                out.push((b.id, now / epoch_ms));
+            }
+        }
+        out
+    }
+
+    /// The pool's `epoch_stats(epoch)`.
+    pub async fn epoch_stats(&self, pool: &ContractHandle, epoch: u64) -> Result<EpochStats> {
+        decode_exact(&pool.read_raw_ok(&self.s.conn, &self.me, "epoch_stats", &[epoch.to_string()]).await?, "pool", "epoch_stats")
+    }
+}
+
+/// The bank named `key` (its id, else its name; names compared exactly, then
+/// ignoring case).
+pub fn find_bank<'b>(banks: &'b [BankInfo], key: &str) -> Result<&'b BankInfo> {
+    let key = key.trim();
+    if let Ok(id) = key.parse::<u32>() {
+        if let Some(b) = banks.iter().find(|b| b.id == id) {
+            return Ok(b);
+        }
+    }
+    banks
+        .iter()
+        .find(|b| b.name == key)
+        .or_else(|| banks.iter().find(|b| b.name.eq_ignore_ascii_case(key)))
+        .ok_or_else(|| {
+            let known: Vec<String> = banks.iter().map(|b| format!("{} ({})", b.id, b.name)).collect();
+            CliError::Other(format!(
+                "the federation has no bank '{key}'; its banks are {}",
+                if known.is_empty() { "none yet".to_string() } else { known.join(", ") }
+            ))
+        })
+}
 
 /// `dcu federation` options.
 #[derive(Debug, Args)]
@@ -447,32 +648,9 @@ pub fn federation(s: &Session) -> Result<ContractHandle> {
 /// The name of the federation's bank whose pool is this manifest's pool,
 /// when the manifest names a federation that registered it.
 pub async fn own_bank_name(s: &Session) -> Option<String> {
-    let fed = federation(s).ok()?;
     let pool = s.manifest.contracts.get(POOL)?.address.clone();
-    let ids = s.query(&fed, "banks", &[]).await.ok()?;
-    for id in val::uints(&ids) {
-        let b = s.query(&fed, "bank", &[id.to_string()]).await.ok()?;
-        if val::field(&b, "pool").and_then(val::text).as_deref() == Some(pool.as_str()) {
-            return val::field(&b, "name").and_then(val::text);
-        }
-    }
-    None
-}
-
-/// The latest epoch any of `pools` reports (the federation's current epoch).
-async fn current_epoch(s: &Session, pools: &[String], epoch_ms: u64) -> Option<u64> {
-    let mut best = None;
-    for p in pools {
-        let Ok(acc) = p.parse::<subxt::utils::AccountId32>() else { continue };
-        let Ok(h) = s.contract(POOL).and_then(|t| ContractHandle::new(POOL, acc, t.bundle)) else { continue };
-        if let Ok(v) = s.query(&h, "clock", &[]).await {
-            if let Some(now) = val::tuple(&v).first().and_then(|x| val::uint(x)) {
-                let e = (now as u64).checked_div(epoch_ms);
-                best = best.max(e);
-            }
-        }
-    }
-    best
+    let banks = Fed::open(s).ok()?.banks().await.ok()?;
+    banks.into_iter().find(|b| b.pool == pool).map(|b| b.name)
 }
 
 /// Runs a `dcu federation` subcommand.
@@ -485,44 +663,30 @@ pub async fn run(g: &GlobalOpts, opts: &FederationOpts, out: &mut impl Write) ->
     match &opts.cmd {
         FederationCmd::Deploy { .. } => unreachable_deploy(),
         FederationCmd::Status => {
-            let wiring = s.query(&fed, "wiring", &[]).await?;
-            let params = s.query(&fed, "params", &[]).await?;
-            let treasury = val::uint(&s.query(&fed, "treasury", &[]).await?).unwrap_or(0);
-            let clock = s.query(&fed, "epoch_clock", &[]).await?;
-            let clock = val::some(&clock);
-            let epoch_ms = clock.and_then(|c| uint_field(c, "epoch_ms")).and_then(|x| u64::try_from(x).ok());
-            let start_epoch = clock.and_then(|c| uint_field(c, "start_epoch")).and_then(|x| u64::try_from(x).ok());
+            let f = Fed::open(&s)?;
+            let (budget, target) = f.params().await?;
+            let treasury = f.treasury().await?;
+            let clock = f.epoch_clock().await?;
+            let (epoch_ms, start_epoch) = (clock.map(|c| c.0), clock.map(|c| c.1));
+            let infos = f.banks().await?;
             let mut banks = Vec::new();
-            let ids = s.query(&fed, "banks", &[]).await?;
-            let pool_t = s.contract(POOL)?;
-            for id in val::uints(&ids) {
-                let b = s.query(&fed, "bank", &[id.to_string()]).await?;
-                let text = |n: &str| val::field(&b, n).and_then(val::text).unwrap_or_default();
-                let attester = s.query(&fed, "attester", &[id.to_string()]).await?;
-                let first = s.query(&fed, "registered_epoch", &[id.to_string()]).await?;
-                let pool = text("pool");
-                let insurance = match pool.parse::<subxt::utils::AccountId32>() {
-                    Ok(acc) => {
-                        let h = ContractHandle::new(POOL, acc, pool_t.bundle.clone())?;
-                        let t = s.query(&h, "totals", &[]).await?;
-                        uint_field(&t, "insurance").unwrap_or(0)
-                    }
-                    Err(_) => 0,
-                };
+            for b in &infos {
+                // The pool's `Totals` is the pool's type, not in dcu_common
+                // yet (issue 17): read by name.
+                let t = s.query(&f.pool(b)?, "totals", &[]).await?;
                 banks.push(BankView {
-                    bank: u32::try_from(id).unwrap_or(u32::MAX),
-                    name: text("name"),
-                    bioregion: text("bioregion"),
-                    pool,
-                    governance: text("governance"),
-                    attester: val::some(&attester).and_then(val::text),
-                    first_epoch: val::some(&first).and_then(val::uint).and_then(|x| u64::try_from(x).ok()),
-                    insurance: format_amount(insurance),
+                    bank: b.id,
+                    name: b.name.clone(),
+                    bioregion: b.bioregion.clone(),
+                    pool: b.pool.clone(),
+                    governance: b.governance.to_string(),
+                    attester: f.attester(b.id).await?.map(|a| a.to_string()),
+                    first_epoch: f.registered_epoch(b.id).await?,
+                    insurance: format_amount(uint_field(&t, "insurance").unwrap_or(0)),
                 });
             }
-            let pools: Vec<String> = banks.iter().map(|b| b.pool.clone()).collect();
             let current_epoch = match epoch_ms {
-                Some(l) => current_epoch(&s, &pools, l).await,
+                Some(_) => f.open_epochs(&infos).await.into_iter().map(|(_, e)| e).max(),
                 None => None,
             };
             emit(
@@ -530,10 +694,10 @@ pub async fn run(g: &GlobalOpts, opts: &FederationOpts, out: &mut impl Write) ->
                 out,
                 &StatusReport {
                     federation: fed.address.to_string(),
-                    governance: val::some(&wiring).and_then(|w| val::field(w, "governance")).and_then(val::text),
+                    governance: f.governance().await?.map(|a| a.to_string()),
                     treasury: format_amount(treasury),
-                    budget: format_amount(uint_field(&params, "budget").unwrap_or(0)),
-                    target: u8::try_from(uint_field(&params, "target").unwrap_or(0)).unwrap_or(0),
+                    budget: format_amount(budget),
+                    target,
                     epoch_ms,
                     start_epoch,
                     current_epoch,

@@ -26,7 +26,6 @@ use clap::{Args, Subcommand};
 use contract_transcode::Value;
 use dcu_common::health::{self as hm, EpochStats, Metrics};
 use serde::Serialize;
-use subxt::ext::codec::Decode;
 use subxt::utils::{AccountId32, H256};
 
 use super::{Session, TxReport};
@@ -104,167 +103,7 @@ pub enum HealthCmd {
 // Reading the federation
 // ---------------------------------------------------------------------------
 
-/// A registered bank.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct BankInfo {
-    pub id: u32,
-    pub name: String,
-    pub bioregion: String,
-    /// Its credit pool.
-    pub pool: String,
-    #[serde(skip)]
-    pub pool_id: AccountId32,
-}
-
-/// Decodes `bytes` as exactly one `T` (trailing bytes are a disagreement too).
-fn decode_exact<T: Decode>(bytes: &[u8], contract: &str, what: &str) -> Result<T> {
-    let mut input = bytes;
-    match T::decode(&mut input) {
-        Ok(v) if input.is_empty() => Ok(v),
-        _ => Err(CliError::Other(format!(
-            "the {contract}'s `{what}` answer does not decode as dcu's types: the deployed code and this dcu disagree"
-        ))),
-    }
-}
-
-pub use super::federation::federation;
-
-/// Typed reads of the federation and its banks' pools.
-pub struct Fed<'a> {
-    s: &'a Session,
-    me: AccountId32,
-    pub handle: ContractHandle,
-    pool_bundle: PathBuf,
-}
-
-/// What `health(bank, epoch)` answered.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
-    /// A health report, decoded into the shared types.
-    Report { metrics: Metrics, health: u8, velocity_ppm: u128, stats: EpochStats },
-    /// The epoch is not closed in the bank's pool.
-    Open,
-    /// The bank has not attested the epoch.
-    NotAttested,
-    /// Its figures give no health (saturated counters, a bad metric): the contract's words.
-    NoHealth(String),
-}
-
-/// The name of a rendered error variant (`EpochNotClosed { .. }` → `EpochNotClosed`).
-fn variant_name(rendered: &str) -> &str {
-    rendered.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("")
-}
-
-impl<'a> Fed<'a> {
-    /// The deployment's federation (and the pool metadata its banks' pools are read with).
-    pub fn open(s: &'a Session) -> Result<Fed<'a>> {
-        let handle = federation(s)?;
-        let pool_bundle = s.contract(POOL)?.bundle;
-        Ok(Fed { s, me: s.me(), handle, pool_bundle })
-    }
-
-    async fn raw(&self, message: &str, args: &[String]) -> Result<Vec<u8>> {
-        self.handle.read_raw_ok(&self.s.conn, &self.me, message, args).await
-    }
-
-    /// Every registered bank, in registration order.
-    pub async fn banks(&self) -> Result<Vec<BankInfo>> {
-        let ids: Vec<u32> = decode_exact(&self.raw("banks", &[]).await?, FEDERATION, "banks")?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.bank(id).await?);
-        }
-        Ok(out)
-    }
-
-    /// Bank `id`.
-    pub async fn bank(&self, id: u32) -> Result<BankInfo> {
-        let bytes = self.raw("bank", &[id.to_string()]).await?;
-        let (name, bioregion, pool, _governance, _graph): (String, String, [u8; 32], [u8; 32], [u8; 32]) = decode_exact(&bytes, FEDERATION, "bank")?;
-        let pool_id = AccountId32(pool);
-        Ok(BankInfo { id, name, bioregion, pool: pool_id.to_string(), pool_id })
-    }
-
-    /// `params()`: (budget, target health).
-    pub async fn params(&self) -> Result<(u128, u8)> {
-        decode_exact(&self.raw("params", &[]).await?, FEDERATION, "params")
-    }
-
-    /// The treasury, smallest units.
-    pub async fn treasury(&self) -> Result<u128> {
-        decode_exact(&self.raw("treasury", &[]).await?, FEDERATION, "treasury")
-    }
-
-    /// The bank's first counted epoch.
-    pub async fn registered_epoch(&self, bank: u32) -> Result<Option<u64>> {
-        decode_exact(&self.raw("registered_epoch", &[bank.to_string()]).await?, FEDERATION, "registered_epoch")
-    }
-
-    /// `health(bank, epoch)`; an epoch not closed, not attested or without a
-    /// health is an answer, not an error.
-    pub async fn health(&self, bank: u32, epoch: u64) -> Result<Answer> {
-        match self.raw("health", &[bank.to_string(), epoch.to_string()]).await {
-            Ok(bytes) => {
-                let (metrics, health, velocity_ppm, stats): (Metrics, u8, u128, EpochStats) = decode_exact(&bytes, FEDERATION, "health")?;
-                Ok(Answer::Report { metrics, health, velocity_ppm, stats })
-            }
-            Err(CliError::ContractRefused { variant, description, .. }) => match variant_name(&variant) {
-                "EpochNotClosed" => Ok(Answer::Open),
-                "NotAttested" => Ok(Answer::NotAttested),
-                "Health" => Ok(Answer::NoHealth(format!("{variant}{}", if description.is_empty() { String::new() } else { format!(" — {description}") }))),
-                _ => Err(CliError::ContractRefused { contract: FEDERATION.into(), message: "health".into(), variant, description }),
-            },
-            Err(e) => Err(e),
-        }
-    }
-
-    /// A handle on a bank's pool (the manifest pool's metadata).
-    pub fn pool(&self, bank: &BankInfo) -> Result<ContractHandle> {
-        ContractHandle::new(POOL, bank.pool_id.clone(), self.pool_bundle.clone())
-    }
-
-    /// The pool's clock: (now on its clock, epoch length) and its clock rate.
-    pub async fn pool_clock(&self, pool: &ContractHandle) -> Result<(u64, u64, u64)> {
-        let bytes = pool.read_raw_ok(&self.s.conn, &self.me, "clock", &[]).await?;
-        let (now, epoch_ms): (u64, u64) = decode_exact(&bytes, "pool", "clock")?;
-        let rate = if pool.has_message("clock_rate") {
-            decode_exact::<u64>(&pool.read_raw_ok(&self.s.conn, &self.me, "clock_rate", &[]).await?, "pool", "clock_rate")?.max(1)
-        } else {
-            1
-        };
-        if epoch_ms == 0 {
-            return Err(CliError::Other(format!("the pool {} reports epochs of 0 ms", pool.address)));
-        }
-        Ok((now, epoch_ms, rate))
-    }
-
-    /// The pool's `epoch_stats(epoch)`.
-    pub async fn epoch_stats(&self, pool: &ContractHandle, epoch: u64) -> Result<EpochStats> {
-        decode_exact(&pool.read_raw_ok(&self.s.conn, &self.me, "epoch_stats", &[epoch.to_string()]).await?, "pool", "epoch_stats")
-    }
-}
-
-/// The bank named `key` (its id, else its name; names compared exactly, then
-/// ignoring case).
-pub fn find_bank<'b>(banks: &'b [BankInfo], key: &str) -> Result<&'b BankInfo> {
-    let key = key.trim();
-    if let Ok(id) = key.parse::<u32>() {
-        if let Some(b) = banks.iter().find(|b| b.id == id) {
-            return Ok(b);
-        }
-    }
-    banks
-        .iter()
-        .find(|b| b.name == key)
-        .or_else(|| banks.iter().find(|b| b.name.eq_ignore_ascii_case(key)))
-        .ok_or_else(|| {
-            let known: Vec<String> = banks.iter().map(|b| format!("{} ({})", b.id, b.name)).collect();
-            CliError::Other(format!(
-                "the federation has no bank '{key}'; its banks are {}",
-                if known.is_empty() { "none yet".to_string() } else { known.join(", ") }
-            ))
-        })
-}
+pub use super::federation::{find_bank, Answer, BankInfo, Fed};
 
 // ---------------------------------------------------------------------------
 // The report
@@ -1347,6 +1186,7 @@ pub async fn monitor_figures(s: &Session) -> Result<FederationFigures> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::federation::{decode_exact, variant_name};
 
     const SAMPLE: &str = include_str!("../../../deploy/health/sample.json");
 
@@ -1594,7 +1434,7 @@ mod tests {
 
     #[test]
     fn a_bank_is_found_by_id_or_name() {
-        let b = |id: u32, name: &str| BankInfo { id, name: name.into(), bioregion: "r".into(), pool: String::new(), pool_id: AccountId32([0; 32]) };
+        let b = |id: u32, name: &str| BankInfo { id, name: name.into(), bioregion: "r".into(), pool: String::new(), pool_id: AccountId32([0; 32]), governance: AccountId32([0; 32]) };
         let banks = vec![b(0, "valley"), b(3, "Hillside"), b(7, "3")];
         assert_eq!(find_bank(&banks, "3").unwrap().id, 3, "an id first");
         assert_eq!(find_bank(&banks, "valley").unwrap().id, 0);
