@@ -46,16 +46,18 @@
 //!   refused (`NothingToPay`) and not marked.
 //!
 //! ## Invariants
-//! - Σ paid over distributed epochs + treasury = Σ funded + direct transfers.
+//! - balance = treasury() + owed; Σ SupportPaid + balance = Σ funded +
+//!   direct transfers; `owed` = Σ shares allotted − paid − cancelled.
 //! - `distributed(e)` is set exactly once, with what was paid.
 //!
 //! ## Access
 //! - `wire`: the deployer, once.
-//! - `register_bank`, `remove_bank`, `set_params`, `set_code`: the
-//!   federation's governance (wired).
+//! - `register_bank`, `remove_bank`, `set_params`, `set_code`,
+//!   `approve_pool_code`, `cancel_support`: the federation's governance
+//!   (wired).
 //! - `appoint_attester(bank, _)`: that bank's governance.
 //! - `attest(bank, …)`: that bank's attester.
-//! - `fund`, `distribute`, queries: anyone.
+//! - `fund`, `distribute`, `pay_support`, queries: anyone.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[cfg(test)]
@@ -312,6 +314,19 @@ mod federation {
     /// A bank's share was paid into its pool's insurance reserve.
     #[ink(event)]
     pub struct SupportPaid {
+        #[ink(topic)]
+        pub epoch: u64,
+        #[ink(topic)]
+        pub bank: u32,
+        pub pool: AccountId,
+        pub amount: Balance,
+    }
+
+    /// The federation's governance cancelled a share that was never paid
+    /// (its pool refused it, or the bank was removed): `amount` is back in
+    /// the treasury.
+    #[ink(event)]
+    pub struct SupportCancelled {
         #[ink(topic)]
         pub epoch: u64,
         #[ink(topic)]
@@ -877,6 +892,27 @@ mod federation {
             self.support.remove((epoch, bank));
             self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
             self.env().emit_event(SupportPaid { epoch, bank, pool, amount });
+            Ok(amount)
+        }
+
+        /// Cancels bank `bank`'s unpaid share of `epoch` (the federation's
+        /// governance): it goes back to the treasury (`owed` falls, nothing
+        /// moves). For a share its pool refuses for good or a removed bank's
+        /// — without it such a share would stay out of the treasury
+        /// forever. Anyone may still `pay_support` it until the cancel
+        /// executes (a governance vote's timelock is that window).
+        ///
+        /// # Errors
+        /// [`Error::Unauthorized`], [`Error::NotWired`],
+        /// [`Error::NothingOwed`] (no share, or already paid or cancelled),
+        /// [`Error::Overflow`].
+        #[ink(message)]
+        pub fn cancel_support(&mut self, epoch: u64, bank: u32) -> Result<Balance> {
+            self.ensure_governance()?;
+            let (pool, amount) = self.support.get((epoch, bank)).ok_or(Error::NothingOwed { epoch, bank })?;
+            self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.support.remove((epoch, bank));
+            self.env().emit_event(SupportCancelled { epoch, bank, pool, amount });
             Ok(amount)
         }
 

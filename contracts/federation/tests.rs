@@ -580,6 +580,7 @@ fn access_matrix() {
         assert_eq!(f.appoint_attester(b, who), Err(Error::Unauthorized { caller: who }));
         assert_eq!(f.attest(b, 0, Attestation::default()), Err(Error::Unauthorized { caller: who }));
         assert_eq!(f.approve_pool_code(b), Err(Error::Unauthorized { caller: who }));
+        assert_eq!(f.cancel_support(0, b), Err(Error::Unauthorized { caller: who }));
         assert_eq!((events(), f.params(), f.banks(), f.attester(b), f.attestation(b, 0)), (n, params, banks.clone(), Some(id(attester(1))), None));
     }
 }
@@ -646,6 +647,35 @@ fn a_share_is_not_paid_into_a_pool_whose_code_changed_until_it_is_approved() {
     as_caller(0x99);
     assert_eq!(f.pay_support(0, b1), Ok(1_000 * T));
     assert_eq!((f.owed(), mock::insurance(pool(1))), (0, 1_000 * T));
+}
+
+/// A share its pool refuses for good would stay owed forever: the
+/// federation's governance cancels it back into the treasury, once; it
+/// cannot then be paid, and the books hold (treasury + owed = balance).
+#[ink::test]
+fn governance_cancels_a_share_its_pool_refuses_back_into_the_treasury() {
+    let (mut f, [b1, b2, b3]) = three_banks();
+    for (i, b) in [(1, b1), (2, b2), (3, b3)] {
+        closed(i, 0, if i == 1 { 0 } else { 100 * T }, 100 * T);
+        attest(&mut f, i, b, 0, attestation(if i == 1 { 0 } else { 100 }, 100, 10, 10));
+    }
+    as_caller(0x99);
+    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    mock::pool_refuses(pool(1), Some(vec![7]));
+    assert_eq!(f.pay_support(0, b1), Err(Error::PoolRefused { bank: b1, error: vec![7] }));
+    assert_eq!((f.owed(), f.treasury()), (1_000 * T, Ok(4_000 * T)));
+    assert_eq!(f.cancel_support(0, b1), Err(Error::Unauthorized { caller: id(0x99) }));
+    as_caller(GOV);
+    assert_eq!(f.cancel_support(0, b2), Err(Error::NothingOwed { epoch: 0, bank: b2 }));
+    let n = events();
+    assert_eq!(f.cancel_support(0, b1), Ok(1_000 * T));
+    assert_eq!((f.owed(), f.treasury(), f.support(0, b1), events()), (0, Ok(5_000 * T), None, n + 1));
+    assert_eq!(f.cancel_support(0, b1), Err(Error::NothingOwed { epoch: 0, bank: b1 }));
+    mock::pool_refuses(pool(1), None);
+    as_caller(0x99);
+    assert_eq!(f.pay_support(0, b1), Err(Error::NothingOwed { epoch: 0, bank: b1 }));
+    assert_eq!((mock::insurance(pool(1)), mock::balance(id(FED))), (0, 5_000 * T), "nothing left the federation");
+    assert_eq!(f.distributed(0), Some(1_000 * T), "the epoch stays distributed: no second allotment");
 }
 
 mod random {

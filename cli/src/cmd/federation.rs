@@ -269,6 +269,10 @@ pub enum FederationCmd {
     /// Pay a bank a share allotted by `distribute` and not yet paid (after
     /// its pool refused it, or when `distribute` was run by another tool).
     Pay { epoch: u64, bank: u32 },
+    /// Cancel a bank's unpaid share back into the treasury (the
+    /// federation's governance account signs: --suri): for a share its
+    /// pool refuses for good, or a removed bank's.
+    Cancel { epoch: u64, bank: u32 },
     /// Set the budget per epoch and the target health (the federation's
     /// governance account signs: --suri).
     Params {
@@ -751,13 +755,18 @@ pub async fn run(g: &GlobalOpts, opts: &FederationOpts, out: &mut impl Write) ->
             let amount = tx.contract_events.iter().find(|e| e.name == "SupportPaid").and_then(|e| uint_field(&e.fields, "amount")).unwrap_or(0);
             emit(g, out, &TxReport::new(format!("paid bank {bank} its share of epoch {epoch}: {} DUSD into its pool's insurance reserve", format_amount(amount)), Some(amount), tx))
         }
+        FederationCmd::Cancel { epoch, bank } => {
+            let tx = s.submit(g, FEDERATION, "cancel_support", &[epoch.to_string(), bank.to_string()]).await?;
+            let amount = tx.contract_events.iter().find(|e| e.name == "SupportCancelled").and_then(|e| uint_field(&e.fields, "amount")).unwrap_or(0);
+            emit(g, out, &TxReport::new(format!("cancelled bank {bank}'s unpaid share of epoch {epoch}: {} DUSD back in the treasury", format_amount(amount)), Some(amount), tx))
+        }
         FederationCmd::Params { budget, target } => {
-            let cur = s.query(&fed, "params", &[]).await?;
+            let (cur_budget, cur_target) = Fed::open(&s)?.params().await?;
             let budget = match budget {
                 Some(b) => parse_amount(b)?,
-                None => uint_field(&cur, "budget").unwrap_or(0),
+                None => cur_budget,
             };
-            let target = target.unwrap_or_else(|| u8::try_from(uint_field(&cur, "target").unwrap_or(70)).unwrap_or(70));
+            let target = target.unwrap_or(cur_target);
             let tx = s.submit(g, FEDERATION, "set_params", &[format!("Params {{ budget: {budget}, target: {target} }}")]).await?;
             emit(g, out, &TxReport::new(format!("the federation pays {} DUSD per epoch to the banks below health {target}", format_amount(budget)), None, tx))
         }

@@ -183,6 +183,10 @@ async fn two_communities_join_a_federation_and_appoint_their_attesters_by_vote()
     assert_eq!(supported.len(), 1, "{d}");
     assert_eq!((supported[0]["bank"].as_u64(), supported[0]["health"].as_u64()), (Some(1), Some(h1)));
     dcu.fails("//Ferdie", &["--manifest", hm, "federation", "distribute", &e], "AlreadyDistributed");
+    // a paid share cannot be cancelled, and only the federation's
+    // governance (Charlie) cancels at all
+    dcu.fails("//Ferdie", &["--manifest", hm, "federation", "cancel", &e, "1"], "Unauthorized");
+    dcu.fails("//Charlie", &["--manifest", hm, "federation", "cancel", &e, "1"], "NothingOwed");
     let status = dcu.json("//Alice", &["--manifest", hm, "federation", "status"]);
     assert_eq!(status["banks"][0]["insurance"], before["banks"][0]["insurance"], "the healthy bank gets nothing: {status}");
     assert_eq!((status["banks"][1]["insurance"].as_str(), status["treasury"].as_str()), (Some("250"), Some("0")), "{status}");
