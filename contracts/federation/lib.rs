@@ -223,6 +223,12 @@ mod federation {
         /// upgraded it — is not believed about its clock or its counters
         /// until the federation's governance approves the new code.
         pool_code: Mapping<u32, Hash>,
+        /// Each bank's pool clock rate (protocol ms per ms of block time:
+        /// 1, or the fast-clock build's), read at registration and when its
+        /// code is approved. With the pinned code it fixes the pool's time,
+        /// so `distribute` computes every bank's current epoch itself
+        /// instead of calling each pool.
+        rates: Mapping<u32, u64>,
     }
 
     /// The federation's epoch length and first epoch (set once).
@@ -491,6 +497,17 @@ mod federation {
             invoke(pool, ink::selector_bytes!("clock"), ()).map_err(|_| Error::PoolCallFailed { bank })
         }
 
+        /// The pool's clock rate (`credit_pool::clock_rate`).
+        pub fn clock_rate(bank: u32, pool: AccountId) -> Result<u64> {
+            invoke(pool, ink::selector_bytes!("clock_rate"), ()).map_err(|_| Error::PoolCallFailed { bank })
+        }
+
+        /// A pool's time now, without calling it: the block time at its
+        /// clock rate (what its pinned code answers to `clock`).
+        pub fn pool_now(_pool: AccountId, rate: u64) -> u64 {
+            ink::env::block_timestamp::<ink::env::DefaultEnvironment>().saturating_mul(rate)
+        }
+
         /// The code hash of the contract at `pool`.
         pub fn code_hash(bank: u32, pool: AccountId) -> Result<Hash> {
             ink::env::code_hash::<ink::env::DefaultEnvironment>(&pool).map_err(|_| Error::PoolCallFailed { bank })
@@ -540,6 +557,7 @@ mod federation {
                 support: Mapping::default(),
                 owed: 0,
                 pool_code: Mapping::default(),
+                rates: Mapping::default(),
             }
         }
 
@@ -602,6 +620,7 @@ mod federation {
                 return Err(Error::TokenMismatch { token });
             }
             let (now, bank_epoch_ms) = ext::clock(bank, pool)?;
+            let rate = ext::clock_rate(bank, pool)?.max(1);
             let epoch_ms = self.clock.map_or(bank_epoch_ms, |c| c.epoch_ms);
             if bank_epoch_ms != epoch_ms || epoch_ms == 0 {
                 return Err(Error::EpochLengthMismatch { bank_epoch_ms, epoch_ms });
@@ -621,6 +640,7 @@ mod federation {
             }
             self.registered.insert(bank, &first);
             self.pool_code.insert(bank, &code);
+            self.rates.insert(bank, &rate);
             self.bank_ids.push(bank);
             self.bank_of_pool.insert(pool, &bank);
             self.banks.insert(bank, &Bank { name: name.clone(), bioregion: bioregion.clone(), pool, governance, trust_graph });
@@ -643,6 +663,7 @@ mod federation {
             self.attesters.remove(bank);
             self.registered.remove(bank);
             self.pool_code.remove(bank);
+            self.rates.remove(bank);
             self.env().emit_event(BankRemoved { bank });
             Ok(())
         }
@@ -699,6 +720,13 @@ mod federation {
             if !stats.closed {
                 return Err(Error::EpochNotClosed { bank, epoch });
             }
+            // Its pool counts epochs of the federation's length (a pool
+            // registered before its counting started could still change
+            // it): else its epoch is another span of time.
+            let epoch_ms = self.clock.map_or(stats.epoch_ms, |c| c.epoch_ms);
+            if stats.epoch_ms != epoch_ms {
+                return Err(Error::EpochLengthMismatch { bank_epoch_ms: stats.epoch_ms, epoch_ms });
+            }
             // The epoch is closed: its counters are final, and so is its
             // health (none when they saturated: `distribute` skips it).
             if let Ok(r) = report(&attestation, stats) {
@@ -736,23 +764,24 @@ mod federation {
         /// budget to the unit when any is below target, allotted to each one
         /// (`BankSupported`) and paid into its pool's insurance reserve by
         /// [`pay_support`](Self::pay_support), one bank per call; the health
-        /// of each is the one computed when it attested, and the only calls
-        /// out are each pool's `clock` and the token's balance. Only an epoch from the federation's first one
-        /// on and at most [`DISTRIBUTE_WINDOW`] epochs behind the current
-        /// one (the latest any bank's pool reports). Waits, until `epoch +
+        /// of each is the one computed when it attested, and the only call
+        /// out is the token's balance: no pool is called (each bank's time
+        /// is the block time at the clock rate read with its pinned code).
+        /// Only an epoch from the federation's first one on and at most
+        /// [`DISTRIBUTE_WINDOW`] epochs behind the current one (the latest
+        /// of the banks'). Waits, until `epoch +
         /// 1` has closed too, for every bank registered before `epoch` to
-        /// attest. A bank whose pool fails or runs another epoch length,
-        /// has not closed the epoch, has not attested it, or whose figures
-        /// give no health is left out with a `BankSkipped` event. Returns
-        /// what was allotted.
+        /// attest. A bank whose pool's code changed since it was approved,
+        /// that has not closed the epoch, has not attested it, or whose
+        /// figures give no health is left out with a `BankSkipped` event.
+        /// Returns what was allotted.
         ///
         /// # Errors
         /// [`Error::AlreadyDistributed`], [`Error::NoBanks`],
         /// [`Error::EpochNotClosed`], [`Error::EpochTooOld`],
         /// [`Error::AttestationsPending`], [`Error::NothingToPay`] (budget
-        /// or treasury 0: nothing marked), [`Error::PoolCallFailed`] (no
-        /// bank's pool answers), [`Error::PoolRefused`] (a pool refuses
-        /// the payment), [`Error::Token`], [`Error::TokenCallFailed`],
+        /// or treasury 0: nothing marked), [`Error::PoolCallFailed`] (every
+        /// bank's pool runs code not approved), [`Error::TokenCallFailed`],
         /// [`Error::Health`], [`Error::Overflow`].
         #[ink(message)]
         pub fn distribute(&mut self, epoch: u64) -> Result<Balance> {
@@ -769,12 +798,13 @@ mod federation {
                 return Err(Error::EpochTooOld { epoch, oldest: clock.start_epoch });
             }
             let next = epoch.checked_add(1).ok_or(Error::Overflow)?;
-            // Each bank's pool is asked its clock and the epoch's counters; a
-            // bank whose pool fails, runs another epoch length, has not
-            // closed the epoch, has not attested it or whose figures give
-            // no health is left out (`BankSkipped`), never failing the rest
-            // (review M2). The federation's current epoch is the latest its
-            // pools report (they share the chain's clock).
+            // No pool is called: each bank's time is the block time at its
+            // pool's clock rate (fixed with its pinned code), its health the
+            // one computed when it attested. A bank whose pool's code
+            // changed, that has not closed the epoch, has not attested it or
+            // whose figures give no health is left out (`BankSkipped`),
+            // never failing the rest (review M2). The federation's current
+            // epoch is the latest of its banks'.
             let mut current: Option<u64> = None;
             let mut ids = Vec::new();
             let mut healths = Vec::new();
@@ -790,13 +820,7 @@ mod federation {
                     skipped.push((bank, SKIP_POOL));
                     continue;
                 }
-                let now = match ext::clock(bank, b.pool) {
-                    Ok((now, ms)) if ms == clock.epoch_ms => now,
-                    _ => {
-                        skipped.push((bank, SKIP_POOL));
-                        continue;
-                    }
-                };
+                let now = ext::pool_now(b.pool, self.rates.get(bank).unwrap_or(1));
                 let bank_current = now.checked_div(clock.epoch_ms).ok_or(Error::Overflow)?;
                 current = Some(current.map_or(bank_current, |c| c.max(bank_current)));
                 // Counted in the epoch (registered before it) and not
@@ -928,7 +952,10 @@ mod federation {
             self.ensure_governance()?;
             let b = self.bank(bank)?;
             let code_hash = ext::code_hash(bank, b.pool)?;
+            // The new code may run another clock: its rate is read again.
+            let rate = ext::clock_rate(bank, b.pool)?.max(1);
             self.pool_code.insert(bank, &code_hash);
+            self.rates.insert(bank, &rate);
             self.env().emit_event(PoolCodeApproved { bank, code_hash });
             Ok(())
         }

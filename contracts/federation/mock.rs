@@ -38,6 +38,8 @@ struct State {
     tokens: BTreeMap<AccountId, AccountId>,
     /// A pool's code hash; absent: [`POOL_CODE`].
     code: BTreeMap<AccountId, [u8; 32]>,
+    /// Calls into pools (clock, clock_rate, epoch_stats, token, fund_insurance).
+    pool_calls: u32,
 }
 
 /// The code every test pool runs unless a test replaces it.
@@ -91,6 +93,7 @@ pub fn treasury(_token: AccountId) -> Result<Balance> {
 }
 
 pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats> {
+    with(|s| s.pool_calls += 1);
     with(|s| {
         if s.fails == Some(pool) {
             return Err(Error::PoolCallFailed { bank });
@@ -102,7 +105,20 @@ pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats>
 }
 
 pub fn clock(bank: u32, pool: AccountId) -> Result<(u64, u64)> {
+    with(|s| s.pool_calls += 1);
     with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok((s.now(pool), s.epoch_ms(pool))) })
+}
+
+pub fn clock_rate(bank: u32, pool: AccountId) -> Result<u64> {
+    with(|s| s.pool_calls += 1);
+    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok(1) })
+}
+
+/// The pool's time as the federation computes it (block time × rate in the
+/// contract): here the pool's mock clock, so that tests move each pool's
+/// time on its own.
+pub fn pool_now(pool: AccountId, _rate: u64) -> u64 {
+    with(|s| s.now(pool))
 }
 
 pub fn code_hash(bank: u32, pool: AccountId) -> Result<ink::primitives::Hash> {
@@ -110,10 +126,12 @@ pub fn code_hash(bank: u32, pool: AccountId) -> Result<ink::primitives::Hash> {
 }
 
 pub fn pool_token(bank: u32, pool: AccountId) -> Result<AccountId> {
+    with(|s| s.pool_calls += 1);
     with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok(s.tokens.get(&pool).copied().unwrap_or(AccountId::from(TOKEN))) })
 }
 
 pub fn fund_pool(_token: AccountId, bank: u32, pool: AccountId, amount: Balance) -> Result<()> {
+    with(|s| s.pool_calls += 1);
     let fed = me();
     with(|s| {
         s.ledger.approve(fed, pool, amount);
@@ -131,6 +149,11 @@ pub fn fund_pool(_token: AccountId, bank: u32, pool: AccountId, amount: Balance)
 }
 
 // --- test controls ---------------------------------------------------------
+
+/// Calls made into pools so far.
+pub fn pool_calls() -> u32 {
+    with(|s| s.pool_calls)
+}
 
 /// Forgets everything.
 pub fn reset() {

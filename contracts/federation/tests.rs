@@ -345,6 +345,39 @@ fn distribute_pays_the_budget_by_shortfall_into_insurance_once() {
     assert_eq!((f.treasury(), events(), mock::funded().len()), (Ok(4_000 * T), n + 5, 2));
 }
 
+/// `distribute` calls no pool: each bank's time is the block time at the
+/// clock rate read when its code was pinned, its health the one stored at
+/// its attestation — so its cost does not grow with the banks' pool code.
+#[ink::test]
+fn distribute_calls_no_pool() {
+    let (mut f, [b1, b2, b3]) = three_banks();
+    for (i, b) in [(1, b1), (2, b2), (3, b3)] {
+        closed(i, 0, 0, 100 * T);
+        attest(&mut f, i, b, 0, attestation(0, 0, 0, 10));
+    }
+    let calls = mock::pool_calls();
+    as_caller(0x99);
+    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    assert_eq!(mock::pool_calls(), calls, "no pool was called");
+    // Paying a share is the one call into a pool.
+    assert_eq!(f.pay_support(0, b1).map(|_| mock::pool_calls()), Ok(calls + 1));
+}
+
+/// A pool registered before its counting started may still change its
+/// epoch length: its epochs are then other spans of time, and its
+/// attestations are refused (nothing stored), so it is never compared.
+#[ink::test]
+fn an_attestation_of_a_pool_counting_other_epochs_is_refused() {
+    let mut f = setup();
+    let b = register(&mut f, 1);
+    let week = EpochStats { epoch: 0, epoch_ms: 7 * DAY_MS, closed: true, repaid: 5, outstanding_ms: 5, ..EpochStats::default() };
+    mock::set_stats(pool(1), week);
+    let n = events();
+    as_caller(attester(1));
+    assert_eq!(f.attest(b, 0, attestation(1, 1, 1, 1)), Err(Error::EpochLengthMismatch { bank_epoch_ms: 7 * DAY_MS, epoch_ms: EPOCH_MS }));
+    assert_eq!((f.attestation(b, 0), events()), (None, n));
+}
+
 #[ink::test]
 fn distribute_without_banks_is_refused_and_marks_nothing() {
     let mut f = setup();
