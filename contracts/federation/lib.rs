@@ -95,8 +95,8 @@ mod federation {
     /// How many epochs behind the current one `distribute` still accepts:
     /// the epoch just closed and the one before it (review C1).
     pub const DISTRIBUTE_WINDOW: u64 = 2;
-    /// [`BankSkipped::reason`]: the pool's call failed, or its epoch length
-    /// is not the federation's.
+    /// [`BankSkipped::reason`]: the pool runs code the federation has not
+    /// approved (or its code cannot be read).
     pub const SKIP_POOL: u8 = 0;
     /// [`BankSkipped::reason`]: the epoch is not closed in its pool.
     pub const SKIP_NOT_CLOSED: u8 = 1;

@@ -780,7 +780,7 @@ fn unreachable_deploy() -> Result<()> {
 /// `BankSkipped::reason` in words.
 pub fn skip_reason(reason: u128) -> &'static str {
     match reason {
-        0 => "its pool does not answer or runs another epoch length",
+        0 => "its pool runs code the federation has not approved",
         1 => "its pool has not closed the epoch",
         2 => "it has not attested the epoch",
         3 => "its figures give no health",
