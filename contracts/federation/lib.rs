@@ -223,12 +223,15 @@ mod federation {
         /// upgraded it — is not believed about its clock or its counters
         /// until the federation's governance approves the new code.
         pool_code: Mapping<u32, Hash>,
-        /// Each bank's pool clock rate (protocol ms per ms of block time:
-        /// 1, or the fast-clock build's), read at registration and when its
-        /// code is approved. With the pinned code it fixes the pool's time,
-        /// so `distribute` computes every bank's current epoch itself
-        /// instead of calling each pool.
-        rates: Mapping<u32, u64>,
+        /// The banks' pool clock rate (protocol ms per ms of block time: 1,
+        /// or the fast-clock build's), fixed by the first bank registered;
+        /// every pool registered or whose code is approved must run it and
+        /// answer the block time at it (review of issue 20's clock: a pool
+        /// on a faster clock would make every other bank's epochs look too
+        /// old). With the pinned code it fixes each pool's time, so
+        /// `distribute` computes every bank's current epoch itself instead
+        /// of calling each pool. `None` before the first bank.
+        rate: Option<u64>,
     }
 
     /// The federation's epoch length and first epoch (set once).
@@ -449,6 +452,10 @@ mod federation {
         PoolCodeChanged { bank: u32 },
         /// Nothing is owed to this bank for this epoch (never allotted, or paid).
         NothingOwed { epoch: u64, bank: u32 },
+        /// The pool's clock is not the federation's: its rate (protocol ms
+        /// per ms of block time) is 0 or not the first bank's `expected`,
+        /// or its `clock()` is not the block time at that rate.
+        ClockMismatch { bank: u32, rate: u64, expected: u64 },
     }
 
     impl From<HealthError> for Error {
@@ -557,7 +564,7 @@ mod federation {
                 support: Mapping::default(),
                 owed: 0,
                 pool_code: Mapping::default(),
-                rates: Mapping::default(),
+                rate: None,
             }
         }
 
@@ -620,7 +627,7 @@ mod federation {
                 return Err(Error::TokenMismatch { token });
             }
             let (now, bank_epoch_ms) = ext::clock(bank, pool)?;
-            let rate = ext::clock_rate(bank, pool)?.max(1);
+            let rate = self.checked_rate(bank, pool, now)?;
             let epoch_ms = self.clock.map_or(bank_epoch_ms, |c| c.epoch_ms);
             if bank_epoch_ms != epoch_ms || epoch_ms == 0 {
                 return Err(Error::EpochLengthMismatch { bank_epoch_ms, epoch_ms });
@@ -640,7 +647,7 @@ mod federation {
             }
             self.registered.insert(bank, &first);
             self.pool_code.insert(bank, &code);
-            self.rates.insert(bank, &rate);
+            self.rate = Some(rate);
             self.bank_ids.push(bank);
             self.bank_of_pool.insert(pool, &bank);
             self.banks.insert(bank, &Bank { name: name.clone(), bioregion: bioregion.clone(), pool, governance, trust_graph });
@@ -663,7 +670,6 @@ mod federation {
             self.attesters.remove(bank);
             self.registered.remove(bank);
             self.pool_code.remove(bank);
-            self.rates.remove(bank);
             self.env().emit_event(BankRemoved { bank });
             Ok(())
         }
@@ -798,6 +804,7 @@ mod federation {
                 return Err(Error::EpochTooOld { epoch, oldest: clock.start_epoch });
             }
             let next = epoch.checked_add(1).ok_or(Error::Overflow)?;
+            let rate = self.rate.ok_or(Error::NoBanks)?;
             // No pool is called: each bank's time is the block time at its
             // pool's clock rate (fixed with its pinned code), its health the
             // one computed when it attested. A bank whose pool's code
@@ -820,7 +827,7 @@ mod federation {
                     skipped.push((bank, SKIP_POOL));
                     continue;
                 }
-                let now = ext::pool_now(b.pool, self.rates.get(bank).unwrap_or(1));
+                let now = ext::pool_now(b.pool, rate);
                 let bank_current = now.checked_div(clock.epoch_ms).ok_or(Error::Overflow)?;
                 current = Some(current.map_or(bank_current, |c| c.max(bank_current)));
                 // Counted in the epoch (registered before it) and not
@@ -952,10 +959,11 @@ mod federation {
             self.ensure_governance()?;
             let b = self.bank(bank)?;
             let code_hash = ext::code_hash(bank, b.pool)?;
-            // The new code may run another clock: its rate is read again.
-            let rate = ext::clock_rate(bank, b.pool)?.max(1);
+            // The new code must keep the federation's clock: its rate and
+            // its answer are checked again.
+            let (now, _) = ext::clock(bank, b.pool)?;
+            self.checked_rate(bank, b.pool, now)?;
             self.pool_code.insert(bank, &code_hash);
-            self.rates.insert(bank, &rate);
             self.env().emit_event(PoolCodeApproved { bank, code_hash });
             Ok(())
         }
@@ -1120,6 +1128,18 @@ mod federation {
         /// The balance less what is owed to banks.
         fn available(&self) -> Result<Balance> {
             Ok(ext::treasury(self.token)?.saturating_sub(self.owed))
+        }
+
+        /// The clock rate of bank `bank`'s pool, which answered `now` to
+        /// `clock()`: it must be positive, the federation's (once a first
+        /// bank fixed it) and `now` the block time at it.
+        fn checked_rate(&self, bank: u32, pool: AccountId, now: u64) -> Result<u64> {
+            let rate = ext::clock_rate(bank, pool)?;
+            let expected = self.rate.unwrap_or(rate);
+            if rate == 0 || rate != expected || now != ext::pool_now(pool, rate) {
+                return Err(Error::ClockMismatch { bank, rate, expected });
+            }
+            Ok(rate)
         }
 
         fn ensure_governance(&self) -> Result<()> {

@@ -40,6 +40,10 @@ struct State {
     code: BTreeMap<AccountId, [u8; 32]>,
     /// Calls into pools (clock, clock_rate, epoch_stats, token, fund_insurance).
     pool_calls: u32,
+    /// A pool's clock rate; absent: 1.
+    rates: BTreeMap<AccountId, u64>,
+    /// What a pool's `clock()` adds to its true time (a lying pool).
+    skew: BTreeMap<AccountId, u64>,
 }
 
 /// The code every test pool runs unless a test replaces it.
@@ -106,12 +110,12 @@ pub fn epoch_stats(bank: u32, pool: AccountId, epoch: u64) -> Result<EpochStats>
 
 pub fn clock(bank: u32, pool: AccountId) -> Result<(u64, u64)> {
     with(|s| s.pool_calls += 1);
-    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok((s.now(pool), s.epoch_ms(pool))) })
+    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok((s.now(pool) + s.skew.get(&pool).copied().unwrap_or(0), s.epoch_ms(pool))) })
 }
 
 pub fn clock_rate(bank: u32, pool: AccountId) -> Result<u64> {
     with(|s| s.pool_calls += 1);
-    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok(1) })
+    with(|s| if s.fails == Some(pool) { Err(Error::PoolCallFailed { bank }) } else { Ok(s.rates.get(&pool).copied().unwrap_or(1)) })
 }
 
 /// The pool's time as the federation computes it (block time × rate in the
@@ -149,6 +153,16 @@ pub fn fund_pool(_token: AccountId, bank: u32, pool: AccountId, amount: Balance)
 }
 
 // --- test controls ---------------------------------------------------------
+
+/// `pool` reports clock rate `rate`.
+pub fn set_rate(pool: AccountId, rate: u64) {
+    with(|s| s.rates.insert(pool, rate));
+}
+
+/// `pool`'s `clock()` answers `skew` ms ahead of its true time.
+pub fn set_skew(pool: AccountId, skew: u64) {
+    with(|s| s.skew.insert(pool, skew));
+}
 
 /// Calls made into pools so far.
 pub fn pool_calls() -> u32 {

@@ -378,6 +378,40 @@ fn an_attestation_of_a_pool_counting_other_epochs_is_refused() {
     assert_eq!((f.attestation(b, 0), events()), (None, n));
 }
 
+/// Security review of the federation's own clock: a pool on another clock
+/// — a rate of 0, the fast-clock build's rate next to real-time pools, or a
+/// `clock()` that is not the block time at its rate — would make every
+/// other bank's epochs look too old (or its own never close). Refused at
+/// registration and when its new code would be approved; nothing changes.
+#[ink::test]
+fn a_pool_on_another_clock_is_neither_registered_nor_approved() {
+    let mut f = setup();
+    let n = events();
+    as_caller(GOV);
+    mock::set_rate(pool(1), 0);
+    assert_eq!(f.register_bank("a".into(), "r".into(), pool(1), id(1), id(2)), Err(Error::ClockMismatch { bank: 0, rate: 0, expected: 0 }));
+    mock::set_rate(pool(1), 1);
+    mock::set_skew(pool(1), 5);
+    assert_eq!(f.register_bank("a".into(), "r".into(), pool(1), id(1), id(2)), Err(Error::ClockMismatch { bank: 0, rate: 1, expected: 1 }));
+    mock::set_skew(pool(1), 0);
+    assert_eq!((f.banks(), f.epoch_clock(), events()), (vec![], None, n));
+    let b = register(&mut f, 1);
+    // The first bank fixed rate 1: a fast-clock pool is not comparable.
+    mock::set_rate(pool(2), 864_000);
+    as_caller(GOV);
+    assert_eq!(f.register_bank("b".into(), "r".into(), pool(2), id(1), id(2)), Err(Error::ClockMismatch { bank: 1, rate: 864_000, expected: 1 }));
+    // Bank 1's community upgrades its pool to a fast-clock build: it is out
+    // (PoolCodeChanged) and governance cannot approve that code.
+    mock::set_code(pool(1), [0xEE; 32]);
+    mock::set_rate(pool(1), 864_000);
+    assert_eq!(f.approve_pool_code(b), Err(Error::ClockMismatch { bank: b, rate: 864_000, expected: 1 }));
+    assert_eq!(f.pool_code(b), Some(mock::POOL_CODE.into()));
+    // Code on the federation's clock is approved.
+    mock::set_rate(pool(1), 1);
+    assert_eq!(f.approve_pool_code(b), Ok(()));
+    assert_eq!(f.pool_code(b), Some([0xEE; 32].into()));
+}
+
 #[ink::test]
 fn distribute_without_banks_is_refused_and_marks_nothing() {
     let mut f = setup();
