@@ -464,6 +464,12 @@ mod credit_pool {
         pub drawn: Balance,
         /// The part of `drawn` opened as term loans, by purpose.
         pub purpose_drawn: [Balance; PURPOSES],
+        /// Term-loan principal outstanding now, by purpose (since `last`).
+        pub purpose_principal: [Balance; PURPOSES],
+        /// ∫ term-loan principal dt by purpose, from the epoch's start to
+        /// `last`: what economic diversity weighs (a loan counts for as
+        /// long as it is out, so cycling one costs its interest).
+        pub purpose_outstanding_ms: [u128; PURPOSES],
         /// Principal repaid in `epoch` so far.
         pub repaid: Balance,
         /// ∫ principal dt from the epoch's start to `last`.
@@ -473,7 +479,19 @@ mod credit_pool {
     impl Default for Flow {
         fn default() -> Self {
             let epoch_ms = if cfg!(feature = "fast-clock") { FAST_EPOCH_MS } else { DEFAULT_EPOCH_MS };
-            Flow { epoch_ms, started: false, epoch: 0, last: 0, principal: 0, drawn: 0, purpose_drawn: [0; PURPOSES], repaid: 0, outstanding_ms: 0 }
+            Flow {
+                epoch_ms,
+                started: false,
+                epoch: 0,
+                last: 0,
+                principal: 0,
+                drawn: 0,
+                purpose_drawn: [0; PURPOSES],
+                purpose_principal: [0; PURPOSES],
+                purpose_outstanding_ms: [0; PURPOSES],
+                repaid: 0,
+                outstanding_ms: 0,
+            }
         }
     }
 
@@ -524,6 +542,10 @@ mod credit_pool {
         /// Closed epochs' counters, by epoch (only epochs in which the
         /// outstanding principal changed; the others are derived).
         epochs: Mapping<u64, EpochStats>,
+        /// Open term loans' purposes, by loan id (a mapping of its own, so
+        /// `holds` keeps its layout): its principal's purpose counter falls
+        /// as it comes back or is settled.
+        hold_purpose: Mapping<u64, Purpose>,
     }
 
     /// A grantor staked tokens.
@@ -701,6 +723,9 @@ mod credit_pool {
         pub insurance: Balance,
         /// Principal still lent.
         pub left: Balance,
+        /// The loan's purpose, whose principal counter fell by `principal`
+        /// (`None`: a loan opened before the pool counted purposes).
+        pub purpose: Option<Purpose>,
     }
 
     /// A defaulted term loan was settled (SPEC §4, v2: warrants first):
@@ -720,6 +745,9 @@ mod credit_pool {
         pub covered: Balance,
         /// The creditor's net loss after warrant claims and insurance.
         pub written_off: Balance,
+        /// The loan's purpose, whose principal counter fell by `principal`
+        /// (`None`: a loan opened before the pool counted purposes).
+        pub purpose: Option<Purpose>,
     }
 
     /// Governance set the epoch length (before counting started).
@@ -1014,6 +1042,7 @@ mod credit_pool {
                 unit: unit_cell,
                 flow: Lazy::new(),
                 epochs: Mapping::default(),
+                hold_purpose: Mapping::default(),
             }
         }
 
@@ -1458,7 +1487,8 @@ mod credit_pool {
             for (pair, l) in path.windows(2).zip(&lines) {
                 self.lines.insert((pair[0], pair[1]), l);
             }
-            self.count_flow(amount, 0, totals.lent, Some(purpose));
+            self.count_flow(amount, 0, totals.lent, Some(TermMove::Opened(purpose, amount)));
+            self.hold_purpose.insert(loan_id, &purpose);
             self.save_grantor(creditor, &new);
             self.totals = totals;
             self.env().emit_event(LoanOpened { loan_id, creditor, borrower, amount, purpose, hops: len(&lines), insured });
@@ -1500,13 +1530,15 @@ mod credit_pool {
             if held < owed {
                 return Err(Error::Unpaid { held, owed });
             }
-            self.count_flow(0, principal, totals.lent, None);
+            let purpose = self.hold_purpose.get(loan_id);
+            self.count_flow(0, principal, totals.lent, purpose.map(|p| TermMove::Closed(p, principal)));
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
             hold.principal = left;
             if left == 0 {
                 self.holds.remove(loan_id);
+                self.hold_purpose.remove(loan_id);
             } else {
                 self.holds.insert(loan_id, &hold);
             }
@@ -1516,7 +1548,7 @@ mod credit_pool {
             debtor.owed = debtor.owed.saturating_sub(principal);
             let own = self.grantor_record(borrower);
             self.sync_anchor(borrower, &own, anchor, debtor, Report::BestEffort)?;
-            self.env().emit_event(LoanReturned { loan_id, principal, fee, insurance, left });
+            self.env().emit_event(LoanReturned { loan_id, principal, fee, insurance, left, purpose });
             Ok(())
         }
 
@@ -1572,12 +1604,14 @@ mod credit_pool {
             let creditor_anchor = self.anchor(creditor);
             self.sync_anchor(creditor, &new, creditor_anchor, creditor_anchor, Report::Loss)?;
             self.sync_anchor(borrower, &borrower_own, anchor, debtor, Report::Loss)?;
-            self.count_flow(0, 0, totals.lent, None);
+            let purpose = self.hold_purpose.get(loan_id);
+            self.count_flow(0, 0, totals.lent, purpose.map(|p| TermMove::Closed(p, principal)));
             self.release_path(&hold, principal);
             self.save_grantor(creditor, &new);
             self.totals = totals;
             self.holds.remove(loan_id);
-            self.env().emit_event(LoanSettled { loan_id, principal, recovered, covered, written_off });
+            self.hold_purpose.remove(loan_id);
+            self.env().emit_event(LoanSettled { loan_id, principal, recovered, covered, written_off, purpose });
             Ok((covered, written_off))
         }
 
@@ -1819,6 +1853,8 @@ mod credit_pool {
             if f.started && epoch == f.epoch {
                 s.drawn = f.drawn;
                 s.purpose_drawn = f.purpose_drawn;
+                s.purpose_outstanding_ms = integrals(&f.purpose_outstanding_ms, &f.purpose_principal, f.last, to);
+                s.purpose_principal_end = f.purpose_principal;
                 s.repaid = f.repaid;
                 s.principal_end = f.principal;
                 s.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, to);
@@ -1831,18 +1867,20 @@ mod credit_pool {
             // An epoch without a change: the principal of the latest earlier
             // one; none before counting started (and no lookup: an idle
             // pool's answer costs one read, not MAX_IDLE_EPOCHS).
-            let principal = if !f.started {
-                0
+            let (principal, by_purpose) = if !f.started {
+                (0, [0; PURPOSES])
             } else if epoch > f.epoch {
-                f.principal
+                (f.principal, f.purpose_principal)
             } else {
                 (1..=MAX_IDLE_EPOCHS)
                     .filter_map(|back| epoch.checked_sub(back))
                     .find_map(|e| self.epochs.get(e))
-                    .map(|e| e.principal_end)
-                    .unwrap_or(0)
+                    .map(|e| (e.principal_end, e.purpose_principal_end))
+                    .unwrap_or((0, [0; PURPOSES]))
             };
             s.principal_end = principal;
+            s.purpose_principal_end = by_purpose;
+            s.purpose_outstanding_ms = integrals(&[0; PURPOSES], &by_purpose, start, to);
             s.outstanding_ms = integral(0, principal, start, to);
             s.saturated = saturated(0, 0, s.outstanding_ms);
             s
@@ -2151,9 +2189,9 @@ mod credit_pool {
         /// running epoch first if `now` is in a later one (one read and one
         /// write of the running cell, plus one write at an epoch's close).
         /// `lent` is the outstanding principal this message leaves; a term
-        /// loan's `drawn` is also counted under its `purpose` (what economic
-        /// diversity is computed from, review H1).
-        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance, purpose: Option<Purpose>) {
+        /// loan opened or closed (`term`) also moves its purpose's principal
+        /// and its integral (what economic diversity weighs, review H1).
+        fn count_flow(&mut self, drawn: Balance, repaid: Balance, lent: Balance, term: Option<TermMove>) {
             // Infallible by design (review H2): a statistic never refuses a
             // money message. Every sum saturates at `u128::MAX` and the
             // epoch then reports `saturated` (a sum at the maximum is one
@@ -2176,6 +2214,8 @@ mod credit_pool {
                     closed: true,
                     drawn: f.drawn,
                     purpose_drawn: f.purpose_drawn,
+                    purpose_outstanding_ms: integrals(&f.purpose_outstanding_ms, &f.purpose_principal, f.last, end),
+                    purpose_principal_end: f.purpose_principal,
                     repaid: f.repaid,
                     outstanding_ms,
                     principal_end: f.principal,
@@ -2188,14 +2228,28 @@ mod credit_pool {
                 // principal; an epoch's figures are their sums.
                 self.epochs.insert(f.epoch, &closed);
                 let last = epoch.saturating_mul(f.epoch_ms);
-                f = Flow { epoch, last, drawn: 0, purpose_drawn: [0; PURPOSES], repaid: 0, outstanding_ms: 0, ..f };
+                f = Flow { epoch, last, drawn: 0, purpose_drawn: [0; PURPOSES], purpose_outstanding_ms: [0; PURPOSES], repaid: 0, outstanding_ms: 0, ..f };
             }
             f.outstanding_ms = integral(f.outstanding_ms, f.principal, f.last, now);
+            f.purpose_outstanding_ms = integrals(&f.purpose_outstanding_ms, &f.purpose_principal, f.last, now);
             f.last = now;
             f.drawn = f.drawn.saturating_add(drawn);
-            if let Some(slot) = purpose.and_then(|p| f.purpose_drawn.get_mut(p.index())) {
-                // A part of `drawn`: it saturates no sooner.
-                *slot = slot.saturating_add(drawn);
+            match term {
+                Some(TermMove::Opened(p, amount)) => {
+                    // Parts of `drawn` and of the principal: they saturate no sooner.
+                    if let Some(slot) = f.purpose_drawn.get_mut(p.index()) {
+                        *slot = slot.saturating_add(amount);
+                    }
+                    if let Some(slot) = f.purpose_principal.get_mut(p.index()) {
+                        *slot = slot.saturating_add(amount);
+                    }
+                }
+                Some(TermMove::Closed(p, amount)) => {
+                    if let Some(slot) = f.purpose_principal.get_mut(p.index()) {
+                        *slot = slot.saturating_sub(amount);
+                    }
+                }
+                None => {}
             }
             f.repaid = f.repaid.saturating_add(repaid);
             f.principal = lent;
@@ -2499,6 +2553,24 @@ mod credit_pool {
     /// Whether an epoch's sums stopped at `u128::MAX` (review H2).
     fn saturated(drawn: Balance, repaid: Balance, outstanding_ms: u128) -> bool {
         drawn == u128::MAX || repaid == u128::MAX || outstanding_ms == u128::MAX
+    }
+
+    /// A term loan's principal moving under its purpose (`count_flow`).
+    #[derive(Clone, Copy)]
+    enum TermMove {
+        /// Opened: `drawn` and the purpose's principal rise.
+        Opened(Purpose, Balance),
+        /// Returned or settled: the purpose's principal falls.
+        Closed(Purpose, Balance),
+    }
+
+    /// [`integral`] for each purpose.
+    fn integrals(acc: &[u128; PURPOSES], principal: &[Balance; PURPOSES], from: Timestamp, to: Timestamp) -> [u128; PURPOSES] {
+        let mut out = *acc;
+        for (o, p) in out.iter_mut().zip(principal) {
+            *o = integral(*o, *p, from, to);
+        }
+        out
     }
 
     /// `acc + principal × (to − from)`, saturating at `u128::MAX` (the epoch

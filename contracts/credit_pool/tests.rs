@@ -2880,7 +2880,7 @@ fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
             epoch_ms: EPOCH,
             closed: false,
             drawn: 200 * T,
-            purpose_drawn: [0; 5],
+            purpose_drawn: [0; 5], purpose_outstanding_ms: [0; 5], purpose_principal_end: [0; 5],
             repaid: 50 * T,
             outstanding_ms: pd(100 * T, 10) + pd(200 * T, 10) + pd(150 * T, 4),
             principal_end: 150 * T,
@@ -2897,7 +2897,7 @@ fn epoch_stats_count_draws_repayments_and_time_weighted_outstanding() {
     // Epoch 1 so far: 150 outstanding from day 30, nothing drawn or repaid.
     assert_eq!(
         p.epoch_stats(1),
-        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, purpose_drawn: [0; 5], repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T, saturated: false }
+        EpochStats { epoch: 1, start: EPOCH, epoch_ms: EPOCH, closed: false, drawn: 0, purpose_drawn: [0; 5], purpose_outstanding_ms: [0; 5], purpose_principal_end: [0; 5], repaid: 0, outstanding_ms: pd(150 * T, 5), principal_end: 150 * T, saturated: false }
     );
     // A message in epoch 1 stores epoch 0 as it was.
     set_now(40 * D);
@@ -2925,7 +2925,7 @@ fn epochs_without_a_change_carry_the_principal_of_the_last_change() {
     // Day 100 (epoch 3): epochs 1 and 2 were idle with 100 outstanding.
     set_now(100 * D);
     let idle = p.epoch_stats(2);
-    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, purpose_drawn: [0; 5], repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T, saturated: false });
+    assert_eq!(idle, EpochStats { epoch: 2, start: 2 * EPOCH, epoch_ms: EPOCH, closed: true, drawn: 0, purpose_drawn: [0; 5], purpose_outstanding_ms: [0; 5], purpose_principal_end: [0; 5], repaid: 0, outstanding_ms: pd(100 * T, 30), principal_end: 100 * T, saturated: false });
     assert_eq!(idle.velocity_ppm(), Ok(0));
     // Day 130 (epoch 4): a payment stores epoch 0; epochs 1..=3 stay derived.
     set_now(130 * D);
@@ -2973,6 +2973,46 @@ fn term_loans_and_defaults_move_the_epoch_counters() {
     let s = p.epoch_stats(now_epoch);
     assert_eq!((s.drawn, s.repaid, s.principal_end), (0, 0, 0));
     assert_eq!(p.epoch_stats(0).drawn, 190 * T);
+    books(&p);
+}
+
+/// Attack review of review H1's fix: economic diversity weighs each
+/// purpose's term-loan principal by the time it is out, so a member pair
+/// that opens and returns a huge loan at once under one purpose — for no
+/// interest — moves it by next to nothing, while the same principal held
+/// all epoch counts in full. `purpose_drawn` still shows the gross sums.
+#[ink::test]
+fn a_term_loan_opened_and_returned_at_once_barely_moves_diversity() {
+    let (mut p, path) = three_hop_pool();
+    as_lm();
+    mock::fund(lm(), pool_id(), 1_000 * T);
+    // Day 0: 100 for community infrastructure, out all epoch.
+    assert_eq!(p.loan_open(1, path.clone(), 100 * T, Purpose::CommunityInfrastructure), Ok(()));
+    // Day 1: as much again for a creative project, back one millisecond later.
+    set_now(D);
+    assert_eq!(p.loan_open(2, path.clone(), 100 * T, Purpose::CreativeProject), Ok(()));
+    set_now(D + 1);
+    mock::transfer(lm(), pool_id(), 100 * T);
+    assert_eq!(p.loan_return(2, 100 * T, 0, 0), Ok(()));
+    set_now(EPOCH);
+    let s = p.epoch_stats(0);
+    assert_eq!(s.purpose_drawn, [0, 100 * T, 100 * T, 0, 0]);
+    assert_eq!(s.purpose_outstanding_ms, [0, 100 * T, pd(100 * T, 30), 0, 0]);
+    assert_eq!(s.purpose_principal_end, [0, 0, 100 * T, 0, 0]);
+    // Counted gross it would be 63 (two of five purposes evenly:
+    // (1 − ½) / (1 − ⅕) = 62.5, halves up); weighed by time it is 0.
+    assert_eq!(dcu_common::health::diversity(&s.purpose_drawn), Ok(63));
+    assert_eq!(s.diversity(), Ok(0));
+    // Held the whole next epoch alongside the other, it counts in full.
+    assert_eq!(p.loan_open(3, path.clone(), 100 * T, Purpose::CreativeProject), Ok(()));
+    set_now(2 * EPOCH);
+    let s1 = p.epoch_stats(1);
+    assert_eq!(s1.purpose_outstanding_ms, [0, pd(100 * T, 30), pd(100 * T, 30), 0, 0]);
+    assert_eq!(s1.diversity(), Ok(63));
+    // An idle epoch carries the principal by purpose: derived, not stored.
+    set_now(3 * EPOCH);
+    let idle = p.epoch_stats(2);
+    assert_eq!((idle.purpose_outstanding_ms, idle.purpose_principal_end, idle.purpose_drawn), ([0, pd(100 * T, 30), pd(100 * T, 30), 0, 0], [0, 100 * T, 100 * T, 0, 0], [0; 5]));
     books(&p);
 }
 
@@ -3092,6 +3132,8 @@ enum FlowOp {
     Draw(u8, u64),
     /// A term loan from Dave to a borrower, for purpose index `.1`.
     Open(u8, u8, u64),
+    /// Up to `.1` of the principal of an open term loan (picked by `.0`) comes back.
+    Return(u8, u64),
     Repay(u8, u64),
     Advance(u32),
 }
@@ -3102,13 +3144,15 @@ proptest! {
     /// up to 40 days: every epoch's drawn and repaid are the sums of the
     /// principal the test saw move in it, its `purpose_drawn` the sums of
     /// the term loans opened in it by purpose (each `LoanOpened` event
-    /// naming that purpose), and its integral is Σ (outstanding principal the test read after
+    /// naming that purpose), its per-purpose integrals Σ (term-loan
+    /// principal of that purpose the test holds) × time, and its integral is Σ (outstanding principal the test read after
     /// each step) × (time until the next step), split at epoch boundaries.
     #[test]
     fn epoch_counters_equal_the_sums_the_test_observes(ops in proptest::collection::vec(prop_oneof![
         (1u8..=3, 1u64..300).prop_map(|(b, x)| FlowOp::Draw(b, x)),
         (1u8..=3, 1u64..300).prop_map(|(b, x)| FlowOp::Repay(b, x)),
         (1u8..=3, 0u8..5, 1u64..300).prop_map(|(b, k, x)| FlowOp::Open(b, k, x)),
+        (0u8..8, 1u64..300).prop_map(|(i, x)| FlowOp::Return(i, x)),
         (1u32..(40 * 24)).prop_map(FlowOp::Advance),
     ], 1..40)) {
         let mut outcome = Err(String::from("not run"));
@@ -3145,8 +3189,31 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
     let mut now = 0u64;
     let mut exp: std::collections::BTreeMap<u64, (u128, u128, u128)> = Default::default();
     let mut by_purpose: std::collections::BTreeMap<u64, [u128; 5]> = Default::default();
+    let mut purpose_ms: std::collections::BTreeMap<u64, [u128; 5]> = Default::default();
+    // Open term loans the test holds: (id, purpose index, principal left).
+    let mut loans: Vec<(u64, usize, u128)> = Vec::new();
     let mut lent = 0u128;
     let mut next_id = 0u64;
+    mock::fund(lm(), pool_id(), 1_000_000 * T);
+    let held = |loans: &Vec<(u64, usize, u128)>| {
+        let mut k = [0u128; 5];
+        for (_, p, x) in loans {
+            k[*p] += *x;
+        }
+        k
+    };
+    let add_purpose_time = |acc: &mut std::collections::BTreeMap<u64, [u128; 5]>, from: u64, to: u64, k: [u128; 5]| {
+        let mut t = from;
+        while t < to {
+            let e = t / EPOCH;
+            let end = ((e + 1) * EPOCH).min(to);
+            let slot = acc.entry(e).or_default();
+            for i in 0..5 {
+                slot[i] += k[i] * u128::from(end - t);
+            }
+            t = end;
+        }
+    };
     let add_time = |exp: &mut std::collections::BTreeMap<u64, (u128, u128, u128)>, from: u64, to: u64, lent: u128| {
         let mut t = from;
         while t < to {
@@ -3161,6 +3228,7 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
             FlowOp::Advance(h) => {
                 let next = now + u64::from(*h) * 3_600_000;
                 add_time(&mut exp, now, next, lent);
+                add_purpose_time(&mut purpose_ms, now, next, held(&loans));
                 now = next;
                 set_now(now);
             }
@@ -3182,6 +3250,22 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
                     if (ev.loan_id, ev.amount, ev.purpose) != (next_id, u128::from(*x) * T, purpose) {
                         return Err(format!("LoanOpened {ev:?} for loan {next_id} of {x} for {purpose:?}"));
                     }
+                    loans.push((next_id, usize::from(*k), u128::from(*x) * T));
+                }
+            }
+            FlowOp::Return(i, x) => {
+                if !loans.is_empty() {
+                    let j = usize::from(*i) % loans.len();
+                    let (loan, _, left) = loans[j];
+                    let part = (u128::from(*x) * T).min(left);
+                    mock::transfer(lm(), pool_id(), part);
+                    as_lm();
+                    p.loan_return(loan, part, 0, 0).map_err(|e| format!("return of loan {loan}: {e:?}"))?;
+                    exp.entry(now / EPOCH).or_default().1 += part;
+                    loans[j].2 -= part;
+                    if loans[j].2 == 0 {
+                        loans.remove(j);
+                    }
                 }
             }
             FlowOp::Repay(b, x) => {
@@ -3198,13 +3282,18 @@ fn run_flow(ops: &[FlowOp]) -> Result<(), String> {
     // Close the last epoch in the books of the test: to its end, or to now.
     let last = now / EPOCH;
     add_time(&mut exp, now, (last + 1) * EPOCH, lent);
+    add_purpose_time(&mut purpose_ms, now, (last + 1) * EPOCH, held(&loans));
     set_now((last + 1) * EPOCH);
     for e in 0..=last {
         let s = p.epoch_stats(e);
         let (d, r, o) = exp.get(&e).copied().unwrap_or_default();
         let k = by_purpose.get(&e).copied().unwrap_or_default();
-        if !s.closed || (s.drawn, s.repaid, s.outstanding_ms, s.purpose_drawn) != (d, r, o, k) {
-            return Err(format!("epoch {e}: {s:?} ≠ observed drawn {d} repaid {r} ∫ {o} by purpose {k:?}"));
+        let km = purpose_ms.get(&e).copied().unwrap_or_default();
+        if !s.closed || (s.drawn, s.repaid, s.outstanding_ms, s.purpose_drawn, s.purpose_outstanding_ms) != (d, r, o, k, km) {
+            return Err(format!("epoch {e}: {s:?} ≠ observed drawn {d} repaid {r} ∫ {o} by purpose {k:?} ∫ by purpose {km:?}"));
+        }
+        if s.purpose_outstanding_ms.iter().sum::<u128>() > s.outstanding_ms {
+            return Err(format!("epoch {e}: term loans by purpose outstanding longer than all credit"));
         }
         if s.purpose_drawn.iter().sum::<u128>() > s.drawn {
             return Err(format!("epoch {e}: the term loans by purpose {k:?} exceed all that was drawn {}", s.drawn));

@@ -195,11 +195,14 @@ pub fn set_stats(pool: AccountId, stats: EpochStats) {
 }
 
 /// `pool`'s counters of `epoch` (set before by [`set_stats`]) count
-/// `volumes` of term loans opened per purpose, all of them drawn.
+/// `volumes` of term loans opened per purpose, all of them drawn and out
+/// the whole epoch.
 pub fn set_purposes(pool: AccountId, epoch: u64, volumes: [Balance; 5]) {
     with(|s| {
         let st = s.stats.get_mut(&(pool, epoch)).expect("set_stats first");
         st.purpose_drawn = volumes;
+        st.purpose_principal_end = volumes;
+        st.purpose_outstanding_ms = volumes.map(|v| v.saturating_mul(u128::from(st.epoch_ms)));
         st.drawn = volumes.iter().fold(0u128, |a, v| a.saturating_add(*v));
     });
 }

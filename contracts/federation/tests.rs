@@ -68,7 +68,7 @@ fn closed(i: u8, epoch: u64, repaid: u128, avg: u128) {
             epoch_ms: EPOCH_MS,
             closed: true,
             drawn: 0,
-            purpose_drawn: [0; 5],
+            purpose_drawn: [0; 5], purpose_outstanding_ms: [0; 5], purpose_principal_end: [0; 5],
             repaid,
             outstanding_ms: avg * u128::from(EPOCH_MS),
             principal_end: avg,

@@ -154,6 +154,11 @@ pub struct HealthView {
     /// The part of it opened as term loans, per purpose (productive,
     /// creative, community, ecological, educational): what diversity measures.
     pub purpose_drawn: [u128; hm::PURPOSES],
+    /// ∫ term-loan principal outstanding dt per purpose (smallest units ×
+    /// ms): what diversity weighs.
+    pub purpose_outstanding_ms: [u128; hm::PURPOSES],
+    /// Term-loan principal outstanding at the epoch's end, per purpose.
+    pub purpose_principal_end: [u128; hm::PURPOSES],
     /// Principal repaid in the epoch, smallest units.
     pub repaid: u128,
     /// ∫ outstanding dt ÷ epoch length, smallest units (rounded down).
@@ -244,6 +249,8 @@ fn view(metrics: Metrics, health: u8, velocity_ppm: u128, stats: &EpochStats) ->
         velocity: velocity_ppm as f64 / hm::PPM as f64,
         drawn: stats.drawn,
         purpose_drawn: stats.purpose_drawn,
+        purpose_outstanding_ms: stats.purpose_outstanding_ms,
+        purpose_principal_end: stats.purpose_principal_end,
         repaid: stats.repaid,
         average_outstanding: stats.outstanding_ms.checked_div(u128::from(stats.epoch_ms)).unwrap_or(0),
         outstanding_ms: stats.outstanding_ms,
@@ -341,25 +348,33 @@ pub enum FlowEvent {
     LoanOpened(u128, Option<usize>),
     /// `Repaid.principal`: repaid, outstanding down.
     Repaid(u128),
-    /// `LoanReturned.principal`: repaid, outstanding down.
-    LoanReturned(u128),
+    /// `LoanReturned.principal` and its `purpose`: repaid, outstanding
+    /// down, the purpose's principal down.
+    LoanReturned(u128, Option<usize>),
     /// `Defaulted.principal`: written off, outstanding down, not repaid.
     Defaulted(u128),
-    /// `LoanSettled.principal`: written off, outstanding down, not repaid.
-    LoanSettled(u128),
+    /// `LoanSettled.principal` and its `purpose`: written off, outstanding
+    /// down, not repaid, the purpose's principal down.
+    LoanSettled(u128, Option<usize>),
 }
 
 impl FlowEvent {
     /// The counter event named `name` with its fields, if it is one.
     pub fn from_event(name: &str, fields: &Value) -> Option<FlowEvent> {
         let amount = |f: &str| uint_field(fields, f);
+        // `purpose`: a `Purpose`, or an `Option<Purpose>` (`None` names none).
+        let purpose = || {
+            let v = field(fields, "purpose")?;
+            let inner = if val::variant(v).as_deref() == Some("Some") { val::some(v)? } else { v };
+            purpose_index(&val::variant(inner)?)
+        };
         Some(match name {
             "Drawn" => FlowEvent::Drawn(amount("amount")?),
-            "LoanOpened" => FlowEvent::LoanOpened(amount("amount")?, field(fields, "purpose").and_then(val::variant).and_then(|v| purpose_index(&v))),
+            "LoanOpened" => FlowEvent::LoanOpened(amount("amount")?, purpose()),
             "Repaid" => FlowEvent::Repaid(amount("principal")?),
-            "LoanReturned" => FlowEvent::LoanReturned(amount("principal")?),
+            "LoanReturned" => FlowEvent::LoanReturned(amount("principal")?, purpose()),
             "Defaulted" => FlowEvent::Defaulted(amount("principal")?),
-            "LoanSettled" => FlowEvent::LoanSettled(amount("principal")?),
+            "LoanSettled" => FlowEvent::LoanSettled(amount("principal")?, purpose()),
             _ => return None,
         })
     }
@@ -375,20 +390,31 @@ pub fn purpose_index(name: &str) -> Option<usize> {
 /// events at their times on the pool's clock (in chain order), the integral
 /// of the outstanding principal over `[start, end)` — each principal counts
 /// from the previous change (or the epoch's start) to the next (or the
-/// end) — every sum saturating at `u128::MAX` as the pool's do. Events
-/// outside the epoch are ignored.
+/// end) — every sum saturating at `u128::MAX` as the pool's do; the same
+/// per purpose for term loans, from their principal by purpose at its
+/// start (`purpose_start`). Events outside the epoch are ignored.
 ///
 /// # Errors
 /// A sentence when the events take more principal out than was outstanding.
-pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, events: &[(u64, FlowEvent)]) -> std::result::Result<EpochStats, String> {
+pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, purpose_start: [u128; hm::PURPOSES], events: &[(u64, FlowEvent)]) -> std::result::Result<EpochStats, String> {
     let start = epoch.saturating_mul(epoch_ms);
     let end = start.saturating_add(epoch_ms);
     let integral = |acc: u128, p: u128, from: u64, to: u64| acc.saturating_add(p.saturating_mul(u128::from(to.saturating_sub(from))));
     let (mut drawn, mut repaid, mut acc, mut p, mut last) = (0u128, 0u128, 0u128, principal_start, start);
     let mut purpose_drawn = [0u128; hm::PURPOSES];
+    let (mut kp, mut kacc) = (purpose_start, [0u128; hm::PURPOSES]);
     for (t, e) in events.iter().filter(|(t, _)| *t >= start && *t < end) {
         acc = integral(acc, p, last, *t);
+        for (a, x) in kacc.iter_mut().zip(&kp) {
+            *a = integral(*a, *x, last, *t);
+        }
         last = *t;
+        // A term loan's principal leaving its purpose (saturating, as the pool's).
+        let mut leave = |k: Option<usize>, x: u128| {
+            if let Some(slot) = k.and_then(|k| kp.get_mut(k)) {
+                *slot = slot.saturating_sub(x);
+            }
+        };
         let out = |p: u128, x: u128, what: &str| {
             p.checked_sub(x).ok_or_else(|| format!("a {what} of {x} at {t} takes out more than the {p} outstanding"))
         };
@@ -400,23 +426,31 @@ pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, events: &[(u6
             FlowEvent::LoanOpened(x, purpose) => {
                 drawn = drawn.saturating_add(x);
                 p = p.saturating_add(x);
-                if let Some(slot) = purpose.and_then(|k| purpose_drawn.get_mut(k)) {
-                    *slot = slot.saturating_add(x);
+                if let Some(k) = purpose.filter(|k| *k < hm::PURPOSES) {
+                    purpose_drawn[k] = purpose_drawn[k].saturating_add(x);
+                    kp[k] = kp[k].saturating_add(x);
                 }
             }
             FlowEvent::Repaid(x) => {
                 repaid = repaid.saturating_add(x);
                 p = out(p, x, "repayment")?;
             }
-            FlowEvent::LoanReturned(x) => {
+            FlowEvent::LoanReturned(x, k) => {
                 repaid = repaid.saturating_add(x);
                 p = out(p, x, "term loan return")?;
+                leave(k, x);
             }
             FlowEvent::Defaulted(x) => p = out(p, x, "default")?,
-            FlowEvent::LoanSettled(x) => p = out(p, x, "settlement")?,
+            FlowEvent::LoanSettled(x, k) => {
+                p = out(p, x, "settlement")?;
+                leave(k, x);
+            }
         }
     }
     acc = integral(acc, p, last, end);
+    for (a, x) in kacc.iter_mut().zip(&kp) {
+        *a = integral(*a, *x, last, end);
+    }
     Ok(EpochStats {
         epoch,
         start,
@@ -424,6 +458,8 @@ pub fn recompute(epoch: u64, epoch_ms: u64, principal_start: u128, events: &[(u6
         closed: true,
         drawn,
         purpose_drawn,
+        purpose_outstanding_ms: kacc,
+        purpose_principal_end: kp,
         repaid,
         outstanding_ms: acc,
         principal_end: p,
@@ -469,6 +505,8 @@ pub fn compare(chain: (&Metrics, u8, u128, &EpochStats), stats: &EpochStats, att
     };
     check("drawn", stats.drawn.to_string(), cs.drawn.to_string());
     check("purpose_drawn", format!("{:?}", stats.purpose_drawn), format!("{:?}", cs.purpose_drawn));
+    check("purpose_outstanding_ms", format!("{:?}", stats.purpose_outstanding_ms), format!("{:?}", cs.purpose_outstanding_ms));
+    check("purpose_principal_end", format!("{:?}", stats.purpose_principal_end), format!("{:?}", cs.purpose_principal_end));
     check("repaid", stats.repaid.to_string(), cs.repaid.to_string());
     check("outstanding_ms", stats.outstanding_ms.to_string(), cs.outstanding_ms.to_string());
     check("principal_end", stats.principal_end.to_string(), cs.principal_end.to_string());
@@ -709,7 +747,8 @@ async fn verify(fed: &Fed<'_>, banks: &mut [BankRows], clocks: &BTreeMap<u32, Ba
                     }
                 }
             }
-            let principal_start = if r.epoch == 0 { 0 } else { fed.epoch_stats(&c.pool, r.epoch - 1).await?.principal_end };
+            let before = if r.epoch == 0 { EpochStats::default() } else { fed.epoch_stats(&c.pool, r.epoch - 1).await? };
+            let (principal_start, purpose_start) = (before.principal_end, before.purpose_principal_end);
             let span_words = span.map(|(a, z)| format!("blocks #{a}–#{z}")).unwrap_or_else(|| "no block in the epoch".into());
             let mut v = Verification { status: "verified".into(), detail: String::new(), blocks: span, events: flow.len(), mismatches: Vec::new() };
             let Some(att) = att else {
@@ -718,7 +757,7 @@ async fn verify(fed: &Fed<'_>, banks: &mut [BankRows], clocks: &BTreeMap<u32, Ba
                 r.verify = Some(v);
                 continue;
             };
-            let stats = match recompute(r.epoch, c.epoch_ms, principal_start, &flow) {
+            let stats = match recompute(r.epoch, c.epoch_ms, principal_start, purpose_start, &flow) {
                 Ok(st) => st,
                 Err(why) => {
                     v.status = "mismatch".into();
@@ -741,6 +780,8 @@ async fn verify(fed: &Fed<'_>, banks: &mut [BankRows], clocks: &BTreeMap<u32, Ba
                 closed: true,
                 drawn: h.drawn,
                 purpose_drawn: h.purpose_drawn,
+                purpose_outstanding_ms: h.purpose_outstanding_ms,
+                purpose_principal_end: h.purpose_principal_end,
                 repaid: h.repaid,
                 outstanding_ms: h.outstanding_ms,
                 principal_end: h.principal_end,
@@ -1333,7 +1374,7 @@ mod tests {
             let prev = stored.range(..epoch).next_back().map(|(_, x)| x.3).unwrap_or(if epoch > fe { p } else { 0 });
             (0, 0, prev * u128::from(epoch_ms), prev)
         };
-        EpochStats { epoch, start: epoch * epoch_ms, epoch_ms, closed: true, drawn: d, purpose_drawn: [0; 5], repaid: r, outstanding_ms: acc, principal_end: pe, saturated: false }
+        EpochStats { epoch, start: epoch * epoch_ms, epoch_ms, closed: true, drawn: d, repaid: r, outstanding_ms: acc, principal_end: pe, saturated: false, ..EpochStats::default() }
     }
 
     #[test]
@@ -1346,42 +1387,61 @@ mod tests {
             (900, FlowEvent::Repaid(30)),
             (1_100, FlowEvent::Repaid(20)),
             (1_100, FlowEvent::Defaulted(40)),
-            (1_500, FlowEvent::LoanReturned(50)),
+            (1_500, FlowEvent::LoanReturned(50, Some(2))),
             (1_700, FlowEvent::Drawn(10)),
-            (2_400, FlowEvent::LoanSettled(0)),
+            (2_400, FlowEvent::LoanSettled(0, Some(2))),
             (3_100, FlowEvent::Repaid(20)),
         ];
         let changes: Vec<(u64, u128, u128, i128)> = events
             .iter()
             .map(|(t, e)| match *e {
                 FlowEvent::Drawn(x) | FlowEvent::LoanOpened(x, _) => (*t, x, 0, x as i128),
-                FlowEvent::Repaid(x) | FlowEvent::LoanReturned(x) => (*t, 0, x, -(x as i128)),
-                FlowEvent::Defaulted(x) | FlowEvent::LoanSettled(x) => (*t, 0, 0, -(x as i128)),
+                FlowEvent::Repaid(x) | FlowEvent::LoanReturned(x, _) => (*t, 0, x, -(x as i128)),
+                FlowEvent::Defaulted(x) | FlowEvent::LoanSettled(x, _) => (*t, 0, 0, -(x as i128)),
             })
             .collect();
-        let mut p = 0u128;
+        let (mut p, mut k) = (0u128, [0u128; 5]);
         for e in 0..4u64 {
-            let ours = recompute(e, l, p, &events).unwrap();
-            assert_eq!(EpochStats { purpose_drawn: [0; 5], ..ours }, pool_model(l, &changes, e), "epoch {e}");
+            let ours = recompute(e, l, p, k, &events).unwrap();
+            let plain = EpochStats { purpose_drawn: [0; 5], purpose_outstanding_ms: [0; 5], purpose_principal_end: [0; 5], ..ours };
+            assert_eq!(plain, pool_model(l, &changes, e), "epoch {e}");
             p = ours.principal_end;
+            k = ours.purpose_principal_end;
         }
         // By hand, epoch 0: 100 × 350 + 150 × 300 + 120 × 100 = 92,000.
-        let e0 = recompute(0, l, 0, &events).unwrap();
+        let e0 = recompute(0, l, 0, [0; 5], &events).unwrap();
         assert_eq!((e0.drawn, e0.repaid, e0.outstanding_ms, e0.principal_end), (150, 30, 92_000, 120));
         // The term loan counts under its purpose (community infrastructure); the draw under none.
         assert_eq!(e0.purpose_drawn, [0, 0, 50, 0, 0]);
-        assert_eq!(recompute(0, l, 0, &[(5, FlowEvent::LoanOpened(7, None))]).unwrap().purpose_drawn, [0; 5], "a pool that did not name it");
+        // … and is out under it from 600 to the epoch's end, then until its return at 1,500.
+        assert_eq!((e0.purpose_outstanding_ms, e0.purpose_principal_end), ([0, 0, 50 * 400, 0, 0], [0, 0, 50, 0, 0]));
+        let e1 = recompute(1, l, 120, e0.purpose_principal_end, &events).unwrap();
+        assert_eq!((e1.purpose_outstanding_ms, e1.purpose_principal_end), ([0, 0, 50 * 500, 0, 0], [0; 5]));
+        assert_eq!(recompute(0, l, 0, [0; 5], &[(5, FlowEvent::LoanOpened(7, None))]).unwrap().purpose_drawn, [0; 5], "a pool that did not name it");
         // Epoch 1 counts its first 100 ms at the 120 carried over.
-        let e1 = recompute(1, l, 120, &events).unwrap();
+        let e1 = recompute(1, l, 120, [0, 0, 50, 0, 0], &events).unwrap();
         assert_eq!((e1.drawn, e1.repaid, e1.principal_end), (10, 70, 20));
         assert_eq!(e1.outstanding_ms, 120 * 100 + 60 * 400 + 10 * 200 + 20 * 300);
         // More taken out than outstanding is a mismatch in words.
-        assert!(recompute(0, l, 0, &[(5, FlowEvent::Repaid(1))]).unwrap_err().contains("more than the 0 outstanding"));
+        assert!(recompute(0, l, 0, [0; 5], &[(5, FlowEvent::Repaid(1))]).unwrap_err().contains("more than the 0 outstanding"));
     }
 
     #[test]
     fn verification_compares_every_field_to_the_unit() {
-        let stats = EpochStats { epoch: 3, start: 3_000, epoch_ms: 1_000, closed: true, drawn: 100, purpose_drawn: [20; 5], repaid: 60, outstanding_ms: 100_000, principal_end: 40, saturated: false };
+        let stats = EpochStats {
+            epoch: 3,
+            start: 3_000,
+            epoch_ms: 1_000,
+            closed: true,
+            drawn: 100,
+            purpose_drawn: [20; 5],
+            purpose_outstanding_ms: [8_000; 5],
+            purpose_principal_end: [8; 5],
+            repaid: 60,
+            outstanding_ms: 100_000,
+            principal_end: 40,
+            saturated: false,
+        };
         let v = stats.velocity_ppm().unwrap();
         assert_eq!(v, 600_000);
         let att = Attested { ecological: Some(80), knowledge: Some(50), members: Some((3, 4)), volumes: Some(vec![1, 1, 1, 1, 1]) };
@@ -1402,9 +1462,9 @@ mod tests {
         let shrunk = Attested { members: None, volumes: None, ..att };
         assert!(compare((&m, h, v, &stats), &stats, &shrunk, &mut notes).is_empty());
         assert_eq!(notes, vec!["participation not attested: the chain's".to_string()]);
-        let lopsided = EpochStats { purpose_drawn: [100, 0, 0, 0, 0], ..stats };
+        let lopsided = EpochStats { purpose_outstanding_ms: [40_000, 0, 0, 0, 0], ..stats };
         let d = compare((&m, h, v, &stats), &lopsided, &shrunk, &mut notes);
-        assert!(d.iter().any(|x| x.starts_with("purpose_drawn: recomputed [100, 0, 0, 0, 0]")), "{d:?}");
+        assert!(d.iter().any(|x| x.starts_with("purpose_outstanding_ms: recomputed [40000, 0, 0, 0, 0]")), "{d:?}");
         assert!(d.iter().any(|x| x == "diversity: recomputed 0, chain 100"), "{d:?}");
     }
 

@@ -828,6 +828,9 @@ pub struct EpochReport {
     /// The part of `drawn` opened as term loans, per purpose (productive,
     /// creative, community, ecological, educational): economic diversity.
     pub purpose_drawn: [u128; 5],
+    /// ∫ term-loan principal outstanding dt per purpose (smallest units ×
+    /// ms): what economic diversity weighs.
+    pub purpose_outstanding_ms: [u128; 5],
     pub repaid: u128,
     /// ∫ outstanding dt (smallest units × ms) and its average over the epoch.
     pub outstanding_ms: u128,
@@ -847,6 +850,7 @@ impl EpochReport {
             closed: st.closed,
             drawn: st.drawn,
             purpose_drawn: st.purpose_drawn,
+            purpose_outstanding_ms: st.purpose_outstanding_ms,
             repaid: st.repaid,
             outstanding_ms: st.outstanding_ms,
             average_outstanding: st.outstanding_ms.checked_div(u128::from(st.epoch_ms)).unwrap_or(0),

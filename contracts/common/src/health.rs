@@ -65,9 +65,16 @@ pub struct EpochStats {
     /// Principal drawn in it: DCUP draws and term loans opened.
     pub drawn: Balance,
     /// The part of `drawn` opened as term loans, by purpose (index
-    /// [`Purpose::index`](crate::loan::Purpose::index)): what economic
-    /// diversity measures (review H1: counted on chain, not attested).
+    /// [`Purpose::index`](crate::loan::Purpose::index)).
     pub purpose_drawn: [Balance; PURPOSES],
+    /// ∫ term-loan principal outstanding dt over the epoch, by purpose
+    /// (smallest units × ms, to now while open): what economic diversity
+    /// weighs (review H1: counted on chain, not attested; a loan counts for
+    /// as long as it is out, so opening and returning one at once adds
+    /// next to nothing).
+    pub purpose_outstanding_ms: [u128; PURPOSES],
+    /// Term-loan principal outstanding at its end, by purpose.
+    pub purpose_principal_end: [Balance; PURPOSES],
     /// Principal repaid in it: DCUP repayments' principal and term loans'
     /// principal returned (interest, write-offs and settlements excluded).
     pub repaid: Balance,
@@ -100,8 +107,9 @@ impl EpochStats {
         Ok(velocity_ppm(self.repaid, self.outstanding_ms, self.epoch_ms).unwrap_or(u128::MAX))
     }
 
-    /// Economic diversity of the epoch: [`diversity`] of the principal
-    /// opened per purpose ([`EpochStats::purpose_drawn`]).
+    /// Economic diversity of the epoch: [`diversity`] of the term-loan
+    /// principal outstanding over it per purpose
+    /// ([`EpochStats::purpose_outstanding_ms`]).
     ///
     /// # Errors
     /// [`HealthError::Overflow`] when the counters are saturated.
@@ -109,7 +117,7 @@ impl EpochStats {
         if self.saturated {
             return Err(HealthError::Overflow);
         }
-        diversity(&self.purpose_drawn)
+        diversity(&self.purpose_outstanding_ms)
     }
 }
 
