@@ -82,11 +82,11 @@ mod federation {
     #[cfg(test)]
     use crate::mock as ext;
 
-    /// Most banks in one federation. `distribute` asks each bank's pool
-    /// its clock, and each call puts the pool's code (~101 KB) in the
-    /// block's proof: measured, 2 banks take 0.51 MB of proof, each more
-    /// ~0.19 MB, 20 banks 3.86 MB — 98 % of a parachain block's 3.75 MiB.
-    /// 16 banks (measured 3.35 MB, 85 %) leave a margin (docs/COMMUNITY.md).
+    /// Most banks in one federation: what the benchmark measures every run.
+    /// `distribute` calls no pool (each bank's time is the block time at
+    /// the federation's clock rate): measured, 2 banks take 0.29 MB of
+    /// proof, 16 banks 1.32 MB — 34 % of a parachain block's 3.75 MiB
+    /// (it was 3.35 MB while each pool was asked its clock; docs/COMMUNITY.md).
     pub const MAX_BANKS: u32 = 16;
     /// Longest bank name, in bytes.
     pub const MAX_NAME_LEN: usize = 64;

@@ -382,7 +382,7 @@ async fn tell(d: &mut Fd, o: &mut dyn Write) -> Result<Value> {
     writeln!(o, "    the repayment fell in epoch {e}: Riverside's pool counts 100 DUSD repaid in it, Hillcrest's nothing (Bob still owes 100 DUSD there)")?;
     d.wait_for_epoch(o, e + 1, &format!("waiting for epoch {e} to close (an epoch is {} of block time)", pool::block_seconds(epoch_days, rate))).await?;
 
-    say(o, &format!("Epoch {e} is closed. Each attester attests it from the community's data file — ecological footprint, knowledge shared, members active; the federation takes the rest from the pool's own counters: credit velocity, and economic diversity from the term loans opened per purpose (none in this epoch: diversity 0 for both), which no attester can restate"))?;
+    say(o, &format!("Epoch {e} is closed. Each attester attests it from the community's data file — ecological footprint, knowledge shared, members active; the federation takes the rest from the pool's own counters: credit velocity, and economic diversity from the term-loan principal out per purpose over the epoch (none in this epoch: diversity 0 for both), which no attester can restate"))?;
     for i in 0..2 {
         let (m, name, who, data) = (d.bank(i), d.banks[i].name, d.banks[i].attester, d.banks[i].data.clone());
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&data)?).unwrap_or(Value::Null);
