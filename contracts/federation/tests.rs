@@ -690,20 +690,26 @@ fn a_pool_upgraded_to_lie_about_its_clock_cannot_take_the_treasury() {
     assert_eq!(f.pool_code(b3), Some([0xEE; 32].into()));
 }
 
-/// A share allotted to a bank whose pool's code changes before it is paid
-/// stays owed: `pay_support` refuses (`PoolCodeChanged`, nothing moves)
-/// until the federation's governance approves the new code.
-#[ink::test]
-fn a_share_is_not_paid_into_a_pool_whose_code_changed_until_it_is_approved() {
+/// Three banks with epoch 0 distributed: bank 1 (nothing repaid, footprint
+/// 0 → health 35) is allotted the whole 1,000 budget; banks 2 and 3 (their
+/// debt turned over once → 80) nothing.
+fn bank_1_allotted_the_budget() -> (Federation, [u32; 3]) {
     let (mut f, [b1, b2, b3]) = three_banks();
-    // Bank 1: nothing repaid, footprint 0 → 35; banks 2 and 3 turned their
-    // debt over once → 80.
     for (i, b) in [(1, b1), (2, b2), (3, b3)] {
         closed(i, 0, if i == 1 { 0 } else { 100 * T }, 100 * T);
         attest(&mut f, i, b, 0, attestation(if i == 1 { 0 } else { 100 }, 100, 10, 10));
     }
     as_caller(0x99);
     assert_eq!(f.distribute(0), Ok(1_000 * T));
+    (f, [b1, b2, b3])
+}
+
+/// A share allotted to a bank whose pool's code changes before it is paid
+/// stays owed: `pay_support` refuses (`PoolCodeChanged`, nothing moves)
+/// until the federation's governance approves the new code.
+#[ink::test]
+fn a_share_is_not_paid_into_a_pool_whose_code_changed_until_it_is_approved() {
+    let (mut f, [b1, b2, b3]) = bank_1_allotted_the_budget();
     assert_eq!((f.support(0, b1), f.support(0, b2), f.support(0, b3)), (Some(1_000 * T), None, None), "only bank 1 is below target");
     mock::set_code(pool(1), [0xEE; 32]);
     let n = events();
@@ -721,13 +727,7 @@ fn a_share_is_not_paid_into_a_pool_whose_code_changed_until_it_is_approved() {
 /// cannot then be paid, and the books hold (treasury + owed = balance).
 #[ink::test]
 fn governance_cancels_a_share_its_pool_refuses_back_into_the_treasury() {
-    let (mut f, [b1, b2, b3]) = three_banks();
-    for (i, b) in [(1, b1), (2, b2), (3, b3)] {
-        closed(i, 0, if i == 1 { 0 } else { 100 * T }, 100 * T);
-        attest(&mut f, i, b, 0, attestation(if i == 1 { 0 } else { 100 }, 100, 10, 10));
-    }
-    as_caller(0x99);
-    assert_eq!(f.distribute(0), Ok(1_000 * T));
+    let (mut f, [b1, b2, _]) = bank_1_allotted_the_budget();
     mock::pool_refuses(pool(1), Some(vec![7]));
     assert_eq!(f.pay_support(0, b1), Err(Error::PoolRefused { bank: b1, error: vec![7] }));
     assert_eq!((f.owed(), f.treasury()), (1_000 * T, Ok(4_000 * T)));
